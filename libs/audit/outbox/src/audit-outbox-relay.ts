@@ -1,0 +1,101 @@
+import { Logger } from '@nestjs/common';
+import { DataSource, In } from 'typeorm';
+
+import type { auditV1 } from '@flotilla/contracts';
+
+import { AuditOutboxRow } from './audit-outbox.entity';
+
+/** Sends a batch to the audit service; resolves once the audit service has stored it. */
+export type AuditSink = (events: auditV1.AuditEvent[]) => Promise<void>;
+
+const BATCH_SIZE = 200;
+
+/**
+ * Forwards outbox rows to the audit service and deletes them once stored. Several replicas may
+ * relay the same rows; the audit service ignores an event id it already has.
+ */
+export class AuditOutboxRelay {
+  private readonly logger = new Logger(AuditOutboxRelay.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly service: string,
+    private readonly sink: AuditSink,
+    private readonly intervalMs = 1000,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Relay soon: called right after an event was recorded. */
+  nudge(): void {
+    if (!this.stopped) this.schedule(20);
+  }
+
+  /** Relays until the outbox is empty; returns how many events were sent. */
+  async flush(): Promise<number> {
+    let sent = 0;
+    for (;;) {
+      const batch = await this.relayBatch();
+      sent += batch;
+      if (batch < BATCH_SIZE) return sent;
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.flush()
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        // The audit service may be restarting; events stay in the outbox and go next round.
+        this.logger.warn(`audit relay: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    await this.running;
+    this.running = undefined;
+    if (this.stopped) return;
+    this.schedule(this.again ? 0 : this.intervalMs);
+    this.again = false;
+  }
+
+  private async relayBatch(): Promise<number> {
+    const repository = this.dataSource.getRepository<AuditOutboxRow>(`${this.service}AuditOutbox`);
+    const rows = await repository.find({ order: { occurredAt: 'ASC' }, take: BATCH_SIZE });
+    if (rows.length === 0) return 0;
+    await this.sink(
+      rows.map((row) => ({
+        id: row.id,
+        occurredAt: row.occurredAt.toISOString(),
+        actorId: row.actorId,
+        actorName: row.actorName,
+        action: row.action,
+        resourceType: row.resourceType,
+        resourceId: row.resourceId,
+        details: row.details,
+        clientIp: row.clientIp,
+        source: row.source,
+      })),
+    );
+    await repository.delete({ id: In(rows.map((row) => row.id)) });
+    return rows.length;
+  }
+}

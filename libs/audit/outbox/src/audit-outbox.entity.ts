@@ -1,0 +1,44 @@
+import { EntitySchema } from 'typeorm';
+
+/** An audit event waiting in its producer's database to be relayed to the audit service. */
+export interface AuditOutboxRow {
+  id: string;
+  occurredAt: Date;
+  actorId: string;
+  actorName: string;
+  action: string;
+  resourceType: string;
+  resourceId: string;
+  details: string;
+  clientIp: string;
+  source: string;
+  attempts: number;
+}
+
+/**
+ * Each service owns its own outbox table (`<service>_audit_outbox`), written in the same
+ * transaction as the change it describes, so an event is never lost when the action succeeded.
+ */
+export function auditOutboxEntity(service: string): EntitySchema<AuditOutboxRow> {
+  return new EntitySchema<AuditOutboxRow>({
+    name: `${service}AuditOutbox`,
+    tableName: auditOutboxTable(service),
+    columns: {
+      id: { type: 'varchar', length: 36, primary: true },
+      occurredAt: { name: 'occurred_at', type: Date },
+      actorId: { name: 'actor_id', type: 'varchar', length: 200 },
+      actorName: { name: 'actor_name', type: 'varchar', length: 200 },
+      action: { type: 'varchar', length: 100 },
+      resourceType: { name: 'resource_type', type: 'varchar', length: 100 },
+      resourceId: { name: 'resource_id', type: 'varchar', length: 200 },
+      details: { type: 'text' },
+      clientIp: { name: 'client_ip', type: 'varchar', length: 64 },
+      source: { type: 'varchar', length: 50 },
+      attempts: { type: 'int', default: 0 },
+    },
+  });
+}
+
+export function auditOutboxTable(service: string): string {
+  return `${service.replace(/-/g, '_')}_audit_outbox`;
+}

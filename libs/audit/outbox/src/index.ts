@@ -1,0 +1,5 @@
+export * from './audit-outbox-relay';
+export * from './audit-outbox.entity';
+export * from './audit-outbox.migration';
+export * from './audit-outbox.module';
+export * from './audit-recorder';

@@ -1,0 +1,109 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+
+import { EnvReader } from './env-reader';
+
+export type SqlDialect = 'postgres' | 'mssql';
+
+export interface DatabaseConfig {
+  dialect: SqlDialect;
+  url: string;
+}
+
+/** Where each service listens for gRPC, and where its clients find it (HAProxy in a cluster). */
+export interface GrpcEndpoints {
+  auth: string;
+  audit: string;
+  orchestrator: string;
+  executor: string;
+  artifacts: string;
+}
+
+export interface FlotillaConfig {
+  nodeName: string;
+  version: string;
+  database: DatabaseConfig;
+  /** Absolute path of the shared folder: packages, artifacts, task logs. */
+  sharedStorage: string;
+  /** Absolute path under which deploy-package steps create release folders. */
+  deployRoot: string;
+  redisUrl: string | undefined;
+  httpHost: string;
+  httpPort: number;
+  /** Where this process's own gRPC server binds (0.0.0.0:port in production, 127.0.0.1 in tests). */
+  grpcListen: GrpcEndpoints;
+  /** Where clients connect; the same as grpcListen on a single node. */
+  grpc: GrpcEndpoints;
+  taskCap: number;
+  pollIntervalMs: number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  maxPackageBytes: number;
+  adminUsername: string;
+  adminPassword: string | undefined;
+  sessionHours: number;
+  portalDir: string | undefined;
+}
+
+const DEFAULT_GRPC_PORTS: GrpcEndpoints = {
+  auth: '127.0.0.1:50051',
+  orchestrator: '127.0.0.1:50052',
+  executor: '127.0.0.1:50053',
+  artifacts: '127.0.0.1:50054',
+  audit: '127.0.0.1:50055',
+};
+
+function readEndpoints(reader: EnvReader, suffix: 'LISTEN' | 'URL', defaults: GrpcEndpoints): GrpcEndpoints {
+  return {
+    auth: reader.endpoint(`FLOTILLA_AUTH_GRPC_${suffix}`, defaults.auth),
+    audit: reader.endpoint(`FLOTILLA_AUDIT_GRPC_${suffix}`, defaults.audit),
+    orchestrator: reader.endpoint(`FLOTILLA_ORCHESTRATOR_GRPC_${suffix}`, defaults.orchestrator),
+    executor: reader.endpoint(`FLOTILLA_EXECUTOR_GRPC_${suffix}`, defaults.executor),
+    artifacts: reader.endpoint(`FLOTILLA_ARTIFACTS_GRPC_${suffix}`, defaults.artifacts),
+  };
+}
+
+/**
+ * Reads and validates the whole configuration once, at start-up. Every variable is documented
+ * in README.md; a bad value stops the process with a message naming the variable.
+ */
+export function loadFlotillaConfig(env: Readonly<Record<string, string | undefined>> = process.env): FlotillaConfig {
+  const reader = new EnvReader(env);
+  const dialect = reader.oneOf<SqlDialect>('FLOTILLA_DB_DIALECT', ['postgres', 'mssql'], 'postgres');
+  const url = reader.string('FLOTILLA_DB_URL');
+  if (url && dialect === 'postgres' && !/^postgres(ql)?:\/\//.test(url)) {
+    reader.problem(`FLOTILLA_DB_URL must be a postgres:// URL when FLOTILLA_DB_DIALECT=postgres`);
+  }
+  if (url && dialect === 'mssql' && !/^(mssql|sqlserver):\/\//.test(url)) {
+    reader.problem(`FLOTILLA_DB_URL must be an mssql:// URL when FLOTILLA_DB_DIALECT=mssql`);
+  }
+  const redisUrl = reader.optionalString('FLOTILLA_REDIS_URL');
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) reader.problem('FLOTILLA_REDIS_URL must be a redis:// URL');
+  const listen = readEndpoints(reader, 'LISTEN', DEFAULT_GRPC_PORTS);
+  const config: FlotillaConfig = {
+    nodeName: reader.string('FLOTILLA_NODE_NAME', hostname()),
+    version: reader.string('FLOTILLA_VERSION', '0.1.0'),
+    database: { dialect, url },
+    sharedStorage: resolve(reader.string('FLOTILLA_SHARED_STORAGE', '.flotilla/shared')),
+    deployRoot: resolve(reader.string('FLOTILLA_DEPLOY_ROOT', '.flotilla/deployments')),
+    redisUrl,
+    httpHost: reader.string('FLOTILLA_HTTP_HOST', '127.0.0.1'),
+    httpPort: reader.int('FLOTILLA_HTTP_PORT', 8080, { min: 0, max: 65535 }),
+    grpcListen: listen,
+    grpc: readEndpoints(reader, 'URL', listen),
+    taskCap: reader.int('FLOTILLA_TASK_CAP', 5, { min: 0, max: 1000 }),
+    pollIntervalMs: reader.int('FLOTILLA_POLL_INTERVAL_MS', 2000, { min: 10, max: 600_000 }),
+    heartbeatIntervalMs: reader.int('FLOTILLA_HEARTBEAT_INTERVAL_MS', 5000, { min: 100, max: 600_000 }),
+    heartbeatTimeoutMs: reader.int('FLOTILLA_HEARTBEAT_TIMEOUT_MS', 30_000, { min: 500, max: 86_400_000 }),
+    maxPackageBytes: reader.int('FLOTILLA_MAX_PACKAGE_BYTES', 2 * 1024 ** 3, { min: 1, max: Number.MAX_SAFE_INTEGER }),
+    adminUsername: reader.string('FLOTILLA_ADMIN_USERNAME', 'admin'),
+    adminPassword: reader.optionalString('FLOTILLA_ADMIN_PASSWORD'),
+    sessionHours: reader.int('FLOTILLA_SESSION_HOURS', 12, { min: 1, max: 24 * 30 }),
+    portalDir: reader.optionalString('FLOTILLA_PORTAL_DIR'),
+  };
+  if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
+    reader.problem('FLOTILLA_HEARTBEAT_TIMEOUT_MS must be longer than FLOTILLA_HEARTBEAT_INTERVAL_MS');
+  }
+  reader.done();
+  return config;
+}

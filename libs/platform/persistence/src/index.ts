@@ -1,0 +1,5 @@
+export * from './data-source.factory';
+export * from './dialect';
+export * from './migrate';
+export * from './unique-violation';
+export * from './database.module';

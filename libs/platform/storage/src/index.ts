@@ -1,0 +1,3 @@
+export * from './atomic-publish';
+export * from './safe-path';
+export * from './shared-storage-layout';

@@ -1,0 +1,35 @@
+// One jest run for the whole workspace: unit specs (*.spec.ts), integration specs against real
+// servers (*.int-spec.ts) and end-to-end specs against running processes (*.e2e-spec.ts).
+const { readFileSync } = require('node:fs');
+
+const { compilerOptions } = JSON.parse(readFileSync(`${__dirname}/../../tsconfig.base.json`, 'utf8'));
+const moduleNameMapper = Object.fromEntries(
+  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`]),
+);
+
+const swcTransform = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: `${__dirname}/../..`,
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools'],
+  testMatch: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/portal/'],
+  transform: { '^.+\\.ts$': swcTransform },
+  moduleNameMapper,
+  globalSetup: '<rootDir>/tools/testing/src/jest-global-setup.ts',
+  globalTeardown: '<rootDir>/tools/testing/src/jest-global-teardown.ts',
+  testTimeout: 30_000,
+};
