@@ -1,3 +1,4 @@
 export * from './free-port';
 export * from './postgres-server';
 export * from './test-database';
+export * from './zip-writer';
