@@ -10,8 +10,18 @@ describe('archive builders', () => {
 
   it("builds a zip that Python's zipfile reads and verifies", () => {
     const file = join(dir, 'a.zip');
-    writeFileSync(file, buildZip([{ name: 'web/index.html', content: '<h1>hi</h1>' }, { name: 'app.js', content: 'x' }]));
-    const listing = execFileSync('python3', ['-c', `import zipfile,sys;z=zipfile.ZipFile(sys.argv[1]);print(z.testzip(),z.namelist())`, file], { encoding: 'utf8' });
+    writeFileSync(
+      file,
+      buildZip([
+        { name: 'web/index.html', content: '<h1>hi</h1>' },
+        { name: 'app.js', content: 'x' },
+      ]),
+    );
+    const listing = execFileSync(
+      'python3',
+      ['-c', `import zipfile,sys;z=zipfile.ZipFile(sys.argv[1]);print(z.testzip(),z.namelist())`, file],
+      { encoding: 'utf8' },
+    );
     expect(listing.trim()).toBe("None ['web/index.html', 'app.js']");
   });
 
