@@ -17,9 +17,28 @@ const typeConstraints = [
   },
   {
     sourceTag: 'type:app',
-    onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:platform', 'type:util', 'type:contracts'],
+    onlyDependOnLibsWithTags: [
+      'type:feature',
+      'type:data-access',
+      'type:platform',
+      'type:util',
+      'type:contracts',
+    ],
   },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:platform', 'type:util', 'type:contracts', 'type:testing'] },
+  {
+    sourceTag: 'type:tool',
+    onlyDependOnLibsWithTags: [
+      'type:feature',
+      'type:data-access',
+      'type:platform',
+      'type:util',
+      'type:contracts',
+    ],
+  },
+  {
+    sourceTag: 'type:testing',
+    onlyDependOnLibsWithTags: ['type:platform', 'type:util', 'type:contracts', 'type:testing'],
+  },
 ];
 
 /** Each service keeps to its own scope plus shared code; the portal sees only shared utilities. */
@@ -34,7 +53,10 @@ const scopeConstraints = [
 
 /** Specs may also use the test tooling (real PostgreSQL, free ports); production code may not. */
 const withTesting = (constraints) =>
-  constraints.map((c) => ({ ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing'] }));
+  constraints.map((c) => ({
+    ...c,
+    onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, 'type:testing'],
+  }));
 
 const boundaries = (constraints) => [
   'error',
@@ -42,7 +64,16 @@ const boundaries = (constraints) => [
 ];
 
 export default tseslint.config(
-  { ignores: ['**/node_modules', '**/dist', '**/.nx', '**/.angular', '**/tmp', 'libs/contracts/src/generated/**'] },
+  {
+    ignores: [
+      '**/node_modules',
+      '**/dist',
+      '**/.nx',
+      '**/.angular',
+      '**/tmp',
+      'libs/contracts/src/generated/**',
+    ],
+  },
   ...nx.configs['flat/base'],
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -63,13 +94,24 @@ export default tseslint.config(
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
     rules: {
       '@typescript-eslint/unbound-method': 'off',
-      '@nx/enforce-module-boundaries': boundaries([...withTesting(typeConstraints), ...withTesting(scopeConstraints)]),
+      '@nx/enforce-module-boundaries': boundaries([
+        ...withTesting(typeConstraints),
+        ...withTesting(scopeConstraints),
+      ]),
     },
   },
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', __dirname: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        __dirname: 'readonly',
+        console: 'readonly',
+      },
+    },
   },
 );

@@ -2,3 +2,5 @@ export * from './free-port';
 export * from './postgres-server';
 export * from './test-database';
 export * from './zip-writer';
+export * from './flotilla-node';
+export * from './api-client';

@@ -8,7 +8,10 @@ import { createDataSource, EntityList, MigrationList, runMigrations } from '@flo
 /** Base URL of the test PostgreSQL server, exported by the jest global setup. */
 export function testPostgresBaseUrl(): string {
   const url = process.env['FLOTILLA_TEST_PG_BASE_URL'];
-  if (!url) throw new Error('FLOTILLA_TEST_PG_BASE_URL is not set: run tests through jest (global setup starts PostgreSQL)');
+  if (!url)
+    throw new Error(
+      'FLOTILLA_TEST_PG_BASE_URL is not set: run tests through jest (global setup starts PostgreSQL)',
+    );
   return url;
 }
 
@@ -51,7 +54,10 @@ export async function createMigratedTestDatabase(parts: {
   const database = await createTestDatabase();
   const config = { dialect: 'postgres' as const, url: database.url };
   await runMigrations(createDataSource(config, { ...parts, applicationName: 'flotilla-test-migrate' }));
-  const dataSource = await createDataSource(config, { ...parts, applicationName: 'flotilla-test' }).initialize();
+  const dataSource = await createDataSource(config, {
+    ...parts,
+    applicationName: 'flotilla-test',
+  }).initialize();
   return {
     ...database,
     dataSource,

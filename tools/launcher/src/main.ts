@@ -1,0 +1,93 @@
+import { join, resolve } from 'node:path';
+
+import { ConfigError, loadFlotillaConfig } from '@flotilla/platform/config';
+
+import { adminPassword } from './admin-password';
+import { EmbeddedDatabase, startEmbeddedDatabase } from './embedded-database';
+import { migrateDatabase } from './migrate-database';
+import { ensurePortalBuilt } from './portal-build';
+import { NODE_SERVICES, ServiceProcess } from './service-process';
+import { waitForHttpOk } from './wait-for-http';
+
+const repoRoot = resolve(__dirname, '..', '..', '..');
+
+/**
+ * `npm start`: one Flotilla node on this machine. Without FLOTILLA_DB_URL it runs an embedded
+ * PostgreSQL under .flotilla/; it applies migrations, starts the six services as separate
+ * processes, waits for the gateway and prints the portal URL and the admin credentials.
+ */
+async function main(): Promise<void> {
+  const dataRoot = resolve(process.env['FLOTILLA_DATA_DIR'] ?? join(repoRoot, '.flotilla'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    FLOTILLA_SHARED_STORAGE: resolve(process.env['FLOTILLA_SHARED_STORAGE'] ?? join(dataRoot, 'shared')),
+    FLOTILLA_DEPLOY_ROOT: resolve(process.env['FLOTILLA_DEPLOY_ROOT'] ?? join(dataRoot, 'deployments')),
+    FLOTILLA_PORTAL_DIR: resolve(
+      process.env['FLOTILLA_PORTAL_DIR'] ?? join(repoRoot, 'dist', 'apps', 'portal', 'browser'),
+    ),
+  };
+
+  let database: EmbeddedDatabase | undefined;
+  if (!env['FLOTILLA_DB_URL']) {
+    const port = Number(env['FLOTILLA_EMBEDDED_PG_PORT'] ?? 54329);
+    console.log(
+      `[launcher] No FLOTILLA_DB_URL: starting embedded PostgreSQL on 127.0.0.1:${port} (${dataRoot}/pgdata)`,
+    );
+    database = await startEmbeddedDatabase(dataRoot, port);
+    env['FLOTILLA_DB_DIALECT'] = 'postgres';
+    env['FLOTILLA_DB_URL'] = database.url;
+  }
+  env['FLOTILLA_ADMIN_PASSWORD'] = await adminPassword(
+    env['FLOTILLA_ADMIN_PASSWORD'],
+    join(dataRoot, 'admin-password'),
+  );
+
+  const services: ServiceProcess[] = [];
+  let shuttingDown = false;
+  const shutdown = async (exitCode: number): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    console.log('[launcher] Stopping...');
+    await Promise.all(services.map((service) => service.stop()));
+    await database?.stop();
+    process.exit(exitCode);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    const config = loadFlotillaConfig(env);
+    if (env['FLOTILLA_SKIP_PORTAL_BUILD'] !== 'true')
+      ensurePortalBuilt(repoRoot, env['FLOTILLA_PORTAL_DIR'] ?? '');
+    const applied = await migrateDatabase(config.database);
+    console.log(
+      `[launcher] Database schema: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`,
+    );
+
+    for (const name of NODE_SERVICES) {
+      const service = new ServiceProcess(name, repoRoot, env, () => void shutdown(1));
+      services.push(service);
+      service.start();
+    }
+    const baseUrl = `http://${config.httpHost}:${config.httpPort}`;
+    await waitForHttpOk(`${baseUrl}/api/health/ping`, 120_000);
+    console.log(
+      [
+        '',
+        `Flotilla node ${config.nodeName} is running.`,
+        `  Portal:   ${baseUrl}/`,
+        `  API docs: ${baseUrl}/api/docs`,
+        `  Sign in:  ${config.adminUsername} / ${env['FLOTILLA_ADMIN_PASSWORD']}`,
+        '  Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+    // One machine-readable line for tools that start a node and wait for it.
+    console.log(`FLOTILLA_READY ${JSON.stringify({ baseUrl, adminUsername: config.adminUsername })}`);
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : error);
+    await shutdown(1);
+  }
+}
+
+void main();

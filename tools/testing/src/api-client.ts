@@ -1,0 +1,76 @@
+/** A small REST client for end-to-end tests: JSON in and out, status kept for assertions. */
+export interface ApiResponse<T> {
+  status: number;
+  body: T;
+}
+
+export class ApiClient {
+  private token: string | undefined;
+
+  constructor(readonly baseUrl: string) {}
+
+  async login(username: string, password: string): Promise<ApiResponse<{ token: string }>> {
+    const response = await this.request<{ token: string }>('POST', '/api/users/login', {
+      username,
+      password,
+    });
+    if (response.status === 200 || response.status === 201) this.token = response.body.token;
+    return response;
+  }
+
+  get<T>(path: string): Promise<ApiResponse<T>> {
+    return this.request<T>('GET', path);
+  }
+
+  post<T>(path: string, body?: unknown): Promise<ApiResponse<T>> {
+    return this.request<T>('POST', path, body);
+  }
+
+  put<T>(path: string, body: unknown): Promise<ApiResponse<T>> {
+    return this.request<T>('PUT', path, body);
+  }
+
+  async upload<T>(fileName: string, content: Buffer): Promise<ApiResponse<T>> {
+    const response = await fetch(
+      `${this.baseUrl}/api/packages/raw?fileName=${encodeURIComponent(fileName)}`,
+      {
+        method: 'POST',
+        headers: { ...this.authHeader(), 'content-type': 'application/octet-stream' },
+        body: new Uint8Array(content),
+      },
+    );
+    return { status: response.status, body: (await response.json()) as T };
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...this.authHeader(),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  private authHeader(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
+  }
+}
+
+/** Polls until the check returns a value or the time runs out. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

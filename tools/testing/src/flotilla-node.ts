@@ -1,0 +1,122 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+import { freePort } from './free-port';
+import { createTestDatabase } from './test-database';
+
+const repoRoot = resolve(__dirname, '..', '..', '..');
+
+export interface FlotillaNodeOptions {
+  /** Serve the built portal (builds it first when missing). Off by default: API tests skip it. */
+  portal?: boolean;
+  /** Extra environment for every service of the node. */
+  env?: Record<string, string>;
+  /** How long to wait for the node to answer its ping. */
+  startTimeoutMs?: number;
+}
+
+export interface FlotillaNode {
+  baseUrl: string;
+  adminUsername: string;
+  adminPassword: string;
+  databaseUrl: string;
+  sharedStorage: string;
+  deployRoot: string;
+  /** Everything the node's processes printed so far (for failure messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real single Flotilla node — the same launcher as `npm start`, six service processes —
+ * on free loopback ports, with its own fresh database, shared folder and deploy root.
+ */
+export async function startFlotillaNode(options: FlotillaNodeOptions = {}): Promise<FlotillaNode> {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-node-'));
+  const adminPassword = randomBytes(12).toString('base64url');
+  const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  const grpc = (index: number) => `127.0.0.1:${ports[index]}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    FLOTILLA_NODE_NAME: `test-node-${ports[0]}`,
+    FLOTILLA_DATA_DIR: dataDir,
+    FLOTILLA_DB_DIALECT: 'postgres',
+    FLOTILLA_DB_URL: database.url,
+    FLOTILLA_ADMIN_USERNAME: 'admin',
+    FLOTILLA_ADMIN_PASSWORD: adminPassword,
+    FLOTILLA_HTTP_HOST: '127.0.0.1',
+    FLOTILLA_HTTP_PORT: String(ports[0]),
+    FLOTILLA_AUTH_GRPC_LISTEN: grpc(1),
+    FLOTILLA_ORCHESTRATOR_GRPC_LISTEN: grpc(2),
+    FLOTILLA_EXECUTOR_GRPC_LISTEN: grpc(3),
+    FLOTILLA_ARTIFACTS_GRPC_LISTEN: grpc(4),
+    FLOTILLA_AUDIT_GRPC_LISTEN: grpc(5),
+    FLOTILLA_SKIP_PORTAL_BUILD: options.portal ? 'false' : 'true',
+    FLOTILLA_POLL_INTERVAL_MS: '500',
+    ...options.env,
+  };
+  const launcher: ChildProcess = spawn(
+    process.execPath,
+    ['-r', '@swc-node/register', join(repoRoot, 'tools/launcher/src/main.ts')],
+    {
+      cwd: repoRoot,
+      env: { ...env, SWC_NODE_PROJECT: join(repoRoot, 'tsconfig.base.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const lines: string[] = [];
+  const ready = new Promise<string>((resolveReady, rejectReady) => {
+    for (const stream of [launcher.stdout, launcher.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => {
+        lines.push(line);
+        if (line.startsWith('FLOTILLA_READY ')) resolveReady(line);
+      });
+    }
+    launcher.once('exit', (code) =>
+      rejectReady(new Error(`launcher exited with ${code}:\n${lines.slice(-60).join('\n')}`)),
+    );
+  });
+  const timeoutMs = options.startTimeoutMs ?? 180_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, rejectTimeout) => {
+    timer = setTimeout(
+      () => rejectTimeout(new Error(`node not ready in ${timeoutMs} ms:\n${lines.slice(-60).join('\n')}`)),
+      timeoutMs,
+    );
+  });
+
+  const stop = async (): Promise<void> => {
+    if (launcher.exitCode === null) {
+      const exited = new Promise((resolveExit) => launcher.once('exit', resolveExit));
+      launcher.kill('SIGTERM');
+      await exited;
+    }
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    await Promise.race([ready, timeout]);
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return {
+    baseUrl: `http://127.0.0.1:${ports[0]}`,
+    adminUsername: 'admin',
+    adminPassword,
+    databaseUrl: database.url,
+    sharedStorage: join(dataDir, 'shared'),
+    deployRoot: join(dataDir, 'deployments'),
+    output: () => lines.join('\n'),
+    stop,
+  };
+}
