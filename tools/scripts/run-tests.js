@@ -10,7 +10,14 @@ const dir = mkdtempSync(join(tmpdir(), 'flotilla-jest-'));
 const resultsFile = join(dir, 'results.json');
 const jest = spawnSync(
   process.execPath,
-  [require.resolve('jest/bin/jest'), '--config', join(__dirname, '..', 'testing', 'jest.config.js'), '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)],
+  [
+    require.resolve('jest/bin/jest'),
+    '--config',
+    join(__dirname, '..', 'testing', 'jest.config.js'),
+    '--json',
+    `--outputFile=${resultsFile}`,
+    ...process.argv.slice(2),
+  ],
   { stdio: 'inherit', env: { ...process.env, TZ: 'UTC' } },
 );
 

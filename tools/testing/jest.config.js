@@ -26,7 +26,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools'],
   testMatch: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/portal/'],
+  // The portal's own sources are Angular (built by @angular/build); only its browser e2e runs here.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/portal/src/'],
+  maxWorkers: 2,
   transform: { '^.+\\.ts$': swcTransform },
   moduleNameMapper,
   globalSetup: '<rootDir>/tools/testing/src/jest-global-setup.ts',
