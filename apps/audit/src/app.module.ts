@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+
+import { AuditTrailEntities, AuditTrailModule } from '@flotilla/audit/trail';
+import { FlotillaConfigModule } from '@flotilla/platform/config';
+import { DatabaseModule } from '@flotilla/platform/persistence';
+
+@Module({
+  imports: [
+    FlotillaConfigModule,
+    DatabaseModule.register({ applicationName: 'audit', entities: AuditTrailEntities }),
+    AuditTrailModule,
+  ],
+})
+export class AppModule {}

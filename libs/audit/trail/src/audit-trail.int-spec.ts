@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+
+import { status } from '@grpc/grpc-js';
+import { RpcException } from '@nestjs/microservices';
+
+import type { auditV1 } from '@flotilla/contracts';
+import { CallerIdentity } from '@flotilla/platform/grpc';
+import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
+
+import { AuditEventRepository } from './audit-event.repository';
+import { AuditTrailService, EVENT_VIEW } from './audit-trail.service';
+import { AuditTrailEntities, AuditTrailMigrations } from './index';
+
+const auditor: CallerIdentity = { userId: 'u9', username: 'auditor', clientIp: '', permissions: [EVENT_VIEW] };
+const noFilter: auditV1.QueryEventsRequest = { actor: '', action: '', resourceType: '', resourceId: '', from: '', to: '', skip: 0, take: 500 };
+const BASE = Date.parse('2025-03-01T00:00:00.000Z');
+const ACTORS = [
+  { actorId: 'u1', actorName: 'Alice' },
+  { actorId: 'u2', actorName: 'bob' },
+  { actorId: 'u3', actorName: 'Carol' },
+];
+const KINDS = [
+  { action: 'project.created', resourceType: 'Project' },
+  { action: 'project.updated', resourceType: 'Project' },
+  { action: 'environment.created', resourceType: 'Environment' },
+  { action: 'deployment.queued', resourceType: 'Deployment' },
+  { action: 'projectgroup.created', resourceType: 'ProjectGroup' },
+];
+
+/** 50 events a minute apart, except every fifth shares its predecessor's time (ties for paging). */
+function dataset(): auditV1.AuditEvent[] {
+  return Array.from({ length: 50 }, (_, i) => ({
+    id: randomUUID(),
+    occurredAt: new Date(BASE + (i % 5 === 4 ? i - 1 : i) * 60_000).toISOString(),
+    ...ACTORS[i % ACTORS.length],
+    ...KINDS[i % KINDS.length],
+    resourceId: `r${i % 7}`,
+    details: JSON.stringify({ index: i }),
+    clientIp: '192.0.2.7',
+    source: 'spec',
+  }));
+}
+
+/** The order the API promises: newest first, then id descending. */
+function newestFirst(events: auditV1.AuditEvent[]): string[] {
+  return [...events]
+    .sort((a, b) => b.occurredAt.localeCompare(a.occurredAt) || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0))
+    .map((event) => event.id);
+}
+
+async function rpcCode(promise: Promise<unknown>): Promise<unknown> {
+  const failure = await promise.then(
+    () => new Error('expected a failure'),
+    (error: unknown) => error,
+  );
+  return failure instanceof RpcException ? failure.getError() : failure;
+}
+
+describe(AuditTrailService.name, () => {
+  let db: MigratedTestDatabase;
+  let sut: AuditTrailService;
+
+  beforeEach(async () => {
+    db = await createMigratedTestDatabase({ entities: AuditTrailEntities, migrations: AuditTrailMigrations });
+    sut = new AuditTrailService(new AuditEventRepository(db.dataSource));
+  });
+  afterEach(() => db.dispose());
+
+  it('migrates down to no audit table', async () => {
+    await db.dataSource.undoLastMigration();
+    const runner = db.dataSource.createQueryRunner();
+    await expect(runner.hasTable('audit_events')).resolves.toBe(false);
+    await runner.release();
+  });
+
+  describe('record', () => {
+    it('stores a re-sent id once, counting only newly stored events', async () => {
+      const events = dataset();
+      await expect(sut.record(events.slice(0, 30))).resolves.toEqual({ recorded: 30 });
+      await expect(sut.record(events.slice(20, 50))).resolves.toEqual({ recorded: 20 });
+      await expect(sut.record(events)).resolves.toEqual({ recorded: 0 });
+      await expect(sut.query(auditor, noFilter)).resolves.toMatchObject({ total: 50 });
+    });
+
+    it('stores each id once when two relays send the same batch at the same moment', async () => {
+      const events = dataset();
+      const replies = await Promise.all([sut.record(events), sut.record(events), sut.record(events)]);
+      expect(replies.reduce((sum, reply) => sum + reply.recorded, 0)).toBe(50);
+      await expect(sut.query(auditor, noFilter)).resolves.toMatchObject({ total: 50 });
+    });
+
+    it('round-trips every field and stamps recorded_at from the database clock', async () => {
+      const [event] = dataset();
+      await sut.record([{ ...event, actorName: 'Zoë Ødegaard', details: '{"name":"Wéb","n":[1,2]}' }]);
+      const page = await sut.query(auditor, noFilter);
+      expect(page.items).toEqual([{ ...event, actorName: 'Zoë Ødegaard', details: '{"name":"Wéb","n":[1,2]}' }]);
+      const [stamp] = await db.dataSource.query<{ lag: number }[]>(
+        'SELECT EXTRACT(EPOCH FROM (CURRENT_TIMESTAMP - recorded_at)) AS lag FROM audit_events',
+      );
+      expect(Number(stamp?.lag)).toBeGreaterThanOrEqual(0);
+      expect(Number(stamp?.lag)).toBeLessThan(60);
+    });
+
+    it('keeps a batch all-or-nothing across insert statements', async () => {
+      const rows = dataset()
+        .concat(dataset(), dataset().slice(0, 3))
+        .map((event) => ({ ...event, occurredAt: new Date(event.occurredAt) }));
+      // Bypasses validation to make the second statement (rows 100..102) fail inside the database.
+      rows[101] = { ...rows[101], actorName: 'nul\u0000' };
+      await expect(new AuditEventRepository(db.dataSource).insertNew(rows)).rejects.toThrow();
+      await expect(sut.query(auditor, noFilter)).resolves.toMatchObject({ total: 0 });
+    });
+  });
+
+  describe('query', () => {
+    let events: auditV1.AuditEvent[];
+
+    beforeEach(async () => {
+      events = dataset();
+      await sut.record(events);
+    });
+
+    async function ids(request: Partial<auditV1.QueryEventsRequest>): Promise<{ ids: string[]; total: number }> {
+      const page = await sut.query(auditor, { ...noFilter, ...request });
+      return { ids: page.items.map((item) => item.id), total: page.total };
+    }
+
+    function expected(keep: (event: auditV1.AuditEvent) => boolean): { ids: string[]; total: number } {
+      const kept = events.filter(keep);
+      expect(kept.length).toBeGreaterThan(0);
+      return { ids: newestFirst(kept), total: kept.length };
+    }
+
+    it('returns everything newest first with the default page size', async () => {
+      const page = await sut.query(auditor, { ...noFilter, take: 0 });
+      expect(page).toMatchObject({ total: 50, skip: 0, take: 30 });
+      expect(page.items.map((item) => item.id)).toEqual(newestFirst(events).slice(0, 30));
+    });
+
+    it('matches the actor by name without case, or by id exactly', async () => {
+      await expect(ids({ actor: 'ALICE' })).resolves.toEqual(expected((e) => e.actorName === 'Alice'));
+      await expect(ids({ actor: 'u2' })).resolves.toEqual(expected((e) => e.actorId === 'u2'));
+      await expect(ids({ actor: 'U2' })).resolves.toEqual({ ids: [], total: 0 });
+    });
+
+    it('matches an action exactly or by a prefix ending in *', async () => {
+      await expect(ids({ action: 'project.created' })).resolves.toEqual(expected((e) => e.action === 'project.created'));
+      await expect(ids({ action: 'project.*' })).resolves.toEqual(expected((e) => e.action.startsWith('project.')));
+      await expect(ids({ action: 'project*' })).resolves.toEqual(expected((e) => e.action.startsWith('project')));
+      await expect(ids({ action: 'project' })).resolves.toEqual({ ids: [], total: 0 });
+    });
+
+    it('matches resource type and id, combining every filter with AND', async () => {
+      await expect(ids({ resourceType: 'Environment' })).resolves.toEqual(expected((e) => e.resourceType === 'Environment'));
+      await expect(ids({ resourceType: 'Project', resourceId: 'r1' })).resolves.toEqual(
+        expected((e) => e.resourceType === 'Project' && e.resourceId === 'r1'),
+      );
+      await expect(ids({ actor: 'carol', action: 'project.*', resourceType: 'Project' })).resolves.toEqual(
+        expected((e) => e.actorName === 'Carol' && e.action.startsWith('project.')),
+      );
+    });
+
+    it('includes from and excludes to', async () => {
+      const from = new Date(BASE + 10 * 60_000).toISOString();
+      const to = new Date(BASE + 20 * 60_000).toISOString();
+      const inRange = expected((e) => e.occurredAt >= from && e.occurredAt < to);
+      await expect(ids({ from, to })).resolves.toEqual(inRange);
+      expect(events.filter((e) => e.occurredAt === from).length).toBeGreaterThan(0);
+      expect(events.filter((e) => e.occurredAt === to).length).toBeGreaterThan(0);
+      await expect(ids({ from: '2025-03-01T00:10:00+00:00', to: '2025-03-01T01:20:00+01:00' })).resolves.toEqual(inRange);
+      await expect(ids({ to: new Date(BASE).toISOString() })).resolves.toEqual({ ids: [], total: 0 });
+      await expect(ids({ from: '2025-03-01' })).resolves.toMatchObject({ total: 50 });
+    });
+
+    it('pages stably through ties: every event exactly once, total on every page', async () => {
+      const seen: string[] = [];
+      for (let skip = 0; skip < 56; skip += 7) {
+        const page = await sut.query(auditor, { ...noFilter, skip, take: 7 });
+        expect(page).toMatchObject({ total: 50, skip, take: 7 });
+        seen.push(...page.items.map((item) => item.id));
+      }
+      expect(seen).toEqual(newestFirst(events));
+      await expect(ids({ action: 'project.*', skip: 5, take: 4 })).resolves.toEqual({
+        ids: expected((e) => e.action.startsWith('project.')).ids.slice(5, 9),
+        total: 20,
+      });
+    });
+
+    it('refuses a caller without EventView and bad timestamps', async () => {
+      await expect(rpcCode(sut.query({ ...auditor, permissions: ['ProjectView'] }, noFilter))).resolves.toMatchObject({
+        code: status.PERMISSION_DENIED,
+      });
+      await expect(rpcCode(sut.query(auditor, { ...noFilter, from: 'yesterday' }))).resolves.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        message: expect.stringContaining('from') as string,
+      });
+    });
+  });
+});

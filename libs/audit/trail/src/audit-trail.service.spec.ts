@@ -1,0 +1,97 @@
+import { status } from '@grpc/grpc-js';
+import { RpcException } from '@nestjs/microservices';
+
+import type { auditV1 } from '@flotilla/contracts';
+import { CallerIdentity } from '@flotilla/platform/grpc';
+
+import type { AuditEventPage } from './audit-event.repository';
+import { AuditEventStore, AuditTrailService, EVENT_VIEW } from './audit-trail.service';
+import type { AuditEventRow } from './event/audit-event.columns';
+import type { AuditQuery } from './query/audit-query';
+
+const event: auditV1.AuditEvent = {
+  id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
+  occurredAt: '2025-03-01T10:15:00.123Z',
+  actorId: 'u1',
+  actorName: 'alice',
+  action: 'project.created',
+  resourceType: 'Project',
+  resourceId: 'p1',
+  details: '{}',
+  clientIp: '192.0.2.7',
+  source: 'orchestrator',
+};
+
+const auditor: CallerIdentity = { userId: 'u9', username: 'auditor', clientIp: '', permissions: ['ProjectView', EVENT_VIEW] };
+const emptyQuery: auditV1.QueryEventsRequest = { actor: '', action: '', resourceType: '', resourceId: '', from: '', to: '', skip: 0, take: 0 };
+
+/** The gRPC error a rejected call carries, or what it rejected with when that is not one. */
+async function rpcErrorOf(promise: Promise<unknown>): Promise<unknown> {
+  const failure = await promise.then(
+    () => new Error('expected a failure'),
+    (error: unknown) => error,
+  );
+  return failure instanceof RpcException ? failure.getError() : failure;
+}
+
+/** A store that fails any call the test did not expect. */
+function strictStore(overrides: Partial<AuditEventStore>): AuditEventStore {
+  const unexpected = (name: string) => () => Promise.reject(new Error(`unexpected call to ${name}`));
+  return { insertNew: unexpected('insertNew'), findPage: unexpected('findPage'), ...overrides };
+}
+
+describe(AuditTrailService.name, () => {
+  describe('record', () => {
+    it('stores each id once even when a batch repeats it, and replies with what the store newly stored', async () => {
+      const stored: AuditEventRow[][] = [];
+      const sut = new AuditTrailService(
+        strictStore({
+          insertNew: (rows) => {
+            stored.push([...rows]);
+            return Promise.resolve(1);
+          },
+        }),
+      );
+      await expect(sut.record([event, { ...event, id: event.id.toUpperCase(), action: 'other' }])).resolves.toEqual({ recorded: 1 });
+      expect(stored).toEqual([[expect.objectContaining({ id: event.id, action: 'project.created' })]]);
+    });
+
+    it('stores nothing when any event of the batch is invalid', async () => {
+      const sut = new AuditTrailService(strictStore({}));
+      await expect(rpcErrorOf(sut.record([event, { ...event, id: 'x' }]))).resolves.toEqual({
+        code: status.INVALID_ARGUMENT,
+        message: 'events[1].id: must be a UUID',
+      });
+    });
+  });
+
+  describe('query', () => {
+    it('refuses a caller without EventView before touching the store', async () => {
+      const sut = new AuditTrailService(strictStore({}));
+      await expect(rpcErrorOf(sut.query({ ...auditor, permissions: ['ProjectView', 'TaskView'] }, emptyQuery))).resolves.toEqual({
+        code: status.PERMISSION_DENIED,
+        message: 'EventView permission is required to read the audit trail',
+      });
+    });
+
+    it('passes the parsed query to the store and maps rows to the contract', async () => {
+      const asked: AuditQuery[] = [];
+      const page: AuditEventPage = { rows: [{ ...event, occurredAt: new Date(event.occurredAt) }], total: 41 };
+      const sut = new AuditTrailService(
+        strictStore({
+          findPage: (query) => {
+            asked.push(query);
+            return Promise.resolve(page);
+          },
+        }),
+      );
+      await expect(sut.query(auditor, { ...emptyQuery, action: 'project.*', skip: 40 })).resolves.toEqual({
+        items: [event],
+        total: 41,
+        skip: 40,
+        take: 30,
+      });
+      expect(asked).toEqual([{ action: { prefix: 'project.' }, skip: 40, take: 30 }]);
+    });
+  });
+});

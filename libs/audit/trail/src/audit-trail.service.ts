@@ -1,0 +1,49 @@
+import { Inject, Injectable } from '@nestjs/common';
+
+import type { auditV1 } from '@flotilla/contracts';
+import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
+
+import { AuditEventRepository } from './audit-event.repository';
+import { AuditEventRow } from './event/audit-event.columns';
+import { parseAuditQuery } from './query/audit-query';
+import { validateAuditEvents } from './record/validate-audit-events';
+
+export const EVENT_VIEW = 'EventView';
+
+/** The I/O the service needs, so it can be tested without a database. */
+export type AuditEventStore = Pick<AuditEventRepository, 'insertNew' | 'findPage'>;
+
+function toContract(row: AuditEventRow): auditV1.AuditEvent {
+  return { ...row, occurredAt: row.occurredAt.toISOString() };
+}
+
+/** Keeps the first event of each id: a relay may put the same event in one batch twice. */
+function distinctById(rows: readonly AuditEventRow[]): AuditEventRow[] {
+  const byId = new Map<string, AuditEventRow>();
+  for (const row of rows) if (!byId.has(row.id)) byId.set(row.id, row);
+  return [...byId.values()];
+}
+
+/**
+ * Decides what the audit trail accepts and who may read it. Recording is idempotent on event id;
+ * reading needs EventView even though the gateway checked it, because the trail is sensitive.
+ */
+@Injectable()
+export class AuditTrailService {
+  constructor(@Inject(AuditEventRepository) private readonly store: AuditEventStore) {}
+
+  /** Validates the whole batch first (nothing stored if one is bad), returns how many were new. */
+  async record(events: readonly auditV1.AuditEvent[]): Promise<auditV1.RecordEventsReply> {
+    const rows = distinctById(validateAuditEvents(events));
+    return { recorded: await this.store.insertNew(rows) };
+  }
+
+  async query(caller: CallerIdentity, request: auditV1.QueryEventsRequest): Promise<auditV1.EventPage> {
+    if (!caller.permissions.includes(EVENT_VIEW)) {
+      throw RpcErrors.permissionDenied(`${EVENT_VIEW} permission is required to read the audit trail`);
+    }
+    const query = parseAuditQuery(request);
+    const page = await this.store.findPage(query);
+    return { items: page.rows.map(toContract), total: page.total, skip: query.skip, take: query.take };
+  }
+}

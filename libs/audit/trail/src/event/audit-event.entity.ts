@@ -1,0 +1,46 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+import { AUDIT_EVENT_LIMITS as L, AUDIT_EVENTS_TABLE } from './audit-event.columns';
+
+/**
+ * One entry of the audit trail. Append-only: the API never updates or deletes a row; retention
+ * and archiving are a separate, later concern.
+ */
+@Entity(AUDIT_EVENTS_TABLE)
+export class AuditEventEntity {
+  /** The producer's UUID, so a resent event is recognised. */
+  @PrimaryColumn({ type: 'varchar', length: L.id })
+  id!: string;
+
+  @Column({ name: 'occurred_at', type: Date })
+  occurredAt!: Date;
+
+  /** When the audit service stored it, from the database clock. */
+  @Column({ name: 'recorded_at', type: Date })
+  recordedAt!: Date;
+
+  @Column({ name: 'actor_id', type: 'varchar', length: L.actorId })
+  actorId!: string;
+
+  @Column({ name: 'actor_name', type: 'varchar', length: L.actorName })
+  actorName!: string;
+
+  @Column({ type: 'varchar', length: L.action })
+  action!: string;
+
+  @Column({ name: 'resource_type', type: 'varchar', length: L.resourceType })
+  resourceType!: string;
+
+  @Column({ name: 'resource_id', type: 'varchar', length: L.resourceId })
+  resourceId!: string;
+
+  /** JSON object text. */
+  @Column({ type: 'text' })
+  details!: string;
+
+  @Column({ name: 'client_ip', type: 'varchar', length: L.clientIp })
+  clientIp!: string;
+
+  @Column({ type: 'varchar', length: L.source })
+  source!: string;
+}

@@ -1,0 +1,11 @@
+import { AuditEventEntity } from './event/audit-event.entity';
+import { CreateAuditEvents1764200000200 } from './migrations/1764200000200-create-audit-events';
+
+export * from './audit-event.repository';
+export * from './audit-trail.module';
+export * from './audit-trail.service';
+export * from './event/audit-event.columns';
+export * from './event/audit-event.entity';
+
+export const AuditTrailEntities = [AuditEventEntity];
+export const AuditTrailMigrations = [CreateAuditEvents1764200000200];

@@ -1,0 +1,71 @@
+import { auditTrailSql } from '../sql/audit-trail-sql';
+import { buildAuditFilter, buildAuditPageSql, escapeLike } from './audit-filter';
+import { AuditQuery } from './audit-query';
+
+const unfiltered: AuditQuery = { skip: 0, take: 30 };
+const everything: AuditQuery = {
+  actor: 'Alice',
+  action: { prefix: 'project.' },
+  resourceType: 'Project',
+  resourceId: 'p1',
+  from: new Date('2025-03-01T00:00:00Z'),
+  to: new Date('2025-03-02T00:00:00Z'),
+  skip: 10,
+  take: 5,
+};
+
+describe(buildAuditFilter.name, () => {
+  it('has no WHERE when nothing is filtered', () => {
+    expect(buildAuditFilter(unfiltered, auditTrailSql('postgres'))).toEqual({ where: '', params: [] });
+  });
+
+  it('ANDs every filter with bound parameters on PostgreSQL', () => {
+    expect(buildAuditFilter(everything, auditTrailSql('postgres'))).toEqual({
+      where:
+        'WHERE (LOWER(actor_name) = $1 OR actor_id = $2) AND action LIKE $3 ESCAPE \'\\\' AND resource_type = $4 ' +
+        'AND resource_id = $5 AND occurred_at >= CAST($6 AS timestamptz) AND occurred_at < CAST($7 AS timestamptz)',
+      params: ['alice', 'Alice', 'project.%', 'Project', 'p1', '2025-03-01T00:00:00.000Z', '2025-03-02T00:00:00.000Z'],
+    });
+  });
+
+  it('ANDs every filter with bound parameters on SQL Server', () => {
+    expect(buildAuditFilter(everything, auditTrailSql('mssql')).where).toBe(
+      "WHERE (actor_name = @0 OR actor_id = @1) AND action LIKE @2 ESCAPE '\\' AND resource_type = @3 " +
+        'AND resource_id = @4 AND occurred_at >= CONVERT(datetime2, @5, 127) AND occurred_at < CONVERT(datetime2, @6, 127)',
+    );
+  });
+
+  it('matches an exact action with equality', () => {
+    expect(buildAuditFilter({ ...unfiltered, action: { exact: 'project.created' } }, auditTrailSql('postgres'))).toEqual({
+      where: 'WHERE action = $1',
+      params: ['project.created'],
+    });
+  });
+
+  it('escapes LIKE wildcards in an action prefix', () => {
+    expect(escapeLike('a_b%c[d\\e')).toBe('a\\_b\\%c\\[d\\\\e');
+    expect(buildAuditFilter({ ...unfiltered, action: { prefix: 'user_x.' } }, auditTrailSql('mssql')).params).toEqual([
+      'user\\_x.%',
+    ]);
+  });
+});
+
+describe(buildAuditPageSql.name, () => {
+  const columns = 'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source';
+
+  it('pages newest first with id as tie-breaker on PostgreSQL', () => {
+    const sut = buildAuditPageSql({ ...unfiltered, resourceType: 'Project', skip: 10, take: 5 }, auditTrailSql('postgres'));
+    expect(sut.select).toBe(
+      `SELECT ${columns} FROM audit_events WHERE resource_type = $1 ORDER BY occurred_at DESC, id DESC LIMIT 5 OFFSET 10`,
+    );
+    expect(sut.count).toBe('SELECT COUNT(*) AS total FROM audit_events WHERE resource_type = $1');
+  });
+
+  it('pages with OFFSET/FETCH on SQL Server and counts without a WHERE when unfiltered', () => {
+    const sut = buildAuditPageSql(unfiltered, auditTrailSql('mssql'));
+    expect(sut.select).toBe(
+      `SELECT ${columns} FROM audit_events ORDER BY occurred_at DESC, id DESC OFFSET 0 ROWS FETCH NEXT 30 ROWS ONLY`,
+    );
+    expect(sut.count).toBe('SELECT COUNT(*) AS total FROM audit_events');
+  });
+});

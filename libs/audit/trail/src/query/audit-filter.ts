@@ -1,0 +1,62 @@
+import { AUDIT_EVENTS_TABLE } from '../event/audit-event.columns';
+import type { AuditTrailSql } from '../sql/audit-trail-sql';
+import type { AuditQuery } from './audit-query';
+
+/** A WHERE clause (empty when nothing is filtered) and its positional parameters. */
+export interface AuditFilterSql {
+  where: string;
+  params: string[];
+}
+
+/** Escapes LIKE wildcards so `deploy_ment.*` matches an underscore, not any character. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_[]/g, (character) => `\\${character}`);
+}
+
+/**
+ * Turns a checked query into SQL conditions combined with AND. Every value is a bound parameter;
+ * only the dialect's fixed fragments are spliced in.
+ */
+export function buildAuditFilter(query: AuditQuery, sql: AuditTrailSql): AuditFilterSql {
+  const params: string[] = [];
+  const bind = (value: string): string => {
+    params.push(value);
+    return sql.param(params.length);
+  };
+  const conditions: string[] = [];
+  if (query.actor !== undefined) {
+    conditions.push(`(${sql.actorNameEquals(bind(query.actor.toLowerCase()))} OR actor_id = ${bind(query.actor)})`);
+  }
+  if (query.action !== undefined) {
+    conditions.push(
+      'exact' in query.action
+        ? `action = ${bind(query.action.exact)}`
+        : `action LIKE ${bind(`${escapeLike(query.action.prefix)}%`)} ESCAPE '\\'`,
+    );
+  }
+  if (query.resourceType !== undefined) conditions.push(`resource_type = ${bind(query.resourceType)}`);
+  if (query.resourceId !== undefined) conditions.push(`resource_id = ${bind(query.resourceId)}`);
+  if (query.from !== undefined) conditions.push(`occurred_at >= ${sql.timestamp(bind(query.from.toISOString()))}`);
+  if (query.to !== undefined) conditions.push(`occurred_at < ${sql.timestamp(bind(query.to.toISOString()))}`);
+  return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, params };
+}
+
+export const SELECT_COLUMNS = 'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source';
+
+export interface AuditPageSql {
+  /** One page, newest first; ties on occurred_at broken by id so paging is stable. */
+  select: string;
+  /** How many rows match the same filter, as column `total`. */
+  count: string;
+  params: string[];
+}
+
+export function buildAuditPageSql(query: AuditQuery, sql: AuditTrailSql): AuditPageSql {
+  const { where, params } = buildAuditFilter(query, sql);
+  const filtered = `FROM ${AUDIT_EVENTS_TABLE}${where ? ` ${where}` : ''}`;
+  return {
+    select: `SELECT ${SELECT_COLUMNS} ${filtered} ORDER BY occurred_at DESC, id DESC ${sql.page(query.take, query.skip)}`,
+    count: `SELECT COUNT(*) AS total ${filtered}`,
+    params,
+  };
+}

@@ -1,0 +1,66 @@
+import type { auditV1 } from '@flotilla/contracts';
+import { RpcErrors } from '@flotilla/platform/grpc';
+
+import { parseIsoTimestamp } from '../event/iso-timestamp';
+
+export const DEFAULT_TAKE = 30;
+export const MAX_TAKE = 500;
+
+/** What the caller asked for, checked and normalised; empty filters are absent. */
+export interface AuditQuery {
+  /** Matches actor_id exactly or actor_name without case. */
+  actor?: string;
+  action?: { exact: string } | { prefix: string };
+  resourceType?: string;
+  resourceId?: string;
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+  skip: number;
+  take: number;
+}
+
+function optional(value: string): string | undefined {
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function timestamp(field: 'from' | 'to', value: string): Date | undefined {
+  const text = optional(value);
+  if (text === undefined) return undefined;
+  const parsed = parseIsoTimestamp(text);
+  if (!parsed) throw RpcErrors.invalidArgument(`${field}: must be an ISO-8601 date or timestamp with a time zone`);
+  return parsed;
+}
+
+/** `project.*` is a prefix filter, anything else an exact action; a lone `*` filters nothing. */
+function actionFilter(value: string): AuditQuery['action'] {
+  const text = optional(value);
+  if (text === undefined) return undefined;
+  if (!text.endsWith('*')) return { exact: text };
+  const prefix = text.slice(0, -1);
+  return prefix === '' ? undefined : { prefix };
+}
+
+/**
+ * Checks a Query request: bad timestamps or a negative skip/take are INVALID_ARGUMENT; take 0
+ * (not sent) means the default, and more than the maximum is capped (the reply says what was used).
+ */
+export function parseAuditQuery(request: auditV1.QueryEventsRequest): AuditQuery {
+  if (!Number.isInteger(request.skip) || request.skip < 0) throw RpcErrors.invalidArgument('skip: must be 0 or more');
+  if (!Number.isInteger(request.take) || request.take < 0) throw RpcErrors.invalidArgument('take: must be 0 or more');
+  const from = timestamp('from', request.from);
+  const to = timestamp('to', request.to);
+  if (from && to && from.getTime() > to.getTime()) throw RpcErrors.invalidArgument('from: must not be after to');
+  return {
+    actor: optional(request.actor),
+    action: actionFilter(request.action),
+    resourceType: optional(request.resourceType),
+    resourceId: optional(request.resourceId),
+    from,
+    to,
+    skip: request.skip,
+    take: request.take === 0 ? DEFAULT_TAKE : Math.min(request.take, MAX_TAKE),
+  };
+}

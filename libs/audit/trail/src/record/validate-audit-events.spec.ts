@@ -1,0 +1,84 @@
+import { status } from '@grpc/grpc-js';
+import { RpcException } from '@nestjs/microservices';
+
+import type { auditV1 } from '@flotilla/contracts';
+
+import { MAX_EVENTS_PER_RECORD, validateAuditEvent, validateAuditEvents } from './validate-audit-events';
+
+const valid: auditV1.AuditEvent = {
+  id: '3F2504E0-4F89-41D3-9A0C-0305E82C3301',
+  occurredAt: '2025-03-01T10:15:00.123Z',
+  actorId: 'u1',
+  actorName: 'alice',
+  action: 'project.created',
+  resourceType: 'Project',
+  resourceId: 'p1',
+  details: '{"name":"Web"}',
+  clientIp: '192.0.2.7',
+  source: 'orchestrator',
+};
+
+function thrownBy(act: () => unknown): unknown {
+  try {
+    act();
+  } catch (error) {
+    return error instanceof RpcException ? error.getError() : error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe(validateAuditEvent.name, () => {
+  it('turns a valid event into a row, lower-casing the id', () => {
+    expect(validateAuditEvent(valid, 0)).toEqual({
+      ...valid,
+      id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
+      occurredAt: new Date('2025-03-01T10:15:00.123Z'),
+    });
+  });
+
+  it('stores absent details as an empty object', () => {
+    expect(validateAuditEvent({ ...valid, details: '' }, 0).details).toBe('{}');
+  });
+
+  it.each([
+    [{ id: 'not-a-uuid' }, 'events[4].id: must be a UUID'],
+    [{ id: '' }, 'events[4].id: must be a UUID'],
+    [{ occurredAt: '' }, 'events[4].occurredAt: must be an ISO-8601 timestamp with a time zone'],
+    [{ occurredAt: '2025-03-01 10:15' }, 'events[4].occurredAt: must be an ISO-8601 timestamp with a time zone'],
+    [{ action: '  ' }, 'events[4].action: must not be empty'],
+    [{ resourceType: '' }, 'events[4].resourceType: must not be empty'],
+    [{ details: '{"name":' }, 'events[4].details: must be valid JSON'],
+    [{ details: '[1,2]' }, 'events[4].details: must be a JSON object'],
+    [{ details: 'null' }, 'events[4].details: must be a JSON object'],
+    [{ details: '"text"' }, 'events[4].details: must be a JSON object'],
+    [{ action: 'a'.repeat(101) }, 'events[4].action: must be at most 100 characters'],
+    [{ actorName: 'a'.repeat(201) }, 'events[4].actorName: must be at most 200 characters'],
+    [{ resourceId: 'r'.repeat(201) }, 'events[4].resourceId: must be at most 200 characters'],
+    [{ clientIp: '1'.repeat(65) }, 'events[4].clientIp: must be at most 64 characters'],
+    [{ source: 's'.repeat(51) }, 'events[4].source: must be at most 50 characters'],
+    [{ actorName: 'al\u0000ice' }, 'events[4].actorName: must not contain NUL characters'],
+  ])('refuses %j naming the field', (change, message) => {
+    expect(thrownBy(() => validateAuditEvent({ ...valid, ...change }, 4))).toEqual({ code: status.INVALID_ARGUMENT, message });
+  });
+
+  it('accepts values exactly at the column size', () => {
+    expect(() => validateAuditEvent({ ...valid, action: 'a'.repeat(100), actorId: 'u'.repeat(200) }, 0)).not.toThrow();
+  });
+});
+
+describe(validateAuditEvents.name, () => {
+  it('names the index of the first bad event in a batch', () => {
+    expect(thrownBy(() => validateAuditEvents([valid, { ...valid, action: '' }]))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      message: 'events[1].action: must not be empty',
+    });
+  });
+
+  it('refuses a batch over the per-call maximum', () => {
+    const events = Array.from({ length: MAX_EVENTS_PER_RECORD + 1 }, () => valid);
+    expect(thrownBy(() => validateAuditEvents(events))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      message: `events: at most ${MAX_EVENTS_PER_RECORD} per call, got ${MAX_EVENTS_PER_RECORD + 1}`,
+    });
+  });
+});

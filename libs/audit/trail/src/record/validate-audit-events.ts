@@ -1,0 +1,74 @@
+import type { auditV1 } from '@flotilla/contracts';
+import { RpcErrors } from '@flotilla/platform/grpc';
+
+import { AUDIT_EVENT_LIMITS, AuditEventRow } from '../event/audit-event.columns';
+import { parseIsoTimestamp } from '../event/iso-timestamp';
+
+/** A relay sends at most 200 at a time; the cap keeps one call's transaction bounded. */
+export const MAX_EVENTS_PER_RECORD = 1000;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type BoundedField = Exclude<keyof typeof AUDIT_EVENT_LIMITS, 'id'>;
+const BOUNDED_FIELDS = Object.keys(AUDIT_EVENT_LIMITS).filter((field) => field !== 'id') as BoundedField[];
+const REQUIRED_FIELDS: readonly BoundedField[] = ['action', 'resourceType'];
+
+function invalid(index: number, field: string, problem: string): never {
+  throw RpcErrors.invalidArgument(`events[${index}].${field}: ${problem}`);
+}
+
+/** Details must be a JSON object (what changed); an absent value is stored as `{}`. */
+function validDetails(index: number, details: string): string {
+  if (details.trim() === '') return '{}';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(details);
+  } catch {
+    invalid(index, 'details', 'must be valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    invalid(index, 'details', 'must be a JSON object');
+  }
+  return details;
+}
+
+/**
+ * Checks one event and turns it into the row to store, or throws INVALID_ARGUMENT naming the
+ * first bad field (`events[3].occurredAt: ...`). Ids are lower-cased so one event sent with
+ * differently cased ids is still recognised as the same.
+ */
+export function validateAuditEvent(event: auditV1.AuditEvent, index: number): AuditEventRow {
+  if (!UUID.test(event.id)) invalid(index, 'id', 'must be a UUID');
+  const occurredAt = parseIsoTimestamp(event.occurredAt);
+  if (!occurredAt) invalid(index, 'occurredAt', 'must be an ISO-8601 timestamp with a time zone');
+  for (const field of REQUIRED_FIELDS) {
+    if (event[field].trim() === '') invalid(index, field, 'must not be empty');
+  }
+  for (const field of BOUNDED_FIELDS) {
+    const limit = AUDIT_EVENT_LIMITS[field];
+    if (event[field].length > limit) invalid(index, field, `must be at most ${limit} characters`);
+  }
+  // PostgreSQL text cannot hold NUL; refusing it here keeps it a clear 400 rather than a driver error.
+  for (const field of [...BOUNDED_FIELDS, 'details'] as const) {
+    if (event[field].includes('\u0000')) invalid(index, field, 'must not contain NUL characters');
+  }
+  return {
+    id: event.id.toLowerCase(),
+    occurredAt,
+    actorId: event.actorId,
+    actorName: event.actorName,
+    action: event.action,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId,
+    details: validDetails(index, event.details),
+    clientIp: event.clientIp,
+    source: event.source,
+  };
+}
+
+export function validateAuditEvents(events: readonly auditV1.AuditEvent[]): AuditEventRow[] {
+  if (events.length > MAX_EVENTS_PER_RECORD) {
+    throw RpcErrors.invalidArgument(`events: at most ${MAX_EVENTS_PER_RECORD} per call, got ${events.length}`);
+  }
+  return events.map((event, index) => validateAuditEvent(event, index));
+}

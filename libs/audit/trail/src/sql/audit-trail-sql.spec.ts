@@ -1,0 +1,56 @@
+import { auditTrailSql, INSERT_COLUMNS } from './audit-trail-sql';
+
+const COLUMNS = 'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source';
+
+describe('auditTrailSql', () => {
+  it('lists every stored column but recorded_at, which the database fills', () => {
+    expect(INSERT_COLUMNS.join(', ')).toBe(COLUMNS);
+  });
+
+  describe('postgres', () => {
+    const sut = auditTrailSql('postgres');
+
+    it('inserts with ON CONFLICT (id) DO NOTHING and returns only the new ids', () => {
+      expect(sut.insertNew(2)).toBe(
+        `INSERT INTO audit_events (${COLUMNS}) VALUES ` +
+          '($1, CAST($2 AS timestamptz), $3, $4, $5, $6, $7, $8, $9, $10), ' +
+          '($11, CAST($12 AS timestamptz), $13, $14, $15, $16, $17, $18, $19, $20) ' +
+          'ON CONFLICT (id) DO NOTHING RETURNING id',
+      );
+    });
+
+    it('compares the actor name through LOWER to use the expression index', () => {
+      expect(sut.actorNameEquals('$1')).toBe('LOWER(actor_name) = $1');
+    });
+
+    it('casts ISO strings to timestamptz and pages with LIMIT/OFFSET', () => {
+      expect(sut.timestamp('$3')).toBe('CAST($3 AS timestamptz)');
+      expect(sut.page(30, 60)).toBe('LIMIT 30 OFFSET 60');
+      expect(sut.param(1)).toBe('$1');
+    });
+  });
+
+  describe('mssql', () => {
+    const sut = auditTrailSql('mssql');
+
+    it('merges under HOLDLOCK, inserting only when not matched, and outputs the new ids', () => {
+      expect(sut.insertNew(2)).toBe(
+        'MERGE INTO audit_events WITH (HOLDLOCK) AS target USING (VALUES ' +
+          '(@0, @1, @2, @3, @4, @5, @6, @7, @8, @9), (@10, @11, @12, @13, @14, @15, @16, @17, @18, @19)) ' +
+          `AS source (${COLUMNS}) ON target.id = source.id WHEN NOT MATCHED THEN INSERT (${COLUMNS}) VALUES ` +
+          '(source.id, CONVERT(datetime2, source.occurred_at, 127), source.actor_id, source.actor_name, source.action, ' +
+          'source.resource_type, source.resource_id, source.details, source.client_ip, source.source) OUTPUT inserted.id;',
+      );
+    });
+
+    it('relies on the case-insensitive collation for the actor name', () => {
+      expect(sut.actorNameEquals('@0')).toBe('actor_name = @0');
+    });
+
+    it('converts ISO strings with style 127 and pages with OFFSET/FETCH', () => {
+      expect(sut.timestamp('@2')).toBe('CONVERT(datetime2, @2, 127)');
+      expect(sut.page(30, 60)).toBe('OFFSET 60 ROWS FETCH NEXT 30 ROWS ONLY');
+      expect(sut.param(1)).toBe('@0');
+    });
+  });
+});
