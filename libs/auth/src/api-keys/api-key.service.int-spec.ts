@@ -1,0 +1,121 @@
+import { status } from '@grpc/grpc-js';
+
+import { Role } from '@flotilla/api-interfaces';
+import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
+
+import { AuthEntities, AuthMigrations } from '../persistence/auth-entities';
+import { hashSecret } from '../tokens/secret-tokens';
+import {
+  auditRows,
+  AuthServices,
+  callerFor,
+  clearAudit,
+  createAuthServices,
+  createTestUser,
+  rpcFailure,
+} from '../testing/auth-services.fixture';
+import type { AuthUser } from '../users/auth-user';
+
+import { ApiKeyService } from './api-key.service';
+
+describe(ApiKeyService.name, () => {
+  let db: MigratedTestDatabase;
+  let services: AuthServices;
+  let sut: ApiKeyService;
+  let deployer: AuthUser;
+  let auditor: AuthUser;
+  let admin: AuthUser;
+
+  beforeAll(async () => {
+    db = await createMigratedTestDatabase({ entities: AuthEntities, migrations: AuthMigrations });
+    services = createAuthServices(db.dataSource);
+    sut = services.apiKeyService;
+    deployer = await createTestUser(services, 'ci.bot', [Role.Deployer]);
+    auditor = await createTestUser(services, 'reviewer', [Role.Auditor]);
+    admin = await createTestUser(services, 'root', [Role.Administrator]);
+  });
+  afterAll(() => db.dispose());
+  beforeEach(() => clearAudit(db.dataSource));
+
+  it('creates a key whose secret is shown once, stored only as a hash, and authenticates as its owner', async () => {
+    const created = await sut.create(callerFor(deployer, '192.0.2.50'), '  nightly build  ');
+
+    expect(created.secret).toMatch(/^API-[A-Z2-7]{32}$/);
+    expect(created.key).toMatchObject({ userId: deployer.id, purpose: 'nightly build' });
+    const stored = await db.dataSource.query<unknown[]>('SELECT key_hash FROM api_keys WHERE id = $1', [
+      created.key.id,
+    ]);
+    expect(stored).toEqual([{ key_hash: hashSecret(created.secret) }]);
+    await expect(services.tokenValidator.validate(created.secret)).resolves.toMatchObject({
+      userId: deployer.id,
+      username: 'ci.bot',
+      credential: 'api-key',
+    });
+    expect(await auditRows(db.dataSource)).toEqual([
+      expect.objectContaining({
+        action: 'api-key.created',
+        resourceId: created.key.id,
+        actorId: deployer.id,
+        clientIp: '192.0.2.50',
+      }),
+    ]);
+    expect(JSON.stringify(await auditRows(db.dataSource))).not.toContain(created.secret);
+  });
+
+  it('lists only the caller’s own active keys', async () => {
+    const own = await sut.create(callerFor(auditor), 'export script');
+    await sut.create(callerFor(deployer), 'someone else');
+
+    expect((await sut.list(callerFor(auditor))).map((key) => key.id)).toEqual([own.key.id]);
+  });
+
+  it('revokes: the key stops authenticating, a second revoke changes nothing, both audited once', async () => {
+    const created = await sut.create(callerFor(deployer), 'to revoke');
+    await clearAudit(db.dataSource);
+
+    await sut.revoke(callerFor(deployer), created.key.id);
+    await sut.revoke(callerFor(deployer), created.key.id);
+
+    await expect(rpcFailure(services.tokenValidator.validate(created.secret))).resolves.toMatchObject({
+      code: status.UNAUTHENTICATED,
+    });
+    expect((await sut.list(callerFor(deployer))).map((key) => key.id)).not.toContain(created.key.id);
+    expect((await auditRows(db.dataSource)).map((row) => row.action)).toEqual(['api-key.revoked']);
+  });
+
+  it('hides other users’ keys from revocation unless the caller administers the system', async () => {
+    const created = await sut.create(callerFor(deployer), 'protected');
+
+    await expect(rpcFailure(sut.revoke(callerFor(auditor), created.key.id))).resolves.toMatchObject({
+      code: status.NOT_FOUND,
+    });
+    await expect(services.tokenValidator.validate(created.secret)).resolves.toMatchObject({
+      userId: deployer.id,
+    });
+
+    await sut.revoke(callerFor(admin), created.key.id);
+    await expect(rpcFailure(services.tokenValidator.validate(created.secret))).resolves.toMatchObject({
+      code: status.UNAUTHENTICATED,
+    });
+  });
+
+  it('refuses a blank purpose, an anonymous caller and an unknown key id', async () => {
+    await expect(rpcFailure(sut.create(callerFor(deployer), '   '))).resolves.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+    });
+    await expect(rpcFailure(sut.create({ ...callerFor(deployer), userId: '' }, 'x'))).resolves.toMatchObject({
+      code: status.UNAUTHENTICATED,
+    });
+    await expect(rpcFailure(sut.revoke(callerFor(deployer), 'no-such-key'))).resolves.toMatchObject({
+      code: status.NOT_FOUND,
+    });
+  });
+
+  it('does not accept an unknown API key', async () => {
+    await expect(
+      rpcFailure(services.tokenValidator.validate('API-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')),
+    ).resolves.toMatchObject({
+      code: status.UNAUTHENTICATED,
+    });
+  });
+});

@@ -1,0 +1,32 @@
+import { DataSource } from 'typeorm';
+
+import { ScryptPasswordHasher } from '../passwords/scrypt-password-hasher';
+import { UsersRepository } from '../persistence/users.repository';
+import { AuthUser, toAuthUser } from '../users/auth-user';
+import { normalizeUsername, USERNAME_MAX_LENGTH } from '../users/user-rules';
+
+import type { CredentialVerifier } from './credential-verifier';
+
+/** Local accounts: the password's scrypt hash is in the users table. */
+export class LocalCredentialVerifier implements CredentialVerifier {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly users: UsersRepository,
+    private readonly hasher: ScryptPasswordHasher,
+  ) {}
+
+  async verify(username: string, password: string): Promise<AuthUser | undefined> {
+    const normalized = normalizeUsername(username.trim());
+    const user =
+      normalized && normalized.length <= USERNAME_MAX_LENGTH
+        ? await this.users.findByNormalizedUsername(this.dataSource.manager, normalized)
+        : null;
+    if (!user || user.source !== 'local' || !user.passwordHash) {
+      // Same work as a real check, so the response time does not reveal unknown usernames.
+      return this.hasher.verifyDummy(password).then(() => undefined);
+    }
+    const matches = await this.hasher.verify(password, user.passwordHash);
+    // A disabled account is checked in full too, and then refused like a wrong password.
+    return matches && user.isActive ? toAuthUser(user) : undefined;
+  }
+}

@@ -1,0 +1,41 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** Where an account's password is checked; Active Directory accounts come later. */
+export type UserSource = 'local';
+
+@Entity({ name: 'users' })
+export class UserEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  /** As the user typed it when the account was made. */
+  @Column({ type: 'varchar', length: 100 })
+  username!: string;
+
+  /** Lower case; unique, so usernames differing only in case are one account. */
+  @Column({ name: 'username_normalized', type: 'varchar', length: 100 })
+  usernameNormalized!: string;
+
+  @Column({ name: 'display_name', type: 'varchar', length: 200 })
+  displayName!: string;
+
+  /** scrypt$...; null for accounts whose password lives elsewhere (directory accounts). */
+  @Column({ name: 'password_hash', type: 'varchar', length: 255, nullable: true })
+  passwordHash!: string | null;
+
+  /** JSON array of role names. */
+  @Column({ type: 'text' })
+  roles!: string;
+
+  @Column({ name: 'is_active', type: Boolean })
+  isActive!: boolean;
+
+  @Column({ type: 'varchar', length: 20 })
+  source!: UserSource;
+
+  @Column({ name: 'created_at', type: Date })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: Date })
+  updatedAt!: Date;
+}

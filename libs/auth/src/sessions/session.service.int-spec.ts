@@ -1,0 +1,146 @@
+import { status } from '@grpc/grpc-js';
+
+import { Role } from '@flotilla/api-interfaces';
+import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
+
+import { AuthEntities, AuthMigrations } from '../persistence/auth-entities';
+import { hashSecret } from '../tokens/secret-tokens';
+import { INVALID_TOKEN } from '../tokens/token-validator';
+import {
+  auditRows,
+  AuthServices,
+  clearAudit,
+  createAuthServices,
+  createTestUser,
+  rpcFailure,
+} from '../testing/auth-services.fixture';
+
+import { INVALID_CREDENTIALS, SessionService } from './session.service';
+
+describe(SessionService.name, () => {
+  let db: MigratedTestDatabase;
+  let services: AuthServices;
+  let sut: SessionService;
+
+  beforeAll(async () => {
+    db = await createMigratedTestDatabase({ entities: AuthEntities, migrations: AuthMigrations });
+    services = createAuthServices(db.dataSource, 8);
+    sut = services.sessionService;
+    await createTestUser(services, 'Jane.Doe', [Role.Auditor]);
+  });
+  afterAll(() => db.dispose());
+  beforeEach(() => clearAudit(db.dataSource));
+
+  async function dbNow(): Promise<Date> {
+    const [row] = await db.dataSource.query<{ now: Date }[]>('SELECT CURRENT_TIMESTAMP AS now');
+    return row?.now ?? new Date(NaN);
+  }
+
+  it('signs in case-insensitively, expires by database time, stores only the hash and audits with the client IP', async () => {
+    const session = await sut.login('jane.doe', 'Jane.Doe password!', '203.0.113.9');
+
+    expect(session.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(session.user.username).toBe('Jane.Doe');
+    const hoursAhead = (session.expiresAt.getTime() - (await dbNow()).getTime()) / 3_600_000;
+    expect(hoursAhead).toBeGreaterThan(7.99);
+    expect(hoursAhead).toBeLessThanOrEqual(8);
+    const stored = await db.dataSource.query<{ token_hash: string }[]>('SELECT token_hash FROM sessions');
+    expect(stored).toContainEqual({ token_hash: hashSecret(session.token) });
+    expect(JSON.stringify(stored)).not.toContain(session.token);
+    expect(await auditRows(db.dataSource)).toEqual([
+      expect.objectContaining({
+        action: 'user.login',
+        actorId: session.user.id,
+        actorName: 'Jane.Doe',
+        clientIp: '203.0.113.9',
+      }),
+    ]);
+
+    await expect(services.tokenValidator.validate(session.token)).resolves.toEqual(
+      expect.objectContaining({
+        userId: session.user.id,
+        credential: 'session',
+        permissions: expect.arrayContaining(['EventView']) as string[],
+      }),
+    );
+  });
+
+  it('refuses a wrong password, an unknown user and a disabled user alike, and commits a failed-login audit row each', async () => {
+    await createTestUser(services, 'disabled.user');
+    await db.dataSource.query(`UPDATE users SET is_active = false WHERE username = 'disabled.user'`);
+    await clearAudit(db.dataSource);
+
+    const failures = [
+      await rpcFailure(sut.login('Jane.Doe', 'wrong password!!', '203.0.113.10')),
+      await rpcFailure(sut.login('nobody', 'whatever password', '203.0.113.11')),
+      await rpcFailure(sut.login('disabled.user', 'disabled.user password!', '203.0.113.12')),
+    ];
+
+    expect(failures).toEqual(Array(3).fill({ code: status.UNAUTHENTICATED, message: INVALID_CREDENTIALS }));
+    const rows = await auditRows(db.dataSource);
+    expect(rows.map((row) => [row.action, row.clientIp, JSON.parse(row.details) as unknown])).toEqual([
+      ['user.login-failed', '203.0.113.10', { username: 'Jane.Doe' }],
+      ['user.login-failed', '203.0.113.11', { username: 'nobody' }],
+      ['user.login-failed', '203.0.113.12', { username: 'disabled.user' }],
+    ]);
+    expect(JSON.stringify(rows)).not.toMatch(/password/);
+  });
+
+  it('rejects a session whose expiry has passed by the database clock', async () => {
+    const session = await sut.login('Jane.Doe', 'Jane.Doe password!', '');
+    await db.dataSource.query(
+      `UPDATE sessions SET expires_at = CURRENT_TIMESTAMP - INTERVAL '1 second' WHERE token_hash = $1`,
+      [hashSecret(session.token)],
+    );
+
+    await expect(rpcFailure(services.tokenValidator.validate(session.token))).resolves.toEqual({
+      code: status.UNAUTHENTICATED,
+      message: INVALID_TOKEN,
+    });
+  });
+
+  it('stops honouring the sessions of a user who is disabled', async () => {
+    const user = await createTestUser(services, 'soon.disabled');
+    const session = await sut.login('soon.disabled', 'soon.disabled password!', '');
+    await db.dataSource.query('UPDATE users SET is_active = false WHERE id = $1', [user.id]);
+
+    await expect(rpcFailure(services.tokenValidator.validate(session.token))).resolves.toMatchObject({
+      code: status.UNAUTHENTICATED,
+    });
+  });
+
+  it('records last_seen_at at most once a minute', async () => {
+    const session = await sut.login('Jane.Doe', 'Jane.Doe password!', '');
+    const lastSeen = `SELECT last_seen_at FROM sessions WHERE token_hash = '${hashSecret(session.token)}'`;
+    await db.dataSource.query(`UPDATE sessions SET last_seen_at = CURRENT_TIMESTAMP - INTERVAL '5 minutes'`);
+    const [before] = await db.dataSource.query<{ last_seen_at: Date }[]>(lastSeen);
+
+    await services.tokenValidator.validate(session.token);
+    const [touched] = await db.dataSource.query<{ last_seen_at: Date }[]>(lastSeen);
+    await services.tokenValidator.validate(session.token);
+    const [again] = await db.dataSource.query<{ last_seen_at: Date }[]>(lastSeen);
+
+    expect(touched?.last_seen_at.getTime()).toBeGreaterThan(before?.last_seen_at.getTime() ?? Infinity);
+    expect(again?.last_seen_at).toEqual(touched?.last_seen_at);
+  });
+
+  it('signs out: the token stops working and the sign-out is audited once', async () => {
+    const session = await sut.login('Jane.Doe', 'Jane.Doe password!', '');
+    await clearAudit(db.dataSource);
+
+    await sut.logout(session.token, '203.0.113.20');
+    await sut.logout(session.token, '203.0.113.20');
+
+    await expect(rpcFailure(services.tokenValidator.validate(session.token))).resolves.toMatchObject({
+      code: status.UNAUTHENTICATED,
+    });
+    expect(await auditRows(db.dataSource)).toEqual([
+      expect.objectContaining({
+        action: 'user.logout',
+        actorName: 'Jane.Doe',
+        resourceId: session.user.id,
+        clientIp: '203.0.113.20',
+      }),
+    ]);
+  });
+});
