@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { DataSource, In } from 'typeorm';
+import { status } from '@grpc/grpc-js';
+import { DataSource, In, LessThan, Repository } from 'typeorm';
 
 import type { auditV1 } from '@flotilla/contracts';
+import { rpcErrorDetails } from '@flotilla/platform/grpc';
 
 import { AuditOutboxRow } from './audit-outbox.entity';
 
@@ -9,6 +11,8 @@ import { AuditOutboxRow } from './audit-outbox.entity';
 export type AuditSink = (events: auditV1.AuditEvent[]) => Promise<void>;
 
 const BATCH_SIZE = 200;
+/** `attempts` of an event the audit service refused as invalid: kept for an operator, not resent. */
+export const PARKED_ATTEMPTS = 1000;
 
 /**
  * Forwards outbox rows to the audit service and deletes them once stored. Several replicas may
@@ -79,23 +83,52 @@ export class AuditOutboxRelay {
 
   private async relayBatch(): Promise<number> {
     const repository = this.dataSource.getRepository<AuditOutboxRow>(`${this.service}AuditOutbox`);
-    const rows = await repository.find({ order: { occurredAt: 'ASC' }, take: BATCH_SIZE });
+    const rows = await repository.find({
+      where: { attempts: LessThan(PARKED_ATTEMPTS) },
+      order: { occurredAt: 'ASC' },
+      take: BATCH_SIZE,
+    });
     if (rows.length === 0) return 0;
-    await this.sink(
-      rows.map((row) => ({
-        id: row.id,
-        occurredAt: row.occurredAt.toISOString(),
-        actorId: row.actorId,
-        actorName: row.actorName,
-        action: row.action,
-        resourceType: row.resourceType,
-        resourceId: row.resourceId,
-        details: row.details,
-        clientIp: row.clientIp,
-        source: row.source,
-      })),
-    );
+    try {
+      await this.sink(rows.map(toEvent));
+    } catch (error) {
+      if (rpcErrorDetails(error)?.code !== status.INVALID_ARGUMENT) throw error;
+      // One malformed event must not block every event behind it: find it and park it.
+      await this.relayOneByOne(repository, rows);
+      return rows.length;
+    }
     await repository.delete({ id: In(rows.map((row) => row.id)) });
     return rows.length;
   }
+
+  private async relayOneByOne(repository: Repository<AuditOutboxRow>, rows: AuditOutboxRow[]): Promise<void> {
+    for (const row of rows) {
+      try {
+        await this.sink([toEvent(row)]);
+        await repository.delete({ id: row.id });
+      } catch (error) {
+        const details = rpcErrorDetails(error);
+        if (details?.code !== status.INVALID_ARGUMENT) throw error;
+        this.logger.error(
+          `audit event ${row.id} (${row.action}) refused by the audit service and parked: ${details.message}`,
+        );
+        await repository.update({ id: row.id }, { attempts: PARKED_ATTEMPTS });
+      }
+    }
+  }
+}
+
+function toEvent(row: AuditOutboxRow): auditV1.AuditEvent {
+  return {
+    id: row.id,
+    occurredAt: row.occurredAt.toISOString(),
+    actorId: row.actorId,
+    actorName: row.actorName,
+    action: row.action,
+    resourceType: row.resourceType,
+    resourceId: row.resourceId,
+    details: row.details,
+    clientIp: row.clientIp,
+    source: row.source,
+  };
 }

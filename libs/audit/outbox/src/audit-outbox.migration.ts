@@ -26,7 +26,10 @@ export async function createAuditOutboxTable(queryRunner: QueryRunner, service: 
       ],
     }),
   );
-  await queryRunner.createIndex(name, new TableIndex({ name: `ix_${name}_occurred`, columnNames: ['occurred_at'] }));
+  await queryRunner.createIndex(
+    name,
+    new TableIndex({ name: `ix_${name}_occurred`, columnNames: ['occurred_at'] }),
+  );
 }
 
 export async function dropAuditOutboxTable(queryRunner: QueryRunner, service: string): Promise<void> {

@@ -1,10 +1,22 @@
-import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import { ClientGrpc } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 
 import { auditV1, SERVICE_CONTRACTS } from '@flotilla/contracts';
-import { GrpcClientsModule, grpcClientToken, identityToMetadata, systemIdentity } from '@flotilla/platform/grpc';
+import {
+  GrpcClientsModule,
+  grpcClientToken,
+  identityToMetadata,
+  systemIdentity,
+} from '@flotilla/platform/grpc';
 
 import { AuditOutboxRelay } from './audit-outbox-relay';
 import { AuditRecorder } from './audit-recorder';
@@ -48,7 +60,8 @@ export class AuditOutboxModule {
         {
           provide: AuditRecorder,
           inject: [AuditOutboxRelay],
-          useFactory: (relay: AuditOutboxRelay): AuditRecorder => new AuditRecorder(service, () => relay.nudge()),
+          useFactory: (relay: AuditOutboxRelay): AuditRecorder =>
+            new AuditRecorder(service, () => relay.nudge()),
         },
         RelayLifecycle,
       ],

@@ -14,7 +14,11 @@ describe(loadFlotillaConfig.name, () => {
 
   it('names every bad variable at once', () => {
     expect(() =>
-      loadFlotillaConfig({ FLOTILLA_DB_DIALECT: 'oracle', FLOTILLA_TASK_CAP: 'lots', FLOTILLA_AUTH_GRPC_LISTEN: 'nope' }),
+      loadFlotillaConfig({
+        FLOTILLA_DB_DIALECT: 'oracle',
+        FLOTILLA_TASK_CAP: 'lots',
+        FLOTILLA_AUTH_GRPC_LISTEN: 'nope',
+      }),
     ).toThrow(ConfigError);
     try {
       loadFlotillaConfig({ FLOTILLA_DB_DIALECT: 'oracle', FLOTILLA_TASK_CAP: 'lots' });

@@ -67,7 +67,9 @@ function readEndpoints(reader: EnvReader, suffix: 'LISTEN' | 'URL', defaults: Gr
  * Reads and validates the whole configuration once, at start-up. Every variable is documented
  * in README.md; a bad value stops the process with a message naming the variable.
  */
-export function loadFlotillaConfig(env: Readonly<Record<string, string | undefined>> = process.env): FlotillaConfig {
+export function loadFlotillaConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): FlotillaConfig {
   const reader = new EnvReader(env);
   const dialect = reader.oneOf<SqlDialect>('FLOTILLA_DB_DIALECT', ['postgres', 'mssql'], 'postgres');
   const url = reader.string('FLOTILLA_DB_URL');
@@ -78,7 +80,8 @@ export function loadFlotillaConfig(env: Readonly<Record<string, string | undefin
     reader.problem(`FLOTILLA_DB_URL must be an mssql:// URL when FLOTILLA_DB_DIALECT=mssql`);
   }
   const redisUrl = reader.optionalString('FLOTILLA_REDIS_URL');
-  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) reader.problem('FLOTILLA_REDIS_URL must be a redis:// URL');
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl))
+    reader.problem('FLOTILLA_REDIS_URL must be a redis:// URL');
   const listen = readEndpoints(reader, 'LISTEN', DEFAULT_GRPC_PORTS);
   const config: FlotillaConfig = {
     nodeName: reader.string('FLOTILLA_NODE_NAME', hostname()),
@@ -95,7 +98,10 @@ export function loadFlotillaConfig(env: Readonly<Record<string, string | undefin
     pollIntervalMs: reader.int('FLOTILLA_POLL_INTERVAL_MS', 2000, { min: 10, max: 600_000 }),
     heartbeatIntervalMs: reader.int('FLOTILLA_HEARTBEAT_INTERVAL_MS', 5000, { min: 100, max: 600_000 }),
     heartbeatTimeoutMs: reader.int('FLOTILLA_HEARTBEAT_TIMEOUT_MS', 30_000, { min: 500, max: 86_400_000 }),
-    maxPackageBytes: reader.int('FLOTILLA_MAX_PACKAGE_BYTES', 2 * 1024 ** 3, { min: 1, max: Number.MAX_SAFE_INTEGER }),
+    maxPackageBytes: reader.int('FLOTILLA_MAX_PACKAGE_BYTES', 2 * 1024 ** 3, {
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+    }),
     adminUsername: reader.string('FLOTILLA_ADMIN_USERNAME', 'admin'),
     adminPassword: reader.optionalString('FLOTILLA_ADMIN_PASSWORD'),
     sessionHours: reader.int('FLOTILLA_SESSION_HOURS', 12, { min: 1, max: 24 * 30 }),

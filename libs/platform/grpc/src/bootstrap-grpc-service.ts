@@ -10,7 +10,10 @@ import { grpcOptions } from './grpc-options';
  * Starts a Nest gRPC microservice for one Flotilla service and stops it cleanly on SIGINT/SIGTERM.
  * A configuration error ends the process with the message naming the bad variables.
  */
-export async function bootstrapGrpcService(service: FlotillaService, appModule: Type): Promise<INestMicroservice> {
+export async function bootstrapGrpcService(
+  service: FlotillaService,
+  appModule: Type,
+): Promise<INestMicroservice> {
   const logger = new Logger(`flotilla-${service}`);
   const config = loadFlotillaConfig();
   const app = await NestFactory.createMicroservice(appModule, {

@@ -2,6 +2,8 @@ import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm'
 
 import type { DatabaseConfig } from '@flotilla/platform/config';
 
+import { RedactingQueryLogger } from './redacting-logger';
+
 // TypeORM takes classes or schemas; `Function` is its own type for entity classes.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export type EntityList = MixedList<Function | string | EntitySchema>;
@@ -26,7 +28,10 @@ function mssqlOptions(url: string): Omit<Extract<DataSourceOptions, { type: 'mss
     username: decodeURIComponent(parsed.username),
     password: decodeURIComponent(parsed.password),
     database: parsed.pathname.replace(/^\//, ''),
-    options: { encrypt, trustServerCertificate: parsed.searchParams.get('trustServerCertificate') === 'true' },
+    options: {
+      encrypt,
+      trustServerCertificate: parsed.searchParams.get('trustServerCertificate') === 'true',
+    },
   };
 }
 
@@ -42,6 +47,8 @@ export function createDataSource(database: DatabaseConfig, parts: DataSourcePart
     synchronize: false,
     migrationsRun: false,
     logging: ['error', 'warn'] as const,
+    logger: new RedactingQueryLogger(),
+    maxQueryExecutionTime: 2000,
   };
   if (database.dialect === 'mssql') {
     return new DataSource({

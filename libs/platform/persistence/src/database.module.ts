@@ -21,7 +21,11 @@ class DataSourceCloser implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class DatabaseModule {
-  static register(options: { applicationName: string; entities: EntityList; poolSize?: number }): DynamicModule {
+  static register(options: {
+    applicationName: string;
+    entities: EntityList;
+    poolSize?: number;
+  }): DynamicModule {
     return {
       module: DatabaseModule,
       providers: [

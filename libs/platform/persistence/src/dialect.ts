@@ -63,7 +63,9 @@ export function portableColumns(dialect: SqlDialect): PortableColumns {
       isNullable: nullable,
     }),
     text: (name, nullable = false) =>
-      mssql ? { name, type: 'nvarchar', length: 'max', isNullable: nullable } : { name, type: 'text', isNullable: nullable },
+      mssql
+        ? { name, type: 'nvarchar', length: 'max', isNullable: nullable }
+        : { name, type: 'text', isNullable: nullable },
     int: (name, defaultValue = 0) => ({ name, type: 'int', default: defaultValue }),
     bigint: (name, nullable = false) => ({ name, type: 'bigint', isNullable: nullable }),
     boolean: (name, defaultValue) =>

@@ -3,3 +3,4 @@ export * from './dialect';
 export * from './migrate';
 export * from './unique-violation';
 export * from './database.module';
+export * from './redacting-logger';

@@ -22,7 +22,10 @@ export function tempPathBeside(target: string): string {
  * fsynced and renamed over the target. Readers on any node see the whole file or none of it.
  * On failure the temp file is removed and the target is untouched.
  */
-export async function publishAtomically<T>(target: string, write: (tempPath: string) => Promise<T>): Promise<T> {
+export async function publishAtomically<T>(
+  target: string,
+  write: (tempPath: string) => Promise<T>,
+): Promise<T> {
   const temp = tempPathBeside(target);
   try {
     const result = await write(temp);

@@ -14,7 +14,12 @@ export class UnsafePathError extends Error {
  */
 export function safeJoin(root: string, ...segments: string[]): string {
   for (const segment of segments) {
-    if (segment.includes('\0') || isAbsolute(segment) || /^[a-zA-Z]:/.test(segment) || segment.startsWith('\\')) {
+    if (
+      segment.includes('\0') ||
+      isAbsolute(segment) ||
+      /^[a-zA-Z]:/.test(segment) ||
+      segment.startsWith('\\')
+    ) {
       throw new UnsafePathError(segment);
     }
   }

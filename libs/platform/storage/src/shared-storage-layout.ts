@@ -34,7 +34,12 @@ export class SharedStorageLayout {
   }
 
   async ensureFolders(): Promise<void> {
-    for (const dir of [this.packagesDir, this.taskLogsDir, this.eventExportsDir, safeJoin(this.root, 'Artifacts')]) {
+    for (const dir of [
+      this.packagesDir,
+      this.taskLogsDir,
+      this.eventExportsDir,
+      safeJoin(this.root, 'Artifacts'),
+    ]) {
       await mkdir(dir, { recursive: true });
     }
   }
