@@ -1,0 +1,85 @@
+import { Module } from '@nestjs/common';
+
+import { AuditOutboxModule } from '@flotilla/audit/outbox';
+import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
+import { GrpcClientsModule } from '@flotilla/platform/grpc';
+
+import { DeploymentsController } from './deployments/deployments.controller';
+import { DeploymentsRepository } from './deployments/deployments.repository';
+import { DeploymentsService } from './deployments/deployments.service';
+import { EnvironmentsController } from './environments/environments.controller';
+import { EnvironmentsRepository } from './environments/environments.repository';
+import { EnvironmentsService } from './environments/environments.service';
+import { NodesController } from './nodes/nodes.controller';
+import { NodesRepository } from './nodes/nodes.repository';
+import { NodesService } from './nodes/nodes.service';
+import { ProcessesController } from './processes/processes.controller';
+import { ProcessesRepository } from './processes/processes.repository';
+import { ProcessesService } from './processes/processes.service';
+import { ProjectsController } from './projects/projects.controller';
+import { ProjectsRepository } from './projects/projects.repository';
+import { ProjectsService } from './projects/projects.service';
+import { ArtifactStorePackageCatalog, PACKAGE_CATALOG } from './releases/package-catalog';
+import { ReleasesController } from './releases/releases.controller';
+import { ReleasesRepository } from './releases/releases.repository';
+import { ReleasesService } from './releases/releases.service';
+import { ORCHESTRATOR_AUDIT_SOURCE } from './shared/orchestrator-service';
+import { Transactions } from './shared/transactions';
+import { ClaimedTasksService } from './tasks/claimed-tasks.service';
+import { TaskPlanRepository } from './tasks/task-plan.repository';
+import { NoTaskSignals, RedisTaskSignals, TASK_SIGNALS, TaskSignals } from './tasks/task-signals';
+import { TasksController } from './tasks/tasks.controller';
+import { TasksRepository } from './tasks/tasks.repository';
+import { TasksService } from './tasks/tasks.service';
+import { VariablesController } from './variables/variables.controller';
+import { VariablesRepository } from './variables/variables.repository';
+import { VariablesService } from './variables/variables.service';
+
+/**
+ * The task orchestrator: projects, environments, processes, variables, releases, deployments, the
+ * server-task queue and the node registry, served as flotilla.orchestrator.v1.OrchestratorService.
+ * Needs FlotillaConfigModule and DatabaseModule (with OrchestrationEntities) in the importing app.
+ */
+@Module({
+  imports: [AuditOutboxModule.register(ORCHESTRATOR_AUDIT_SOURCE), GrpcClientsModule.register(['artifacts'])],
+  controllers: [
+    ProjectsController,
+    EnvironmentsController,
+    ProcessesController,
+    VariablesController,
+    ReleasesController,
+    DeploymentsController,
+    TasksController,
+    NodesController,
+  ],
+  providers: [
+    Transactions,
+    ProjectsRepository,
+    ProjectsService,
+    EnvironmentsRepository,
+    EnvironmentsService,
+    ProcessesRepository,
+    ProcessesService,
+    VariablesRepository,
+    VariablesService,
+    ReleasesRepository,
+    ReleasesService,
+    { provide: PACKAGE_CATALOG, useClass: ArtifactStorePackageCatalog },
+    DeploymentsRepository,
+    DeploymentsService,
+    TasksRepository,
+    TaskPlanRepository,
+    TasksService,
+    ClaimedTasksService,
+    NodesRepository,
+    NodesService,
+    {
+      provide: TASK_SIGNALS,
+      inject: [FLOTILLA_CONFIG],
+      // Redis is optional: without it executors find work by polling.
+      useFactory: (config: FlotillaConfig): TaskSignals =>
+        config.redisUrl ? new RedisTaskSignals(config.redisUrl) : new NoTaskSignals(),
+    },
+  ],
+})
+export class OrchestrationModule {}

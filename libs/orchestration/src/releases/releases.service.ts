@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+
+import { Inject, Injectable } from '@nestjs/common';
+
+import { AuditRecorder } from '@flotilla/audit/outbox';
+import type { orchestratorV1 } from '@flotilla/contracts';
+import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
+import { isUniqueViolation } from '@flotilla/platform/persistence';
+
+import { ProcessesRepository } from '../processes/processes.repository';
+import { ProjectsRepository } from '../projects/projects.repository';
+import { isForeignKeyViolation } from '../shared/constraint-violations';
+import { MAX_DESCRIPTION_LENGTH, requiredId } from '../shared/names';
+import { Transactions } from '../shared/transactions';
+import { VariablesRepository } from '../variables/variables.repository';
+import { PACKAGE_CATALOG, PackageCatalog } from './package-catalog';
+import { toRelease } from './release.mapper';
+import { resolveReleasePackages, validReleaseVersion } from './release-rules';
+import { ReleasesRepository } from './releases.repository';
+
+@Injectable()
+export class ReleasesService {
+  constructor(
+    @Inject(Transactions) private readonly transactions: Transactions,
+    @Inject(ProjectsRepository) private readonly projects: ProjectsRepository,
+    @Inject(ProcessesRepository) private readonly processes: ProcessesRepository,
+    @Inject(VariablesRepository) private readonly variables: VariablesRepository,
+    @Inject(ReleasesRepository) private readonly releases: ReleasesRepository,
+    @Inject(PACKAGE_CATALOG) private readonly catalog: PackageCatalog,
+    @Inject(AuditRecorder) private readonly audit: AuditRecorder,
+  ) {}
+
+  /** Freezes the project's current process and variables into a new release. */
+  async create(actor: CallerIdentity, request: orchestratorV1.CreateReleaseRequest): Promise<orchestratorV1.Release> {
+    const projectId = requiredId(request.projectId, 'projectId');
+    const version = validReleaseVersion(request.version);
+    const notes = request.notes ?? '';
+    if (notes.length > MAX_DESCRIPTION_LENGTH) throw RpcErrors.invalidArgument(`release notes must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
+    const project = await this.projects.findById(projectId);
+    if (!project) throw RpcErrors.notFound(`project ${projectId} not found`);
+    const process = await this.processes.find(projectId);
+    if (process.steps.length === 0) {
+      throw RpcErrors.failedPrecondition(`project "${project.name}" has no deployment process yet; define one before creating a release`);
+    }
+    const variables = await this.variables.find(projectId);
+    const packages = resolveReleasePackages(process.steps, request.packages);
+    // Checked before the transaction: no database locks are held across a network call.
+    const missing = await this.catalog.missing(actor, packages);
+    if (missing.length > 0) {
+      throw RpcErrors.invalidArgument(missing.map((p) => `package ${p.packageId} version ${p.version} not found`).join('; '));
+    }
+    const id = randomUUID();
+    try {
+      const release = await this.transactions.run(async (manager) => {
+        if (await this.releases.exists(projectId, version, manager)) throw duplicate(project.name, version);
+        const created = await this.releases.insert(manager, {
+          id, projectId, version, notes,
+          packages: JSON.stringify(packages),
+          steps: JSON.stringify(process.steps),
+          variables: JSON.stringify(variables.variables),
+          processVersion: process.version,
+          retryable: process.retryable,
+        });
+        await this.audit.record(manager, {
+          actor, action: 'release.created', resourceType: 'Release', resourceId: id,
+          details: { projectId, version, processVersion: process.version, variablesVersion: variables.version, packages },
+        });
+        return created;
+      });
+      return toRelease(release);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw duplicate(project.name, version);
+      if (isForeignKeyViolation(error)) throw RpcErrors.notFound(`project ${projectId} not found`);
+      throw error;
+    }
+  }
+
+  async get(rawId: string): Promise<orchestratorV1.Release> {
+    const id = requiredId(rawId, 'id');
+    const release = await this.releases.findById(id);
+    if (!release) throw RpcErrors.notFound(`release ${id} not found`);
+    return toRelease(release);
+  }
+
+  async listForProject(rawProjectId: string): Promise<orchestratorV1.ReleaseList> {
+    const projectId = requiredId(rawProjectId, 'id');
+    if (!(await this.projects.findById(projectId))) throw RpcErrors.notFound(`project ${projectId} not found`);
+    return { items: (await this.releases.listForProject(projectId)).map(toRelease) };
+  }
+}
+
+function duplicate(projectName: string, version: string) {
+  return RpcErrors.alreadyExists(`project "${projectName}" already has a release ${version}`);
+}

@@ -1,0 +1,68 @@
+import type { SqlDialect } from '@flotilla/platform/config';
+
+/**
+ * The task-queue SQL, PostgreSQL and SQL Server side by side. Every statement is a single
+ * conditional write whose affected rows say who won, so any number of orchestrator replicas
+ * can serve claims without a leader or long-held locks (DESIGN.md §Server tasks).
+ * Shapes are pinned by task-claim.sql.spec.ts; change both dialects together.
+ */
+export interface TaskQueueSql {
+  /** Oldest queued tasks whose concurrency key is free. Params: limit. */
+  candidates: string;
+  /** Claims one task if still queued; returns the new claim number. Params: node, taskId. */
+  claim: string;
+  /**
+   * Takes the concurrency key; zero rows when another task holds it. The primary key is what
+   * guarantees one holder; skipping a held key quietly just spares the logs a violation per race.
+   * Params: key, taskId, claim.
+   */
+  lock: string;
+  /** Records progress if the claim is current; returns the state. Params: nextStep, taskId, claim. */
+  progress: string;
+  /** Finishes the task if the claim is current. Params: state, errorMessage, nextStep, taskId, claim. */
+  complete: string;
+  /** Releases the key held by this task and claim. Params: taskId, claim. */
+  unlock: string;
+}
+
+const OWNED = "('Executing', 'Cancelling')";
+
+const POSTGRES: TaskQueueSql = {
+  candidates:
+    "SELECT t.id FROM server_tasks t WHERE t.state = 'Queued' " +
+    'AND NOT EXISTS (SELECT 1 FROM task_concurrency_locks l WHERE l.concurrency_key = t.concurrency_key) ' +
+    'ORDER BY t.queued_at ASC, t.id ASC LIMIT $1',
+  claim:
+    "UPDATE server_tasks SET state = 'Executing', node_name = $1, claim = claim + 1, started_at = CURRENT_TIMESTAMP " +
+    "WHERE id = $2 AND state = 'Queued' RETURNING claim",
+  lock:
+    'INSERT INTO task_concurrency_locks (concurrency_key, task_id, claim, acquired_at) VALUES ($1, $2, $3, CURRENT_TIMESTAMP) ' +
+    'ON CONFLICT (concurrency_key) DO NOTHING',
+  progress: `UPDATE server_tasks SET next_step = $1 WHERE id = $2 AND claim = $3 AND state IN ${OWNED} RETURNING state`,
+  complete:
+    'UPDATE server_tasks SET state = $1, error_message = $2, next_step = $3, completed_at = CURRENT_TIMESTAMP ' +
+    `WHERE id = $4 AND claim = $5 AND state IN ${OWNED} RETURNING state`,
+  unlock: 'DELETE FROM task_concurrency_locks WHERE task_id = $1 AND claim = $2',
+};
+
+const MSSQL: TaskQueueSql = {
+  candidates:
+    "SELECT TOP (@0) t.id FROM server_tasks t WHERE t.state = 'Queued' " +
+    'AND NOT EXISTS (SELECT 1 FROM task_concurrency_locks l WHERE l.concurrency_key = t.concurrency_key) ' +
+    'ORDER BY t.queued_at ASC, t.id ASC',
+  claim:
+    "UPDATE server_tasks SET state = 'Executing', node_name = @0, claim = claim + 1, started_at = SYSUTCDATETIME() " +
+    "OUTPUT inserted.claim WHERE id = @1 AND state = 'Queued'",
+  lock:
+    'INSERT INTO task_concurrency_locks (concurrency_key, task_id, claim, acquired_at) SELECT @0, @1, @2, SYSUTCDATETIME() ' +
+    'WHERE NOT EXISTS (SELECT 1 FROM task_concurrency_locks WITH (UPDLOCK, HOLDLOCK) WHERE concurrency_key = @0)',
+  progress: `UPDATE server_tasks SET next_step = @0 OUTPUT inserted.state WHERE id = @1 AND claim = @2 AND state IN ${OWNED}`,
+  complete:
+    'UPDATE server_tasks SET state = @0, error_message = @1, next_step = @2, completed_at = SYSUTCDATETIME() ' +
+    `OUTPUT inserted.state WHERE id = @3 AND claim = @4 AND state IN ${OWNED}`,
+  unlock: 'DELETE FROM task_concurrency_locks WHERE task_id = @0 AND claim = @1',
+};
+
+export function taskQueueSql(dialect: SqlDialect): TaskQueueSql {
+  return dialect === 'mssql' ? MSSQL : POSTGRES;
+}

@@ -1,0 +1,199 @@
+import { status } from '@grpc/grpc-js';
+import { DataSource } from 'typeorm';
+
+import { createDataSource } from '@flotilla/platform/persistence';
+import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
+
+import { OrchestrationEntities } from '../orchestration.entities';
+import { OrchestrationMigrations } from '../orchestration.migrations';
+import { alice, environmentNamed, executor, projectWithRelease, scriptStep } from '../testing/orchestration-fixtures';
+import { createOrchestrationHarness, OrchestrationHarness } from '../testing/orchestration-harness';
+import { rpcRefusal } from '../testing/rpc-expectations';
+import { ClaimedTasksService } from './claimed-tasks.service';
+import { ServerTaskEntity } from './server-task.entity';
+import { TaskConcurrencyLockEntity } from './task-concurrency-lock.entity';
+
+describe(ClaimedTasksService.name, () => {
+  let db: MigratedTestDatabase;
+  let secondReplica: DataSource;
+  let sut: OrchestrationHarness;
+  let other: OrchestrationHarness;
+
+  beforeAll(async () => {
+    db = await createMigratedTestDatabase({ entities: OrchestrationEntities, migrations: OrchestrationMigrations });
+    // A second orchestrator replica: its own connection pool over the same database.
+    secondReplica = await createDataSource({ dialect: 'postgres', url: db.url }, { entities: OrchestrationEntities, applicationName: 'replica-2' }).initialize();
+    sut = createOrchestrationHarness(db.dataSource);
+    other = createOrchestrationHarness(secondReplica);
+  });
+  afterAll(async () => {
+    await secondReplica.destroy();
+    await db.dispose();
+  });
+
+  /** Claims until the queue has nothing more for this claimer. */
+  async function drain(harness: OrchestrationHarness, node: string): Promise<string[]> {
+    const claimed: string[] = [];
+    for (;;) {
+      const reply = await harness.claimed.claim({ nodeName: node, freeSlots: 10 });
+      if (!reply.plan?.task) return claimed;
+      claimed.push(reply.plan.task.id);
+    }
+  }
+
+  async function finishEverything(): Promise<void> {
+    await db.dataSource.query("UPDATE server_tasks SET state = 'Success' WHERE state <> 'Success'");
+    await db.dataSource.query('DELETE FROM task_concurrency_locks');
+  }
+
+  it('lets two concurrent claimers claim each of 20 queued tasks exactly once', async () => {
+    const { release } = await projectWithRelease(sut, 'Claim race');
+    const queued: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      // Distinct environments: all 20 may run at once, so only the claim decides.
+      const environment = await environmentNamed(sut, `Race ${i}`);
+      queued.push((await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id })).taskId);
+    }
+
+    const results = await Promise.all([
+      drain(sut, 'node-a'), drain(sut, 'node-a'), drain(other, 'node-b'), drain(other, 'node-b'),
+    ]);
+
+    const claimed = results.flat();
+    expect(claimed).toHaveLength(20);
+    expect(new Set(claimed)).toEqual(new Set(queued));
+    const rows = await db.dataSource.getRepository(ServerTaskEntity).findBy({ state: 'Executing' });
+    expect(rows).toHaveLength(20);
+    expect(rows.every((row) => row.claim === 1 && row.startedAt !== null)).toBe(true);
+    await finishEverything();
+  });
+
+  it('claims nothing for a node without free slots', async () => {
+    const { release } = await projectWithRelease(sut, 'No slots');
+    const environment = await environmentNamed(sut, 'No slots env');
+    await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id });
+
+    await expect(sut.claimed.claim({ nodeName: 'node-a', freeSlots: 0 })).resolves.toEqual({ plan: undefined });
+    await expect(sut.claimed.claim({ nodeName: 'node-a', freeSlots: 1 })).resolves.toMatchObject({ plan: { task: { state: 'Executing' } } });
+    await finishEverything();
+  });
+
+  it('refuses progress and completion carrying a stale claim, and accepts the current one', async () => {
+    const { release } = await projectWithRelease(sut, 'Fencing');
+    const environment = await environmentNamed(sut, 'Fencing env');
+    const { taskId } = await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id });
+    const plan = (await sut.claimed.claim({ nodeName: 'node-a', freeSlots: 1 })).plan;
+    const claim = plan?.task?.claim ?? -1;
+    expect(claim).toBe(1);
+
+    for (const stale of [0, 2]) {
+      await expect(rpcRefusal(sut.claimed.reportProgress({ taskId, claim: stale, nextStep: 1 }))).resolves.toEqual({
+        code: status.FAILED_PRECONDITION,
+        message: expect.stringContaining('stale claim') as string,
+      });
+      await expect(
+        rpcRefusal(sut.claimed.complete(executor, { taskId, claim: stale, state: 'Success', errorMessage: '', nextStep: 1 })),
+      ).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
+    }
+    await expect(sut.tasks.get(taskId)).resolves.toMatchObject({ state: 'Executing', nextStep: 0 });
+
+    await expect(sut.claimed.reportProgress({ taskId, claim, nextStep: 1 })).resolves.toEqual({ cancelRequested: false });
+    const done = await sut.claimed.complete(executor, { taskId, claim, state: 'Success', errorMessage: '', nextStep: 1 });
+    expect(done).toMatchObject({ state: 'Success', nextStep: 1, nodeName: 'node-a' });
+    expect(done.completedAt).not.toBe('');
+    await expect(db.dataSource.getRepository(TaskConcurrencyLockEntity).countBy({ taskId })).resolves.toBe(0);
+    // Once finished, even the right claim may not write again.
+    await expect(rpcRefusal(sut.claimed.reportProgress({ taskId, claim, nextStep: 2 }))).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
+  });
+
+  it('never executes two deployments of one project and environment at once, while another environment runs', async () => {
+    const { release } = await projectWithRelease(sut, 'Serial');
+    const test = await environmentNamed(sut, 'Serial test');
+    const prod = await environmentNamed(sut, 'Serial prod');
+    const first = await sut.deployments.create(alice, { releaseId: release.id, environmentId: test.id });
+    const second = await sut.deployments.create(alice, { releaseId: release.id, environmentId: test.id });
+    const elsewhere = await sut.deployments.create(alice, { releaseId: release.id, environmentId: prod.id });
+
+    const claimed = (await Promise.all([drain(sut, 'node-a'), drain(other, 'node-b'), drain(other, 'node-c')])).flat();
+    expect(claimed.sort()).toEqual([first.taskId, elsewhere.taskId].sort());
+    await expect(sut.tasks.get(second.taskId)).resolves.toMatchObject({ state: 'Queued' });
+
+    const owner = await sut.tasks.get(first.taskId);
+    await sut.claimed.complete(executor, { taskId: first.taskId, claim: owner.claim, state: 'Failed', errorMessage: 'exit 1', nextStep: 0 });
+    const next = await other.claimed.claim({ nodeName: 'node-b', freeSlots: 1 });
+    expect(next.plan?.task?.id).toBe(second.taskId);
+    await finishEverything();
+  });
+
+  it('plans from the release snapshot, with variables scoped to the environment', async () => {
+    const { project } = await projectWithRelease(sut, 'Planned');
+    const test = await environmentNamed(sut, 'Planned test');
+    await sut.variables.update(alice, {
+      projectId: project.id,
+      variables: [
+        { name: 'Port', value: '80', environmentIds: [], isSensitive: false },
+        { name: 'Port', value: '8080', environmentIds: [test.id], isSensitive: false },
+        { name: 'Password', value: 's3cret', environmentIds: [], isSensitive: true },
+      ],
+    });
+    await sut.processes.update(alice, { projectId: project.id, steps: [scriptStep('Step one'), scriptStep('Step two')], retryable: false });
+    const release = await sut.releases.create(alice, { projectId: project.id, version: '2.0.0', notes: '', packages: [] });
+    // Edits after the release do not reach its deployments.
+    await sut.processes.update(alice, { projectId: project.id, steps: [scriptStep('Changed later')], retryable: false });
+    await sut.variables.update(alice, { projectId: project.id, variables: [] });
+    await sut.deployments.create(alice, { releaseId: release.id, environmentId: test.id });
+
+    const plan = (await sut.claimed.claim({ nodeName: 'node-a', freeSlots: 1 })).plan;
+
+    expect(plan).toMatchObject({
+      projectName: 'Planned', projectSlug: 'planned', environmentName: 'Planned test', environmentSlug: 'planned-test',
+      releaseVersion: '2.0.0', startAtStep: 0, packages: [],
+    });
+    expect(plan?.steps.map((step) => step.name)).toEqual(['Step one', 'Step two']);
+    expect(plan?.variables).toEqual([
+      { name: 'Port', value: '8080', environmentIds: [test.id], isSensitive: false },
+      { name: 'Password', value: 's3cret', environmentIds: [], isSensitive: true },
+    ]);
+    await finishEverything();
+  });
+
+  it('cancels a queued task at once and an executing one through Cancelling', async () => {
+    const { release } = await projectWithRelease(sut, 'Cancel');
+    const a = await environmentNamed(sut, 'Cancel a');
+    const b = await environmentNamed(sut, 'Cancel b');
+    const running = await sut.deployments.create(alice, { releaseId: release.id, environmentId: a.id });
+    const plan = (await sut.claimed.claim({ nodeName: 'node-a', freeSlots: 1 })).plan;
+    const waiting = await sut.deployments.create(alice, { releaseId: release.id, environmentId: b.id });
+
+    const canceled = await sut.tasks.cancel(alice, waiting.taskId);
+    expect(canceled).toMatchObject({ state: 'Canceled' });
+    expect(canceled.completedAt).not.toBe('');
+    await expect(sut.claimed.claim({ nodeName: 'node-a', freeSlots: 1 })).resolves.toEqual({ plan: undefined });
+
+    await expect(sut.tasks.cancel(alice, running.taskId)).resolves.toMatchObject({ state: 'Cancelling' });
+    await expect(sut.tasks.cancel(alice, running.taskId)).resolves.toMatchObject({ state: 'Cancelling' });
+    const claim = plan?.task?.claim ?? -1;
+    await expect(sut.claimed.reportProgress({ taskId: running.taskId, claim, nextStep: 0 })).resolves.toEqual({ cancelRequested: true });
+    await sut.claimed.complete(executor, { taskId: running.taskId, claim, state: 'Canceled', errorMessage: 'Canceled by alice', nextStep: 0 });
+
+    await expect(rpcRefusal(sut.tasks.cancel(alice, running.taskId))).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
+    await expect(rpcRefusal(sut.tasks.cancel(alice, '00000000-0000-0000-0000-000000000000'))).resolves.toMatchObject({ code: status.NOT_FOUND });
+    const audited = await db.dataSource.query<{ resource_id: string }[]>(
+      "SELECT resource_id FROM orchestrator_audit_outbox WHERE action = 'task.cancel-requested'",
+    );
+    expect(audited.map((row) => row.resource_id).sort()).toEqual([running.taskId, waiting.taskId].sort());
+  });
+
+  it('lists tasks newest first with filters and paging', async () => {
+    const { project, release } = await projectWithRelease(sut, 'Listing');
+    const environment = await environmentNamed(sut, 'Listing env');
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id })).taskId);
+
+    const page = await sut.tasks.list({ state: '', projectId: project.id, environmentId: '', nodeName: '', skip: 1, take: 1 });
+    expect(page.total).toBe(3);
+    expect(page.items.map((task) => task.id)).toEqual([ids[1]]);
+    await expect(rpcRefusal(sut.tasks.list({ state: 'Running', projectId: '', environmentId: '', nodeName: '', skip: 0, take: 0 })))
+      .resolves.toMatchObject({ code: status.INVALID_ARGUMENT });
+  });
+});

@@ -1,0 +1,70 @@
+import { DataSource } from 'typeorm';
+
+import { AuditRecorder } from '@flotilla/audit/outbox';
+import type { FlotillaConfig } from '@flotilla/platform/config';
+
+import { DeploymentsRepository } from '../deployments/deployments.repository';
+import { DeploymentsService } from '../deployments/deployments.service';
+import { EnvironmentsRepository } from '../environments/environments.repository';
+import { EnvironmentsService } from '../environments/environments.service';
+import { NodesRepository } from '../nodes/nodes.repository';
+import { NodesService } from '../nodes/nodes.service';
+import { ProcessesRepository } from '../processes/processes.repository';
+import { ProcessesService } from '../processes/processes.service';
+import { ProjectsRepository } from '../projects/projects.repository';
+import { ProjectsService } from '../projects/projects.service';
+import type { PackageCatalog } from '../releases/package-catalog';
+import { ReleasesRepository } from '../releases/releases.repository';
+import { ReleasesService } from '../releases/releases.service';
+import { ORCHESTRATOR_AUDIT_SOURCE } from '../shared/orchestrator-service';
+import { Transactions } from '../shared/transactions';
+import { ClaimedTasksService } from '../tasks/claimed-tasks.service';
+import { TaskPlanRepository } from '../tasks/task-plan.repository';
+import type { TaskSignals } from '../tasks/task-signals';
+import { TasksRepository } from '../tasks/tasks.repository';
+import { TasksService } from '../tasks/tasks.service';
+import { VariablesRepository } from '../variables/variables.repository';
+import { VariablesService } from '../variables/variables.service';
+
+export interface HarnessOptions {
+  catalog?: PackageCatalog;
+  signals?: TaskSignals;
+  heartbeatTimeoutMs?: number;
+}
+
+/** A catalog that holds every package; specs about missing packages pass their own. */
+const everyPackageExists: PackageCatalog = { missing: () => Promise.resolve([]) };
+const noSignals: TaskSignals = { taskQueued: () => undefined, cancelRequested: () => undefined };
+
+/**
+ * The orchestration services wired over one DataSource exactly as the Nest module wires them,
+ * for integration specs (one harness per simulated orchestrator replica).
+ */
+export function createOrchestrationHarness(dataSource: DataSource, options: HarnessOptions = {}) {
+  const transactions = new Transactions(dataSource);
+  const audit = new AuditRecorder(ORCHESTRATOR_AUDIT_SOURCE);
+  const signals = options.signals ?? noSignals;
+  const projects = new ProjectsRepository(transactions);
+  const environments = new EnvironmentsRepository(transactions);
+  const processes = new ProcessesRepository(transactions);
+  const variables = new VariablesRepository(transactions);
+  const releases = new ReleasesRepository(transactions);
+  const tasks = new TasksRepository(transactions);
+  const nodes = new NodesRepository(transactions);
+  const config: Pick<FlotillaConfig, 'heartbeatTimeoutMs'> = { heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 30_000 };
+  return {
+    projects: new ProjectsService(transactions, projects, audit),
+    environments: new EnvironmentsService(transactions, environments, audit),
+    processes: new ProcessesService(transactions, projects, processes, audit),
+    variables: new VariablesService(transactions, projects, environments, variables, audit),
+    releases: new ReleasesService(transactions, projects, processes, variables, releases, options.catalog ?? everyPackageExists, audit),
+    deployments: new DeploymentsService(
+      transactions, releases, projects, environments, new DeploymentsRepository(transactions), tasks, signals, audit,
+    ),
+    tasks: new TasksService(transactions, tasks, signals, audit),
+    claimed: new ClaimedTasksService(transactions, tasks, new TaskPlanRepository(), nodes, audit),
+    nodes: new NodesService(nodes, config),
+  };
+}
+
+export type OrchestrationHarness = ReturnType<typeof createOrchestrationHarness>;
