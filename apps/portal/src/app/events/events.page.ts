@@ -1,0 +1,120 @@
+import { DatePipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, inject, OnInit, signal } from '@angular/core';
+import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
+import { AuditEvent, ListEventsQuery } from '@flotilla/api-interfaces';
+
+import { EventsApi } from '../api/events-api';
+import { apiErrorMessage } from '../core/api-error';
+import { PagerComponent } from '../shared/pager.component';
+
+const PAGE_SIZE = 50;
+
+/** The audit trail for reviewers: who did what, when, from where. */
+@Component({
+  selector: 'flotilla-events',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [DatePipe, ReactiveFormsModule, PagerComponent],
+  template: `
+    <h1>Audit events</h1>
+    <form class="card inline-form" [formGroup]="filters" (ngSubmit)="search()" data-testid="events-filters">
+      <div class="field">
+        <label for="events-actor">Actor</label>
+        <input id="events-actor" formControlName="actor" data-testid="events-actor" />
+      </div>
+      <div class="field">
+        <label for="events-action">Action</label>
+        <input id="events-action" formControlName="action" placeholder="project.created" data-testid="events-action" />
+      </div>
+      <div class="field">
+        <label for="events-from">From</label>
+        <input id="events-from" type="datetime-local" formControlName="from" data-testid="events-from" />
+      </div>
+      <div class="field">
+        <label for="events-to">To</label>
+        <input id="events-to" type="datetime-local" formControlName="to" data-testid="events-to" />
+      </div>
+      <button type="submit" data-testid="events-search">Search</button>
+      <button type="button" class="secondary" (click)="clear()">Clear</button>
+    </form>
+    @if (error(); as message) {
+      <p class="error" role="alert">{{ message }}</p>
+    }
+    @if (loading() && events().length === 0) {
+      <p class="muted">Loading events…</p>
+    } @else if (events().length === 0) {
+      <p class="muted">No events match.</p>
+    } @else {
+      <table data-testid="events-table">
+        <thead>
+          <tr><th>When</th><th>Actor</th><th>Action</th><th>Resource</th><th>Client IP</th><th>Details</th></tr>
+        </thead>
+        <tbody>
+          @for (event of events(); track event.id) {
+            <tr data-testid="event-row">
+              <td>{{ event.occurredAt | date: 'medium' }}</td>
+              <td>{{ event.actorName || event.actorId }}</td>
+              <td><code>{{ event.action }}</code></td>
+              <td>{{ event.resourceType }} <code class="muted">{{ event.resourceId }}</code></td>
+              <td>{{ event.clientIp }}</td>
+              <td><code class="details" [title]="event.details">{{ event.details }}</code></td>
+            </tr>
+          }
+        </tbody>
+      </table>
+      <flotilla-pager [skip]="skip()" [take]="pageSize" [total]="total()" (skipChange)="goTo($event)" />
+    }
+  `,
+})
+export class EventsPage implements OnInit {
+  protected readonly pageSize = PAGE_SIZE;
+  private readonly api = inject(EventsApi);
+  protected readonly filters = inject(NonNullableFormBuilder).group({ actor: '', action: '', from: '', to: '' });
+  /** The filters of the shown results (the form may have been edited since). */
+  private readonly applied = signal<ListEventsQuery>({});
+  protected readonly events = signal<AuditEvent[]>([]);
+  protected readonly total = signal(0);
+  protected readonly skip = signal(0);
+  protected readonly loading = signal(true);
+  protected readonly error = signal<string | null>(null);
+
+  ngOnInit(): void {
+    void this.load();
+  }
+
+  protected search(): void {
+    const { actor, action, from, to } = this.filters.getRawValue();
+    this.applied.set({ actor: actor.trim(), action: action.trim(), from: toIso(from), to: toIso(to) });
+    this.goTo(0);
+  }
+
+  protected clear(): void {
+    this.filters.reset();
+    this.search();
+  }
+
+  protected goTo(skip: number): void {
+    this.skip.set(skip);
+    void this.load();
+  }
+
+  private async load(): Promise<void> {
+    this.loading.set(true);
+    this.error.set(null);
+    try {
+      const page = await this.api.list({ ...this.applied(), skip: this.skip(), take: PAGE_SIZE });
+      this.events.set(page.items);
+      this.total.set(page.total);
+    } catch (error: unknown) {
+      this.error.set(apiErrorMessage(error));
+    } finally {
+      this.loading.set(false);
+    }
+  }
+}
+
+/** datetime-local gives local wall time without a zone; the API wants an instant. */
+function toIso(local: string): string | undefined {
+  if (!local) return undefined;
+  const instant = new Date(local);
+  return Number.isNaN(instant.getTime()) ? undefined : instant.toISOString();
+}
