@@ -1,0 +1,3 @@
+export * from './claim-loop';
+export * from './heartbeat';
+export * from './task-wakeups';

@@ -1,0 +1,6 @@
+export * from './archive-entry-safety';
+export * from './deploy-package.step';
+export * from './package-download';
+export * from './release-folder';
+export * from './tar-extractor';
+export * from './zip-extractor';

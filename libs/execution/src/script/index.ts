@@ -1,0 +1,3 @@
+export * from './line-splitter';
+export * from './process-group';
+export * from './run-script.step';

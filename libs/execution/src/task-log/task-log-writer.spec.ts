@@ -1,0 +1,64 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { parseWholeLines } from './task-log-line';
+import { TaskLogWriter } from './task-log-writer';
+
+describe(TaskLogWriter.name, () => {
+  let folder: string;
+  let path: string;
+  const clock = () => new Date('2024-05-01T12:00:00.000Z');
+
+  beforeEach(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'flotilla-writer-'));
+    path = join(folder, 'TaskLogs', 'task-1.log');
+  });
+
+  afterEach(() => rm(folder, { recursive: true, force: true }));
+
+  const lines = async () => parseWholeLines(await readFile(path)).lines;
+
+  it('makes lines visible to readers within 100 ms, in order, as JSON lines', async () => {
+    const sut = await TaskLogWriter.open(path, { clock });
+    sut.info('first');
+    sut.error('second');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect(lines()).resolves.toEqual([
+      { timestamp: '2024-05-01T12:00:00.000Z', level: 'Info', message: 'first' },
+      { timestamp: '2024-05-01T12:00:00.000Z', level: 'Error', message: 'second' },
+    ]);
+    await sut.close();
+  });
+
+  it('appends to an existing log (a task resumed on another node)', async () => {
+    const first = await TaskLogWriter.open(path, { clock });
+    first.info('before');
+    await first.close();
+    const sut = await TaskLogWriter.open(path, { clock });
+    sut.warning('after');
+    await sut.close();
+    expect((await lines()).map((line) => line.message)).toEqual(['before', 'after']);
+  });
+
+  it('redacts sensitive values', async () => {
+    const sut = await TaskLogWriter.open(path, {
+      clock,
+      redact: (message) => message.replace('hunter2', '********'),
+    });
+    sut.info('password is hunter2');
+    await sut.close();
+    expect((await lines())[0].message).toBe('password is ********');
+  });
+
+  it('writes nothing pending or later once abandoned', async () => {
+    const sut = await TaskLogWriter.open(path, { clock });
+    sut.info('kept');
+    await sut.sync();
+    sut.info('pending');
+    await sut.abandon();
+    sut.info('later');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect((await lines()).map((line) => line.message)).toEqual(['kept']);
+  });
+});

@@ -1,0 +1,140 @@
+import { status } from '@grpc/grpc-js';
+import { Observable } from 'rxjs';
+
+import { executorV1 } from '@flotilla/contracts';
+import { rpcErrorDetails, RpcErrors } from '@flotilla/platform/grpc';
+import { SharedStorageLayout } from '@flotilla/platform/storage';
+
+import { isFinishedTaskState, TaskOrchestrator } from '../collaborators/task-orchestrator';
+import { OffsetBeyondEndError, readTaskLogFile, TaskLogRead } from './task-log-file-reader';
+
+/** Task ids are UUIDs or similar; anything else never names a log file. */
+const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+export interface FollowTiming {
+  /** How often the file is checked for new lines. */
+  pollMs: number;
+  /** How often, at most, the orchestrator is asked whether the task finished. */
+  stateCheckMs: number;
+}
+
+const DEFAULT_FOLLOW_TIMING: FollowTiming = { pollMs: 200, stateCheckMs: 1000 };
+
+/**
+ * Serves task logs from shared storage to any caller on any node. Whether a log is complete is
+ * the orchestrator's word (the task finished) plus having read the file to its end: the writer
+ * fsyncs its last line before it reports the task complete.
+ */
+export class TaskLogService {
+  constructor(
+    private readonly layout: SharedStorageLayout,
+    private readonly orchestrator: TaskOrchestrator,
+    private readonly timing: FollowTiming = DEFAULT_FOLLOW_TIMING,
+  ) {}
+
+  async read(request: executorV1.ReadTaskLogRequest): Promise<executorV1.TaskLogChunk> {
+    const { path, offset, tail } = this.validate(request);
+    const read = await this.readFile(request.taskId, path, offset, tail);
+    // Only a read that reached the end can be complete; ask the orchestrator only then.
+    if (!read.atEnd || !(await this.taskFinished(request.taskId))) {
+      return { lines: read.lines, nextOffset: read.nextOffset, complete: false };
+    }
+    // Lines may have landed between the read and the state check; after it nothing more comes.
+    const rest = await this.readFile(request.taskId, path, read.nextOffset, 0);
+    return { lines: [...read.lines, ...rest.lines], nextOffset: rest.nextOffset, complete: rest.atEnd };
+  }
+
+  /** New lines as they are written, ending with a chunk that has complete = true. */
+  follow(request: executorV1.ReadTaskLogRequest): Observable<executorV1.TaskLogChunk> {
+    return new Observable<executorV1.TaskLogChunk>((subscriber) => {
+      let stopped = false;
+      let timer: NodeJS.Timeout | undefined;
+      let offset = request.offset;
+      let tail = request.tail;
+      let lastStateCheck = 0;
+      const step = async (): Promise<void> => {
+        const { path } = this.validate({ ...request, offset, tail });
+        const read = await this.readFile(request.taskId, path, offset, tail);
+        tail = 0;
+        offset = read.nextOffset;
+        let finished = false;
+        if (read.atEnd && Date.now() - lastStateCheck >= this.timing.stateCheckMs) {
+          lastStateCheck = Date.now();
+          finished = await this.taskFinished(request.taskId);
+        }
+        if (stopped) return;
+        if (finished) {
+          // Lines may have been written between the read and the state check.
+          const rest = await this.readFile(request.taskId, path, offset, 0);
+          subscriber.next({
+            lines: [...read.lines, ...rest.lines],
+            nextOffset: rest.nextOffset,
+            complete: rest.atEnd,
+          });
+          offset = rest.nextOffset;
+          if (rest.atEnd) {
+            subscriber.complete();
+            return;
+          }
+          timer = setTimeout(run, 0);
+          return;
+        }
+        if (read.lines.length > 0)
+          subscriber.next({ lines: read.lines, nextOffset: offset, complete: false });
+        timer = setTimeout(run, read.atEnd ? this.timing.pollMs : 0);
+      };
+      const run = (): void => {
+        step().catch((error: unknown) => {
+          if (!stopped) subscriber.error(error);
+        });
+      };
+      run();
+      return () => {
+        // The caller cancelled (or the stream ended): stop polling.
+        stopped = true;
+        if (timer) clearTimeout(timer);
+      };
+    });
+  }
+
+  private validate(request: executorV1.ReadTaskLogRequest): { path: string; offset: number; tail: number } {
+    if (!TASK_ID.test(request.taskId))
+      throw RpcErrors.invalidArgument(`"${request.taskId}" is not a task id`);
+    if (!Number.isSafeInteger(request.offset) || request.offset < 0) {
+      throw RpcErrors.invalidArgument('offset must be a whole number of bytes, 0 or more');
+    }
+    if (!Number.isInteger(request.tail) || request.tail < 0)
+      throw RpcErrors.invalidArgument('tail must be 0 or more');
+    return { path: this.layout.taskLogPath(request.taskId), offset: request.offset, tail: request.tail };
+  }
+
+  private async readFile(taskId: string, path: string, offset: number, tail: number): Promise<TaskLogRead> {
+    try {
+      const read = await readTaskLogFile(path, offset, tail);
+      if (read) return read;
+    } catch (error) {
+      if (error instanceof OffsetBeyondEndError) throw RpcErrors.invalidArgument(error.message);
+      throw error;
+    }
+    // No file yet: a queued task has no log, but a task that does not exist is NOT_FOUND.
+    await this.task(taskId);
+    if (offset > 0)
+      throw RpcErrors.invalidArgument(`offset ${offset} is beyond the end of the log (0 bytes)`);
+    return { lines: [], nextOffset: 0, atEnd: true };
+  }
+
+  private async taskFinished(taskId: string): Promise<boolean> {
+    const task = await this.task(taskId);
+    return isFinishedTaskState(task.state);
+  }
+
+  private async task(taskId: string): Promise<{ state: string }> {
+    try {
+      return await this.orchestrator.getTask(taskId);
+    } catch (error) {
+      if (rpcErrorDetails(error)?.code === status.NOT_FOUND)
+        throw RpcErrors.notFound(`Task ${taskId} was not found`);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './step-executor';
+export * from './task-completion';
+export * from './task-runner';

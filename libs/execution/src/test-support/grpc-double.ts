@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+
+import {
+  GrpcObject,
+  loadPackageDefinition,
+  Metadata,
+  Server,
+  ServerCredentials,
+  ServiceClientConstructor,
+  ServiceError,
+  status,
+} from '@grpc/grpc-js';
+import type { UntypedHandleCall } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ClientGrpc, ClientProxyFactory } from '@nestjs/microservices';
+
+import { FlotillaService, PROTO_ROOT, SERVICE_CONTRACTS } from '@flotilla/contracts';
+import { grpcOptions, PROTO_LOADER_OPTIONS } from '@flotilla/platform/grpc';
+
+/**
+ * A real gRPC server on a free loopback port standing in for a collaborator service in tests
+ * (orchestrator, artifact-store). Only the given methods exist; any other call fails with
+ * UNIMPLEMENTED, so an unexpected call shows up as a failure.
+ */
+export interface GrpcDouble {
+  url: string;
+  /** A Nest ClientGrpc connected to the double, as the executor's module would create it. */
+  client: ClientGrpc;
+  stop(): Promise<void>;
+}
+
+function serviceDefinition(service: FlotillaService): ServiceClientConstructor {
+  const contract = SERVICE_CONTRACTS[service];
+  const definition = loadSync(join(PROTO_ROOT, contract.protoFile), PROTO_LOADER_OPTIONS);
+  let node: GrpcObject | ServiceClientConstructor = loadPackageDefinition(definition);
+  for (const part of [...contract.packageName.split('.'), contract.serviceName]) {
+    node = node[part] as GrpcObject;
+  }
+  return node as unknown as ServiceClientConstructor;
+}
+
+export async function startGrpcDouble(
+  service: FlotillaService,
+  handlers: Record<string, UntypedHandleCall>,
+): Promise<GrpcDouble> {
+  const server = new Server();
+  server.addService(serviceDefinition(service).service, handlers);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
+  const url = `127.0.0.1:${port}`;
+  const client = ClientProxyFactory.create(grpcOptions(service, url)) as unknown as ClientGrpc;
+  return {
+    url,
+    client,
+    stop: async () => {
+      (client as unknown as { close(): void }).close();
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    },
+  };
+}
+
+/** A unary handler answering from a function; a thrown ServiceError becomes the call's status. */
+export function unary<Req, Res>(answer: (request: Req) => Res | Promise<Res>): UntypedHandleCall {
+  return (call: { request: Req }, callback: (error: ServiceError | null, value?: Res) => void) => {
+    Promise.resolve()
+      .then(() => answer(call.request))
+      .then(
+        (value) => callback(null, value),
+        (error: unknown) => callback(asServiceError(error)),
+      );
+  };
+}
+
+export function grpcError(code: status, details: string): ServiceError {
+  return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
+}
+
+function asServiceError(error: unknown): ServiceError {
+  if (error instanceof Error && 'code' in error) return error as ServiceError;
+  return grpcError(status.INTERNAL, error instanceof Error ? error.message : String(error));
+}
