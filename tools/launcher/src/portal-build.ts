@@ -1,11 +1,23 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Builds the portal once, when its output is missing, so `npm start` serves it. */
+/** Newest modification time of any file under a folder. */
+function newestChange(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestChange(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the portal when its output is missing or older than its sources, so `npm start` serves it. */
 export function ensurePortalBuilt(repoRoot: string, portalDir: string): void {
-  if (existsSync(join(portalDir, 'index.html'))) return;
-  console.log('[launcher] Building the portal (first start only, about a minute)...');
+  const index = join(portalDir, 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newestChange(join(repoRoot, 'apps', 'portal', 'src')))
+    return;
+  console.log('[launcher] Building the portal (after a change or at first start; up to a minute or two)...');
   const result = spawnSync(
     process.execPath,
     [join(repoRoot, 'node_modules', 'nx', 'bin', 'nx.js'), 'run', 'portal:build'],
