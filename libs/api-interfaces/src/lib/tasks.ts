@@ -1,0 +1,87 @@
+import type { PageQuery } from './common';
+
+export const TaskState = {
+  Queued: 'Queued',
+  Executing: 'Executing',
+  Cancelling: 'Cancelling',
+  Success: 'Success',
+  Failed: 'Failed',
+  Canceled: 'Canceled',
+  TimedOut: 'TimedOut',
+} as const;
+
+export type TaskState = (typeof TaskState)[keyof typeof TaskState];
+
+export const TASK_STATES: readonly TaskState[] = Object.values(TaskState);
+
+/** States after which a task never changes again. */
+export const FINISHED_TASK_STATES: readonly TaskState[] = ['Success', 'Failed', 'Canceled', 'TimedOut'];
+
+export interface ServerTask {
+  id: string;
+  name: string;
+  description: string;
+  state: TaskState;
+  deploymentId: string;
+  projectId: string;
+  environmentId: string;
+  /** The node that runs or ran the task; empty while queued. */
+  nodeName: string;
+  claim: number;
+  /** ISO-8601; startedAt/completedAt are empty until then. */
+  queuedAt: string;
+  startedAt: string;
+  completedAt: string;
+  errorMessage: string;
+  nextStep: number;
+  hasWarningsOrErrors: boolean;
+}
+
+export interface ListTasksQuery extends PageQuery {
+  state?: TaskState;
+  projectId?: string;
+  environmentId?: string;
+  node?: string;
+}
+
+export const TaskLogLevel = {
+  Info: 'Info',
+  Warning: 'Warning',
+  Error: 'Error',
+  Verbose: 'Verbose',
+} as const;
+
+export type TaskLogLevel = (typeof TaskLogLevel)[keyof typeof TaskLogLevel];
+
+export interface TaskLogLine {
+  /** ISO-8601 */
+  timestamp: string;
+  level: TaskLogLevel;
+  message: string;
+}
+
+export interface TaskLogQuery {
+  /** Byte offset to continue from (the previous response's nextOffset). */
+  offset?: number;
+  /** Only the last N lines, when offset is 0. */
+  tail?: number;
+}
+
+export interface TaskLog {
+  lines: TaskLogLine[];
+  nextOffset: number;
+  /** True once the task finished and every line has been read. */
+  complete: boolean;
+}
+
+/**
+ * GET /api/tasks/:id/log/stream (text/event-stream): `event: line` with a TaskLogLine as JSON data,
+ * then one `event: complete` (data `{}`) when the task finished. Browsers' EventSource cannot send
+ * headers, so this route also accepts `?access_token=<token>`.
+ */
+export const TaskLogStreamEvent = {
+  Line: 'line',
+  Complete: 'complete',
+} as const;
+
+export type TaskLogStreamEvent = (typeof TaskLogStreamEvent)[keyof typeof TaskLogStreamEvent];

@@ -1,0 +1,30 @@
+import type { Type } from '@nestjs/common';
+
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { DeploymentsController } from './deployments/deployments.controller';
+import { EnvironmentsController } from './environments/environments.controller';
+import { EventsController } from './events/events.controller';
+import { HealthController } from './health/health.controller';
+import { NodesController } from './nodes/nodes.controller';
+import { PackagesController } from './packages/packages.controller';
+import { ProjectsController } from './projects/projects.controller';
+import { ReleasesController } from './releases/releases.controller';
+import { TaskLogStreamController } from './tasks/task-log-stream.controller';
+import { TasksController } from './tasks/tasks.controller';
+import { UsersController } from './users/users.controller';
+
+/** Every REST controller of the gateway; the permission-coverage test walks this list. */
+export const GATEWAY_CONTROLLERS: readonly Type[] = [
+  UsersController,
+  ApiKeysController,
+  ProjectsController,
+  ReleasesController,
+  EnvironmentsController,
+  DeploymentsController,
+  TasksController,
+  TaskLogStreamController,
+  PackagesController,
+  EventsController,
+  NodesController,
+  HealthController,
+];

@@ -1,0 +1,43 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+
+import type { FlotillaConfig } from '@flotilla/platform/config';
+import { GrpcClientsModule } from '@flotilla/platform/grpc';
+
+import { GatewayConfigModule } from './config/gateway-config.module';
+import { HttpErrorFilter } from './errors/http-error.filter';
+import { GATEWAY_CONTROLLERS } from './gateway-controllers';
+import { BackendClients } from './grpc/backend-clients';
+import { MultipartPackageUploader } from './packages/multipart-upload';
+import { PackageDownloader } from './packages/package-download';
+import { PackageUploader } from './packages/package-upload';
+import { ClientIpResolver } from './security/client-ip-resolver';
+import { GatewayAuthGuard } from './security/gateway-auth.guard';
+import { TokenValidator } from './security/token-validator';
+import { TaskLogStreamer } from './tasks/task-log-streamer';
+
+/** The HTTP edge: REST controllers over gRPC clients of every backend service. */
+@Module({})
+export class GatewayModule {
+  static forConfig(config: FlotillaConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        GatewayConfigModule.forValue(config),
+        GrpcClientsModule.register(['auth', 'orchestrator', 'executor', 'artifacts', 'audit']),
+      ],
+      controllers: [...GATEWAY_CONTROLLERS],
+      providers: [
+        BackendClients,
+        ClientIpResolver,
+        TokenValidator,
+        PackageUploader,
+        MultipartPackageUploader,
+        PackageDownloader,
+        TaskLogStreamer,
+        { provide: APP_GUARD, useClass: GatewayAuthGuard },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+      ],
+    };
+  }
+}
