@@ -22,6 +22,7 @@ export interface GrpcEndpoints {
 export interface FlotillaConfig {
   nodeName: string;
   version: string;
+  /** `url` is empty for a process that was given no database (gateway, executor). */
   database: DatabaseConfig;
   /** Absolute path of the shared folder: packages, artifacts, task logs. */
   sharedStorage: string;
@@ -72,7 +73,8 @@ export function loadFlotillaConfig(
 ): FlotillaConfig {
   const reader = new EnvReader(env);
   const dialect = reader.oneOf<SqlDialect>('FLOTILLA_DB_DIALECT', ['postgres', 'mssql'], 'postgres');
-  const url = reader.string('FLOTILLA_DB_URL');
+  // Optional here: only services with tables need it, and DatabaseModule says so when it is missing.
+  const url = reader.optionalString('FLOTILLA_DB_URL') ?? '';
   if (url && dialect === 'postgres' && !/^postgres(ql)?:\/\//.test(url)) {
     reader.problem(`FLOTILLA_DB_URL must be a postgres:// URL when FLOTILLA_DB_DIALECT=postgres`);
   }

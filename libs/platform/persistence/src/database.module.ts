@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
+import { ConfigError, FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
 
 import { createDataSource, EntityList } from './data-source.factory';
 
@@ -32,12 +32,16 @@ export class DatabaseModule {
         {
           provide: DataSource,
           inject: [FLOTILLA_CONFIG],
-          useFactory: (config: FlotillaConfig): Promise<DataSource> =>
-            createDataSource(config.database, {
+          useFactory: (config: FlotillaConfig): Promise<DataSource> => {
+            if (!config.database.url) {
+              throw new ConfigError([`FLOTILLA_DB_URL is required by ${options.applicationName}`]);
+            }
+            return createDataSource(config.database, {
               applicationName: `${options.applicationName}@${config.nodeName}`,
               entities: options.entities,
               poolSize: options.poolSize,
-            }).initialize(),
+            }).initialize();
+          },
         },
         DataSourceCloser,
       ],
