@@ -20,7 +20,7 @@ export function ensurePortalBuilt(repoRoot: string, portalDir: string): void {
   console.log('[launcher] Building the portal (after a change or at first start; up to a minute or two)...');
   const result = spawnSync(
     process.execPath,
-    [join(repoRoot, 'node_modules', 'nx', 'bin', 'nx.js'), 'run', 'portal:build'],
+    [require.resolve('nx/bin/nx'), 'run', 'portal:build'],
     {
       cwd: repoRoot,
       stdio: 'inherit',
