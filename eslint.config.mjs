@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
+import prettierRecommended from 'eslint-plugin-prettier/recommended';
 import tseslint from 'typescript-eslint';
 
 /** Which kinds of project may depend on which: apps → features → data-access/platform → util → contracts. */
@@ -114,4 +115,6 @@ export default tseslint.config(
       },
     },
   },
+  // Formatting is part of lint: a file Prettier would change fails `nx run-many -t lint`.
+  prettierRecommended,
 );

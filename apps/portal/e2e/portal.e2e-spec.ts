@@ -83,14 +83,20 @@ describe('Portal (browser)', () => {
     await page.locator('[data-testid="release-row"][data-version="1.0.0"]').waitFor();
     const deployForm = page.getByTestId('deploy-form');
     if (!(await deployForm.isVisible())) {
-      await page.locator('[data-testid="release-row"][data-version="1.0.0"]').getByTestId('deploy-release').click();
+      await page
+        .locator('[data-testid="release-row"][data-version="1.0.0"]')
+        .getByTestId('deploy-release')
+        .click();
     }
     await deployForm.getByTestId('deploy-environment').selectOption({ label: environmentName });
     await deployForm.getByTestId('deploy-submit').click();
 
     // The task page follows the task live.
     await page.waitForURL(/\/tasks\/[^/]+$/);
-    await page.getByTestId('log-line').filter({ hasText: `Hello from ${environmentName}` }).waitFor({ timeout: 90_000 });
+    await page
+      .getByTestId('log-line')
+      .filter({ hasText: `Hello from ${environmentName}` })
+      .waitFor({ timeout: 90_000 });
     await page.locator('[data-testid="task-state"][data-state="Success"]').waitFor({ timeout: 90_000 });
     expect(await page.getByTestId('task-state').textContent()).toContain('Success');
     expect(await page.getByTestId('task-cancel').count()).toBe(0);

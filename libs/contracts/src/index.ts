@@ -9,7 +9,13 @@ export * as orchestratorV1 from './generated/flotilla/orchestrator/v1/orchestrat
 /** The gRPC services of Flotilla, by the short name used in configuration and proto paths. */
 export type FlotillaService = 'auth' | 'audit' | 'orchestrator' | 'executor' | 'artifacts';
 
-export const FLOTILLA_SERVICES: readonly FlotillaService[] = ['auth', 'audit', 'orchestrator', 'executor', 'artifacts'];
+export const FLOTILLA_SERVICES: readonly FlotillaService[] = [
+  'auth',
+  'audit',
+  'orchestrator',
+  'executor',
+  'artifacts',
+];
 
 /** Root folder of the .proto files, for @grpc/proto-loader at run time. */
 export const PROTO_ROOT = join(__dirname, '..', 'proto');
@@ -24,8 +30,16 @@ export interface ServiceContract {
 }
 
 export const SERVICE_CONTRACTS: Readonly<Record<FlotillaService, ServiceContract>> = {
-  auth: { packageName: 'flotilla.auth.v1', serviceName: 'AuthService', protoFile: 'flotilla/auth/v1/auth.proto' },
-  audit: { packageName: 'flotilla.audit.v1', serviceName: 'AuditService', protoFile: 'flotilla/audit/v1/audit.proto' },
+  auth: {
+    packageName: 'flotilla.auth.v1',
+    serviceName: 'AuthService',
+    protoFile: 'flotilla/auth/v1/auth.proto',
+  },
+  audit: {
+    packageName: 'flotilla.audit.v1',
+    serviceName: 'AuditService',
+    protoFile: 'flotilla/audit/v1/audit.proto',
+  },
   orchestrator: {
     packageName: 'flotilla.orchestrator.v1',
     serviceName: 'OrchestratorService',

@@ -34,16 +34,25 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
   const call = <T>(method: string, request: object) => unaryCall<T>(client, method, request, metadata());
 
   beforeAll(async () => {
-    db = await createMigratedTestDatabase({ entities: OrchestrationEntities, migrations: OrchestrationMigrations });
+    db = await createMigratedTestDatabase({
+      entities: OrchestrationEntities,
+      migrations: OrchestrationMigrations,
+    });
     artifacts = await startGrpcDouble('artifacts', {
-      GetPackage: (callObject: grpc.ServerUnaryCall<{ packageId: string; version: string }, unknown>, callback: grpc.sendUnaryData<object>) => {
+      GetPackage: (
+        callObject: grpc.ServerUnaryCall<{ packageId: string; version: string }, unknown>,
+        callback: grpc.sendUnaryData<object>,
+      ) => {
         const { packageId, version } = callObject.request;
         if (packageId === 'web' && version === '1.0.0') callback(null, { packageId, version, format: 'zip' });
         else callback({ code: grpc.status.NOT_FOUND, details: `package ${packageId} ${version} not found` });
       },
     });
     audit = await startGrpcDouble('audit', {
-      Record: (callObject: grpc.ServerUnaryCall<auditV1.RecordEventsRequest, unknown>, callback: grpc.sendUnaryData<object>) => {
+      Record: (
+        callObject: grpc.ServerUnaryCall<auditV1.RecordEventsRequest, unknown>,
+        callback: grpc.sendUnaryData<object>,
+      ) => {
         auditEvents.push(...callObject.request.events);
         callback(null, { recorded: callObject.request.events.length });
       },
@@ -56,7 +65,10 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
       FLOTILLA_AUDIT_GRPC_URL: audit.url,
     });
     delete process.env['FLOTILLA_REDIS_URL'];
-    app = await NestFactory.createMicroservice(OrchestratorSpecModule, { ...grpcOptions('orchestrator', listen), logger: false });
+    app = await NestFactory.createMicroservice(OrchestratorSpecModule, {
+      ...grpcOptions('orchestrator', listen),
+      logger: false,
+    });
     await app.listen();
     const Orchestrator = serviceConstructor('orchestrator');
     client = new Orchestrator(listen, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
@@ -83,48 +95,85 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
   });
 
   it('runs a deployment from project to completed task, checking packages with the artifact store', async () => {
-    const project = await call<orchestratorV1.Project>('CreateProject', { name: 'Over the wire', description: '' });
-    const environment = await call<orchestratorV1.Environment>('CreateEnvironment', { name: 'Wire test', description: '' });
+    const project = await call<orchestratorV1.Project>('CreateProject', {
+      name: 'Over the wire',
+      description: '',
+    });
+    const environment = await call<orchestratorV1.Environment>('CreateEnvironment', {
+      name: 'Wire test',
+      description: '',
+    });
     await call('UpdateDeploymentProcess', {
       projectId: project.id,
       steps: [{ name: 'Web', actionType: 'deploy-package', properties: { packageId: 'web' } }],
       retryable: false,
     });
-    const missing = await call('CreateRelease', { projectId: project.id, version: '1.0.0', packages: [{ stepName: 'Web', version: '2.0.0' }] })
-      .catch((error: grpc.ServiceError) => error);
-    expect(missing).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'package web version 2.0.0 not found' });
-    const release = await call<orchestratorV1.Release>('CreateRelease', {
-      projectId: project.id, version: '1.0.0', packages: [{ stepName: 'Web', version: '1.0.0' }],
+    const missing = await call('CreateRelease', {
+      projectId: project.id,
+      version: '1.0.0',
+      packages: [{ stepName: 'Web', version: '2.0.0' }],
+    }).catch((error: grpc.ServiceError) => error);
+    expect(missing).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'package web version 2.0.0 not found',
     });
-    const deployment = await call<orchestratorV1.Deployment>('CreateDeployment', { releaseId: release.id, environmentId: environment.id });
+    const release = await call<orchestratorV1.Release>('CreateRelease', {
+      projectId: project.id,
+      version: '1.0.0',
+      packages: [{ stepName: 'Web', version: '1.0.0' }],
+    });
+    const deployment = await call<orchestratorV1.Deployment>('CreateDeployment', {
+      releaseId: release.id,
+      environmentId: environment.id,
+    });
     expect(deployment.createdBy).toBe('alice');
 
-    const reply = await call<orchestratorV1.ClaimTaskReply>('ClaimTask', { nodeName: 'wire-node', freeSlots: 2 });
+    const reply = await call<orchestratorV1.ClaimTaskReply>('ClaimTask', {
+      nodeName: 'wire-node',
+      freeSlots: 2,
+    });
     expect(reply.plan).toMatchObject({
       task: { id: deployment.taskId, state: 'Executing', claim: 1 },
       projectSlug: 'over-the-wire',
       packages: [{ stepName: 'Web', packageId: 'web', version: '1.0.0' }],
     });
-    const stale = await call('ReportProgress', { taskId: deployment.taskId, claim: 7, nextStep: 1 }).catch((error: grpc.ServiceError) => error);
+    const stale = await call('ReportProgress', { taskId: deployment.taskId, claim: 7, nextStep: 1 }).catch(
+      (error: grpc.ServiceError) => error,
+    );
     expect(stale).toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
-    await expect(call('ReportProgress', { taskId: deployment.taskId, claim: 1, nextStep: 1 })).resolves.toEqual({ cancelRequested: false });
-    await expect(call('CompleteTask', { taskId: deployment.taskId, claim: 1, state: 'Success', nextStep: 1 })).resolves.toMatchObject({
-      state: 'Success', nodeName: 'wire-node',
+    await expect(
+      call('ReportProgress', { taskId: deployment.taskId, claim: 1, nextStep: 1 }),
+    ).resolves.toEqual({ cancelRequested: false });
+    await expect(
+      call('CompleteTask', { taskId: deployment.taskId, claim: 1, state: 'Success', nextStep: 1 }),
+    ).resolves.toMatchObject({
+      state: 'Success',
+      nodeName: 'wire-node',
     });
-    await expect(call<orchestratorV1.TaskList>('ListTasks', { projectId: project.id })).resolves.toMatchObject({ total: 1 });
+    await expect(
+      call<orchestratorV1.TaskList>('ListTasks', { projectId: project.id }),
+    ).resolves.toMatchObject({ total: 1 });
   });
 
   it('maps refusals to gRPC codes', async () => {
-    await expect(call('CreateProject', { name: '' })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
-    await expect(call('GetProject', { id: 'missing' })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(call('CreateProject', { name: '' })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+    });
+    await expect(call('GetProject', { id: 'missing' })).rejects.toMatchObject({
+      code: grpc.status.NOT_FOUND,
+    });
     await call('CreateEnvironment', { name: 'Twice' });
-    await expect(call('CreateEnvironment', { name: 'Twice' })).rejects.toMatchObject({ code: grpc.status.ALREADY_EXISTS });
+    await expect(call('CreateEnvironment', { name: 'Twice' })).rejects.toMatchObject({
+      code: grpc.status.ALREADY_EXISTS,
+    });
   });
 
   it('registers heartbeating nodes', async () => {
     await call('Heartbeat', { nodeName: 'wire-node', service: 'executor', version: '1.2.3' });
     const nodes = await call<orchestratorV1.NodeList>('ListNodes', {});
-    expect(nodes.items).toEqual([expect.objectContaining({ name: 'wire-node', state: 'Running', services: ['executor'], taskCap: 5 })]);
+    expect(nodes.items).toEqual([
+      expect.objectContaining({ name: 'wire-node', state: 'Running', services: ['executor'], taskCap: 5 }),
+    ]);
   });
 
   it('relays the audit events to the audit service with the caller and client address', async () => {
@@ -133,7 +182,12 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(auditEvents).toContainEqual(
-      expect.objectContaining({ action: 'project.created', actorName: 'alice', clientIp: '192.0.2.10', source: 'orchestrator' }),
+      expect.objectContaining({
+        action: 'project.created',
+        actorName: 'alice',
+        clientIp: '192.0.2.10',
+        source: 'orchestrator',
+      }),
     );
     expect(auditEvents.map((event) => event.action)).toContain('deployment.queued');
   });

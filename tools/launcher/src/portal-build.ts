@@ -18,15 +18,11 @@ export function ensurePortalBuilt(repoRoot: string, portalDir: string): void {
   if (existsSync(index) && statSync(index).mtimeMs >= newestChange(join(repoRoot, 'apps', 'portal', 'src')))
     return;
   console.log('[launcher] Building the portal (after a change or at first start; up to a minute or two)...');
-  const result = spawnSync(
-    process.execPath,
-    [require.resolve('nx/bin/nx'), 'run', 'portal:build'],
-    {
-      cwd: repoRoot,
-      stdio: 'inherit',
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
-    },
-  );
+  const result = spawnSync(process.execPath, [require.resolve('nx/bin/nx'), 'run', 'portal:build'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+  });
   if (result.status !== 0)
     throw new Error('The portal build failed (see above); the API would still work without it.');
 }

@@ -1,13 +1,32 @@
-import { Client, credentials, Metadata, MethodDefinition, ServiceDefinition, ServiceError, status } from '@grpc/grpc-js';
+import {
+  Client,
+  credentials,
+  Metadata,
+  MethodDefinition,
+  ServiceDefinition,
+  ServiceError,
+  status,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { DynamicModule, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { join } from 'node:path';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 
-import { AuditOutboxRelay, AuditRecorder, auditOutboxEntity, createAuditOutboxTable, dropAuditOutboxTable } from '@flotilla/audit/outbox';
+import {
+  AuditOutboxRelay,
+  AuditRecorder,
+  auditOutboxEntity,
+  createAuditOutboxTable,
+  dropAuditOutboxTable,
+} from '@flotilla/audit/outbox';
 import { auditV1, PROTO_ROOT, SERVICE_CONTRACTS } from '@flotilla/contracts';
-import { grpcOptions, identityToMetadata, PROTO_LOADER_OPTIONS, systemIdentity } from '@flotilla/platform/grpc';
+import {
+  grpcOptions,
+  identityToMetadata,
+  PROTO_LOADER_OPTIONS,
+  systemIdentity,
+} from '@flotilla/platform/grpc';
 import { createMigratedTestDatabase, freePort, MigratedTestDatabase } from '@flotilla/testing';
 
 import { AuditTrailModule, AuditTrailEntities, AuditTrailMigrations, EVENT_VIEW } from './index';
@@ -22,7 +41,12 @@ class CreateProducerOutbox1764200000299 implements MigrationInterface {
 @Module({})
 class SpecDatabaseModule {
   static over(dataSource: DataSource): DynamicModule {
-    return { module: SpecDatabaseModule, global: true, providers: [{ provide: DataSource, useValue: dataSource }], exports: [DataSource] };
+    return {
+      module: SpecDatabaseModule,
+      global: true,
+      providers: [{ provide: DataSource, useValue: dataSource }],
+      exports: [DataSource],
+    };
   }
 }
 
@@ -40,7 +64,9 @@ class AuditGrpcClient {
 
   constructor(url: string) {
     const definition = loadSync(join(PROTO_ROOT, SERVICE_CONTRACTS.audit.protoFile), PROTO_LOADER_OPTIONS);
-    this.service = definition[`${SERVICE_CONTRACTS.audit.packageName}.${SERVICE_CONTRACTS.audit.serviceName}`] as ServiceDefinition;
+    this.service = definition[
+      `${SERVICE_CONTRACTS.audit.packageName}.${SERVICE_CONTRACTS.audit.serviceName}`
+    ] as ServiceDefinition;
     this.client = new Client(url, credentials.createInsecure());
   }
 
@@ -59,10 +85,17 @@ class AuditGrpcClient {
   private unary<Request, Reply>(method: string, request: Request, metadata: Metadata): Promise<Reply> {
     const rpc = this.service[method] as MethodDefinition<Request, Reply>;
     return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(rpc.path, rpc.requestSerialize, rpc.responseDeserialize, request, metadata, (error, reply) => {
-        if (error || reply === undefined) reject(error ?? new Error('empty reply'));
-        else resolve(reply);
-      });
+      this.client.makeUnaryRequest(
+        rpc.path,
+        rpc.requestSerialize,
+        rpc.responseDeserialize,
+        request,
+        metadata,
+        (error, reply) => {
+          if (error || reply === undefined) reject(error ?? new Error('empty reply'));
+          else resolve(reply);
+        },
+      );
     });
   }
 }
@@ -78,7 +111,12 @@ describe(`${AuditTrailModule.name} over gRPC`, () => {
   let db: MigratedTestDatabase;
   let app: INestMicroservice;
   let client: AuditGrpcClient;
-  const auditor = identityToMetadata({ userId: 'u9', username: 'auditor', clientIp: '198.51.100.4', permissions: ['ProjectView', EVENT_VIEW] });
+  const auditor = identityToMetadata({
+    userId: 'u9',
+    username: 'auditor',
+    clientIp: '198.51.100.4',
+    permissions: ['ProjectView', EVENT_VIEW],
+  });
   const producer = identityToMetadata(systemIdentity('producer'));
 
   beforeAll(async () => {
@@ -87,7 +125,10 @@ describe(`${AuditTrailModule.name} over gRPC`, () => {
       migrations: [...AuditTrailMigrations, CreateProducerOutbox1764200000299],
     });
     const url = `127.0.0.1:${await freePort()}`;
-    app = await NestFactory.createMicroservice(SpecAuditAppModule.over(db.dataSource), { ...grpcOptions('audit', url), logger: false });
+    app = await NestFactory.createMicroservice(SpecAuditAppModule.over(db.dataSource), {
+      ...grpcOptions('audit', url),
+      logger: false,
+    });
     await app.listen();
     client = new AuditGrpcClient(url);
   });
@@ -102,9 +143,25 @@ describe(`${AuditTrailModule.name} over gRPC`, () => {
     const recorder = new AuditRecorder('producer');
     const actor = { userId: 'u1', username: 'Alice', clientIp: '192.0.2.7', permissions: [] };
     await db.dataSource.transaction(async (manager) => {
-      await recorder.record(manager, { actor, action: 'project.created', resourceType: 'Project', resourceId: 'p1', details: { name: 'Web' } });
-      await recorder.record(manager, { actor, action: 'project.updated', resourceType: 'Project', resourceId: 'p1' });
-      await recorder.record(manager, { actor, action: 'environment.created', resourceType: 'Environment', resourceId: 'e1' });
+      await recorder.record(manager, {
+        actor,
+        action: 'project.created',
+        resourceType: 'Project',
+        resourceId: 'p1',
+        details: { name: 'Web' },
+      });
+      await recorder.record(manager, {
+        actor,
+        action: 'project.updated',
+        resourceType: 'Project',
+        resourceId: 'p1',
+      });
+      await recorder.record(manager, {
+        actor,
+        action: 'environment.created',
+        resourceType: 'Environment',
+        resourceId: 'e1',
+      });
     });
 
     // The first delivery is stored but its reply is "lost", so the relay keeps the rows and resends.
@@ -126,7 +183,11 @@ describe(`${AuditTrailModule.name} over gRPC`, () => {
 
     const page = await client.query({ actor: 'alice', take: 10 }, auditor);
     expect(page.total).toBe(3);
-    expect(page.items.map((item) => item.action).sort()).toEqual(['environment.created', 'project.created', 'project.updated']);
+    expect(page.items.map((item) => item.action).sort()).toEqual([
+      'environment.created',
+      'project.created',
+      'project.updated',
+    ]);
     expect(page.items.find((item) => item.action === 'project.created')).toMatchObject({
       actorId: 'u1',
       actorName: 'Alice',
@@ -136,16 +197,27 @@ describe(`${AuditTrailModule.name} over gRPC`, () => {
       clientIp: '192.0.2.7',
       source: 'producer',
     });
-    await expect(client.query({ action: 'project.*' }, auditor)).resolves.toMatchObject({ total: 2, skip: 0, take: 30 });
+    await expect(client.query({ action: 'project.*' }, auditor)).resolves.toMatchObject({
+      total: 2,
+      skip: 0,
+      take: 30,
+    });
   });
 
   it('answers PERMISSION_DENIED without EventView and INVALID_ARGUMENT naming the bad field', async () => {
-    await expect(grpcFailure(client.query({}, producer))).resolves.toMatchObject({ code: status.PERMISSION_DENIED });
+    await expect(grpcFailure(client.query({}, producer))).resolves.toMatchObject({
+      code: status.PERMISSION_DENIED,
+    });
     await expect(grpcFailure(client.query({ to: 'soon' }, auditor))).resolves.toEqual({
       code: status.INVALID_ARGUMENT,
       details: 'to: must be an ISO-8601 date or timestamp with a time zone',
     });
-    const bad = { id: 'nope', occurredAt: '2025-03-01T00:00:00Z', action: 'x', resourceType: 'y' } as auditV1.AuditEvent;
+    const bad = {
+      id: 'nope',
+      occurredAt: '2025-03-01T00:00:00Z',
+      action: 'x',
+      resourceType: 'y',
+    } as auditV1.AuditEvent;
     await expect(grpcFailure(client.record([bad], producer))).resolves.toEqual({
       code: status.INVALID_ARGUMENT,
       details: 'events[0].id: must be a UUID',

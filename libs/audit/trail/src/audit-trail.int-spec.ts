@@ -11,8 +11,22 @@ import { AuditEventRepository } from './audit-event.repository';
 import { AuditTrailService, EVENT_VIEW } from './audit-trail.service';
 import { AuditTrailEntities, AuditTrailMigrations } from './index';
 
-const auditor: CallerIdentity = { userId: 'u9', username: 'auditor', clientIp: '', permissions: [EVENT_VIEW] };
-const noFilter: auditV1.QueryEventsRequest = { actor: '', action: '', resourceType: '', resourceId: '', from: '', to: '', skip: 0, take: 500 };
+const auditor: CallerIdentity = {
+  userId: 'u9',
+  username: 'auditor',
+  clientIp: '',
+  permissions: [EVENT_VIEW],
+};
+const noFilter: auditV1.QueryEventsRequest = {
+  actor: '',
+  action: '',
+  resourceType: '',
+  resourceId: '',
+  from: '',
+  to: '',
+  skip: 0,
+  take: 500,
+};
 const BASE = Date.parse('2025-03-01T00:00:00.000Z');
 const ACTORS = [
   { actorId: 'u1', actorName: 'Alice' },
@@ -93,7 +107,9 @@ describe(AuditTrailService.name, () => {
       const [event] = dataset();
       await sut.record([{ ...event, actorName: 'Zoë Ødegaard', details: '{"name":"Wéb","n":[1,2]}' }]);
       const page = await sut.query(auditor, noFilter);
-      expect(page.items).toEqual([{ ...event, actorName: 'Zoë Ødegaard', details: '{"name":"Wéb","n":[1,2]}' }]);
+      expect(page.items).toEqual([
+        { ...event, actorName: 'Zoë Ødegaard', details: '{"name":"Wéb","n":[1,2]}' },
+      ]);
       const [stamp] = await db.dataSource.query<{ lag: number }[]>(
         'SELECT EXTRACT(EPOCH FROM (CURRENT_TIMESTAMP - recorded_at)) AS lag FROM audit_events',
       );
@@ -120,7 +136,9 @@ describe(AuditTrailService.name, () => {
       await sut.record(events);
     });
 
-    async function ids(request: Partial<auditV1.QueryEventsRequest>): Promise<{ ids: string[]; total: number }> {
+    async function ids(
+      request: Partial<auditV1.QueryEventsRequest>,
+    ): Promise<{ ids: string[]; total: number }> {
       const page = await sut.query(auditor, { ...noFilter, ...request });
       return { ids: page.items.map((item) => item.id), total: page.total };
     }
@@ -144,14 +162,22 @@ describe(AuditTrailService.name, () => {
     });
 
     it('matches an action exactly or by a prefix ending in *', async () => {
-      await expect(ids({ action: 'project.created' })).resolves.toEqual(expected((e) => e.action === 'project.created'));
-      await expect(ids({ action: 'project.*' })).resolves.toEqual(expected((e) => e.action.startsWith('project.')));
-      await expect(ids({ action: 'project*' })).resolves.toEqual(expected((e) => e.action.startsWith('project')));
+      await expect(ids({ action: 'project.created' })).resolves.toEqual(
+        expected((e) => e.action === 'project.created'),
+      );
+      await expect(ids({ action: 'project.*' })).resolves.toEqual(
+        expected((e) => e.action.startsWith('project.')),
+      );
+      await expect(ids({ action: 'project*' })).resolves.toEqual(
+        expected((e) => e.action.startsWith('project')),
+      );
       await expect(ids({ action: 'project' })).resolves.toEqual({ ids: [], total: 0 });
     });
 
     it('matches resource type and id, combining every filter with AND', async () => {
-      await expect(ids({ resourceType: 'Environment' })).resolves.toEqual(expected((e) => e.resourceType === 'Environment'));
+      await expect(ids({ resourceType: 'Environment' })).resolves.toEqual(
+        expected((e) => e.resourceType === 'Environment'),
+      );
       await expect(ids({ resourceType: 'Project', resourceId: 'r1' })).resolves.toEqual(
         expected((e) => e.resourceType === 'Project' && e.resourceId === 'r1'),
       );
@@ -167,7 +193,9 @@ describe(AuditTrailService.name, () => {
       await expect(ids({ from, to })).resolves.toEqual(inRange);
       expect(events.filter((e) => e.occurredAt === from).length).toBeGreaterThan(0);
       expect(events.filter((e) => e.occurredAt === to).length).toBeGreaterThan(0);
-      await expect(ids({ from: '2025-03-01T00:10:00+00:00', to: '2025-03-01T01:20:00+01:00' })).resolves.toEqual(inRange);
+      await expect(
+        ids({ from: '2025-03-01T00:10:00+00:00', to: '2025-03-01T01:20:00+01:00' }),
+      ).resolves.toEqual(inRange);
       await expect(ids({ to: new Date(BASE).toISOString() })).resolves.toEqual({ ids: [], total: 0 });
       await expect(ids({ from: '2025-03-01' })).resolves.toMatchObject({ total: 50 });
     });
@@ -187,7 +215,9 @@ describe(AuditTrailService.name, () => {
     });
 
     it('refuses a caller without EventView and bad timestamps', async () => {
-      await expect(rpcCode(sut.query({ ...auditor, permissions: ['ProjectView'] }, noFilter))).resolves.toMatchObject({
+      await expect(
+        rpcCode(sut.query({ ...auditor, permissions: ['ProjectView'] }, noFilter)),
+      ).resolves.toMatchObject({
         code: status.PERMISSION_DENIED,
       });
       await expect(rpcCode(sut.query(auditor, { ...noFilter, from: 'yesterday' }))).resolves.toMatchObject({

@@ -22,8 +22,22 @@ const event: auditV1.AuditEvent = {
   source: 'orchestrator',
 };
 
-const auditor: CallerIdentity = { userId: 'u9', username: 'auditor', clientIp: '', permissions: ['ProjectView', EVENT_VIEW] };
-const emptyQuery: auditV1.QueryEventsRequest = { actor: '', action: '', resourceType: '', resourceId: '', from: '', to: '', skip: 0, take: 0 };
+const auditor: CallerIdentity = {
+  userId: 'u9',
+  username: 'auditor',
+  clientIp: '',
+  permissions: ['ProjectView', EVENT_VIEW],
+};
+const emptyQuery: auditV1.QueryEventsRequest = {
+  actor: '',
+  action: '',
+  resourceType: '',
+  resourceId: '',
+  from: '',
+  to: '',
+  skip: 0,
+  take: 0,
+};
 
 /** The gRPC error a rejected call carries, or what it rejected with when that is not one. */
 async function rpcErrorOf(promise: Promise<unknown>): Promise<unknown> {
@@ -52,7 +66,9 @@ describe(AuditTrailService.name, () => {
           },
         }),
       );
-      await expect(sut.record([event, { ...event, id: event.id.toUpperCase(), action: 'other' }])).resolves.toEqual({ recorded: 1 });
+      await expect(
+        sut.record([event, { ...event, id: event.id.toUpperCase(), action: 'other' }]),
+      ).resolves.toEqual({ recorded: 1 });
       expect(stored).toEqual([[expect.objectContaining({ id: event.id, action: 'project.created' })]]);
     });
 
@@ -68,7 +84,9 @@ describe(AuditTrailService.name, () => {
   describe('query', () => {
     it('refuses a caller without EventView before touching the store', async () => {
       const sut = new AuditTrailService(strictStore({}));
-      await expect(rpcErrorOf(sut.query({ ...auditor, permissions: ['ProjectView', 'TaskView'] }, emptyQuery))).resolves.toEqual({
+      await expect(
+        rpcErrorOf(sut.query({ ...auditor, permissions: ['ProjectView', 'TaskView'] }, emptyQuery)),
+      ).resolves.toEqual({
         code: status.PERMISSION_DENIED,
         message: 'EventView permission is required to read the audit trail',
       });
@@ -76,7 +94,10 @@ describe(AuditTrailService.name, () => {
 
     it('passes the parsed query to the store and maps rows to the contract', async () => {
       const asked: AuditQuery[] = [];
-      const page: AuditEventPage = { rows: [{ ...event, occurredAt: new Date(event.occurredAt) }], total: 41 };
+      const page: AuditEventPage = {
+        rows: [{ ...event, occurredAt: new Date(event.occurredAt) }],
+        total: 41,
+      };
       const sut = new AuditTrailService(
         strictStore({
           findPage: (query) => {

@@ -117,6 +117,21 @@ describe('gateway package streaming', () => {
     expect(sut.backends.log.uploads.length).toBe(uploadsBefore);
   });
 
+  it('lets a client that sends the whole oversized body read its 413 instead of a broken pipe', async () => {
+    // fetch writes the full body before reading the answer; the gateway must keep reading
+    // (and discarding) long enough for that, or the client fails with EPIPE.
+    const body = new Uint8Array(LIMIT + 2 * MiB);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const response = await fetch(`http://127.0.0.1:${sut.port}/api/packages/raw?fileName=Big.1.0.0.zip`, {
+        method: 'POST',
+        headers: auth,
+        body,
+      });
+      expect(response.status).toBe(413);
+      await response.arrayBuffer();
+    }
+  });
+
   it('maps a duplicate package to 409 even while the body is still arriving', async () => {
     const upload = streamUpload(sut.port, '/api/packages/raw?fileName=Dup.1.0.0.zip', auth, 8 * MiB);
     await expect(upload.response).resolves.toMatchObject({

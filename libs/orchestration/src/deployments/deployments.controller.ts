@@ -11,11 +11,16 @@ import { DeploymentsService } from './deployments.service';
 type DeploymentMethods = 'createDeployment' | 'getDeployment' | 'listDeployments';
 
 @Controller()
-export class DeploymentsController implements Pick<orchestratorV1.OrchestratorServiceController, DeploymentMethods> {
+export class DeploymentsController
+  implements Pick<orchestratorV1.OrchestratorServiceController, DeploymentMethods>
+{
   constructor(@Inject(DeploymentsService) private readonly deployments: DeploymentsService) {}
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'createDeployment')
-  createDeployment(request: orchestratorV1.CreateDeploymentRequest, metadata: Metadata): Promise<orchestratorV1.Deployment> {
+  createDeployment(
+    request: orchestratorV1.CreateDeploymentRequest,
+    metadata: Metadata,
+  ): Promise<orchestratorV1.Deployment> {
     return this.deployments.create(identityFromMetadata(metadata), request);
   }
 

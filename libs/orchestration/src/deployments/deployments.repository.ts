@@ -11,7 +11,10 @@ export const MAX_DEPLOYMENTS_LISTED = 500;
 export class DeploymentsRepository {
   constructor(@Inject(Transactions) private readonly transactions: Transactions) {}
 
-  async insert(manager: EntityManager, deployment: Omit<DeploymentEntity, 'createdAt'>): Promise<DeploymentEntity> {
+  async insert(
+    manager: EntityManager,
+    deployment: Omit<DeploymentEntity, 'createdAt'>,
+  ): Promise<DeploymentEntity> {
     await manager.insert(DeploymentEntity, deployment);
     return manager.findOneByOrFail(DeploymentEntity, { id: deployment.id });
   }

@@ -35,7 +35,10 @@ export class DeploymentsService {
   ) {}
 
   /** Queues a deployment: the deployment, its server task and the audit event commit together. */
-  async create(actor: CallerIdentity, request: orchestratorV1.CreateDeploymentRequest): Promise<orchestratorV1.Deployment> {
+  async create(
+    actor: CallerIdentity,
+    request: orchestratorV1.CreateDeploymentRequest,
+  ): Promise<orchestratorV1.Deployment> {
     const releaseId = requiredId(request.releaseId, 'releaseId');
     const environmentId = requiredId(request.environmentId, 'environmentId');
     const release = await this.releases.findById(releaseId);
@@ -50,25 +53,42 @@ export class DeploymentsService {
     try {
       deployment = await this.transactions.run(async (manager) => {
         const created = await this.deployments.insert(manager, {
-          id: deploymentId, projectId: project.id, releaseId, environmentId, taskId,
+          id: deploymentId,
+          projectId: project.id,
+          releaseId,
+          environmentId,
+          taskId,
           createdBy: actor.username || actor.userId || 'anonymous',
         });
         await this.tasks.insertQueued(manager, {
           id: taskId,
           name: 'Deploy',
           description: `Deploy ${project.name} release ${release.version} to ${environment.name}`,
-          deploymentId, projectId: project.id, environmentId,
+          deploymentId,
+          projectId: project.id,
+          environmentId,
           concurrencyKey: concurrencyKeyOf(project.id, environmentId),
         });
         await this.audit.record(manager, {
-          actor, action: 'deployment.queued', resourceType: 'Deployment', resourceId: deploymentId,
-          details: { projectId: project.id, releaseId, releaseVersion: release.version, environmentId, environmentName: environment.name, taskId },
+          actor,
+          action: 'deployment.queued',
+          resourceType: 'Deployment',
+          resourceId: deploymentId,
+          details: {
+            projectId: project.id,
+            releaseId,
+            releaseVersion: release.version,
+            environmentId,
+            environmentName: environment.name,
+            taskId,
+          },
         });
         return created;
       });
     } catch (error) {
       // The environment was deleted between the check and the insert.
-      if (isForeignKeyViolation(error)) throw RpcErrors.notFound(`environment ${environmentId} or release ${releaseId} not found`);
+      if (isForeignKeyViolation(error))
+        throw RpcErrors.notFound(`environment ${environmentId} or release ${releaseId} not found`);
       throw error;
     }
     this.signals.taskQueued(taskId);
@@ -83,7 +103,10 @@ export class DeploymentsService {
   }
 
   async list(request: orchestratorV1.ListDeploymentsRequest): Promise<orchestratorV1.DeploymentList> {
-    const items = await this.deployments.list({ projectId: request.projectId?.trim(), environmentId: request.environmentId?.trim() });
+    const items = await this.deployments.list({
+      projectId: request.projectId?.trim(),
+      environmentId: request.environmentId?.trim(),
+    });
     return { items: items.map(toDeployment) };
   }
 }

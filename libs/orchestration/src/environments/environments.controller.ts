@@ -11,11 +11,16 @@ import { EnvironmentsService } from './environments.service';
 type EnvironmentMethods = 'createEnvironment' | 'getEnvironment' | 'listEnvironments' | 'deleteEnvironment';
 
 @Controller()
-export class EnvironmentsController implements Pick<orchestratorV1.OrchestratorServiceController, EnvironmentMethods> {
+export class EnvironmentsController
+  implements Pick<orchestratorV1.OrchestratorServiceController, EnvironmentMethods>
+{
   constructor(@Inject(EnvironmentsService) private readonly environments: EnvironmentsService) {}
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'createEnvironment')
-  createEnvironment(request: orchestratorV1.CreateEnvironmentRequest, metadata: Metadata): Promise<orchestratorV1.Environment> {
+  createEnvironment(
+    request: orchestratorV1.CreateEnvironmentRequest,
+    metadata: Metadata,
+  ): Promise<orchestratorV1.Environment> {
     return this.environments.create(identityFromMetadata(metadata), request);
   }
 
@@ -30,7 +35,10 @@ export class EnvironmentsController implements Pick<orchestratorV1.OrchestratorS
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'deleteEnvironment')
-  async deleteEnvironment(request: orchestratorV1.IdRequest, metadata: Metadata): Promise<orchestratorV1.Empty> {
+  async deleteEnvironment(
+    request: orchestratorV1.IdRequest,
+    metadata: Metadata,
+  ): Promise<orchestratorV1.Empty> {
     await this.environments.delete(identityFromMetadata(metadata), request.id);
     return {};
   }

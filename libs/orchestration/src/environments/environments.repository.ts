@@ -9,7 +9,10 @@ import { EnvironmentEntity } from './environment.entity';
 export class EnvironmentsRepository {
   constructor(@Inject(Transactions) private readonly transactions: Transactions) {}
 
-  findById(id: string, manager: EntityManager = this.transactions.manager): Promise<EnvironmentEntity | null> {
+  findById(
+    id: string,
+    manager: EntityManager = this.transactions.manager,
+  ): Promise<EnvironmentEntity | null> {
     return manager.findOneBy(EnvironmentEntity, { id });
   }
 
@@ -21,7 +24,10 @@ export class EnvironmentsRepository {
   }
 
   /** Ids among the given ones that name no environment. */
-  async unknownIds(ids: readonly string[], manager: EntityManager = this.transactions.manager): Promise<string[]> {
+  async unknownIds(
+    ids: readonly string[],
+    manager: EntityManager = this.transactions.manager,
+  ): Promise<string[]> {
     if (ids.length === 0) return [];
     const found = await manager
       .createQueryBuilder(EnvironmentEntity, 'e')

@@ -21,7 +21,10 @@ export class EnvironmentsService {
     @Inject(AuditRecorder) private readonly audit: AuditRecorder,
   ) {}
 
-  async create(actor: CallerIdentity, request: orchestratorV1.CreateEnvironmentRequest): Promise<orchestratorV1.Environment> {
+  async create(
+    actor: CallerIdentity,
+    request: orchestratorV1.CreateEnvironmentRequest,
+  ): Promise<orchestratorV1.Environment> {
     const name = validName(request.name, 'environment');
     const slug = slugOf(name, 'environment');
     const description = validDescription(request.description, 'environment');
@@ -29,18 +32,31 @@ export class EnvironmentsService {
     try {
       const created = await this.transactions.run(async (manager) => {
         const clash = await this.environments.findClash(name, slug, manager);
-        if (clash?.name === name) throw RpcErrors.alreadyExists(`an environment named "${name}" already exists`);
-        if (clash) throw RpcErrors.alreadyExists(`environment "${clash.name}" already uses the slug "${slug}"`);
+        if (clash?.name === name)
+          throw RpcErrors.alreadyExists(`an environment named "${name}" already exists`);
+        if (clash)
+          throw RpcErrors.alreadyExists(`environment "${clash.name}" already uses the slug "${slug}"`);
         const sortOrder = await this.environments.nextSortOrder(manager);
-        const environment = await this.environments.insert(manager, { id, name, slug, description, sortOrder });
+        const environment = await this.environments.insert(manager, {
+          id,
+          name,
+          slug,
+          description,
+          sortOrder,
+        });
         await this.audit.record(manager, {
-          actor, action: 'environment.created', resourceType: 'Environment', resourceId: id, details: { name, slug },
+          actor,
+          action: 'environment.created',
+          resourceType: 'Environment',
+          resourceId: id,
+          details: { name, slug },
         });
         return environment;
       });
       return toEnvironment(created);
     } catch (error) {
-      if (isUniqueViolation(error)) throw RpcErrors.alreadyExists(`an environment named "${name}" already exists`);
+      if (isUniqueViolation(error))
+        throw RpcErrors.alreadyExists(`an environment named "${name}" already exists`);
       throw error;
     }
   }
@@ -63,15 +79,22 @@ export class EnvironmentsService {
         const environment = await this.environments.findById(id, manager);
         if (!environment) throw RpcErrors.notFound(`environment ${id} not found`);
         if (await this.environments.hasDeployments(manager, id)) {
-          throw RpcErrors.failedPrecondition(`environment "${environment.name}" has deployments and cannot be deleted`);
+          throw RpcErrors.failedPrecondition(
+            `environment "${environment.name}" has deployments and cannot be deleted`,
+          );
         }
         await this.environments.delete(manager, id);
         await this.audit.record(manager, {
-          actor, action: 'environment.deleted', resourceType: 'Environment', resourceId: id, details: { name: environment.name },
+          actor,
+          action: 'environment.deleted',
+          resourceType: 'Environment',
+          resourceId: id,
+          details: { name: environment.name },
         });
       });
     } catch (error) {
-      if (isForeignKeyViolation(error)) throw RpcErrors.failedPrecondition('environment has deployments and cannot be deleted');
+      if (isForeignKeyViolation(error))
+        throw RpcErrors.failedPrecondition('environment has deployments and cannot be deleted');
       throw error;
     }
   }

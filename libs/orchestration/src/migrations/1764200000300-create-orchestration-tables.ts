@@ -12,7 +12,12 @@ export class CreateOrchestrationTables1764200000300 implements MigrationInterfac
   async up(queryRunner: QueryRunner): Promise<void> {
     const c = portableColumns(dialectOf(queryRunner.connection));
     // Deletes are checked by the services first (clear FAILED_PRECONDITION); the keys guard against races.
-    const fk = (name: string, column: string, table: string, onDelete: 'CASCADE' | 'NO ACTION' = 'NO ACTION') => ({
+    const fk = (
+      name: string,
+      column: string,
+      table: string,
+      onDelete: 'CASCADE' | 'NO ACTION' = 'NO ACTION',
+    ) => ({
       name,
       columnNames: [column],
       referencedTableName: table,
@@ -23,8 +28,14 @@ export class CreateOrchestrationTables1764200000300 implements MigrationInterfac
     await queryRunner.createTable(
       new Table({
         name: 'projects',
-        columns: [c.id(), c.varchar('name', 200), c.varchar('slug', 200), c.text('description'),
-          c.timestamp('created_at', { defaultNow: true }), c.timestamp('updated_at', { defaultNow: true })],
+        columns: [
+          c.id(),
+          c.varchar('name', 200),
+          c.varchar('slug', 200),
+          c.text('description'),
+          c.timestamp('created_at', { defaultNow: true }),
+          c.timestamp('updated_at', { defaultNow: true }),
+        ],
         indices: [
           { name: 'ux_projects_name', columnNames: ['name'], isUnique: true },
           { name: 'ux_projects_slug', columnNames: ['slug'], isUnique: true },
@@ -34,8 +45,14 @@ export class CreateOrchestrationTables1764200000300 implements MigrationInterfac
     await queryRunner.createTable(
       new Table({
         name: 'environments',
-        columns: [c.id(), c.varchar('name', 200), c.varchar('slug', 200), c.text('description'), c.int('sort_order'),
-          c.timestamp('created_at', { defaultNow: true })],
+        columns: [
+          c.id(),
+          c.varchar('name', 200),
+          c.varchar('slug', 200),
+          c.text('description'),
+          c.int('sort_order'),
+          c.timestamp('created_at', { defaultNow: true }),
+        ],
         indices: [
           { name: 'ux_environments_name', columnNames: ['name'], isUnique: true },
           { name: 'ux_environments_slug', columnNames: ['slug'], isUnique: true },
@@ -45,34 +62,61 @@ export class CreateOrchestrationTables1764200000300 implements MigrationInterfac
     await queryRunner.createTable(
       new Table({
         name: 'deployment_processes',
-        columns: [{ ...c.ref('project_id'), isPrimary: true }, c.int('version'), c.text('steps'),
-          c.boolean('retryable', false), c.timestamp('updated_at', { defaultNow: true })],
+        columns: [
+          { ...c.ref('project_id'), isPrimary: true },
+          c.int('version'),
+          c.text('steps'),
+          c.boolean('retryable', false),
+          c.timestamp('updated_at', { defaultNow: true }),
+        ],
         foreignKeys: [fk('fk_deployment_processes_projects', 'project_id', 'projects', 'CASCADE')],
       }),
     );
     await queryRunner.createTable(
       new Table({
         name: 'variable_sets',
-        columns: [{ ...c.ref('project_id'), isPrimary: true }, c.int('version'), c.text('variables'),
-          c.timestamp('updated_at', { defaultNow: true })],
+        columns: [
+          { ...c.ref('project_id'), isPrimary: true },
+          c.int('version'),
+          c.text('variables'),
+          c.timestamp('updated_at', { defaultNow: true }),
+        ],
         foreignKeys: [fk('fk_variable_sets_projects', 'project_id', 'projects', 'CASCADE')],
       }),
     );
     await queryRunner.createTable(
       new Table({
         name: 'releases',
-        columns: [c.id(), c.ref('project_id'), c.varchar('version', 100), c.text('notes'), c.text('packages'),
-          c.text('steps'), c.text('variables'), c.int('process_version'), c.boolean('retryable', false),
-          c.timestamp('created_at', { defaultNow: true })],
-        indices: [{ name: 'ux_releases_project_version', columnNames: ['project_id', 'version'], isUnique: true }],
+        columns: [
+          c.id(),
+          c.ref('project_id'),
+          c.varchar('version', 100),
+          c.text('notes'),
+          c.text('packages'),
+          c.text('steps'),
+          c.text('variables'),
+          c.int('process_version'),
+          c.boolean('retryable', false),
+          c.timestamp('created_at', { defaultNow: true }),
+        ],
+        indices: [
+          { name: 'ux_releases_project_version', columnNames: ['project_id', 'version'], isUnique: true },
+        ],
         foreignKeys: [fk('fk_releases_projects', 'project_id', 'projects')],
       }),
     );
     await queryRunner.createTable(
       new Table({
         name: 'deployments',
-        columns: [c.id(), c.ref('project_id'), c.ref('release_id'), c.ref('environment_id'), c.ref('task_id'),
-          c.timestamp('created_at', { defaultNow: true }), c.varchar('created_by', 200)],
+        columns: [
+          c.id(),
+          c.ref('project_id'),
+          c.ref('release_id'),
+          c.ref('environment_id'),
+          c.ref('task_id'),
+          c.timestamp('created_at', { defaultNow: true }),
+          c.varchar('created_by', 200),
+        ],
         indices: [
           { name: 'ix_deployments_project', columnNames: ['project_id', 'created_at'] },
           { name: 'ix_deployments_environment', columnNames: ['environment_id', 'created_at'] },
@@ -87,11 +131,24 @@ export class CreateOrchestrationTables1764200000300 implements MigrationInterfac
     await queryRunner.createTable(
       new Table({
         name: 'server_tasks',
-        columns: [c.id(), c.varchar('name', 50), c.text('description'), c.varchar('state', 20), c.ref('deployment_id'),
-          c.ref('project_id'), c.ref('environment_id'), c.varchar('concurrency_key', 100), c.varchar('node_name', 200, true),
-          c.int('claim'), c.int('next_step'), c.timestamp('queued_at', { defaultNow: true }),
-          c.timestamp('started_at', { nullable: true }), c.timestamp('completed_at', { nullable: true }),
-          c.text('error_message', true), c.timestamp('cancel_requested_at', { nullable: true })],
+        columns: [
+          c.id(),
+          c.varchar('name', 50),
+          c.text('description'),
+          c.varchar('state', 20),
+          c.ref('deployment_id'),
+          c.ref('project_id'),
+          c.ref('environment_id'),
+          c.varchar('concurrency_key', 100),
+          c.varchar('node_name', 200, true),
+          c.int('claim'),
+          c.int('next_step'),
+          c.timestamp('queued_at', { defaultNow: true }),
+          c.timestamp('started_at', { nullable: true }),
+          c.timestamp('completed_at', { nullable: true }),
+          c.text('error_message', true),
+          c.timestamp('cancel_requested_at', { nullable: true }),
+        ],
         indices: [
           // The claim scan: oldest queued first.
           { name: 'ix_server_tasks_state_queued', columnNames: ['state', 'queued_at'] },
@@ -105,17 +162,27 @@ export class CreateOrchestrationTables1764200000300 implements MigrationInterfac
     await queryRunner.createTable(
       new Table({
         name: 'task_concurrency_locks',
-        columns: [{ ...c.varchar('concurrency_key', 100), isPrimary: true }, c.ref('task_id'), c.int('claim'),
-          c.timestamp('acquired_at', { defaultNow: true })],
+        columns: [
+          { ...c.varchar('concurrency_key', 100), isPrimary: true },
+          c.ref('task_id'),
+          c.int('claim'),
+          c.timestamp('acquired_at', { defaultNow: true }),
+        ],
         indices: [{ name: 'ix_task_concurrency_locks_task', columnNames: ['task_id'] }],
       }),
     );
     await queryRunner.createTable(
       new Table({
         name: 'cluster_nodes',
-        columns: [{ ...c.varchar('name', 200), isPrimary: true }, c.text('services'), c.varchar('version', 50),
-          c.timestamp('started_at', { defaultNow: true }), c.timestamp('last_seen', { defaultNow: true }),
-          c.int('task_cap', 5), c.boolean('is_draining', false)],
+        columns: [
+          { ...c.varchar('name', 200), isPrimary: true },
+          c.text('services'),
+          c.varchar('version', 50),
+          c.timestamp('started_at', { defaultNow: true }),
+          c.timestamp('last_seen', { defaultNow: true }),
+          c.int('task_cap', 5),
+          c.boolean('is_draining', false),
+        ],
       }),
     );
     await createAuditOutboxTable(queryRunner, ORCHESTRATOR_AUDIT_SOURCE);
@@ -123,8 +190,17 @@ export class CreateOrchestrationTables1764200000300 implements MigrationInterfac
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await dropAuditOutboxTable(queryRunner, ORCHESTRATOR_AUDIT_SOURCE);
-    for (const table of ['cluster_nodes', 'task_concurrency_locks', 'server_tasks', 'deployments', 'releases',
-      'variable_sets', 'deployment_processes', 'environments', 'projects']) {
+    for (const table of [
+      'cluster_nodes',
+      'task_concurrency_locks',
+      'server_tasks',
+      'deployments',
+      'releases',
+      'variable_sets',
+      'deployment_processes',
+      'environments',
+      'projects',
+    ]) {
       await queryRunner.dropTable(table);
     }
   }

@@ -17,6 +17,8 @@ describe(nodeRegistrySql.name, () => {
 
   it('creates a node row only when absent, without a failing statement on either dialect', () => {
     expect(nodeRegistrySql('postgres').insertIfAbsent).toContain('ON CONFLICT (name) DO NOTHING');
-    expect(nodeRegistrySql('mssql').insertIfAbsent).toContain('WHERE NOT EXISTS (SELECT 1 FROM cluster_nodes WITH (UPDLOCK, HOLDLOCK)');
+    expect(nodeRegistrySql('mssql').insertIfAbsent).toContain(
+      'WHERE NOT EXISTS (SELECT 1 FROM cluster_nodes WITH (UPDLOCK, HOLDLOCK)',
+    );
   });
 });

@@ -18,7 +18,8 @@ export interface NodeRegistrySql {
 
 const postgresNow = dialectSql('postgres');
 const mssqlNow = dialectSql('mssql');
-const RUNNING = "(SELECT COUNT(*) FROM server_tasks t WHERE t.node_name = n.name AND t.state IN ('Executing', 'Cancelling'))";
+const RUNNING =
+  "(SELECT COUNT(*) FROM server_tasks t WHERE t.node_name = n.name AND t.state IN ('Executing', 'Cancelling'))";
 const COLUMNS = 'n.name, n.services, n.version, n.started_at, n.last_seen, n.task_cap, n.is_draining';
 
 const POSTGRES: NodeRegistrySql = {

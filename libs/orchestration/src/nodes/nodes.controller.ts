@@ -7,7 +7,9 @@ import { ORCHESTRATOR_SERVICE } from '../shared/orchestrator-service';
 import { NodesService } from './nodes.service';
 
 @Controller()
-export class NodesController implements Pick<orchestratorV1.OrchestratorServiceController, 'heartbeat' | 'listNodes'> {
+export class NodesController
+  implements Pick<orchestratorV1.OrchestratorServiceController, 'heartbeat' | 'listNodes'>
+{
   constructor(@Inject(NodesService) private readonly nodes: NodesService) {}
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'heartbeat')

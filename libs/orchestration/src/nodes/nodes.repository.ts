@@ -48,7 +48,9 @@ export class NodesRepository {
   /** Records that a service of the node is alive, by database time. */
   async heartbeat(name: string, service: string, version: string, timeoutMs: number): Promise<void> {
     try {
-      await this.transactions.run((manager) => structuredQuery(manager, this.sql.insertIfAbsent, [name, version]));
+      await this.transactions.run((manager) =>
+        structuredQuery(manager, this.sql.insertIfAbsent, [name, version]),
+      );
     } catch (error) {
       // Another service of the same node created the row at the same moment.
       if (!isUniqueViolation(error)) throw error;
@@ -57,7 +59,12 @@ export class NodesRepository {
       const locked = await structuredQuery<{ services: string }>(manager, this.sql.lockServices, [name]);
       const services = new Set(parseJson<string[]>(locked.records[0]?.services ?? '[]', 'node services'));
       if (service) services.add(service);
-      await structuredQuery(manager, this.sql.heartbeat, [JSON.stringify([...services].sort()), version, -timeoutMs, name]);
+      await structuredQuery(manager, this.sql.heartbeat, [
+        JSON.stringify([...services].sort()),
+        version,
+        -timeoutMs,
+        name,
+      ]);
     });
   }
 

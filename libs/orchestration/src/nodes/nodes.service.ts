@@ -8,7 +8,9 @@ import { MAX_NAME_LENGTH } from '../shared/names';
 import { isoOrEmpty } from '../shared/timestamps';
 import { NodeRecord, NodesRepository } from './nodes.repository';
 
-export function nodeState(node: Pick<NodeRecord, 'isOffline' | 'isDraining'>): 'Offline' | 'Draining' | 'Running' {
+export function nodeState(
+  node: Pick<NodeRecord, 'isOffline' | 'isDraining'>,
+): 'Offline' | 'Draining' | 'Running' {
   if (node.isOffline) return 'Offline';
   return node.isDraining ? 'Draining' : 'Running';
 }
@@ -36,11 +38,14 @@ export class NodesService {
 
   async heartbeat(request: orchestratorV1.HeartbeatRequest): Promise<orchestratorV1.ClusterNode> {
     const name = (request.nodeName ?? '').trim();
-    if (!name || name.length > MAX_NAME_LENGTH) throw RpcErrors.invalidArgument('nodeName is required (at most 200 characters)');
+    if (!name || name.length > MAX_NAME_LENGTH)
+      throw RpcErrors.invalidArgument('nodeName is required (at most 200 characters)');
     const service = (request.service ?? '').trim().slice(0, 50);
     const version = (request.version ?? '').trim().slice(0, 50);
     await this.nodes.heartbeat(name, service, version, this.config.heartbeatTimeoutMs);
-    const node = (await this.nodes.list(this.config.heartbeatTimeoutMs)).find((candidate) => candidate.name === name);
+    const node = (await this.nodes.list(this.config.heartbeatTimeoutMs)).find(
+      (candidate) => candidate.name === name,
+    );
     if (!node) throw new Error(`node ${name} vanished right after its heartbeat`);
     return toClusterNode(node);
   }

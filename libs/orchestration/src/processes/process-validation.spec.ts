@@ -5,7 +5,10 @@ import type { orchestratorV1 } from '@flotilla/contracts';
 
 import { validateSteps } from './process-validation';
 
-const script = (name: string, properties: Record<string, string> = { scriptBody: 'echo hi' }): orchestratorV1.DeploymentStep => ({
+const script = (
+  name: string,
+  properties: Record<string, string> = { scriptBody: 'echo hi' },
+): orchestratorV1.DeploymentStep => ({
   name,
   actionType: 'run-script',
   properties,
@@ -36,12 +39,24 @@ describe(validateSteps.name, () => {
     ['51 steps', Array.from({ length: 51 }, (_, i) => script(`s${i}`)), 'at most 50 steps'],
     ['an empty name', [script('  ')], 'step 1 needs a name'],
     ['a duplicate name', [script('Build'), script('build')], '"build" is used twice'],
-    ['an unknown action', [{ name: 'x', actionType: 'run-powershell', properties: {} }], 'actionType must be one of'],
+    [
+      'an unknown action',
+      [{ name: 'x', actionType: 'run-powershell', properties: {} }],
+      'actionType must be one of',
+    ],
     ['an empty script', [script('x', { scriptBody: '  ' })], 'non-empty scriptBody'],
     ['a zero timeout', [script('x', { scriptBody: 'true', timeoutSeconds: '0' })], 'timeoutSeconds'],
-    ['a day-and-a-second timeout', [script('x', { scriptBody: 'true', timeoutSeconds: '86401' })], 'timeoutSeconds'],
+    [
+      'a day-and-a-second timeout',
+      [script('x', { scriptBody: 'true', timeoutSeconds: '86401' })],
+      'timeoutSeconds',
+    ],
     ['a fractional timeout', [script('x', { scriptBody: 'true', timeoutSeconds: '1.5' })], 'timeoutSeconds'],
-    ['a package step without package', [{ name: 'x', actionType: 'deploy-package', properties: {} }], 'needs a packageId'],
+    [
+      'a package step without package',
+      [{ name: 'x', actionType: 'deploy-package', properties: {} }],
+      'needs a packageId',
+    ],
   ])('refuses %s with INVALID_ARGUMENT', (_case, steps, message) => {
     const error = rejection(() => validateSteps(steps));
     expect(error.code).toBe(status.INVALID_ARGUMENT);

@@ -23,11 +23,13 @@ function validTimeout(raw: string | undefined, stepName: string): void {
 function validStep(step: orchestratorV1.DeploymentStep, index: number): orchestratorV1.DeploymentStep {
   const name = (step.name ?? '').trim();
   if (!name) invalid(`step ${index + 1} needs a name`);
-  if (name.length > MAX_NAME_LENGTH) invalid(`step ${index + 1}: name must be at most ${MAX_NAME_LENGTH} characters`);
+  if (name.length > MAX_NAME_LENGTH)
+    invalid(`step ${index + 1}: name must be at most ${MAX_NAME_LENGTH} characters`);
   const properties = { ...(step.properties ?? {}) };
   switch (step.actionType as ActionType) {
     case 'run-script':
-      if (!properties['scriptBody']?.trim()) invalid(`step "${name}": run-script needs a non-empty scriptBody`);
+      if (!properties['scriptBody']?.trim())
+        invalid(`step "${name}": run-script needs a non-empty scriptBody`);
       validTimeout(properties['timeoutSeconds'], name);
       break;
     case 'deploy-package':
@@ -35,16 +37,21 @@ function validStep(step: orchestratorV1.DeploymentStep, index: number): orchestr
       properties['packageId'] = properties['packageId'].trim();
       break;
     default:
-      invalid(`step "${name}": actionType must be one of ${ACTION_TYPES.join(', ')} (got "${step.actionType}")`);
+      invalid(
+        `step "${name}": actionType must be one of ${ACTION_TYPES.join(', ')} (got "${step.actionType}")`,
+      );
   }
   return { name, actionType: step.actionType, properties };
 }
 
 /** Checks a whole process and returns its steps normalised (trimmed names and package ids). */
-export function validateSteps(steps: readonly orchestratorV1.DeploymentStep[] | undefined): orchestratorV1.DeploymentStep[] {
+export function validateSteps(
+  steps: readonly orchestratorV1.DeploymentStep[] | undefined,
+): orchestratorV1.DeploymentStep[] {
   const list = steps ?? [];
   if (list.length === 0) invalid('a deployment process needs at least one step');
-  if (list.length > MAX_STEPS) invalid(`a deployment process has at most ${MAX_STEPS} steps (got ${list.length})`);
+  if (list.length > MAX_STEPS)
+    invalid(`a deployment process has at most ${MAX_STEPS} steps (got ${list.length})`);
   const valid = list.map(validStep);
   const seen = new Set<string>();
   for (const step of valid) {

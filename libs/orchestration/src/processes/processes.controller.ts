@@ -11,7 +11,9 @@ import { ProcessesService } from './processes.service';
 type ProcessMethods = 'getDeploymentProcess' | 'updateDeploymentProcess';
 
 @Controller()
-export class ProcessesController implements Pick<orchestratorV1.OrchestratorServiceController, ProcessMethods> {
+export class ProcessesController
+  implements Pick<orchestratorV1.OrchestratorServiceController, ProcessMethods>
+{
   constructor(@Inject(ProcessesService) private readonly processes: ProcessesService) {}
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'getDeploymentProcess')

@@ -35,7 +35,11 @@ export class ProcessesRepository {
    * concurrency); false when someone else saved in between.
    */
   async save(manager: EntityManager, process: StoredProcess): Promise<boolean> {
-    const values = { version: process.version, steps: JSON.stringify(process.steps), retryable: process.retryable };
+    const values = {
+      version: process.version,
+      steps: JSON.stringify(process.steps),
+      retryable: process.retryable,
+    };
     if (process.version === 1) {
       await manager.insert(DeploymentProcessEntity, { projectId: process.projectId, ...values });
       return true;
@@ -44,7 +48,10 @@ export class ProcessesRepository {
       .createQueryBuilder()
       .update(DeploymentProcessEntity)
       .set({ ...values, updatedAt: () => this.transactions.sql.now })
-      .where('project_id = :projectId AND version = :previous', { projectId: process.projectId, previous: process.version - 1 })
+      .where('project_id = :projectId AND version = :previous', {
+        projectId: process.projectId,
+        previous: process.version - 1,
+      })
       .execute();
     return result.affected === 1;
   }

@@ -12,7 +12,8 @@ import { Transactions } from '../shared/transactions';
 import { validateSteps } from './process-validation';
 import { ProcessesRepository } from './processes.repository';
 
-const concurrentChange = () => RpcErrors.aborted('the deployment process was changed concurrently; try again');
+const concurrentChange = () =>
+  RpcErrors.aborted('the deployment process was changed concurrently; try again');
 
 @Injectable()
 export class ProcessesService {
@@ -42,7 +43,10 @@ export class ProcessesService {
         const next = { projectId, version: current.version + 1, steps, retryable: request.retryable };
         if (!(await this.processes.save(manager, next))) throw concurrentChange();
         await this.audit.record(manager, {
-          actor, action: 'process.modified', resourceType: 'Project', resourceId: projectId,
+          actor,
+          action: 'process.modified',
+          resourceType: 'Project',
+          resourceId: projectId,
           details: {
             version: next.version,
             steps: steps.map((step) => ({ name: step.name, actionType: step.actionType })),
@@ -59,6 +63,7 @@ export class ProcessesService {
   }
 
   private async requireProject(projectId: string, manager?: EntityManager): Promise<void> {
-    if (!(await this.projects.findById(projectId, manager))) throw RpcErrors.notFound(`project ${projectId} not found`);
+    if (!(await this.projects.findById(projectId, manager)))
+      throw RpcErrors.notFound(`project ${projectId} not found`);
   }
 }

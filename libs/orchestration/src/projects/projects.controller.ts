@@ -11,11 +11,16 @@ import { ProjectsService } from './projects.service';
 type ProjectMethods = 'createProject' | 'getProject' | 'listProjects' | 'updateProject' | 'deleteProject';
 
 @Controller()
-export class ProjectsController implements Pick<orchestratorV1.OrchestratorServiceController, ProjectMethods> {
+export class ProjectsController
+  implements Pick<orchestratorV1.OrchestratorServiceController, ProjectMethods>
+{
   constructor(@Inject(ProjectsService) private readonly projects: ProjectsService) {}
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'createProject')
-  createProject(request: orchestratorV1.CreateProjectRequest, metadata: Metadata): Promise<orchestratorV1.Project> {
+  createProject(
+    request: orchestratorV1.CreateProjectRequest,
+    metadata: Metadata,
+  ): Promise<orchestratorV1.Project> {
     return this.projects.create(identityFromMetadata(metadata), request);
   }
 
@@ -30,7 +35,10 @@ export class ProjectsController implements Pick<orchestratorV1.OrchestratorServi
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'updateProject')
-  updateProject(request: orchestratorV1.UpdateProjectRequest, metadata: Metadata): Promise<orchestratorV1.Project> {
+  updateProject(
+    request: orchestratorV1.UpdateProjectRequest,
+    metadata: Metadata,
+  ): Promise<orchestratorV1.Project> {
     return this.projects.update(identityFromMetadata(metadata), request);
   }
 

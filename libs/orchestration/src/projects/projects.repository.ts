@@ -14,7 +14,12 @@ export class ProjectsRepository {
   }
 
   /** Another project already using the name or the slug, if any. */
-  findClash(name: string, slug: string, exceptId: string, manager: EntityManager): Promise<ProjectEntity | null> {
+  findClash(
+    name: string,
+    slug: string,
+    exceptId: string,
+    manager: EntityManager,
+  ): Promise<ProjectEntity | null> {
     return manager
       .createQueryBuilder(ProjectEntity, 'p')
       .where('(p.name = :name OR p.slug = :slug) AND p.id <> :exceptId', { name, slug, exceptId })
@@ -25,12 +30,19 @@ export class ProjectsRepository {
     return this.transactions.manager.find(ProjectEntity, { order: { name: 'ASC' } });
   }
 
-  async insert(manager: EntityManager, project: Pick<ProjectEntity, 'id' | 'name' | 'slug' | 'description'>): Promise<ProjectEntity> {
+  async insert(
+    manager: EntityManager,
+    project: Pick<ProjectEntity, 'id' | 'name' | 'slug' | 'description'>,
+  ): Promise<ProjectEntity> {
     await manager.insert(ProjectEntity, project);
     return manager.findOneByOrFail(ProjectEntity, { id: project.id });
   }
 
-  async update(manager: EntityManager, id: string, changes: Pick<ProjectEntity, 'name' | 'description'>): Promise<ProjectEntity> {
+  async update(
+    manager: EntityManager,
+    id: string,
+    changes: Pick<ProjectEntity, 'name' | 'description'>,
+  ): Promise<ProjectEntity> {
     await manager
       .createQueryBuilder()
       .update(ProjectEntity)

@@ -23,7 +23,10 @@ export class ProjectsService {
     @Inject(AuditRecorder) private readonly audit: AuditRecorder,
   ) {}
 
-  async create(actor: CallerIdentity, request: orchestratorV1.CreateProjectRequest): Promise<orchestratorV1.Project> {
+  async create(
+    actor: CallerIdentity,
+    request: orchestratorV1.CreateProjectRequest,
+  ): Promise<orchestratorV1.Project> {
     const name = validName(request.name, 'project');
     const slug = slugOf(name, 'project');
     const description = validDescription(request.description, 'project');
@@ -33,7 +36,11 @@ export class ProjectsService {
         await this.refuseClash(manager, name, slug, id);
         const project = await this.projects.insert(manager, { id, name, slug, description });
         await this.audit.record(manager, {
-          actor, action: 'project.created', resourceType: 'Project', resourceId: id, details: { name, slug },
+          actor,
+          action: 'project.created',
+          resourceType: 'Project',
+          resourceId: id,
+          details: { name, slug },
         });
         return project;
       }),
@@ -49,7 +56,10 @@ export class ProjectsService {
     return { items: (await this.projects.list()).map(toProject) };
   }
 
-  async update(actor: CallerIdentity, request: orchestratorV1.UpdateProjectRequest): Promise<orchestratorV1.Project> {
+  async update(
+    actor: CallerIdentity,
+    request: orchestratorV1.UpdateProjectRequest,
+  ): Promise<orchestratorV1.Project> {
     const id = requiredId(request.id, 'id');
     const name = validName(request.name, 'project');
     const description = validDescription(request.description, 'project');
@@ -60,8 +70,14 @@ export class ProjectsService {
         if (clash) throw RpcErrors.alreadyExists(`a project named "${name}" already exists`);
         const after = await this.projects.update(manager, id, { name, description });
         await this.audit.record(manager, {
-          actor, action: 'project.modified', resourceType: 'Project', resourceId: id,
-          details: { name: { from: before.name, to: name }, descriptionChanged: before.description !== description },
+          actor,
+          action: 'project.modified',
+          resourceType: 'Project',
+          resourceId: id,
+          details: {
+            name: { from: before.name, to: name },
+            descriptionChanged: before.description !== description,
+          },
         });
         return after;
       }),
@@ -79,12 +95,17 @@ export class ProjectsService {
         }
         await this.projects.delete(manager, id);
         await this.audit.record(manager, {
-          actor, action: 'project.deleted', resourceType: 'Project', resourceId: id, details: { name: project.name },
+          actor,
+          action: 'project.deleted',
+          resourceType: 'Project',
+          resourceId: id,
+          details: { name: project.name },
         });
       });
     } catch (error) {
       // A release created between the check and the delete.
-      if (isForeignKeyViolation(error)) throw RpcErrors.failedPrecondition('project has releases and cannot be deleted');
+      if (isForeignKeyViolation(error))
+        throw RpcErrors.failedPrecondition('project has releases and cannot be deleted');
       throw error;
     }
   }
@@ -95,7 +116,12 @@ export class ProjectsService {
     return project;
   }
 
-  private async refuseClash(manager: EntityManager, name: string, slug: string, exceptId: string): Promise<void> {
+  private async refuseClash(
+    manager: EntityManager,
+    name: string,
+    slug: string,
+    exceptId: string,
+  ): Promise<void> {
     const clash = await this.projects.findClash(name, slug, exceptId, manager);
     if (clash?.name === name) throw RpcErrors.alreadyExists(`a project named "${name}" already exists`);
     if (clash) throw RpcErrors.alreadyExists(`project "${clash.name}" already uses the slug "${slug}"`);

@@ -26,9 +26,12 @@ describe(validReleaseVersion.name, () => {
     expect(validReleaseVersion(version)).toBe(version);
   });
 
-  it.each(['', '1.2', 'v1.2.3', '1.2.3.4.5', '1.2.3-', '1.2.3-beta..1', 'latest'])('refuses "%s"', (version) => {
-    expect(errorOf(() => validReleaseVersion(version)).code).toBe(status.INVALID_ARGUMENT);
-  });
+  it.each(['', '1.2', 'v1.2.3', '1.2.3.4.5', '1.2.3-', '1.2.3-beta..1', 'latest'])(
+    'refuses "%s"',
+    (version) => {
+      expect(errorOf(() => validReleaseVersion(version)).code).toBe(status.INVALID_ARGUMENT);
+    },
+  );
 });
 
 describe(resolveReleasePackages.name, () => {
@@ -44,7 +47,9 @@ describe(resolveReleasePackages.name, () => {
   });
 
   it('refuses a release missing the version of a package step', () => {
-    const error = errorOf(() => resolveReleasePackages(steps, [{ stepName: 'Web', packageId: 'web', version: '1.0.0' }]));
+    const error = errorOf(() =>
+      resolveReleasePackages(steps, [{ stepName: 'Web', packageId: 'web', version: '1.0.0' }]),
+    );
     expect(error.code).toBe(status.INVALID_ARGUMENT);
     expect(error.message).toContain('step "Api"');
   });
@@ -54,10 +59,15 @@ describe(resolveReleasePackages.name, () => {
       { stepName: 'Web', packageId: 'web', version: '1' },
       { stepName: 'Api', packageId: 'api', version: '1' },
     ];
-    expect(errorOf(() => resolveReleasePackages(steps, [...complete, { stepName: 'Nope', packageId: '', version: '1' }])).message)
-      .toContain('matches no deploy-package step');
-    expect(errorOf(() => resolveReleasePackages(steps, [{ stepName: 'Web', packageId: 'web', version: ' ' }])).message)
-      .toContain('needs a version');
+    expect(
+      errorOf(() =>
+        resolveReleasePackages(steps, [...complete, { stepName: 'Nope', packageId: '', version: '1' }]),
+      ).message,
+    ).toContain('matches no deploy-package step');
+    expect(
+      errorOf(() => resolveReleasePackages(steps, [{ stepName: 'Web', packageId: 'web', version: ' ' }]))
+        .message,
+    ).toContain('needs a version');
   });
 
   it('needs nothing for a process without package steps', () => {

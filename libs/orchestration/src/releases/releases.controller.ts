@@ -11,11 +11,16 @@ import { ReleasesService } from './releases.service';
 type ReleaseMethods = 'createRelease' | 'getRelease' | 'listReleases';
 
 @Controller()
-export class ReleasesController implements Pick<orchestratorV1.OrchestratorServiceController, ReleaseMethods> {
+export class ReleasesController
+  implements Pick<orchestratorV1.OrchestratorServiceController, ReleaseMethods>
+{
   constructor(@Inject(ReleasesService) private readonly releases: ReleasesService) {}
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'createRelease')
-  createRelease(request: orchestratorV1.CreateReleaseRequest, metadata: Metadata): Promise<orchestratorV1.Release> {
+  createRelease(
+    request: orchestratorV1.CreateReleaseRequest,
+    metadata: Metadata,
+  ): Promise<orchestratorV1.Release> {
     return this.releases.create(identityFromMetadata(metadata), request);
   }
 

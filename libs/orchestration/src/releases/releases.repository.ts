@@ -17,7 +17,10 @@ export class ReleasesRepository {
   }
 
   listForProject(projectId: string): Promise<ReleaseEntity[]> {
-    return this.transactions.manager.find(ReleaseEntity, { where: { projectId }, order: { createdAt: 'DESC', id: 'DESC' } });
+    return this.transactions.manager.find(ReleaseEntity, {
+      where: { projectId },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
   }
 
   async insert(manager: EntityManager, release: Omit<ReleaseEntity, 'createdAt'>): Promise<ReleaseEntity> {

@@ -31,30 +31,41 @@ export class ReleasesService {
   ) {}
 
   /** Freezes the project's current process and variables into a new release. */
-  async create(actor: CallerIdentity, request: orchestratorV1.CreateReleaseRequest): Promise<orchestratorV1.Release> {
+  async create(
+    actor: CallerIdentity,
+    request: orchestratorV1.CreateReleaseRequest,
+  ): Promise<orchestratorV1.Release> {
     const projectId = requiredId(request.projectId, 'projectId');
     const version = validReleaseVersion(request.version);
     const notes = request.notes ?? '';
-    if (notes.length > MAX_DESCRIPTION_LENGTH) throw RpcErrors.invalidArgument(`release notes must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
+    if (notes.length > MAX_DESCRIPTION_LENGTH)
+      throw RpcErrors.invalidArgument(`release notes must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
     const project = await this.projects.findById(projectId);
     if (!project) throw RpcErrors.notFound(`project ${projectId} not found`);
     const process = await this.processes.find(projectId);
     if (process.steps.length === 0) {
-      throw RpcErrors.failedPrecondition(`project "${project.name}" has no deployment process yet; define one before creating a release`);
+      throw RpcErrors.failedPrecondition(
+        `project "${project.name}" has no deployment process yet; define one before creating a release`,
+      );
     }
     const variables = await this.variables.find(projectId);
     const packages = resolveReleasePackages(process.steps, request.packages);
     // Checked before the transaction: no database locks are held across a network call.
     const missing = await this.catalog.missing(actor, packages);
     if (missing.length > 0) {
-      throw RpcErrors.invalidArgument(missing.map((p) => `package ${p.packageId} version ${p.version} not found`).join('; '));
+      throw RpcErrors.invalidArgument(
+        missing.map((p) => `package ${p.packageId} version ${p.version} not found`).join('; '),
+      );
     }
     const id = randomUUID();
     try {
       const release = await this.transactions.run(async (manager) => {
         if (await this.releases.exists(projectId, version, manager)) throw duplicate(project.name, version);
         const created = await this.releases.insert(manager, {
-          id, projectId, version, notes,
+          id,
+          projectId,
+          version,
+          notes,
           packages: JSON.stringify(packages),
           steps: JSON.stringify(process.steps),
           variables: JSON.stringify(variables.variables),
@@ -62,8 +73,17 @@ export class ReleasesService {
           retryable: process.retryable,
         });
         await this.audit.record(manager, {
-          actor, action: 'release.created', resourceType: 'Release', resourceId: id,
-          details: { projectId, version, processVersion: process.version, variablesVersion: variables.version, packages },
+          actor,
+          action: 'release.created',
+          resourceType: 'Release',
+          resourceId: id,
+          details: {
+            projectId,
+            version,
+            processVersion: process.version,
+            variablesVersion: variables.version,
+            packages,
+          },
         });
         return created;
       });
@@ -84,7 +104,8 @@ export class ReleasesService {
 
   async listForProject(rawProjectId: string): Promise<orchestratorV1.ReleaseList> {
     const projectId = requiredId(rawProjectId, 'id');
-    if (!(await this.projects.findById(projectId))) throw RpcErrors.notFound(`project ${projectId} not found`);
+    if (!(await this.projects.findById(projectId)))
+      throw RpcErrors.notFound(`project ${projectId} not found`);
     return { items: (await this.releases.listForProject(projectId)).map(toRelease) };
   }
 }

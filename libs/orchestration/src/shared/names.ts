@@ -16,7 +16,9 @@ export function validName(raw: string | undefined, what: string): string {
 export function validDescription(raw: string | undefined, what: string): string {
   const description = raw ?? '';
   if (description.length > MAX_DESCRIPTION_LENGTH) {
-    throw RpcErrors.invalidArgument(`${what} description must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
+    throw RpcErrors.invalidArgument(
+      `${what} description must be at most ${MAX_DESCRIPTION_LENGTH} characters`,
+    );
   }
   return description;
 }

@@ -37,7 +37,11 @@ export interface StructuredResult<T> {
  * Runs raw SQL inside a transaction and returns rows and affected-row count the same way on both
  * dialects (the drivers shape raw results differently).
  */
-export async function structuredQuery<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<StructuredResult<T>> {
+export async function structuredQuery<T>(
+  manager: EntityManager,
+  sql: string,
+  params: unknown[],
+): Promise<StructuredResult<T>> {
   const runner = manager.queryRunner;
   if (!runner) throw new Error('structuredQuery needs a transactional EntityManager');
   const result = await runner.query(sql, params, true);

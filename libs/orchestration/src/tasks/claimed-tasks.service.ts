@@ -39,7 +39,8 @@ export class ClaimedTasksService {
 
   async claim(request: orchestratorV1.ClaimTaskRequest): Promise<orchestratorV1.ClaimTaskReply> {
     const nodeName = (request.nodeName ?? '').trim();
-    if (!nodeName || nodeName.length > MAX_NAME_LENGTH) throw RpcErrors.invalidArgument('nodeName is required (at most 200 characters)');
+    if (!nodeName || nodeName.length > MAX_NAME_LENGTH)
+      throw RpcErrors.invalidArgument('nodeName is required (at most 200 characters)');
     if (request.freeSlots <= 0) return { plan: undefined };
     // A draining node finishes what it runs and takes nothing new.
     if (await this.nodes.isDraining(nodeName)) return { plan: undefined };
@@ -54,28 +55,45 @@ export class ClaimedTasksService {
     return { plan: undefined };
   }
 
-  async reportProgress(request: orchestratorV1.ReportProgressRequest): Promise<orchestratorV1.ReportProgressReply> {
+  async reportProgress(
+    request: orchestratorV1.ReportProgressRequest,
+  ): Promise<orchestratorV1.ReportProgressReply> {
     const taskId = requiredId(request.taskId, 'taskId');
     if (request.nextStep < 0) throw RpcErrors.invalidArgument('nextStep must not be negative');
-    const state = await this.transactions.run((manager) => this.tasks.progress(manager, taskId, request.claim, request.nextStep));
+    const state = await this.transactions.run((manager) =>
+      this.tasks.progress(manager, taskId, request.claim, request.nextStep),
+    );
     if (!state) throw staleClaim(taskId, request.claim);
     return { cancelRequested: state === 'Cancelling' };
   }
 
-  async complete(actor: CallerIdentity, request: orchestratorV1.CompleteTaskRequest): Promise<orchestratorV1.ServerTask> {
+  async complete(
+    actor: CallerIdentity,
+    request: orchestratorV1.CompleteTaskRequest,
+  ): Promise<orchestratorV1.ServerTask> {
     const taskId = requiredId(request.taskId, 'taskId');
     const state = request.state;
-    if (!isFinalState(state)) throw RpcErrors.invalidArgument(`state must be one of ${FINAL_STATES.join(', ')} (got "${state}")`);
+    if (!isFinalState(state))
+      throw RpcErrors.invalidArgument(`state must be one of ${FINAL_STATES.join(', ')} (got "${state}")`);
     if (request.nextStep < 0) throw RpcErrors.invalidArgument('nextStep must not be negative');
     const errorMessage = request.errorMessage ? request.errorMessage.slice(0, MAX_ERROR_LENGTH) : null;
     const task = await this.transactions.run(async (manager) => {
-      const completed = await this.tasks.complete(manager, { taskId, claim: request.claim, state, errorMessage, nextStep: request.nextStep });
+      const completed = await this.tasks.complete(manager, {
+        taskId,
+        claim: request.claim,
+        state,
+        errorMessage,
+        nextStep: request.nextStep,
+      });
       if (!completed) throw staleClaim(taskId, request.claim);
       await this.tasks.unlock(manager, taskId, request.claim);
       const after = await this.tasks.findById(taskId, manager);
       if (!after) throw RpcErrors.notFound(`task ${taskId} not found`);
       await this.audit.record(manager, {
-        actor, action: 'task.completed', resourceType: 'ServerTask', resourceId: taskId,
+        actor,
+        action: 'task.completed',
+        resourceType: 'ServerTask',
+        resourceId: taskId,
         details: { state, nodeName: after.nodeName, claim: request.claim, deploymentId: after.deploymentId },
       });
       return after;

@@ -16,7 +16,8 @@ describe(taskQueueSql.name, () => {
   });
 
   it('scans queued tasks oldest first, skipping held concurrency keys', () => {
-    const skipHeld = 'NOT EXISTS (SELECT 1 FROM task_concurrency_locks l WHERE l.concurrency_key = t.concurrency_key)';
+    const skipHeld =
+      'NOT EXISTS (SELECT 1 FROM task_concurrency_locks l WHERE l.concurrency_key = t.concurrency_key)';
     expect(postgres.candidates).toBe(
       `SELECT t.id FROM server_tasks t WHERE t.state = 'Queued' AND ${skipHeld} ORDER BY t.queued_at ASC, t.id ASC LIMIT $1`,
     );
@@ -44,7 +45,9 @@ describe(taskQueueSql.name, () => {
       "UPDATE server_tasks SET next_step = @0 OUTPUT inserted.state WHERE id = @1 AND claim = @2 AND state IN ('Executing', 'Cancelling')",
     );
     expect(postgres.complete).toContain('completed_at = CURRENT_TIMESTAMP WHERE id = $4 AND claim = $5');
-    expect(mssql.complete).toContain('completed_at = SYSUTCDATETIME() OUTPUT inserted.state WHERE id = @3 AND claim = @4');
+    expect(mssql.complete).toContain(
+      'completed_at = SYSUTCDATETIME() OUTPUT inserted.state WHERE id = @3 AND claim = @4',
+    );
     expect(postgres.unlock).toBe('DELETE FROM task_concurrency_locks WHERE task_id = $1 AND claim = $2');
     expect(mssql.unlock).toBe('DELETE FROM task_concurrency_locks WHERE task_id = @0 AND claim = @1');
   });

@@ -2,7 +2,12 @@ import type { orchestratorV1 } from '@flotilla/contracts';
 
 import { buildTaskPlan, scopeVariables } from './task-plan.builder';
 
-const variable = (name: string, value: string, environmentIds: string[] = [], isSensitive = false): orchestratorV1.Variable => ({
+const variable = (
+  name: string,
+  value: string,
+  environmentIds: string[] = [],
+  isSensitive = false,
+): orchestratorV1.Variable => ({
   name,
   value,
   environmentIds,
@@ -11,7 +16,10 @@ const variable = (name: string, value: string, environmentIds: string[] = [], is
 
 describe(scopeVariables.name, () => {
   it('keeps unscoped variables and those scoped to the environment, dropping other scopes', () => {
-    const sut = scopeVariables([variable('A', '1'), variable('B', '2', ['prod']), variable('C', '3', ['test', 'prod'])], 'test');
+    const sut = scopeVariables(
+      [variable('A', '1'), variable('B', '2', ['prod']), variable('C', '3', ['test', 'prod'])],
+      'test',
+    );
     expect(sut.map((v) => v.name)).toEqual(['A', 'C']);
   });
 
@@ -22,11 +30,15 @@ describe(scopeVariables.name, () => {
     expect(scopeVariables([variable('port', '8080', ['test']), variable('Port', '80')], 'test')).toEqual([
       variable('port', '8080', ['test']),
     ]);
-    expect(scopeVariables([variable('Port', '80'), variable('Port', '8080', ['test'])], 'prod')).toEqual([variable('Port', '80')]);
+    expect(scopeVariables([variable('Port', '80'), variable('Port', '8080', ['test'])], 'prod')).toEqual([
+      variable('Port', '80'),
+    ]);
   });
 
   it('keeps the first of equally specific values', () => {
-    expect(scopeVariables([variable('X', 'first'), variable('X', 'second')], 'test')).toEqual([variable('X', 'first')]);
+    expect(scopeVariables([variable('X', 'first'), variable('X', 'second')], 'test')).toEqual([
+      variable('X', 'first'),
+    ]);
   });
 });
 
@@ -39,7 +51,12 @@ describe(buildTaskPlan.name, () => {
       task,
       project: { name: 'Web App', slug: 'web-app' },
       environment: { id: 'e1', name: 'Test', slug: 'test' },
-      release: { version: '1.2.3', steps, packages, variables: [variable('Secret', 's', ['e1'], true), variable('Other', 'o', ['e2'])] },
+      release: {
+        version: '1.2.3',
+        steps,
+        packages,
+        variables: [variable('Secret', 's', ['e1'], true), variable('Other', 'o', ['e2'])],
+      },
     });
     expect(sut).toEqual({
       task,

@@ -18,7 +18,10 @@ export interface TaskPlanParts {
  * has both, the scoped value wins (names compare case-insensitively, as in Octopus); among equally
  * specific values the first defined wins. Order of first appearance is kept.
  */
-export function scopeVariables(variables: readonly orchestratorV1.Variable[], environmentId: string): orchestratorV1.Variable[] {
+export function scopeVariables(
+  variables: readonly orchestratorV1.Variable[],
+  environmentId: string,
+): orchestratorV1.Variable[] {
   const chosen = new Map<string, orchestratorV1.Variable>();
   for (const variable of variables) {
     const scoped = variable.environmentIds.length > 0;

@@ -6,7 +6,13 @@ import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/test
 
 import { OrchestrationEntities } from '../orchestration.entities';
 import { OrchestrationMigrations } from '../orchestration.migrations';
-import { alice, environmentNamed, executor, projectWithRelease, scriptStep } from '../testing/orchestration-fixtures';
+import {
+  alice,
+  environmentNamed,
+  executor,
+  projectWithRelease,
+  scriptStep,
+} from '../testing/orchestration-fixtures';
 import { createOrchestrationHarness, OrchestrationHarness } from '../testing/orchestration-harness';
 import { rpcRefusal } from '../testing/rpc-expectations';
 import { ClaimedTasksService } from './claimed-tasks.service';
@@ -20,9 +26,15 @@ describe(ClaimedTasksService.name, () => {
   let other: OrchestrationHarness;
 
   beforeAll(async () => {
-    db = await createMigratedTestDatabase({ entities: OrchestrationEntities, migrations: OrchestrationMigrations });
+    db = await createMigratedTestDatabase({
+      entities: OrchestrationEntities,
+      migrations: OrchestrationMigrations,
+    });
     // A second orchestrator replica: its own connection pool over the same database.
-    secondReplica = await createDataSource({ dialect: 'postgres', url: db.url }, { entities: OrchestrationEntities, applicationName: 'replica-2' }).initialize();
+    secondReplica = await createDataSource(
+      { dialect: 'postgres', url: db.url },
+      { entities: OrchestrationEntities, applicationName: 'replica-2' },
+    ).initialize();
     sut = createOrchestrationHarness(db.dataSource);
     other = createOrchestrationHarness(secondReplica);
   });
@@ -52,11 +64,17 @@ describe(ClaimedTasksService.name, () => {
     for (let i = 0; i < 20; i++) {
       // Distinct environments: all 20 may run at once, so only the claim decides.
       const environment = await environmentNamed(sut, `Race ${i}`);
-      queued.push((await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id })).taskId);
+      queued.push(
+        (await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id }))
+          .taskId,
+      );
     }
 
     const results = await Promise.all([
-      drain(sut, 'node-a'), drain(sut, 'node-a'), drain(other, 'node-b'), drain(other, 'node-b'),
+      drain(sut, 'node-a'),
+      drain(sut, 'node-a'),
+      drain(other, 'node-b'),
+      drain(other, 'node-b'),
     ]);
 
     const claimed = results.flat();
@@ -73,37 +91,64 @@ describe(ClaimedTasksService.name, () => {
     const environment = await environmentNamed(sut, 'No slots env');
     await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id });
 
-    await expect(sut.claimed.claim({ nodeName: 'node-a', freeSlots: 0 })).resolves.toEqual({ plan: undefined });
-    await expect(sut.claimed.claim({ nodeName: 'node-a', freeSlots: 1 })).resolves.toMatchObject({ plan: { task: { state: 'Executing' } } });
+    await expect(sut.claimed.claim({ nodeName: 'node-a', freeSlots: 0 })).resolves.toEqual({
+      plan: undefined,
+    });
+    await expect(sut.claimed.claim({ nodeName: 'node-a', freeSlots: 1 })).resolves.toMatchObject({
+      plan: { task: { state: 'Executing' } },
+    });
     await finishEverything();
   });
 
   it('refuses progress and completion carrying a stale claim, and accepts the current one', async () => {
     const { release } = await projectWithRelease(sut, 'Fencing');
     const environment = await environmentNamed(sut, 'Fencing env');
-    const { taskId } = await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id });
+    const { taskId } = await sut.deployments.create(alice, {
+      releaseId: release.id,
+      environmentId: environment.id,
+    });
     const plan = (await sut.claimed.claim({ nodeName: 'node-a', freeSlots: 1 })).plan;
     const claim = plan?.task?.claim ?? -1;
     expect(claim).toBe(1);
 
     for (const stale of [0, 2]) {
-      await expect(rpcRefusal(sut.claimed.reportProgress({ taskId, claim: stale, nextStep: 1 }))).resolves.toEqual({
+      await expect(
+        rpcRefusal(sut.claimed.reportProgress({ taskId, claim: stale, nextStep: 1 })),
+      ).resolves.toEqual({
         code: status.FAILED_PRECONDITION,
         message: expect.stringContaining('stale claim') as string,
       });
       await expect(
-        rpcRefusal(sut.claimed.complete(executor, { taskId, claim: stale, state: 'Success', errorMessage: '', nextStep: 1 })),
+        rpcRefusal(
+          sut.claimed.complete(executor, {
+            taskId,
+            claim: stale,
+            state: 'Success',
+            errorMessage: '',
+            nextStep: 1,
+          }),
+        ),
       ).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
     }
     await expect(sut.tasks.get(taskId)).resolves.toMatchObject({ state: 'Executing', nextStep: 0 });
 
-    await expect(sut.claimed.reportProgress({ taskId, claim, nextStep: 1 })).resolves.toEqual({ cancelRequested: false });
-    const done = await sut.claimed.complete(executor, { taskId, claim, state: 'Success', errorMessage: '', nextStep: 1 });
+    await expect(sut.claimed.reportProgress({ taskId, claim, nextStep: 1 })).resolves.toEqual({
+      cancelRequested: false,
+    });
+    const done = await sut.claimed.complete(executor, {
+      taskId,
+      claim,
+      state: 'Success',
+      errorMessage: '',
+      nextStep: 1,
+    });
     expect(done).toMatchObject({ state: 'Success', nextStep: 1, nodeName: 'node-a' });
     expect(done.completedAt).not.toBe('');
     await expect(db.dataSource.getRepository(TaskConcurrencyLockEntity).countBy({ taskId })).resolves.toBe(0);
     // Once finished, even the right claim may not write again.
-    await expect(rpcRefusal(sut.claimed.reportProgress({ taskId, claim, nextStep: 2 }))).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
+    await expect(
+      rpcRefusal(sut.claimed.reportProgress({ taskId, claim, nextStep: 2 })),
+    ).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
   });
 
   it('never executes two deployments of one project and environment at once, while another environment runs', async () => {
@@ -114,12 +159,20 @@ describe(ClaimedTasksService.name, () => {
     const second = await sut.deployments.create(alice, { releaseId: release.id, environmentId: test.id });
     const elsewhere = await sut.deployments.create(alice, { releaseId: release.id, environmentId: prod.id });
 
-    const claimed = (await Promise.all([drain(sut, 'node-a'), drain(other, 'node-b'), drain(other, 'node-c')])).flat();
+    const claimed = (
+      await Promise.all([drain(sut, 'node-a'), drain(other, 'node-b'), drain(other, 'node-c')])
+    ).flat();
     expect(claimed.sort()).toEqual([first.taskId, elsewhere.taskId].sort());
     await expect(sut.tasks.get(second.taskId)).resolves.toMatchObject({ state: 'Queued' });
 
     const owner = await sut.tasks.get(first.taskId);
-    await sut.claimed.complete(executor, { taskId: first.taskId, claim: owner.claim, state: 'Failed', errorMessage: 'exit 1', nextStep: 0 });
+    await sut.claimed.complete(executor, {
+      taskId: first.taskId,
+      claim: owner.claim,
+      state: 'Failed',
+      errorMessage: 'exit 1',
+      nextStep: 0,
+    });
     const next = await other.claimed.claim({ nodeName: 'node-b', freeSlots: 1 });
     expect(next.plan?.task?.id).toBe(second.taskId);
     await finishEverything();
@@ -136,18 +189,36 @@ describe(ClaimedTasksService.name, () => {
         { name: 'Password', value: 's3cret', environmentIds: [], isSensitive: true },
       ],
     });
-    await sut.processes.update(alice, { projectId: project.id, steps: [scriptStep('Step one'), scriptStep('Step two')], retryable: false });
-    const release = await sut.releases.create(alice, { projectId: project.id, version: '2.0.0', notes: '', packages: [] });
+    await sut.processes.update(alice, {
+      projectId: project.id,
+      steps: [scriptStep('Step one'), scriptStep('Step two')],
+      retryable: false,
+    });
+    const release = await sut.releases.create(alice, {
+      projectId: project.id,
+      version: '2.0.0',
+      notes: '',
+      packages: [],
+    });
     // Edits after the release do not reach its deployments.
-    await sut.processes.update(alice, { projectId: project.id, steps: [scriptStep('Changed later')], retryable: false });
+    await sut.processes.update(alice, {
+      projectId: project.id,
+      steps: [scriptStep('Changed later')],
+      retryable: false,
+    });
     await sut.variables.update(alice, { projectId: project.id, variables: [] });
     await sut.deployments.create(alice, { releaseId: release.id, environmentId: test.id });
 
     const plan = (await sut.claimed.claim({ nodeName: 'node-a', freeSlots: 1 })).plan;
 
     expect(plan).toMatchObject({
-      projectName: 'Planned', projectSlug: 'planned', environmentName: 'Planned test', environmentSlug: 'planned-test',
-      releaseVersion: '2.0.0', startAtStep: 0, packages: [],
+      projectName: 'Planned',
+      projectSlug: 'planned',
+      environmentName: 'Planned test',
+      environmentSlug: 'planned-test',
+      releaseVersion: '2.0.0',
+      startAtStep: 0,
+      packages: [],
     });
     expect(plan?.steps.map((step) => step.name)).toEqual(['Step one', 'Step two']);
     expect(plan?.variables).toEqual([
@@ -168,16 +239,30 @@ describe(ClaimedTasksService.name, () => {
     const canceled = await sut.tasks.cancel(alice, waiting.taskId);
     expect(canceled).toMatchObject({ state: 'Canceled' });
     expect(canceled.completedAt).not.toBe('');
-    await expect(sut.claimed.claim({ nodeName: 'node-a', freeSlots: 1 })).resolves.toEqual({ plan: undefined });
+    await expect(sut.claimed.claim({ nodeName: 'node-a', freeSlots: 1 })).resolves.toEqual({
+      plan: undefined,
+    });
 
     await expect(sut.tasks.cancel(alice, running.taskId)).resolves.toMatchObject({ state: 'Cancelling' });
     await expect(sut.tasks.cancel(alice, running.taskId)).resolves.toMatchObject({ state: 'Cancelling' });
     const claim = plan?.task?.claim ?? -1;
-    await expect(sut.claimed.reportProgress({ taskId: running.taskId, claim, nextStep: 0 })).resolves.toEqual({ cancelRequested: true });
-    await sut.claimed.complete(executor, { taskId: running.taskId, claim, state: 'Canceled', errorMessage: 'Canceled by alice', nextStep: 0 });
+    await expect(sut.claimed.reportProgress({ taskId: running.taskId, claim, nextStep: 0 })).resolves.toEqual(
+      { cancelRequested: true },
+    );
+    await sut.claimed.complete(executor, {
+      taskId: running.taskId,
+      claim,
+      state: 'Canceled',
+      errorMessage: 'Canceled by alice',
+      nextStep: 0,
+    });
 
-    await expect(rpcRefusal(sut.tasks.cancel(alice, running.taskId))).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
-    await expect(rpcRefusal(sut.tasks.cancel(alice, '00000000-0000-0000-0000-000000000000'))).resolves.toMatchObject({ code: status.NOT_FOUND });
+    await expect(rpcRefusal(sut.tasks.cancel(alice, running.taskId))).resolves.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+    });
+    await expect(
+      rpcRefusal(sut.tasks.cancel(alice, '00000000-0000-0000-0000-000000000000')),
+    ).resolves.toMatchObject({ code: status.NOT_FOUND });
     const audited = await db.dataSource.query<{ resource_id: string }[]>(
       "SELECT resource_id FROM orchestrator_audit_outbox WHERE action = 'task.cancel-requested'",
     );
@@ -188,12 +273,33 @@ describe(ClaimedTasksService.name, () => {
     const { project, release } = await projectWithRelease(sut, 'Listing');
     const environment = await environmentNamed(sut, 'Listing env');
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id })).taskId);
+    for (let i = 0; i < 3; i++)
+      ids.push(
+        (await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id }))
+          .taskId,
+      );
 
-    const page = await sut.tasks.list({ state: '', projectId: project.id, environmentId: '', nodeName: '', skip: 1, take: 1 });
+    const page = await sut.tasks.list({
+      state: '',
+      projectId: project.id,
+      environmentId: '',
+      nodeName: '',
+      skip: 1,
+      take: 1,
+    });
     expect(page.total).toBe(3);
     expect(page.items.map((task) => task.id)).toEqual([ids[1]]);
-    await expect(rpcRefusal(sut.tasks.list({ state: 'Running', projectId: '', environmentId: '', nodeName: '', skip: 0, take: 0 })))
-      .resolves.toMatchObject({ code: status.INVALID_ARGUMENT });
+    await expect(
+      rpcRefusal(
+        sut.tasks.list({
+          state: 'Running',
+          projectId: '',
+          environmentId: '',
+          nodeName: '',
+          skip: 0,
+          take: 0,
+        }),
+      ),
+    ).resolves.toMatchObject({ code: status.INVALID_ARGUMENT });
   });
 });

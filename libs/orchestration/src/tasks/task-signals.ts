@@ -54,6 +54,8 @@ export class RedisTaskSignals implements TaskSignals, OnApplicationShutdown {
     const now = Date.now();
     if (now - this.lastErrorLoggedAt < 30_000) return;
     this.lastErrorLoggedAt = now;
-    this.logger.warn(`Redis task signals unavailable (executors fall back to polling): ${error instanceof Error ? error.message : String(error)}`);
+    this.logger.warn(
+      `Redis task signals unavailable (executors fall back to polling): ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

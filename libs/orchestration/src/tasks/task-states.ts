@@ -1,5 +1,13 @@
 /** Octopus-compatible server-task states. */
-export const TASK_STATES = ['Queued', 'Executing', 'Cancelling', 'Success', 'Failed', 'Canceled', 'TimedOut'] as const;
+export const TASK_STATES = [
+  'Queued',
+  'Executing',
+  'Cancelling',
+  'Success',
+  'Failed',
+  'Canceled',
+  'TimedOut',
+] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
 /** States an executor may finish a task in. */

@@ -19,6 +19,7 @@ export function toServerTask(entity: ServerTaskEntity): orchestratorV1.ServerTas
     completedAt: isoOrEmpty(entity.completedAt),
     errorMessage: entity.errorMessage ?? '',
     nextStep: entity.nextStep,
-    hasWarningsOrErrors: entity.state === 'Failed' || entity.state === 'TimedOut' || Boolean(entity.errorMessage),
+    hasWarningsOrErrors:
+      entity.state === 'Failed' || entity.state === 'TimedOut' || Boolean(entity.errorMessage),
   };
 }

@@ -44,7 +44,10 @@ export class TasksController implements Pick<orchestratorV1.OrchestratorServiceC
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'completeTask')
-  completeTask(request: orchestratorV1.CompleteTaskRequest, metadata: Metadata): Promise<orchestratorV1.ServerTask> {
+  completeTask(
+    request: orchestratorV1.CompleteTaskRequest,
+    metadata: Metadata,
+  ): Promise<orchestratorV1.ServerTask> {
     return this.claimed.complete(identityFromMetadata(metadata), request);
   }
 }

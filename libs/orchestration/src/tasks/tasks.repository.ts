@@ -36,7 +36,11 @@ export class TasksRepository {
   }
 
   /** Newest first. */
-  async list(filter: TaskFilter, skip: number, take: number): Promise<{ items: ServerTaskEntity[]; total: number }> {
+  async list(
+    filter: TaskFilter,
+    skip: number,
+    take: number,
+  ): Promise<{ items: ServerTaskEntity[]; total: number }> {
     const where = Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined));
     const [items, total] = await this.transactions.manager.findAndCount(ServerTaskEntity, {
       where,
@@ -60,24 +64,50 @@ export class TasksRepository {
   }
 
   /** False (or a unique violation, in a photo finish) when another task holds the key. */
-  async lock(manager: EntityManager, concurrencyKey: string, taskId: string, claim: number): Promise<boolean> {
+  async lock(
+    manager: EntityManager,
+    concurrencyKey: string,
+    taskId: string,
+    claim: number,
+  ): Promise<boolean> {
     const result = await structuredQuery(manager, this.sql.lock, [concurrencyKey, taskId, claim]);
     return result.affected === 1;
   }
 
   /** The task's state after recording progress, or undefined when the claim is stale. */
-  async progress(manager: EntityManager, taskId: string, claim: number, nextStep: number): Promise<TaskState | undefined> {
-    const result = await structuredQuery<{ state: TaskState }>(manager, this.sql.progress, [nextStep, taskId, claim]);
+  async progress(
+    manager: EntityManager,
+    taskId: string,
+    claim: number,
+    nextStep: number,
+  ): Promise<TaskState | undefined> {
+    const result = await structuredQuery<{ state: TaskState }>(manager, this.sql.progress, [
+      nextStep,
+      taskId,
+      claim,
+    ]);
     return result.records[0]?.state;
   }
 
   /** False when the claim is stale. */
   async complete(
     manager: EntityManager,
-    completion: { taskId: string; claim: number; state: FinalState; errorMessage: string | null; nextStep: number },
+    completion: {
+      taskId: string;
+      claim: number;
+      state: FinalState;
+      errorMessage: string | null;
+      nextStep: number;
+    },
   ): Promise<boolean> {
     const { taskId, claim, state, errorMessage, nextStep } = completion;
-    const result = await structuredQuery(manager, this.sql.complete, [state, errorMessage, nextStep, taskId, claim]);
+    const result = await structuredQuery(manager, this.sql.complete, [
+      state,
+      errorMessage,
+      nextStep,
+      taskId,
+      claim,
+    ]);
     return result.affected === 1;
   }
 
@@ -91,7 +121,12 @@ export class TasksRepository {
     const result = await manager
       .createQueryBuilder()
       .update(ServerTaskEntity)
-      .set({ state: 'Canceled', completedAt: now, cancelRequestedAt: now, errorMessage: 'Canceled before it started' })
+      .set({
+        state: 'Canceled',
+        completedAt: now,
+        cancelRequestedAt: now,
+        errorMessage: 'Canceled before it started',
+      })
       .where("id = :taskId AND state = 'Queued'", { taskId })
       .execute();
     return result.affected === 1;

@@ -33,7 +33,8 @@ export class TasksService {
     const skip = request.skip ?? 0;
     const take = request.take || DEFAULT_TASK_PAGE;
     if (skip < 0) throw RpcErrors.invalidArgument('skip must not be negative');
-    if (take < 0 || take > MAX_TASK_PAGE) throw RpcErrors.invalidArgument(`take must be from 1 to ${MAX_TASK_PAGE}`);
+    if (take < 0 || take > MAX_TASK_PAGE)
+      throw RpcErrors.invalidArgument(`take must be from 1 to ${MAX_TASK_PAGE}`);
     const { items, total } = await this.tasks.list(
       {
         state,
@@ -66,13 +67,19 @@ export class TasksService {
         if (!task) throw RpcErrors.notFound(`task ${id} not found`);
         if (task.state === 'Cancelling') return { task, signal: false };
         const changed =
-          task.state === 'Queued' ? await this.tasks.cancelQueued(manager, id)
-          : task.state === 'Executing' ? await this.tasks.requestCancel(manager, id)
-          : undefined;
-        if (changed === undefined) throw RpcErrors.failedPrecondition(`task ${id} has already finished (${task.state})`);
+          task.state === 'Queued'
+            ? await this.tasks.cancelQueued(manager, id)
+            : task.state === 'Executing'
+              ? await this.tasks.requestCancel(manager, id)
+              : undefined;
+        if (changed === undefined)
+          throw RpcErrors.failedPrecondition(`task ${id} has already finished (${task.state})`);
         if (!changed) continue;
         await this.audit.record(manager, {
-          actor, action: 'task.cancel-requested', resourceType: 'ServerTask', resourceId: id,
+          actor,
+          action: 'task.cancel-requested',
+          resourceType: 'ServerTask',
+          resourceId: id,
           details: { previousState: task.state, deploymentId: task.deploymentId, nodeName: task.nodeName },
         });
         const after = await this.tasks.findById(id, manager);

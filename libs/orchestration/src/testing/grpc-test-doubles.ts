@@ -11,9 +11,12 @@ type ServiceConstructor = grpc.ServiceClientConstructor;
 /** The grpc-js constructor of a Flotilla service, loaded from its .proto like production does. */
 export function serviceConstructor(service: FlotillaService): ServiceConstructor {
   const contract = SERVICE_CONTRACTS[service];
-  const definition = grpc.loadPackageDefinition(loadSync(join(PROTO_ROOT, contract.protoFile), PROTO_LOADER_OPTIONS));
+  const definition = grpc.loadPackageDefinition(
+    loadSync(join(PROTO_ROOT, contract.protoFile), PROTO_LOADER_OPTIONS),
+  );
   let node: unknown = definition;
-  for (const part of `${contract.packageName}.${contract.serviceName}`.split('.')) node = (node as Record<string, unknown>)[part];
+  for (const part of `${contract.packageName}.${contract.serviceName}`.split('.'))
+    node = (node as Record<string, unknown>)[part];
   return node as ServiceConstructor;
 }
 
@@ -25,7 +28,9 @@ export async function startGrpcDouble(
   const server = new grpc.Server();
   server.addService(serviceConstructor(service).service, handlers);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
   );
   return {
     url: `127.0.0.1:${port}`,
@@ -34,15 +39,17 @@ export async function startGrpcDouble(
 }
 
 /** Calls one unary method and resolves with the reply or rejects with the grpc-js ServiceError. */
-export function unaryCall<T>(client: grpc.Client, method: string, request: object, metadata = new grpc.Metadata()): Promise<T> {
+export function unaryCall<T>(
+  client: grpc.Client,
+  method: string,
+  request: object,
+  metadata = new grpc.Metadata(),
+): Promise<T> {
   const fn = (client as unknown as Record<string, unknown>)[method];
   if (typeof fn !== 'function') throw new Error(`no method ${method}`);
   return new Promise<T>((resolve, reject) => {
-    (fn as (req: object, md: grpc.Metadata, cb: (error: grpc.ServiceError | null, reply: T) => void) => void).call(
-      client,
-      request,
-      metadata,
-      (error, reply) => (error ? reject(error) : resolve(reply)),
-    );
+    (
+      fn as (req: object, md: grpc.Metadata, cb: (error: grpc.ServiceError | null, reply: T) => void) => void
+    ).call(client, request, metadata, (error, reply) => (error ? reject(error) : resolve(reply)));
   });
 }

@@ -3,8 +3,18 @@ import type { CallerIdentity } from '@flotilla/platform/grpc';
 
 import type { OrchestrationHarness } from './orchestration-harness';
 
-export const alice: CallerIdentity = { userId: 'u-alice', username: 'alice', clientIp: '192.0.2.10', permissions: [] };
-export const executor: CallerIdentity = { userId: 'system:executor', username: 'system:executor', clientIp: '', permissions: [] };
+export const alice: CallerIdentity = {
+  userId: 'u-alice',
+  username: 'alice',
+  clientIp: '192.0.2.10',
+  permissions: [],
+};
+export const executor: CallerIdentity = {
+  userId: 'system:executor',
+  username: 'system:executor',
+  clientIp: '',
+  permissions: [],
+};
 
 export const scriptStep = (name: string, scriptBody = 'echo hi'): orchestratorV1.DeploymentStep => ({
   name,
@@ -20,10 +30,18 @@ export async function projectWithRelease(
 ): Promise<{ project: orchestratorV1.Project; release: orchestratorV1.Release }> {
   const project = await sut.projects.create(alice, { name, description: '' });
   await sut.processes.update(alice, { projectId: project.id, steps, retryable: false });
-  const release = await sut.releases.create(alice, { projectId: project.id, version: '1.0.0', notes: '', packages: [] });
+  const release = await sut.releases.create(alice, {
+    projectId: project.id,
+    version: '1.0.0',
+    notes: '',
+    packages: [],
+  });
   return { project, release };
 }
 
-export function environmentNamed(sut: OrchestrationHarness, name: string): Promise<orchestratorV1.Environment> {
+export function environmentNamed(
+  sut: OrchestrationHarness,
+  name: string,
+): Promise<orchestratorV1.Environment> {
   return sut.environments.create(alice, { name, description: '' });
 }

@@ -51,15 +51,32 @@ export function createOrchestrationHarness(dataSource: DataSource, options: Harn
   const releases = new ReleasesRepository(transactions);
   const tasks = new TasksRepository(transactions);
   const nodes = new NodesRepository(transactions);
-  const config: Pick<FlotillaConfig, 'heartbeatTimeoutMs'> = { heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 30_000 };
+  const config: Pick<FlotillaConfig, 'heartbeatTimeoutMs'> = {
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 30_000,
+  };
   return {
     projects: new ProjectsService(transactions, projects, audit),
     environments: new EnvironmentsService(transactions, environments, audit),
     processes: new ProcessesService(transactions, projects, processes, audit),
     variables: new VariablesService(transactions, projects, environments, variables, audit),
-    releases: new ReleasesService(transactions, projects, processes, variables, releases, options.catalog ?? everyPackageExists, audit),
+    releases: new ReleasesService(
+      transactions,
+      projects,
+      processes,
+      variables,
+      releases,
+      options.catalog ?? everyPackageExists,
+      audit,
+    ),
     deployments: new DeploymentsService(
-      transactions, releases, projects, environments, new DeploymentsRepository(transactions), tasks, signals, audit,
+      transactions,
+      releases,
+      projects,
+      environments,
+      new DeploymentsRepository(transactions),
+      tasks,
+      signals,
+      audit,
     ),
     tasks: new TasksService(transactions, tasks, signals, audit),
     claimed: new ClaimedTasksService(transactions, tasks, new TaskPlanRepository(), nodes, audit),

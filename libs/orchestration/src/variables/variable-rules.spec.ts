@@ -12,7 +12,9 @@ const variable = (name: string, value = 'v', environmentIds: string[] = [], isSe
 
 describe(validateVariables.name, () => {
   it('trims names and normalises environment scopes', () => {
-    expect(validateVariables([variable(' Port ', '80', ['e2', 'e1', 'e2', ' '])])).toEqual([variable('Port', '80', ['e1', 'e2'])]);
+    expect(validateVariables([variable(' Port ', '80', ['e2', 'e1', 'e2', ' '])])).toEqual([
+      variable('Port', '80', ['e1', 'e2']),
+    ]);
   });
 
   it('refuses an empty name and a duplicate name in the same scope', () => {
@@ -34,14 +36,19 @@ describe(validateVariables.name, () => {
 
 describe(maskSensitive.name, () => {
   it('blanks only sensitive values', () => {
-    expect(maskSensitive([variable('A', 'x'), variable('B', 'secret', [], true)]).map((v) => v.value)).toEqual(['x', '']);
+    expect(
+      maskSensitive([variable('A', 'x'), variable('B', 'secret', [], true)]).map((v) => v.value),
+    ).toEqual(['x', '']);
   });
 });
 
 describe(keepSensitiveValues.name, () => {
   it('keeps a stored secret sent back blank, and takes a new secret as given', () => {
     const stored = [variable('Password', 'old', ['e1'], true)];
-    const sut = keepSensitiveValues([variable('Password', '', ['e1'], true), variable('Token', 'new', [], true)], stored);
+    const sut = keepSensitiveValues(
+      [variable('Password', '', ['e1'], true), variable('Token', 'new', [], true)],
+      stored,
+    );
     expect(sut.map((v) => v.value)).toEqual(['old', 'new']);
   });
 });

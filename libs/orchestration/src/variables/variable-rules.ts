@@ -10,20 +10,33 @@ function scopeKey(variable: orchestratorV1.Variable): string {
 }
 
 /** Checks names and returns the variables normalised (trimmed names, unique sorted environment ids). */
-export function validateVariables(variables: readonly orchestratorV1.Variable[] | undefined): orchestratorV1.Variable[] {
+export function validateVariables(
+  variables: readonly orchestratorV1.Variable[] | undefined,
+): orchestratorV1.Variable[] {
   const list = variables ?? [];
-  if (list.length > MAX_VARIABLES) throw RpcErrors.invalidArgument(`a project has at most ${MAX_VARIABLES} variables`);
+  if (list.length > MAX_VARIABLES)
+    throw RpcErrors.invalidArgument(`a project has at most ${MAX_VARIABLES} variables`);
   const seen = new Set<string>();
   return list.map((variable, index) => {
     const name = (variable.name ?? '').trim();
     if (!name) throw RpcErrors.invalidArgument(`variable ${index + 1} needs a name`);
     if (name.length > MAX_NAME_LENGTH) {
-      throw RpcErrors.invalidArgument(`variable "${name.slice(0, 40)}…": name must be at most ${MAX_NAME_LENGTH} characters`);
+      throw RpcErrors.invalidArgument(
+        `variable "${name.slice(0, 40)}…": name must be at most ${MAX_NAME_LENGTH} characters`,
+      );
     }
-    const environmentIds = [...new Set((variable.environmentIds ?? []).map((id) => id.trim()).filter(Boolean))].sort();
-    const normalised = { name, value: variable.value ?? '', environmentIds, isSensitive: variable.isSensitive === true };
+    const environmentIds = [
+      ...new Set((variable.environmentIds ?? []).map((id) => id.trim()).filter(Boolean)),
+    ].sort();
+    const normalised = {
+      name,
+      value: variable.value ?? '',
+      environmentIds,
+      isSensitive: variable.isSensitive === true,
+    };
     const key = scopeKey(normalised);
-    if (seen.has(key)) throw RpcErrors.invalidArgument(`variable "${name}" is defined twice for the same scope`);
+    if (seen.has(key))
+      throw RpcErrors.invalidArgument(`variable "${name}" is defined twice for the same scope`);
     seen.add(key);
     return normalised;
   });
@@ -44,6 +57,8 @@ export function keepSensitiveValues(
 ): orchestratorV1.Variable[] {
   const storedSecrets = new Map(stored.filter((v) => v.isSensitive).map((v) => [scopeKey(v), v.value]));
   return incoming.map((variable) =>
-    variable.isSensitive && variable.value === '' ? { ...variable, value: storedSecrets.get(scopeKey(variable)) ?? '' } : variable,
+    variable.isSensitive && variable.value === ''
+      ? { ...variable, value: storedSecrets.get(scopeKey(variable)) ?? '' }
+      : variable,
   );
 }

@@ -9,7 +9,9 @@ import { ORCHESTRATOR_SERVICE } from '../shared/orchestrator-service';
 import { VariablesService } from './variables.service';
 
 @Controller()
-export class VariablesController implements Pick<orchestratorV1.OrchestratorServiceController, 'getVariables' | 'updateVariables'> {
+export class VariablesController
+  implements Pick<orchestratorV1.OrchestratorServiceController, 'getVariables' | 'updateVariables'>
+{
   constructor(@Inject(VariablesService) private readonly variables: VariablesService) {}
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'getVariables')
@@ -18,7 +20,10 @@ export class VariablesController implements Pick<orchestratorV1.OrchestratorServ
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'updateVariables')
-  updateVariables(request: orchestratorV1.UpdateVariablesRequest, metadata: Metadata): Promise<orchestratorV1.VariableSet> {
+  updateVariables(
+    request: orchestratorV1.UpdateVariablesRequest,
+    metadata: Metadata,
+  ): Promise<orchestratorV1.VariableSet> {
     return this.variables.update(identityFromMetadata(metadata), request);
   }
 }

@@ -14,10 +14,17 @@ export type StoredVariableSet = orchestratorV1.VariableSet;
 export class VariablesRepository {
   constructor(@Inject(Transactions) private readonly transactions: Transactions) {}
 
-  async find(projectId: string, manager: EntityManager = this.transactions.manager): Promise<StoredVariableSet> {
+  async find(
+    projectId: string,
+    manager: EntityManager = this.transactions.manager,
+  ): Promise<StoredVariableSet> {
     const row = await manager.findOneBy(VariableSetEntity, { projectId });
     if (!row) return { projectId, version: 0, variables: [] };
-    return { projectId, version: row.version, variables: parseJson<orchestratorV1.Variable[]>(row.variables, 'variable set') };
+    return {
+      projectId,
+      version: row.version,
+      variables: parseJson<orchestratorV1.Variable[]>(row.variables, 'variable set'),
+    };
   }
 
   /** Writes the next version if the stored one is still the previous (optimistic concurrency). */
@@ -31,7 +38,10 @@ export class VariablesRepository {
       .createQueryBuilder()
       .update(VariableSetEntity)
       .set({ ...values, updatedAt: () => this.transactions.sql.now })
-      .where('project_id = :projectId AND version = :previous', { projectId: set.projectId, previous: set.version - 1 })
+      .where('project_id = :projectId AND version = :previous', {
+        projectId: set.projectId,
+        previous: set.version - 1,
+      })
       .execute();
     return result.affected === 1;
   }

@@ -32,23 +32,40 @@ export class VariablesService {
     return { ...set, variables: maskSensitive(set.variables) };
   }
 
-  async update(actor: CallerIdentity, request: orchestratorV1.UpdateVariablesRequest): Promise<orchestratorV1.VariableSet> {
+  async update(
+    actor: CallerIdentity,
+    request: orchestratorV1.UpdateVariablesRequest,
+  ): Promise<orchestratorV1.VariableSet> {
     const projectId = requiredId(request.projectId, 'projectId');
     const incoming = validateVariables(request.variables);
-    const unknown = await this.environments.unknownIds([...new Set(incoming.flatMap((v) => v.environmentIds))]);
-    if (unknown.length > 0) throw RpcErrors.invalidArgument(`unknown environment id(s): ${unknown.join(', ')}`);
+    const unknown = await this.environments.unknownIds([
+      ...new Set(incoming.flatMap((v) => v.environmentIds)),
+    ]);
+    if (unknown.length > 0)
+      throw RpcErrors.invalidArgument(`unknown environment id(s): ${unknown.join(', ')}`);
     try {
       const saved = await this.transactions.run(async (manager) => {
         await this.requireProject(projectId, manager);
         const current = await this.variables.find(projectId, manager);
-        const next = { projectId, version: current.version + 1, variables: keepSensitiveValues(incoming, current.variables) };
+        const next = {
+          projectId,
+          version: current.version + 1,
+          variables: keepSensitiveValues(incoming, current.variables),
+        };
         if (!(await this.variables.save(manager, next))) throw concurrentChange();
         await this.audit.record(manager, {
-          actor, action: 'variables.modified', resourceType: 'Project', resourceId: projectId,
+          actor,
+          action: 'variables.modified',
+          resourceType: 'Project',
+          resourceId: projectId,
           // Names and scopes only: values (sensitive or not) stay out of the audit trail.
           details: {
             version: next.version,
-            variables: next.variables.map((v) => ({ name: v.name, environmentIds: v.environmentIds, isSensitive: v.isSensitive })),
+            variables: next.variables.map((v) => ({
+              name: v.name,
+              environmentIds: v.environmentIds,
+              isSensitive: v.isSensitive,
+            })),
           },
         });
         return next;
@@ -61,6 +78,7 @@ export class VariablesService {
   }
 
   private async requireProject(projectId: string, manager?: EntityManager): Promise<void> {
-    if (!(await this.projects.findById(projectId, manager))) throw RpcErrors.notFound(`project ${projectId} not found`);
+    if (!(await this.projects.findById(projectId, manager)))
+      throw RpcErrors.notFound(`project ${projectId} not found`);
   }
 }

@@ -35,7 +35,9 @@ export class ProjectsApi {
   }
 
   saveProcess(projectId: string, request: UpdateDeploymentProcessRequest): Promise<DeploymentProcess> {
-    return firstValueFrom(this.http.put<DeploymentProcess>(`${this.base(projectId)}/deploymentprocess`, request));
+    return firstValueFrom(
+      this.http.put<DeploymentProcess>(`${this.base(projectId)}/deploymentprocess`, request),
+    );
   }
 
   getVariables(projectId: string): Promise<VariableSet> {

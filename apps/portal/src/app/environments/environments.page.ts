@@ -15,7 +15,12 @@ import { required } from '../core/validators';
   template: `
     <h1>Environments</h1>
     @if (session.can(permission.EnvironmentCreate)) {
-      <form class="card inline-form" [formGroup]="form" (ngSubmit)="create()" data-testid="create-environment-form">
+      <form
+        class="card inline-form"
+        [formGroup]="form"
+        (ngSubmit)="create()"
+        data-testid="create-environment-form"
+      >
         <h2>New environment</h2>
         <div class="field">
           <label for="environment-name">Name</label>
@@ -42,13 +47,20 @@ import { required } from '../core/validators';
     } @else {
       <table data-testid="environments-table">
         <thead>
-          <tr><th>Name</th><th>Slug</th><th>Description</th><th>Created</th></tr>
+          <tr>
+            <th>Name</th>
+            <th>Slug</th>
+            <th>Description</th>
+            <th>Created</th>
+          </tr>
         </thead>
         <tbody>
           @for (environment of environments(); track environment.id) {
             <tr data-testid="environment-row">
               <td>{{ environment.name }}</td>
-              <td><code>{{ environment.slug }}</code></td>
+              <td>
+                <code>{{ environment.slug }}</code>
+              </td>
               <td>{{ environment.description }}</td>
               <td>{{ environment.createdAt | date: 'medium' }}</td>
             </tr>

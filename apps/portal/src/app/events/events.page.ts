@@ -23,7 +23,12 @@ const PAGE_SIZE = 50;
       </div>
       <div class="field">
         <label for="events-action">Action</label>
-        <input id="events-action" formControlName="action" placeholder="project.created" data-testid="events-action" />
+        <input
+          id="events-action"
+          formControlName="action"
+          placeholder="project.created"
+          data-testid="events-action"
+        />
       </div>
       <div class="field">
         <label for="events-from">From</label>
@@ -46,17 +51,30 @@ const PAGE_SIZE = 50;
     } @else {
       <table data-testid="events-table">
         <thead>
-          <tr><th>When</th><th>Actor</th><th>Action</th><th>Resource</th><th>Client IP</th><th>Details</th></tr>
+          <tr>
+            <th>When</th>
+            <th>Actor</th>
+            <th>Action</th>
+            <th>Resource</th>
+            <th>Client IP</th>
+            <th>Details</th>
+          </tr>
         </thead>
         <tbody>
           @for (event of events(); track event.id) {
             <tr data-testid="event-row">
               <td>{{ event.occurredAt | date: 'medium' }}</td>
               <td>{{ event.actorName || event.actorId }}</td>
-              <td><code>{{ event.action }}</code></td>
-              <td>{{ event.resourceType }} <code class="muted">{{ event.resourceId }}</code></td>
+              <td>
+                <code>{{ event.action }}</code>
+              </td>
+              <td>
+                {{ event.resourceType }} <code class="muted">{{ event.resourceId }}</code>
+              </td>
               <td>{{ event.clientIp }}</td>
-              <td><code class="details" [title]="event.details">{{ event.details }}</code></td>
+              <td>
+                <code class="details" [title]="event.details">{{ event.details }}</code>
+              </td>
             </tr>
           }
         </tbody>
@@ -68,7 +86,12 @@ const PAGE_SIZE = 50;
 export class EventsPage implements OnInit {
   protected readonly pageSize = PAGE_SIZE;
   private readonly api = inject(EventsApi);
-  protected readonly filters = inject(NonNullableFormBuilder).group({ actor: '', action: '', from: '', to: '' });
+  protected readonly filters = inject(NonNullableFormBuilder).group({
+    actor: '',
+    action: '',
+    from: '',
+    to: '',
+  });
   /** The filters of the shown results (the form may have been edited since). */
   private readonly applied = signal<ListEventsQuery>({});
   protected readonly events = signal<AuditEvent[]>([]);

@@ -18,24 +18,46 @@ const PAGE_SIZE = 25;
   template: `
     <h1>Packages</h1>
     @if (session.can(permission.BuiltInFeedPush)) {
-      <form class="card inline-form" (submit)="$event.preventDefault(); upload(fileInput)" data-testid="upload-package-form">
+      <form
+        class="card inline-form"
+        (submit)="$event.preventDefault(); upload(fileInput)"
+        data-testid="upload-package-form"
+      >
         <h2>Upload a package</h2>
         <div class="field grow">
-          <label for="package-file">Package file (<code>&lt;id&gt;.&lt;version&gt;.zip</code> or <code>.tar.gz</code>)</label>
-          <input id="package-file" #fileInput type="file" accept=".zip,.tgz,.tar.gz,.gz" (change)="selected.set(fileInput.files?.[0] ?? null)" data-testid="package-file" />
+          <label for="package-file"
+            >Package file (<code>&lt;id&gt;.&lt;version&gt;.zip</code> or <code>.tar.gz</code>)</label
+          >
+          <input
+            id="package-file"
+            #fileInput
+            type="file"
+            accept=".zip,.tgz,.tar.gz,.gz"
+            (change)="selected.set(fileInput.files?.[0] ?? null)"
+            data-testid="package-file"
+          />
         </div>
-        <button type="submit" [disabled]="!selected() || progress() !== null" data-testid="package-upload">Upload</button>
+        <button type="submit" [disabled]="!selected() || progress() !== null" data-testid="package-upload">
+          Upload
+        </button>
         @if (progress(); as percent) {
           <div class="field grow">
             <label for="upload-progress">Uploading… {{ percent }}%</label>
-            <progress id="upload-progress" max="100" [value]="percent" data-testid="upload-progress"></progress>
+            <progress
+              id="upload-progress"
+              max="100"
+              [value]="percent"
+              data-testid="upload-progress"
+            ></progress>
           </div>
         }
         @if (uploadError(); as message) {
           <p class="error" role="alert" data-testid="upload-error">{{ message }}</p>
         }
         @if (uploaded(); as pkg) {
-          <p class="ok" role="status" data-testid="upload-done">Uploaded {{ pkg.packageId }} {{ pkg.version }}.</p>
+          <p class="ok" role="status" data-testid="upload-done">
+            Uploaded {{ pkg.packageId }} {{ pkg.version }}.
+          </p>
         }
       </form>
     }
@@ -53,7 +75,14 @@ const PAGE_SIZE = 25;
     } @else {
       <table data-testid="packages-table">
         <thead>
-          <tr><th>Package id</th><th>Version</th><th>Format</th><th>Size</th><th>SHA-256</th><th>Published</th></tr>
+          <tr>
+            <th>Package id</th>
+            <th>Version</th>
+            <th>Format</th>
+            <th>Size</th>
+            <th>SHA-256</th>
+            <th>Published</th>
+          </tr>
         </thead>
         <tbody>
           @for (pkg of packages(); track pkg.packageId + '@' + pkg.version) {
@@ -62,7 +91,9 @@ const PAGE_SIZE = 25;
               <td>{{ pkg.version }}</td>
               <td>{{ pkg.format }}</td>
               <td>{{ size(pkg.sizeBytes) }}</td>
-              <td><code [title]="pkg.sha256">{{ pkg.sha256.slice(0, 12) }}</code></td>
+              <td>
+                <code [title]="pkg.sha256">{{ pkg.sha256.slice(0, 12) }}</code>
+              </td>
               <td>{{ pkg.publishedAt | date: 'medium' }}</td>
             </tr>
           }

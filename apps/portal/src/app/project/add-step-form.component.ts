@@ -28,11 +28,22 @@ import { required } from '../core/validators';
       @if (form.controls.actionType.value === actionType.RunScript) {
         <div class="field">
           <label for="step-script">Script (bash; <code>#&#123;Name&#125;</code> is substituted)</label>
-          <textarea id="step-script" rows="6" formControlName="scriptBody" data-testid="step-script"></textarea>
+          <textarea
+            id="step-script"
+            rows="6"
+            formControlName="scriptBody"
+            data-testid="step-script"
+          ></textarea>
         </div>
         <div class="field narrow">
           <label for="step-timeout">Timeout (seconds)</label>
-          <input id="step-timeout" type="number" min="1" formControlName="timeoutSeconds" data-testid="step-timeout" />
+          <input
+            id="step-timeout"
+            type="number"
+            min="1"
+            formControlName="timeoutSeconds"
+            data-testid="step-timeout"
+          />
         </div>
       } @else {
         <div class="field">
@@ -75,7 +86,11 @@ export class AddStepFormComponent {
             actionType: StepActionType.RunScript,
             properties: { scriptBody: value.scriptBody, timeoutSeconds: String(value.timeoutSeconds) },
           }
-        : { name, actionType: StepActionType.DeployPackage, properties: { packageId: value.packageId.trim() } },
+        : {
+            name,
+            actionType: StepActionType.DeployPackage,
+            properties: { packageId: value.packageId.trim() },
+          },
     );
     this.form.reset({ actionType: value.actionType });
   }

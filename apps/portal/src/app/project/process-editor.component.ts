@@ -1,4 +1,13 @@
-import { ChangeDetectionStrategy, Component, computed, inject, input, linkedSignal, output, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  inject,
+  input,
+  linkedSignal,
+  output,
+  signal,
+} from '@angular/core';
 import { DeploymentProcess, DeploymentStep, StepActionType } from '@flotilla/api-interfaces';
 
 import { ProjectsApi } from '../api/projects-api';
@@ -20,19 +29,46 @@ import { AddStepFormComponent } from './add-step-form.component';
             <li data-testid="process-step">
               <div class="step-head">
                 <strong>{{ step.name }}</strong>
-                <span class="tag">{{ step.actionType === actionType.RunScript ? 'Run a script' : 'Deploy a package' }}</span>
+                <span class="tag">{{
+                  step.actionType === actionType.RunScript ? 'Run a script' : 'Deploy a package'
+                }}</span>
                 @if (canEdit()) {
                   <span class="spacer"></span>
-                  <button type="button" class="link" [disabled]="first" (click)="move(i, -1)" [attr.aria-label]="'Move ' + step.name + ' up'">↑</button>
-                  <button type="button" class="link" [disabled]="last" (click)="move(i, 1)" [attr.aria-label]="'Move ' + step.name + ' down'">↓</button>
-                  <button type="button" class="link danger" (click)="remove(i)" [attr.aria-label]="'Remove ' + step.name">Remove</button>
+                  <button
+                    type="button"
+                    class="link"
+                    [disabled]="first"
+                    (click)="move(i, -1)"
+                    [attr.aria-label]="'Move ' + step.name + ' up'"
+                  >
+                    ↑
+                  </button>
+                  <button
+                    type="button"
+                    class="link"
+                    [disabled]="last"
+                    (click)="move(i, 1)"
+                    [attr.aria-label]="'Move ' + step.name + ' down'"
+                  >
+                    ↓
+                  </button>
+                  <button
+                    type="button"
+                    class="link danger"
+                    (click)="remove(i)"
+                    [attr.aria-label]="'Remove ' + step.name"
+                  >
+                    Remove
+                  </button>
                 }
               </div>
               @if (step.actionType === actionType.RunScript) {
                 <pre class="script">{{ step.properties['scriptBody'] }}</pre>
                 <span class="muted small">Timeout {{ step.properties['timeoutSeconds'] || 3600 }} s</span>
               } @else {
-                <span>Package <code>{{ step.properties['packageId'] }}</code></span>
+                <span
+                  >Package <code>{{ step.properties['packageId'] }}</code></span
+                >
               }
             </li>
           }
@@ -40,7 +76,12 @@ import { AddStepFormComponent } from './add-step-form.component';
       }
       @if (canEdit()) {
         <label class="checkbox">
-          <input type="checkbox" [checked]="retryable()" (change)="retryable.set(retryableBox.checked)" #retryableBox />
+          <input
+            type="checkbox"
+            [checked]="retryable()"
+            (change)="retryable.set(retryableBox.checked)"
+            #retryableBox
+          />
           Retryable: a task may resume on another node if its node dies
         </label>
         <flotilla-add-step-form [takenNames]="stepNames()" (added)="addStep($event)" />
@@ -103,7 +144,10 @@ export class ProcessEditorComponent {
     this.error.set(null);
     try {
       const process = this.process();
-      const saved = await this.api.saveProcess(process.projectId, { steps: this.steps(), retryable: this.retryable() });
+      const saved = await this.api.saveProcess(process.projectId, {
+        steps: this.steps(),
+        retryable: this.retryable(),
+      });
       this.savedVersion.set(saved.version);
       this.saved.emit(saved);
     } catch (error: unknown) {

@@ -20,26 +20,53 @@ interface VariableRow {
     } @else {
       <table class="variables" data-testid="variables-table">
         <thead>
-          <tr><th>Name</th><th>Value</th><th>Environments</th><th>Sensitive</th><th><span class="sr-only">Actions</span></th></tr>
+          <tr>
+            <th>Name</th>
+            <th>Value</th>
+            <th>Environments</th>
+            <th>Sensitive</th>
+            <th><span class="sr-only">Actions</span></th>
+          </tr>
         </thead>
         <tbody>
           @for (row of rows(); track row.key; let i = $index) {
             <tr data-testid="variable-row">
               <td>
-                <input #name [value]="row.variable.name" [disabled]="!canEdit()" [attr.aria-label]="'Name of variable ' + (i + 1)"
-                  (input)="patch(row.key, { name: name.value })" data-testid="variable-name" />
+                <input
+                  #name
+                  [value]="row.variable.name"
+                  [disabled]="!canEdit()"
+                  [attr.aria-label]="'Name of variable ' + (i + 1)"
+                  (input)="patch(row.key, { name: name.value })"
+                  data-testid="variable-name"
+                />
               </td>
               <td>
-                <input #value [type]="row.variable.isSensitive ? 'password' : 'text'" [value]="row.variable.value"
-                  [disabled]="!canEdit()" [attr.aria-label]="'Value of variable ' + (i + 1)" autocomplete="off"
+                <input
+                  #value
+                  [type]="row.variable.isSensitive ? 'password' : 'text'"
+                  [value]="row.variable.value"
+                  [disabled]="!canEdit()"
+                  [attr.aria-label]="'Value of variable ' + (i + 1)"
+                  autocomplete="off"
                   [placeholder]="row.variable.isSensitive ? 'Hidden; leave empty to keep' : ''"
-                  (input)="patch(row.key, { value: value.value })" data-testid="variable-value" />
+                  (input)="patch(row.key, { value: value.value })"
+                  data-testid="variable-value"
+                />
               </td>
               <td>
-                <select #scope multiple [disabled]="!canEdit()" [attr.aria-label]="'Environments of variable ' + (i + 1)"
-                  (change)="patch(row.key, { environmentIds: selectedValues(scope) })">
+                <select
+                  #scope
+                  multiple
+                  [disabled]="!canEdit()"
+                  [attr.aria-label]="'Environments of variable ' + (i + 1)"
+                  (change)="patch(row.key, { environmentIds: selectedValues(scope) })"
+                >
                   @for (environment of environments(); track environment.id) {
-                    <option [value]="environment.id" [selected]="row.variable.environmentIds.includes(environment.id)">
+                    <option
+                      [value]="environment.id"
+                      [selected]="row.variable.environmentIds.includes(environment.id)"
+                    >
                       {{ environment.name }}
                     </option>
                   }
@@ -49,23 +76,40 @@ interface VariableRow {
                 }
               </td>
               <td>
-                <input #sensitive type="checkbox" [checked]="row.variable.isSensitive" [disabled]="!canEdit()"
-                  [attr.aria-label]="'Variable ' + (i + 1) + ' is sensitive'" (change)="patch(row.key, { isSensitive: sensitive.checked })" />
+                <input
+                  #sensitive
+                  type="checkbox"
+                  [checked]="row.variable.isSensitive"
+                  [disabled]="!canEdit()"
+                  [attr.aria-label]="'Variable ' + (i + 1) + ' is sensitive'"
+                  (change)="patch(row.key, { isSensitive: sensitive.checked })"
+                />
               </td>
               <td>
                 @if (canEdit()) {
-                  <button type="button" class="link danger" (click)="remove(row.key)" [attr.aria-label]="'Remove variable ' + (i + 1)">Remove</button>
+                  <button
+                    type="button"
+                    class="link danger"
+                    (click)="remove(row.key)"
+                    [attr.aria-label]="'Remove variable ' + (i + 1)"
+                  >
+                    Remove
+                  </button>
                 }
               </td>
             </tr>
           } @empty {
-            <tr><td colspan="5" class="muted">No variables.</td></tr>
+            <tr>
+              <td colspan="5" class="muted">No variables.</td>
+            </tr>
           }
         </tbody>
       </table>
       @if (canEdit()) {
         <div class="actions">
-          <button type="button" class="secondary" (click)="add()" data-testid="add-variable">Add variable</button>
+          <button type="button" class="secondary" (click)="add()" data-testid="add-variable">
+            Add variable
+          </button>
           <button type="button" [disabled]="saving()" (click)="save()" data-testid="save-variables">
             {{ saving() ? 'Saving…' : 'Save variables' }}
           </button>
@@ -106,11 +150,16 @@ export class VariablesEditorComponent {
 
   protected patch(key: number, change: Partial<Variable>): void {
     this.savedMessage.set(null);
-    this.rows.update((rows) => rows.map((row) => (row.key === key ? { key, variable: { ...row.variable, ...change } } : row)));
+    this.rows.update((rows) =>
+      rows.map((row) => (row.key === key ? { key, variable: { ...row.variable, ...change } } : row)),
+    );
   }
 
   protected add(): void {
-    this.rows.update((rows) => [...rows, this.toRow({ name: '', value: '', environmentIds: [], isSensitive: false })]);
+    this.rows.update((rows) => [
+      ...rows,
+      this.toRow({ name: '', value: '', environmentIds: [], isSensitive: false }),
+    ]);
   }
 
   protected remove(key: number): void {

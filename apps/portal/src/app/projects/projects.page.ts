@@ -16,7 +16,12 @@ import { required } from '../core/validators';
   template: `
     <h1>Projects</h1>
     @if (session.can(permission.ProjectCreate)) {
-      <form class="card inline-form" [formGroup]="form" (ngSubmit)="create()" data-testid="create-project-form">
+      <form
+        class="card inline-form"
+        [formGroup]="form"
+        (ngSubmit)="create()"
+        data-testid="create-project-form"
+      >
         <h2>New project</h2>
         <div class="field">
           <label for="project-name">Name</label>
@@ -24,7 +29,11 @@ import { required } from '../core/validators';
         </div>
         <div class="field grow">
           <label for="project-description">Description</label>
-          <input id="project-description" formControlName="description" data-testid="create-project-description" />
+          <input
+            id="project-description"
+            formControlName="description"
+            data-testid="create-project-description"
+          />
         </div>
         <button type="submit" [disabled]="form.invalid || creating()" data-testid="create-project-submit">
           {{ creating() ? 'Creating…' : 'Create project' }}
@@ -43,12 +52,18 @@ import { required } from '../core/validators';
     } @else {
       <table data-testid="projects-table">
         <thead>
-          <tr><th>Name</th><th>Description</th><th>Created</th></tr>
+          <tr>
+            <th>Name</th>
+            <th>Description</th>
+            <th>Created</th>
+          </tr>
         </thead>
         <tbody>
           @for (project of projects(); track project.id) {
             <tr data-testid="project-row">
-              <td><a [routerLink]="['/projects', project.id]">{{ project.name }}</a></td>
+              <td>
+                <a [routerLink]="['/projects', project.id]">{{ project.name }}</a>
+              </td>
               <td>{{ project.description }}</td>
               <td>{{ project.createdAt | date: 'medium' }}</td>
             </tr>

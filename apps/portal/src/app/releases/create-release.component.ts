@@ -1,4 +1,14 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, output, signal, untracked } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  inject,
+  input,
+  output,
+  signal,
+  untracked,
+} from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angular/forms';
 import { DeploymentStep, Package, Release, ReleasePackage, StepActionType } from '@flotilla/api-interfaces';
 
@@ -24,7 +34,12 @@ interface PackageChoices {
       <div class="row">
         <div class="field">
           <label for="release-version">Version</label>
-          <input id="release-version" formControlName="version" placeholder="1.0.0" data-testid="release-version" />
+          <input
+            id="release-version"
+            formControlName="version"
+            placeholder="1.0.0"
+            data-testid="release-version"
+          />
         </div>
         <div class="field grow">
           <label for="release-notes">Notes</label>
@@ -37,10 +52,21 @@ interface PackageChoices {
             Package <code>{{ step.properties['packageId'] }}</code> for step "{{ step.name }}"
           </label>
           @let choices = choicesByPackage()[step.properties['packageId'] ?? ''];
-          <select #choice [id]="'release-package-' + $index" [attr.data-step]="step.name" data-testid="release-package-version"
-            (change)="choose(step.name, choice.value)">
+          <select
+            #choice
+            [id]="'release-package-' + $index"
+            [attr.data-step]="step.name"
+            data-testid="release-package-version"
+            (change)="choose(step.name, choice.value)"
+          >
             <option value="" [selected]="!chosen()[step.name]">
-              {{ choices ? (choices.versions.length ? 'Choose a version' : 'No versions in the feed') : 'Loading versions…' }}
+              {{
+                choices
+                  ? choices.versions.length
+                    ? 'Choose a version'
+                    : 'No versions in the feed'
+                  : 'Loading versions…'
+              }}
             </option>
             @for (version of choices?.versions ?? []; track version) {
               <option [value]="version" [selected]="chosen()[step.name] === version">{{ version }}</option>
@@ -54,7 +80,11 @@ interface PackageChoices {
       @if (error(); as message) {
         <p class="error" role="alert" data-testid="create-release-error">{{ message }}</p>
       }
-      <button type="submit" [disabled]="form.invalid || !allChosen() || busy()" data-testid="create-release-submit">
+      <button
+        type="submit"
+        [disabled]="form.invalid || !allChosen() || busy()"
+        data-testid="create-release-submit"
+      >
         {{ busy() ? 'Creating…' : 'Create release' }}
       </button>
     </form>
@@ -73,7 +103,9 @@ export class CreateReleaseComponent {
   protected readonly choicesByPackage = signal<Record<string, PackageChoices>>({});
   /** Chosen version per step name. */
   protected readonly chosen = signal<Record<string, string>>({});
-  protected readonly allChosen = computed(() => this.packageSteps().every((step) => !!this.chosen()[step.name]));
+  protected readonly allChosen = computed(() =>
+    this.packageSteps().every((step) => !!this.chosen()[step.name]),
+  );
   protected readonly busy = signal(false);
   protected readonly error = signal<string | null>(null);
   protected readonly form = inject(NonNullableFormBuilder).group({
@@ -102,7 +134,11 @@ export class CreateReleaseComponent {
         version: this.chosen()[step.name] ?? '',
       }));
       const { version, notes } = this.form.getRawValue();
-      const release = await this.projectsApi.createRelease(this.projectId(), { version: version.trim(), notes, packages });
+      const release = await this.projectsApi.createRelease(this.projectId(), {
+        version: version.trim(),
+        notes,
+        packages,
+      });
       this.form.reset();
       this.created.emit(release);
     } catch (error: unknown) {
@@ -126,7 +162,8 @@ export class CreateReleaseComponent {
     const newest = choices.versions[0];
     if (!newest) return;
     for (const step of this.packageSteps()) {
-      if (step.properties['packageId'] === packageId && !this.chosen()[step.name]) this.choose(step.name, newest);
+      if (step.properties['packageId'] === packageId && !this.chosen()[step.name])
+        this.choose(step.name, newest);
     }
   }
 }

@@ -1,4 +1,12 @@
-import { ChangeDetectionStrategy, Component, inject, input, linkedSignal, output, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  inject,
+  input,
+  linkedSignal,
+  output,
+  signal,
+} from '@angular/core';
 import { Router } from '@angular/router';
 import { Environment, Release } from '@flotilla/api-interfaces';
 
@@ -18,9 +26,16 @@ import { apiErrorMessage } from '../core/api-error';
         <div class="row">
           <div class="field">
             <label for="deploy-environment">Environment</label>
-            <select id="deploy-environment" #target (change)="environmentId.set(target.value)" data-testid="deploy-environment">
+            <select
+              id="deploy-environment"
+              #target
+              (change)="environmentId.set(target.value)"
+              data-testid="deploy-environment"
+            >
               @for (environment of environments(); track environment.id) {
-                <option [value]="environment.id" [selected]="environment.id === environmentId()">{{ environment.name }}</option>
+                <option [value]="environment.id" [selected]="environment.id === environmentId()">
+                  {{ environment.name }}
+                </option>
               }
             </select>
           </div>
@@ -51,7 +66,10 @@ export class DeployFormComponent {
     this.busy.set(true);
     this.error.set(null);
     try {
-      const deployment = await this.api.create({ releaseId: this.release().id, environmentId: this.environmentId() });
+      const deployment = await this.api.create({
+        releaseId: this.release().id,
+        environmentId: this.environmentId(),
+      });
       await this.router.navigate(['/tasks', deployment.taskId]);
     } catch (error: unknown) {
       this.error.set(apiErrorMessage(error));

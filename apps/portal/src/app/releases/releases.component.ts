@@ -26,15 +26,25 @@ import { DeployFormComponent } from './deploy-form.component';
     } @else {
       <table data-testid="releases-table">
         <thead>
-          <tr><th>Version</th><th>Packages</th><th>Notes</th><th>Created</th><th><span class="sr-only">Actions</span></th></tr>
+          <tr>
+            <th>Version</th>
+            <th>Packages</th>
+            <th>Notes</th>
+            <th>Created</th>
+            <th><span class="sr-only">Actions</span></th>
+          </tr>
         </thead>
         <tbody>
           @for (release of releases(); track release.id) {
             <tr data-testid="release-row" [attr.data-version]="release.version">
-              <td><strong>{{ release.version }}</strong></td>
+              <td>
+                <strong>{{ release.version }}</strong>
+              </td>
               <td>
                 @for (pkg of release.packages; track pkg.stepName) {
-                  <div><code>{{ pkg.packageId }}</code> {{ pkg.version }}</div>
+                  <div>
+                    <code>{{ pkg.packageId }}</code> {{ pkg.version }}
+                  </div>
                 } @empty {
                   <span class="muted">none</span>
                 }
@@ -43,7 +53,12 @@ import { DeployFormComponent } from './deploy-form.component';
               <td>{{ release.createdAt | date: 'medium' }}</td>
               <td>
                 @if (session.can(permission.DeploymentCreate)) {
-                  <button type="button" class="secondary" (click)="deploying.set(release)" data-testid="deploy-release">
+                  <button
+                    type="button"
+                    class="secondary"
+                    (click)="deploying.set(release)"
+                    data-testid="deploy-release"
+                  >
                     Deploy…
                   </button>
                 }
@@ -54,7 +69,11 @@ import { DeployFormComponent } from './deploy-form.component';
       </table>
     }
     @if (deploying(); as release) {
-      <flotilla-deploy-form [release]="release" [environments]="environments()" (closed)="deploying.set(null)" />
+      <flotilla-deploy-form
+        [release]="release"
+        [environments]="environments()"
+        (closed)="deploying.set(null)"
+      />
     }
   `,
 })

@@ -6,9 +6,20 @@ import { ChangeDetectionStrategy, Component, computed, input, output } from '@an
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <nav class="pager" aria-label="Pages">
-      <button type="button" class="secondary" [disabled]="skip() === 0" (click)="skipChange.emit(previous())">Previous</button>
-      <span data-testid="pager-range">{{ total() === 0 ? 0 : skip() + 1 }}–{{ last() }} of {{ total() }}</span>
-      <button type="button" class="secondary" [disabled]="last() >= total()" (click)="skipChange.emit(skip() + take())">Next</button>
+      <button type="button" class="secondary" [disabled]="skip() === 0" (click)="skipChange.emit(previous())">
+        Previous
+      </button>
+      <span data-testid="pager-range"
+        >{{ total() === 0 ? 0 : skip() + 1 }}–{{ last() }} of {{ total() }}</span
+      >
+      <button
+        type="button"
+        class="secondary"
+        [disabled]="last() >= total()"
+        (click)="skipChange.emit(skip() + take())"
+      >
+        Next
+      </button>
     </nav>
   `,
 })

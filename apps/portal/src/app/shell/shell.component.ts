@@ -31,7 +31,9 @@ import { SessionService } from '../core/session.service';
       </nav>
       <span class="spacer"></span>
       @if (session.user(); as user) {
-        <span class="user" data-testid="current-user" [title]="user.username">{{ user.displayName || user.username }}</span>
+        <span class="user" data-testid="current-user" [title]="user.username">{{
+          user.displayName || user.username
+        }}</span>
       }
       <button type="button" class="secondary" data-testid="sign-out" (click)="signOut()">Sign out</button>
     </header>

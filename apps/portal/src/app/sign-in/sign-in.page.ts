@@ -15,7 +15,12 @@ import { required } from '../core/validators';
       <form class="card" [formGroup]="form" (ngSubmit)="submit()" data-testid="login-form">
         <h1>Sign in to Flotilla</h1>
         <label for="username">Username</label>
-        <input id="username" formControlName="username" autocomplete="username" data-testid="login-username" />
+        <input
+          id="username"
+          formControlName="username"
+          autocomplete="username"
+          data-testid="login-username"
+        />
         <label for="password">Password</label>
         <input
           id="password"
@@ -55,7 +60,9 @@ export class SignInPage {
       await this.session.signIn(this.form.getRawValue());
       const target = this.returnUrl();
       // Only same-app paths: a crafted returnUrl must not send the user elsewhere.
-      await this.router.navigateByUrl(target?.startsWith('/') && !target.startsWith('//') ? target : '/projects');
+      await this.router.navigateByUrl(
+        target?.startsWith('/') && !target.startsWith('//') ? target : '/projects',
+      );
     } catch (error: unknown) {
       this.error.set(apiErrorMessage(error));
       this.form.controls.password.reset();

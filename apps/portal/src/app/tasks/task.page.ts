@@ -14,7 +14,13 @@ import {
   viewChild,
 } from '@angular/core';
 import { RouterLink } from '@angular/router';
-import { FINISHED_TASK_STATES, Permission, ServerTask, TaskLogLine, TaskState } from '@flotilla/api-interfaces';
+import {
+  FINISHED_TASK_STATES,
+  Permission,
+  ServerTask,
+  TaskLogLine,
+  TaskState,
+} from '@flotilla/api-interfaces';
 
 import { TasksApi } from '../api/tasks-api';
 import { apiErrorMessage } from '../core/api-error';

@@ -18,7 +18,12 @@ const PAGE_SIZE = 25;
     <h1>Tasks</h1>
     <div class="filters">
       <label for="task-state-filter">State</label>
-      <select id="task-state-filter" #stateFilter (change)="filterBy(stateFilter.value)" data-testid="task-state-filter">
+      <select
+        id="task-state-filter"
+        #stateFilter
+        (change)="filterBy(stateFilter.value)"
+        data-testid="task-state-filter"
+      >
         <option value="">Any</option>
         @for (state of states; track state) {
           <option [value]="state">{{ state }}</option>
@@ -36,12 +41,20 @@ const PAGE_SIZE = 25;
     } @else {
       <table data-testid="tasks-table">
         <thead>
-          <tr><th>Task</th><th>State</th><th>Node</th><th>Queued</th><th>Completed</th></tr>
+          <tr>
+            <th>Task</th>
+            <th>State</th>
+            <th>Node</th>
+            <th>Queued</th>
+            <th>Completed</th>
+          </tr>
         </thead>
         <tbody>
           @for (task of tasks(); track task.id) {
             <tr data-testid="task-row">
-              <td><a [routerLink]="['/tasks', task.id]">{{ task.description || task.name }}</a></td>
+              <td>
+                <a [routerLink]="['/tasks', task.id]">{{ task.description || task.name }}</a>
+              </td>
               <td><flotilla-task-state [state]="task.state" /></td>
               <td>{{ task.nodeName }}</td>
               <td>{{ task.queuedAt | date: 'medium' }}</td>

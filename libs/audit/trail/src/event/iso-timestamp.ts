@@ -1,6 +1,7 @@
 // A date, optionally with a time that then must carry its zone (Z or ±hh:mm): an audit trail read
 // across nodes and time zones cannot accept a local time whose meaning depends on the reader.
-const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
+const ISO_TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
 
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
@@ -14,7 +15,8 @@ function daysInMonth(year: number, month: number): number {
 export function parseIsoTimestamp(value: string): Date | undefined {
   const match = ISO_TIMESTAMP.exec(value);
   if (!match) return undefined;
-  const [year, month, day, hour = '0', minute = '0', second = '0', offsetHour = '0', offsetMinute = '0'] = match.slice(1);
+  const [year, month, day, hour = '0', minute = '0', second = '0', offsetHour = '0', offsetMinute = '0'] =
+    match.slice(1);
   const inRange =
     Number(month) >= 1 &&
     Number(month) <= 12 &&

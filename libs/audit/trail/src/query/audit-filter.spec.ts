@@ -22,9 +22,17 @@ describe(buildAuditFilter.name, () => {
   it('ANDs every filter with bound parameters on PostgreSQL', () => {
     expect(buildAuditFilter(everything, auditTrailSql('postgres'))).toEqual({
       where:
-        'WHERE (LOWER(actor_name) = $1 OR actor_id = $2) AND action LIKE $3 ESCAPE \'\\\' AND resource_type = $4 ' +
+        "WHERE (LOWER(actor_name) = $1 OR actor_id = $2) AND action LIKE $3 ESCAPE '\\' AND resource_type = $4 " +
         'AND resource_id = $5 AND occurred_at >= CAST($6 AS timestamptz) AND occurred_at < CAST($7 AS timestamptz)',
-      params: ['alice', 'Alice', 'project.%', 'Project', 'p1', '2025-03-01T00:00:00.000Z', '2025-03-02T00:00:00.000Z'],
+      params: [
+        'alice',
+        'Alice',
+        'project.%',
+        'Project',
+        'p1',
+        '2025-03-01T00:00:00.000Z',
+        '2025-03-02T00:00:00.000Z',
+      ],
     });
   });
 
@@ -36,7 +44,9 @@ describe(buildAuditFilter.name, () => {
   });
 
   it('matches an exact action with equality', () => {
-    expect(buildAuditFilter({ ...unfiltered, action: { exact: 'project.created' } }, auditTrailSql('postgres'))).toEqual({
+    expect(
+      buildAuditFilter({ ...unfiltered, action: { exact: 'project.created' } }, auditTrailSql('postgres')),
+    ).toEqual({
       where: 'WHERE action = $1',
       params: ['project.created'],
     });
@@ -44,17 +54,21 @@ describe(buildAuditFilter.name, () => {
 
   it('escapes LIKE wildcards in an action prefix', () => {
     expect(escapeLike('a_b%c[d\\e')).toBe('a\\_b\\%c\\[d\\\\e');
-    expect(buildAuditFilter({ ...unfiltered, action: { prefix: 'user_x.' } }, auditTrailSql('mssql')).params).toEqual([
-      'user\\_x.%',
-    ]);
+    expect(
+      buildAuditFilter({ ...unfiltered, action: { prefix: 'user_x.' } }, auditTrailSql('mssql')).params,
+    ).toEqual(['user\\_x.%']);
   });
 });
 
 describe(buildAuditPageSql.name, () => {
-  const columns = 'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source';
+  const columns =
+    'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source';
 
   it('pages newest first with id as tie-breaker on PostgreSQL', () => {
-    const sut = buildAuditPageSql({ ...unfiltered, resourceType: 'Project', skip: 10, take: 5 }, auditTrailSql('postgres'));
+    const sut = buildAuditPageSql(
+      { ...unfiltered, resourceType: 'Project', skip: 10, take: 5 },
+      auditTrailSql('postgres'),
+    );
     expect(sut.select).toBe(
       `SELECT ${columns} FROM audit_events WHERE resource_type = $1 ORDER BY occurred_at DESC, id DESC LIMIT 5 OFFSET 10`,
     );

@@ -25,7 +25,9 @@ export function buildAuditFilter(query: AuditQuery, sql: AuditTrailSql): AuditFi
   };
   const conditions: string[] = [];
   if (query.actor !== undefined) {
-    conditions.push(`(${sql.actorNameEquals(bind(query.actor.toLowerCase()))} OR actor_id = ${bind(query.actor)})`);
+    conditions.push(
+      `(${sql.actorNameEquals(bind(query.actor.toLowerCase()))} OR actor_id = ${bind(query.actor)})`,
+    );
   }
   if (query.action !== undefined) {
     conditions.push(
@@ -36,12 +38,14 @@ export function buildAuditFilter(query: AuditQuery, sql: AuditTrailSql): AuditFi
   }
   if (query.resourceType !== undefined) conditions.push(`resource_type = ${bind(query.resourceType)}`);
   if (query.resourceId !== undefined) conditions.push(`resource_id = ${bind(query.resourceId)}`);
-  if (query.from !== undefined) conditions.push(`occurred_at >= ${sql.timestamp(bind(query.from.toISOString()))}`);
+  if (query.from !== undefined)
+    conditions.push(`occurred_at >= ${sql.timestamp(bind(query.from.toISOString()))}`);
   if (query.to !== undefined) conditions.push(`occurred_at < ${sql.timestamp(bind(query.to.toISOString()))}`);
   return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, params };
 }
 
-export const SELECT_COLUMNS = 'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source';
+export const SELECT_COLUMNS =
+  'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source';
 
 export interface AuditPageSql {
   /** One page, newest first; ties on occurred_at broken by id so paging is stable. */

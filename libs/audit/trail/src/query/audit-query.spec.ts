@@ -72,6 +72,9 @@ describe(parseAuditQuery.name, () => {
     [{ to: '2025-03-01T10:00:00' }, 'to: must be an ISO-8601 date or timestamp with a time zone'],
     [{ from: '2025-03-02', to: '2025-03-01' }, 'from: must not be after to'],
   ])('refuses %j', (change, message) => {
-    expect(thrownBy(() => parseAuditQuery({ ...empty, ...change }))).toEqual({ code: status.INVALID_ARGUMENT, message });
+    expect(thrownBy(() => parseAuditQuery({ ...empty, ...change }))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      message,
+    });
   });
 });

@@ -30,7 +30,8 @@ function timestamp(field: 'from' | 'to', value: string): Date | undefined {
   const text = optional(value);
   if (text === undefined) return undefined;
   const parsed = parseIsoTimestamp(text);
-  if (!parsed) throw RpcErrors.invalidArgument(`${field}: must be an ISO-8601 date or timestamp with a time zone`);
+  if (!parsed)
+    throw RpcErrors.invalidArgument(`${field}: must be an ISO-8601 date or timestamp with a time zone`);
   return parsed;
 }
 
@@ -48,11 +49,14 @@ function actionFilter(value: string): AuditQuery['action'] {
  * (not sent) means the default, and more than the maximum is capped (the reply says what was used).
  */
 export function parseAuditQuery(request: auditV1.QueryEventsRequest): AuditQuery {
-  if (!Number.isInteger(request.skip) || request.skip < 0) throw RpcErrors.invalidArgument('skip: must be 0 or more');
-  if (!Number.isInteger(request.take) || request.take < 0) throw RpcErrors.invalidArgument('take: must be 0 or more');
+  if (!Number.isInteger(request.skip) || request.skip < 0)
+    throw RpcErrors.invalidArgument('skip: must be 0 or more');
+  if (!Number.isInteger(request.take) || request.take < 0)
+    throw RpcErrors.invalidArgument('take: must be 0 or more');
   const from = timestamp('from', request.from);
   const to = timestamp('to', request.to);
-  if (from && to && from.getTime() > to.getTime()) throw RpcErrors.invalidArgument('from: must not be after to');
+  if (from && to && from.getTime() > to.getTime())
+    throw RpcErrors.invalidArgument('from: must not be after to');
   return {
     actor: optional(request.actor),
     action: actionFilter(request.action),

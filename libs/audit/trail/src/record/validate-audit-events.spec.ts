@@ -44,7 +44,10 @@ describe(validateAuditEvent.name, () => {
     [{ id: 'not-a-uuid' }, 'events[4].id: must be a UUID'],
     [{ id: '' }, 'events[4].id: must be a UUID'],
     [{ occurredAt: '' }, 'events[4].occurredAt: must be an ISO-8601 timestamp with a time zone'],
-    [{ occurredAt: '2025-03-01 10:15' }, 'events[4].occurredAt: must be an ISO-8601 timestamp with a time zone'],
+    [
+      { occurredAt: '2025-03-01 10:15' },
+      'events[4].occurredAt: must be an ISO-8601 timestamp with a time zone',
+    ],
     [{ action: '  ' }, 'events[4].action: must not be empty'],
     [{ resourceType: '' }, 'events[4].resourceType: must not be empty'],
     [{ details: '{"name":' }, 'events[4].details: must be valid JSON'],
@@ -58,11 +61,16 @@ describe(validateAuditEvent.name, () => {
     [{ source: 's'.repeat(51) }, 'events[4].source: must be at most 50 characters'],
     [{ actorName: 'al\u0000ice' }, 'events[4].actorName: must not contain NUL characters'],
   ])('refuses %j naming the field', (change, message) => {
-    expect(thrownBy(() => validateAuditEvent({ ...valid, ...change }, 4))).toEqual({ code: status.INVALID_ARGUMENT, message });
+    expect(thrownBy(() => validateAuditEvent({ ...valid, ...change }, 4))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      message,
+    });
   });
 
   it('accepts values exactly at the column size', () => {
-    expect(() => validateAuditEvent({ ...valid, action: 'a'.repeat(100), actorId: 'u'.repeat(200) }, 0)).not.toThrow();
+    expect(() =>
+      validateAuditEvent({ ...valid, action: 'a'.repeat(100), actorId: 'u'.repeat(200) }, 0),
+    ).not.toThrow();
   });
 });
 

@@ -68,7 +68,9 @@ export function validateAuditEvent(event: auditV1.AuditEvent, index: number): Au
 
 export function validateAuditEvents(events: readonly auditV1.AuditEvent[]): AuditEventRow[] {
   if (events.length > MAX_EVENTS_PER_RECORD) {
-    throw RpcErrors.invalidArgument(`events: at most ${MAX_EVENTS_PER_RECORD} per call, got ${events.length}`);
+    throw RpcErrors.invalidArgument(
+      `events: at most ${MAX_EVENTS_PER_RECORD} per call, got ${events.length}`,
+    );
   }
   return events.map((event, index) => validateAuditEvent(event, index));
 }

@@ -1,6 +1,7 @@
 import { auditTrailSql, INSERT_COLUMNS } from './audit-trail-sql';
 
-const COLUMNS = 'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source';
+const COLUMNS =
+  'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source';
 
 describe('auditTrailSql', () => {
   it('lists every stored column but recorded_at, which the database fills', () => {

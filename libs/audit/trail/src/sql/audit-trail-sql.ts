@@ -41,7 +41,11 @@ export interface AuditTrailSql {
   page(take: number, skip: number): string;
 }
 
-function valuesRows(rowCount: number, param: (index: number) => string, wrap: (row: string[]) => string[]): string {
+function valuesRows(
+  rowCount: number,
+  param: (index: number) => string,
+  wrap: (row: string[]) => string[],
+): string {
   const rows: string[] = [];
   for (let row = 0; row < rowCount; row++) {
     const params = INSERT_COLUMNS.map((_, column) => param(row * INSERT_COLUMNS.length + column + 1));
@@ -55,8 +59,10 @@ const occurredAtIndex = INSERT_COLUMNS.indexOf('occurred_at');
 
 const POSTGRES: AuditTrailSql = {
   insertNew: (rowCount) => {
-    const values = valuesRows(rowCount, (index) => dialectSql('postgres').param(index), (params) =>
-      params.map((p, i) => (i === occurredAtIndex ? `CAST(${p} AS timestamptz)` : p)),
+    const values = valuesRows(
+      rowCount,
+      (index) => dialectSql('postgres').param(index),
+      (params) => params.map((p, i) => (i === occurredAtIndex ? `CAST(${p} AS timestamptz)` : p)),
     );
     return `INSERT INTO ${T} (${columnList}) VALUES ${values} ON CONFLICT (id) DO NOTHING RETURNING id`;
   },
@@ -71,7 +77,11 @@ const MSSQL: AuditTrailSql = {
   // HOLDLOCK makes the NOT MATCHED check and the insert atomic against a concurrent relay
   // sending the same ids; without it two MERGEs could both insert and one would hit the key.
   insertNew: (rowCount) => {
-    const values = valuesRows(rowCount, (index) => dialectSql('mssql').param(index), (params) => params);
+    const values = valuesRows(
+      rowCount,
+      (index) => dialectSql('mssql').param(index),
+      (params) => params,
+    );
     const sourceColumns = INSERT_COLUMNS.map((column) =>
       column === 'occurred_at' ? 'CONVERT(datetime2, source.occurred_at, 127)' : `source.${column}`,
     ).join(', ');

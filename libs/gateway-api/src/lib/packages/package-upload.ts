@@ -87,7 +87,7 @@ function pumpBody(
       call.off('drain', resume);
       if (error === undefined) resolve(total);
       else {
-        // Stop reading; the caller answers with an error and the connection is closed.
+        // Stop reading; the controller answers with the error and discards the rest of the body.
         source.pause();
         reject(asError(error));
       }

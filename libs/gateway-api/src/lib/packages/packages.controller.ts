@@ -25,6 +25,7 @@ import type { RequestCaller } from '../security/gateway-request';
 import { RequirePermission } from '../security/route-access';
 import { MultipartPackageUploader } from './multipart-upload';
 import { PackageDownloader } from './package-download';
+import { discardRestOfBody } from './discard-body';
 import { PackageUploader, tooLarge } from './package-upload';
 import { ListPackagesQueryDto, UploadPackageQueryDto } from './packages.dto';
 
@@ -49,13 +50,9 @@ export class PackagesController {
       required: ['file'],
     },
   })
-  uploadMultipart(
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
-    @Caller() caller: RequestCaller,
-  ): Promise<Package> {
-    return this.closeOnFailure(
-      response,
+  uploadMultipart(@Req() request: Request, @Caller() caller: RequestCaller): Promise<Package> {
+    return this.discardOnFailure(
+      request,
       this.multipart.upload(request, this.config.maxPackageBytes, caller.identity),
     );
   }
@@ -67,10 +64,9 @@ export class PackagesController {
   uploadRaw(
     @Query() query: UploadPackageQueryDto,
     @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
     @Caller() caller: RequestCaller,
   ): Promise<Package> {
-    this.refuseDeclaredOversize(request, response);
+    this.refuseDeclaredOversize(request);
     if (request.readableEnded) {
       // Only a JSON content type gets parsed before the route; packages are never JSON.
       throw new BadRequestException('Send the package body as application/octet-stream');
@@ -81,7 +77,7 @@ export class PackagesController {
       this.config.maxPackageBytes,
       caller.identity,
     );
-    return this.closeOnFailure(response, upload);
+    return this.discardOnFailure(request, upload);
   }
 
   @Get()
@@ -135,23 +131,20 @@ export class PackagesController {
   }
 
   /** A body announced bigger than the limit is refused before a byte is read. */
-  private refuseDeclaredOversize(request: Request, response: Response): void {
+  private refuseDeclaredOversize(request: Request): void {
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > this.config.maxPackageBytes) {
-      response.setHeader('Connection', 'close');
+      discardRestOfBody(request);
       throw tooLarge(this.config.maxPackageBytes);
     }
   }
 
-  /**
-   * When an upload fails part-way the rest of the body is unread; closing the connection after the
-   * error answer stops the client sending it, instead of reading gigabytes only to throw them away.
-   */
-  private async closeOnFailure<T>(response: Response, work: Promise<T>): Promise<T> {
+  /** When an upload fails part-way, the unread rest of the body is discarded (bounded) so the client sees the answer. */
+  private async discardOnFailure<T>(request: Request, work: Promise<T>): Promise<T> {
     try {
       return await work;
     } catch (error) {
-      if (!response.headersSent) response.setHeader('Connection', 'close');
+      discardRestOfBody(request);
       throw error;
     }
   }
