@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
@@ -44,6 +45,12 @@ export interface FlotillaConfig {
   adminPassword: string | undefined;
   sessionHours: number;
   portalDir: string | undefined;
+  /** Proxies (IPs or CIDRs) whose X-Forwarded-For the gateway trusts; empty: the header is ignored. */
+  trustedProxies: string[];
+  /** The licence XML (FLOTILLA_LICENCE), or the contents of FLOTILLA_LICENCE_FILE; undefined: no licence. */
+  licenceXml: string | undefined;
+  /** How long a stopping node waits for its running tasks before handing them back to the queue. */
+  drainTimeoutMs: number;
 }
 
 const DEFAULT_GRPC_PORTS: GrpcEndpoints = {
@@ -62,6 +69,21 @@ function readEndpoints(reader: EnvReader, suffix: 'LISTEN' | 'URL', defaults: Gr
     executor: reader.endpoint(`FLOTILLA_EXECUTOR_GRPC_${suffix}`, defaults.executor),
     artifacts: reader.endpoint(`FLOTILLA_ARTIFACTS_GRPC_${suffix}`, defaults.artifacts),
   };
+}
+
+function readLicence(reader: EnvReader): string | undefined {
+  const inline = reader.optionalString('FLOTILLA_LICENCE');
+  const file = reader.optionalString('FLOTILLA_LICENCE_FILE');
+  if (inline && file) reader.problem('Set FLOTILLA_LICENCE or FLOTILLA_LICENCE_FILE, not both');
+  if (!file) return inline;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    reader.problem(
+      `FLOTILLA_LICENCE_FILE cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return undefined;
+  }
 }
 
 /**
@@ -108,6 +130,12 @@ export function loadFlotillaConfig(
     adminPassword: reader.optionalString('FLOTILLA_ADMIN_PASSWORD'),
     sessionHours: reader.int('FLOTILLA_SESSION_HOURS', 12, { min: 1, max: 24 * 30 }),
     portalDir: reader.optionalString('FLOTILLA_PORTAL_DIR'),
+    trustedProxies: (reader.optionalString('FLOTILLA_TRUSTED_PROXIES') ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean),
+    licenceXml: readLicence(reader),
+    drainTimeoutMs: reader.int('FLOTILLA_DRAIN_TIMEOUT_MS', 60_000, { min: 0, max: 86_400_000 }),
   };
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
     reader.problem('FLOTILLA_HEARTBEAT_TIMEOUT_MS must be longer than FLOTILLA_HEARTBEAT_INTERVAL_MS');
