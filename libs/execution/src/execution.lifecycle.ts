@@ -1,27 +1,22 @@
-import {
-  BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 
 import { ClaimLoop } from './claim-loop/claim-loop';
 import { Heartbeat } from './claim-loop/heartbeat';
 import { TaskWakeups } from './claim-loop/task-wakeups';
+import { DrainCoordinator } from './drain/drain-coordinator';
 
-/** How long shutdown waits for running tasks; proper draining is the orchestrator's drain flow. */
-const SHUTDOWN_GRACE_MS = 10_000;
-
-/** Starts claiming and heartbeats once the app is up; on shutdown claims nothing new. */
+/**
+ * Starts heartbeats, wake-ups and claiming once the app is up (the claim gate opens only after a
+ * heartbeat got through). On shutdown (SIGTERM) drains: heartbeats and cancel signals go on while
+ * running tasks finish or are handed back; only then does the node stop heartbeating.
+ */
 @Injectable()
 export class ExecutionLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('Execution');
-
   constructor(
     @Inject(ClaimLoop) private readonly claims: ClaimLoop,
     @Inject(Heartbeat) private readonly heartbeat: Heartbeat,
     @Inject(TaskWakeups) private readonly wakeups: TaskWakeups,
+    @Inject(DrainCoordinator) private readonly drain: DrainCoordinator,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -31,18 +26,8 @@ export class ExecutionLifecycle implements OnApplicationBootstrap, BeforeApplica
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.drain.drain();
     this.wakeups.stop();
-    await this.claims.stop();
-    if (this.claims.runningCount > 0) {
-      this.logger.log(
-        `Waiting up to ${SHUTDOWN_GRACE_MS / 1000}s for ${this.claims.runningCount} running task(s)`,
-      );
-      if (!(await this.claims.waitForRunningTasks(SHUTDOWN_GRACE_MS))) {
-        this.logger.warn(
-          'Stopping with tasks still running; the orchestrator recovers them when this node is seen dead',
-        );
-      }
-    }
     await this.heartbeat.stop();
   }
 }

@@ -5,6 +5,7 @@ import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
 import { GrpcClientsModule, grpcClientToken } from '@flotilla/platform/grpc';
 import { SharedStorageLayout } from '@flotilla/platform/storage';
 
+import { ClaimGate } from './claim-loop/claim-gate';
 import { ClaimLoop } from './claim-loop/claim-loop';
 import { Heartbeat } from './claim-loop/heartbeat';
 import { TaskWakeups } from './claim-loop/task-wakeups';
@@ -12,6 +13,7 @@ import { GrpcPackageSource } from './collaborators/grpc-package-source';
 import { GrpcTaskOrchestrator } from './collaborators/grpc-task-orchestrator';
 import { PACKAGE_SOURCE, PackageSource } from './collaborators/package-source';
 import { TASK_ORCHESTRATOR, TaskOrchestrator } from './collaborators/task-orchestrator';
+import { DrainCoordinator } from './drain/drain-coordinator';
 import { ExecutionLifecycle } from './execution.lifecycle';
 import { DeployPackageStep } from './package/deploy-package.step';
 import { RunScriptStep } from './script/run-script.step';
@@ -21,7 +23,8 @@ import { TaskLogService } from './task-log/task-log.service';
 import { TaskRunner } from './task-runner/task-runner';
 
 /**
- * The deployment executor: claims tasks from the orchestrator up to the node's task cap, runs
+ * The deployment executor: claims tasks from the orchestrator while the node may (task cap,
+ * drain, licence and liveness from its heartbeat replies), drains on shutdown, runs
  * their steps, writes task logs to shared storage and serves them (ExecutorService).
  */
 @Module({
@@ -50,28 +53,44 @@ import { TaskRunner } from './task-runner/task-runner';
         new TaskLogService(layout, orchestrator),
     },
     {
+      provide: ClaimGate,
+      inject: [FLOTILLA_CONFIG],
+      useFactory: (config: FlotillaConfig) =>
+        new ClaimGate({ heartbeatTimeoutMs: config.heartbeatTimeoutMs, logger: new Logger('ClaimGate') }),
+    },
+    {
       provide: TaskRunner,
-      inject: [FLOTILLA_CONFIG, SharedStorageLayout, TASK_ORCHESTRATOR, PACKAGE_SOURCE],
+      inject: [FLOTILLA_CONFIG, SharedStorageLayout, TASK_ORCHESTRATOR, PACKAGE_SOURCE, ClaimGate],
       useFactory: (
         config: FlotillaConfig,
         layout: SharedStorageLayout,
         orchestrator: TaskOrchestrator,
         source: PackageSource,
+        gate: ClaimGate,
       ) =>
         new TaskRunner({
           orchestrator,
           steps: [new RunScriptStep(), new DeployPackageStep(source, { deployRoot: config.deployRoot })],
-          openLog: (taskId, redact) => TaskLogWriter.open(layout.taskLogPath(taskId), { redact }),
+          openLog: (taskId, redact, mayWrite) =>
+            TaskLogWriter.open(layout.taskLogPath(taskId), { redact, mayWrite }),
           logger: new Logger('TaskRunner'),
+          // After a pause longer than this another node may own the task: confirm before writing.
+          claimLeaseMs: config.heartbeatTimeoutMs,
+          nodeIsAlive: () => gate.isAlive(),
         }),
     },
     {
       provide: ClaimLoop,
-      inject: [FLOTILLA_CONFIG, TASK_ORCHESTRATOR, TaskRunner],
-      useFactory: (config: FlotillaConfig, orchestrator: TaskOrchestrator, runner: TaskRunner) =>
+      inject: [FLOTILLA_CONFIG, TASK_ORCHESTRATOR, TaskRunner, ClaimGate],
+      useFactory: (
+        config: FlotillaConfig,
+        orchestrator: TaskOrchestrator,
+        runner: TaskRunner,
+        gate: ClaimGate,
+      ) =>
         new ClaimLoop({
           nodeName: config.nodeName,
-          taskCap: config.taskCap,
+          gate,
           pollIntervalMs: config.pollIntervalMs,
           orchestrator,
           runTask: (plan) => runner.run(plan),
@@ -80,28 +99,62 @@ import { TaskRunner } from './task-runner/task-runner';
     },
     {
       provide: Heartbeat,
-      inject: [FLOTILLA_CONFIG, TASK_ORCHESTRATOR],
-      useFactory: (config: FlotillaConfig, orchestrator: TaskOrchestrator) =>
+      inject: [FLOTILLA_CONFIG, TASK_ORCHESTRATOR, ClaimGate, ClaimLoop],
+      useFactory: (
+        config: FlotillaConfig,
+        orchestrator: TaskOrchestrator,
+        gate: ClaimGate,
+        claims: ClaimLoop,
+      ) =>
         new Heartbeat({
           nodeName: config.nodeName,
           version: config.version,
+          defaultTaskCap: config.taskCap,
           intervalMs: config.heartbeatIntervalMs,
           orchestrator,
+          onReply: (node, sentAt) => {
+            gate.heartbeatSucceeded(node, sentAt);
+            // The cap may have grown or the drain ended: claim now, not at the next poll.
+            claims.wake();
+          },
           logger: new Logger('Heartbeat'),
         }),
     },
     {
       provide: TaskWakeups,
-      inject: [FLOTILLA_CONFIG, ClaimLoop],
-      useFactory: (config: FlotillaConfig, claims: ClaimLoop) =>
+      inject: [FLOTILLA_CONFIG, ClaimLoop, TaskRunner],
+      useFactory: (config: FlotillaConfig, claims: ClaimLoop, runner: TaskRunner) =>
         new TaskWakeups({
           redisUrl: config.redisUrl,
           onWake: () => claims.wake(),
+          onCancelSignal: (taskId) => runner.reportProgressNow(taskId),
           logger: new Logger('TaskWakeups'),
+        }),
+    },
+    {
+      provide: DrainCoordinator,
+      inject: [FLOTILLA_CONFIG, TASK_ORCHESTRATOR, ClaimGate, ClaimLoop, TaskRunner],
+      useFactory: (
+        config: FlotillaConfig,
+        orchestrator: TaskOrchestrator,
+        gate: ClaimGate,
+        claims: ClaimLoop,
+        runner: TaskRunner,
+      ) =>
+        new DrainCoordinator({
+          nodeName: config.nodeName,
+          drainTimeoutMs: config.drainTimeoutMs,
+          stopClaiming: () => {
+            gate.stopClaiming();
+            return claims.stop();
+          },
+          tasks: runner,
+          orchestrator,
+          logger: new Logger('Drain'),
         }),
     },
     ExecutionLifecycle,
   ],
-  exports: [TaskLogService, TaskRunner, ClaimLoop],
+  exports: [TaskLogService, TaskRunner, ClaimLoop, ClaimGate],
 })
 export class ExecutionModule {}

@@ -1,5 +1,6 @@
 export * from './claim-loop';
 export * from './collaborators';
+export * from './drain';
 export * from './execution.lifecycle';
 export * from './execution.module';
 export * from './package';

@@ -246,11 +246,18 @@ describe(`${ProjectsService.name} and the other CRUD services`, () => {
 
   it('registers nodes by heartbeat and reports them offline by database time', async () => {
     const quick = createOrchestrationHarness(db.dataSource, { heartbeatTimeoutMs: 500 });
-    await quick.nodes.heartbeat({ nodeName: 'node-1', service: 'executor', version: '1.0.0' });
+    await quick.nodes.heartbeat({
+      nodeName: 'node-1',
+      service: 'executor',
+      version: '1.0.0',
+      defaultTaskCap: 5,
+    });
+    // The default cap applies when a node first registers only; later changes go through UpdateNode.
     const node = await quick.nodes.heartbeat({
       nodeName: 'node-1',
       service: 'orchestrator',
       version: '1.0.0',
+      defaultTaskCap: 9,
     });
     expect(node).toMatchObject({
       name: 'node-1',

@@ -84,7 +84,7 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
 
   it('answers every method of OrchestratorService (none UNIMPLEMENTED)', async () => {
     const methods = Object.keys(serviceConstructor('orchestrator').service);
-    expect(methods).toHaveLength(27);
+    expect(methods).toHaveLength(31);
     for (const method of methods) {
       const outcome = await unaryCall(client, method, {}, metadata()).then(
         () => grpc.status.OK,
@@ -128,6 +128,12 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
     });
     expect(deployment.createdBy).toBe('alice');
 
+    await call('Heartbeat', {
+      nodeName: 'wire-node',
+      service: 'executor',
+      version: '1.2.3',
+      defaultTaskCap: 5,
+    });
     const reply = await call<orchestratorV1.ClaimTaskReply>('ClaimTask', {
       nodeName: 'wire-node',
       freeSlots: 2,
@@ -168,12 +174,67 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
     });
   });
 
-  it('registers heartbeating nodes', async () => {
-    await call('Heartbeat', { nodeName: 'wire-node', service: 'executor', version: '1.2.3' });
+  it('registers heartbeating nodes; without a licence only the first one takes tasks', async () => {
+    await call('Heartbeat', {
+      nodeName: 'wire-node',
+      service: 'executor',
+      version: '1.2.3',
+      defaultTaskCap: 5,
+    });
+    const second = await call<orchestratorV1.ClusterNode>('Heartbeat', {
+      nodeName: 'wire-node-2',
+      service: 'executor',
+      version: '1.2.3',
+      defaultTaskCap: 3,
+    });
+    expect(second).toMatchObject({
+      state: 'Running',
+      taskCap: 3,
+      overLicenceLimit: true,
+      statusMessage: 'Node limit of 1 reached (no licence): this node runs no tasks',
+    });
     const nodes = await call<orchestratorV1.NodeList>('ListNodes', {});
     expect(nodes.items).toEqual([
-      expect.objectContaining({ name: 'wire-node', state: 'Running', services: ['executor'], taskCap: 5 }),
+      expect.objectContaining({
+        name: 'wire-node',
+        state: 'Running',
+        services: ['executor'],
+        taskCap: 5,
+        overLicenceLimit: false,
+      }),
+      expect.objectContaining({ name: 'wire-node-2', overLicenceLimit: true }),
     ]);
+  });
+
+  it('changes only the fields an UpdateNode sets, and refuses to remove a live node', async () => {
+    await call('Heartbeat', {
+      nodeName: 'wire-node',
+      service: 'executor',
+      version: '1.2.3',
+      defaultTaskCap: 5,
+    });
+    await expect(call('UpdateNode', { name: 'wire-node', isDraining: true })).resolves.toMatchObject({
+      state: 'Draining',
+      isDraining: true,
+      taskCap: 5,
+    });
+    await expect(call('UpdateNode', { name: 'wire-node', taskCap: 0 })).resolves.toMatchObject({
+      isDraining: true,
+      taskCap: 0,
+    });
+    await expect(
+      call('UpdateNode', { name: 'wire-node', taskCap: 5, isDraining: false }),
+    ).resolves.toMatchObject({ state: 'Running', taskCap: 5 });
+    await expect(call('UpdateNode', { name: 'nobody', taskCap: 1 })).rejects.toMatchObject({
+      code: grpc.status.NOT_FOUND,
+    });
+    await expect(call('UpdateNode', { name: 'wire-node', taskCap: 1001 })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+    });
+    await expect(call('GetNode', { name: 'wire-node' })).resolves.toMatchObject({ name: 'wire-node' });
+    await expect(call('RemoveNode', { name: 'wire-node' })).rejects.toMatchObject({
+      code: grpc.status.FAILED_PRECONDITION,
+    });
   });
 
   it('relays the audit events to the audit service with the caller and client address', async () => {

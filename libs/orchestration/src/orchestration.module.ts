@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 
 import { AuditOutboxModule } from '@flotilla/audit/outbox';
 import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
@@ -10,6 +10,7 @@ import { DeploymentsService } from './deployments/deployments.service';
 import { EnvironmentsController } from './environments/environments.controller';
 import { EnvironmentsRepository } from './environments/environments.repository';
 import { EnvironmentsService } from './environments/environments.service';
+import { nodeLicenceProvider } from './nodes/node-licence.provider';
 import { NodesController } from './nodes/nodes.controller';
 import { NodesRepository } from './nodes/nodes.repository';
 import { NodesService } from './nodes/nodes.service';
@@ -20,6 +21,9 @@ import { ProjectsController } from './projects/projects.controller';
 import { ProjectsRepository } from './projects/projects.repository';
 import { ProjectsService } from './projects/projects.service';
 import { ArtifactStorePackageCatalog, PACKAGE_CATALOG } from './releases/package-catalog';
+import { DeadNodeRecoveryLoop } from './recovery/dead-node-recovery.loop';
+import { DeadNodeRecoveryRepository } from './recovery/dead-node-recovery.repository';
+import { DeadNodeRecoveryService } from './recovery/dead-node-recovery.service';
 import { ReleasesController } from './releases/releases.controller';
 import { ReleasesRepository } from './releases/releases.repository';
 import { ReleasesService } from './releases/releases.service';
@@ -37,7 +41,8 @@ import { VariablesService } from './variables/variables.service';
 
 /**
  * The task orchestrator: projects, environments, processes, variables, releases, deployments, the
- * server-task queue and the node registry, served as flotilla.orchestrator.v1.OrchestratorService.
+ * server-task queue, the node registry (heartbeats, drain, task caps, the licence's node limit) and
+ * recovery of tasks from dead nodes, served as flotilla.orchestrator.v1.OrchestratorService.
  * Needs FlotillaConfigModule and DatabaseModule (with OrchestrationEntities) in the importing app.
  */
 @Module({
@@ -73,6 +78,10 @@ import { VariablesService } from './variables/variables.service';
     ClaimedTasksService,
     NodesRepository,
     NodesService,
+    nodeLicenceProvider(),
+    DeadNodeRecoveryRepository,
+    DeadNodeRecoveryService,
+    DeadNodeRecoveryLoop,
     {
       provide: TASK_SIGNALS,
       inject: [FLOTILLA_CONFIG],
@@ -82,4 +91,12 @@ import { VariablesService } from './variables/variables.service';
     },
   ],
 })
-export class OrchestrationModule {}
+export class OrchestrationModule {
+  /**
+   * TEST ONLY: the same module trusting another licence key, for test clusters whose licences are
+   * signed with a key made at test time. Production imports the plain module (the build's key).
+   */
+  static trustingLicenceKey(publicKeyPem: string): DynamicModule {
+    return { module: OrchestrationModule, providers: [nodeLicenceProvider(publicKeyPem)] };
+  }
+}

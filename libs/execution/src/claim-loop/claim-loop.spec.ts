@@ -30,6 +30,9 @@ class FakeQueue implements TaskOrchestrator {
   completeTask(): Promise<orchestratorV1.ServerTask> {
     return unexpected('completeTask');
   }
+  releaseTask(): Promise<orchestratorV1.ServerTask> {
+    return unexpected('releaseTask');
+  }
   heartbeat(): Promise<orchestratorV1.ClusterNode> {
     return unexpected('heartbeat');
   }
@@ -40,14 +43,15 @@ class FakeQueue implements TaskOrchestrator {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
 
-function setup(queued: string[], taskCap = 2) {
+function setup(queued: string[], initialCap = 2) {
+  let taskCap = initialCap;
   const queue = new FakeQueue(queued);
   const started: string[] = [];
   const finishers = new Map<string, () => void>();
   const warnings: string[] = [];
   const sut = new ClaimLoop({
     nodeName: 'node-a',
-    taskCap,
+    gate: { freeSlots: (running) => taskCap - running },
     pollIntervalMs: 60_000,
     orchestrator: queue,
     runTask: (plan) => {
@@ -57,7 +61,7 @@ function setup(queued: string[], taskCap = 2) {
     },
     logger: { warn: (message) => warnings.push(message) },
   });
-  return { sut, queue, started, finishers, warnings };
+  return { sut, queue, started, finishers, warnings, setCap: (cap: number) => (taskCap = cap) };
 }
 
 describe(ClaimLoop.name, () => {
@@ -132,6 +136,27 @@ describe(ClaimLoop.name, () => {
     await expect(sut.waitForRunningTasks(20)).resolves.toBe(false);
     finishers.get('t1')?.();
     await expect(sut.waitForRunningTasks(1000)).resolves.toBe(true);
+    await sut.stop();
+  });
+
+  it('follows a cap changed at run time: lowering it keeps running tasks, only holds new claims', async () => {
+    const { sut, queue, started, finishers, setCap } = setup(['t1', 't2', 't3', 't4'], 2);
+    sut.start();
+    await settle();
+    setCap(1);
+    finishers.get('t1')?.();
+    await settle();
+    // Two were running, the cap is 1 now: t2 goes on, nothing new until it ends.
+    expect(started).toEqual(['t1', 't2']);
+    expect(sut.runningCount).toBe(1);
+    finishers.get('t2')?.();
+    await settle();
+    expect(started).toEqual(['t1', 't2', 't3']);
+    setCap(3);
+    sut.wake();
+    await settle();
+    expect(started).toEqual(['t1', 't2', 't3', 't4']);
+    expect(queue.claims.at(-1)).toEqual({ nodeName: 'node-a', freeSlots: 1 });
     await sut.stop();
   });
 });

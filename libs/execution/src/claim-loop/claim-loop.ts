@@ -5,7 +5,8 @@ import { errorMessage } from '../task-runner/task-completion';
 
 export interface ClaimLoopOptions {
   nodeName: string;
-  taskCap: number;
+  /** How many more tasks the node may claim now (task cap, drain, licence, liveness). */
+  gate: { freeSlots(runningTasks: number): number };
   pollIntervalMs: number;
   orchestrator: TaskOrchestrator;
   /** Runs a claimed task to its end; must not throw (a rejection is only logged). */
@@ -14,7 +15,7 @@ export interface ClaimLoopOptions {
 }
 
 /**
- * Claims queued tasks while this node has free slots (FLOTILLA_TASK_CAP): on a timer, when
+ * Claims queued tasks while the gate gives this node free slots: on a timer, when
  * woken (Redis signal) and when a task ends. One claim pass at a time; a wake-up during a pass
  * runs another pass right after it, so no signal is lost.
  */
@@ -78,13 +79,12 @@ export class ClaimLoop {
   }
 
   private async claimWhileFree(): Promise<void> {
-    while (!this.stopped && this.running.size < this.options.taskCap) {
+    for (;;) {
+      const freeSlots = this.options.gate.freeSlots(this.running.size);
+      if (this.stopped || freeSlots <= 0) return;
       let reply: orchestratorV1.ClaimTaskReply;
       try {
-        reply = await this.options.orchestrator.claimTask({
-          nodeName: this.options.nodeName,
-          freeSlots: this.options.taskCap - this.running.size,
-        });
+        reply = await this.options.orchestrator.claimTask({ nodeName: this.options.nodeName, freeSlots });
       } catch (error) {
         this.warnOnce(`Claiming tasks failed: ${errorMessage(error)}`);
         return;

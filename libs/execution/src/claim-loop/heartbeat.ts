@@ -1,11 +1,19 @@
+import { orchestratorV1 } from '@flotilla/contracts';
+
 import { TaskOrchestrator } from '../collaborators/task-orchestrator';
 import { errorMessage } from '../task-runner/task-completion';
+import { MonotonicClock, monotonicNow } from './claim-gate';
 
 export interface HeartbeatOptions {
   nodeName: string;
   version: string;
+  /** FLOTILLA_TASK_CAP: the cap the node gets when it first registers. */
+  defaultTaskCap: number;
   intervalMs: number;
   orchestrator: TaskOrchestrator;
+  /** The orchestrator's view of this node, and when the heartbeat that got it was sent. */
+  onReply(node: orchestratorV1.ClusterNode, sentAt: number): void;
+  now?: MonotonicClock;
   logger: { warn(message: string): void; log(message: string): void };
 }
 
@@ -21,8 +29,8 @@ export class Heartbeat {
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.beat(), this.options.intervalMs);
-    this.beat();
+    this.timer = setInterval(() => void this.beat(), this.options.intervalMs);
+    void this.beat();
   }
 
   async stop(): Promise<void> {
@@ -31,19 +39,27 @@ export class Heartbeat {
     await this.beating;
   }
 
-  private beat(): void {
-    if (this.beating) return;
-    this.beating = this.send().finally(() => {
+  /** Sends a heartbeat now (or joins the one in flight); never throws. */
+  beat(): Promise<void> {
+    this.beating ??= this.send().finally(() => {
       this.beating = undefined;
     });
+    return this.beating;
   }
 
   private async send(): Promise<void> {
-    const { nodeName, version, orchestrator, logger } = this.options;
+    const { nodeName, version, defaultTaskCap, orchestrator, logger } = this.options;
+    const sentAt = (this.options.now ?? monotonicNow)();
     try {
-      await orchestrator.heartbeat({ nodeName, service: EXECUTOR_SERVICE_NAME, version });
+      const node = await orchestrator.heartbeat({
+        nodeName,
+        service: EXECUTOR_SERVICE_NAME,
+        version,
+        defaultTaskCap,
+      });
       if (this.failing) logger.log('Heartbeats reach the orchestrator again');
       this.failing = false;
+      this.options.onReply(node, sentAt);
     } catch (error) {
       if (!this.failing) logger.warn(`Heartbeat failed: ${errorMessage(error)}`);
       this.failing = true;

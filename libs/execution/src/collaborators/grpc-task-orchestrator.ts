@@ -32,6 +32,10 @@ export class GrpcTaskOrchestrator implements TaskOrchestrator {
     return this.call(this.client.completeTask(request, this.metadata));
   }
 
+  releaseTask(request: orchestratorV1.ReleaseTaskRequest): Promise<orchestratorV1.ServerTask> {
+    return this.call(this.client.releaseTask(request, this.metadata));
+  }
+
   heartbeat(request: orchestratorV1.HeartbeatRequest): Promise<orchestratorV1.ClusterNode> {
     return this.call(this.client.heartbeat(request, this.metadata));
   }

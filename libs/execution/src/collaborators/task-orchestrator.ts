@@ -5,6 +5,8 @@ export interface TaskOrchestrator {
   claimTask(request: orchestratorV1.ClaimTaskRequest): Promise<orchestratorV1.ClaimTaskReply>;
   reportProgress(request: orchestratorV1.ReportProgressRequest): Promise<orchestratorV1.ReportProgressReply>;
   completeTask(request: orchestratorV1.CompleteTaskRequest): Promise<orchestratorV1.ServerTask>;
+  /** Hands a claimed task back to the queue (this node is stopping); it resumes at next_step. */
+  releaseTask(request: orchestratorV1.ReleaseTaskRequest): Promise<orchestratorV1.ServerTask>;
   heartbeat(request: orchestratorV1.HeartbeatRequest): Promise<orchestratorV1.ClusterNode>;
   getTask(taskId: string): Promise<orchestratorV1.ServerTask>;
 }

@@ -61,4 +61,20 @@ describe(TaskLogWriter.name, () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect((await lines()).map((line) => line.message)).toEqual(['kept']);
   });
+
+  it('holds pending lines back while writing is not allowed, then writes them in order', async () => {
+    let allowed = true;
+    const sut = await TaskLogWriter.open(path, { clock, mayWrite: () => allowed });
+    sut.info('before');
+    await sut.sync();
+    allowed = false;
+    sut.info('held');
+    await sut.sync();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect((await lines()).map((line) => line.message)).toEqual(['before']);
+    allowed = true;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect((await lines()).map((line) => line.message)).toEqual(['before', 'held']);
+    await sut.close();
+  });
 });

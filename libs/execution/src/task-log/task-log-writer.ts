@@ -33,11 +33,16 @@ export class TaskLogWriter implements TaskLog {
     private readonly handle: FileHandle,
     private readonly clock: () => Date,
     private readonly redact: (message: string) => string,
+    private readonly mayWrite: () => boolean,
   ) {}
 
+  /**
+   * `mayWrite` false defers writing pending lines (retried every flush delay) until it is true
+   * again or the log is closed or abandoned: after a long pause another node may own the file.
+   */
   static async open(
     path: string,
-    options: { clock?: () => Date; redact?: (message: string) => string } = {},
+    options: { clock?: () => Date; redact?: (message: string) => string; mayWrite?: () => boolean } = {},
   ): Promise<TaskLogWriter> {
     await mkdir(dirname(path), { recursive: true });
     const handle = await open(path, 'a');
@@ -45,6 +50,7 @@ export class TaskLogWriter implements TaskLog {
       handle,
       options.clock ?? (() => new Date()),
       options.redact ?? ((message) => message),
+      options.mayWrite ?? (() => true),
     );
   }
 
@@ -70,10 +76,14 @@ export class TaskLogWriter implements TaskLog {
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
   }
 
-  /** Writes every line logged so far; resolves once they are in the file (not yet fsynced). */
-  flush(): Promise<void> {
+  /** Writes every line logged so far (unless writing is deferred); resolves once they are in the file. */
+  flush(force = false): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (!force && this.pending.length > 0 && !this.mayWrite()) {
+      this.timer = setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+      return this.writing;
+    }
     const batch = this.pending.join('');
     this.pending = [];
     if (batch.length > 0) {
@@ -88,8 +98,8 @@ export class TaskLogWriter implements TaskLog {
   }
 
   /** Flushes and fsyncs, so the lines so far survive a crash of this node. */
-  async sync(): Promise<void> {
-    await this.flush();
+  async sync(force = false): Promise<void> {
+    await this.flush(force);
     if (this.failure) throw this.failure;
     await this.handle.sync();
   }
@@ -98,7 +108,7 @@ export class TaskLogWriter implements TaskLog {
   async close(): Promise<void> {
     if (this.closed) return;
     try {
-      await this.sync();
+      await this.sync(true);
     } finally {
       this.closed = true;
       await this.handle.close();

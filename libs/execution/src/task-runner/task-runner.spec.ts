@@ -2,92 +2,11 @@ import { status } from '@grpc/grpc-js';
 
 import { orchestratorV1 } from '@flotilla/contracts';
 
-import { TaskOrchestrator } from '../collaborators/task-orchestrator';
-import { StepContext, StepExecutor, StepOutcome } from './step-executor';
-import { TaskLogSink, TaskRunner } from './task-runner';
+import { FakeLog, FakeOrchestrator, FakeStep, plan } from '../test-support/task-runner-doubles';
+import { TaskRunnerOptions } from './task-run';
+import { TaskRunner } from './task-runner';
 
-function plan(steps: string[], startAtStep = 0): orchestratorV1.TaskPlan {
-  return {
-    task: { id: 'task-1', claim: 7, deploymentId: 'dep-1' } as orchestratorV1.ServerTask,
-    projectName: 'P',
-    projectSlug: 'p',
-    environmentName: 'E',
-    environmentSlug: 'e',
-    releaseVersion: '1.0.0',
-    steps: steps.map((name) => ({ name, actionType: 'fake', properties: {} })),
-    variables: [],
-    packages: [],
-    startAtStep,
-  };
-}
-
-function unexpected(name: string): never {
-  throw new Error(`unexpected call: ${name}`);
-}
-
-/** An orchestrator double: progress answers are scripted, anything not scripted fails the test. */
-class FakeOrchestrator implements TaskOrchestrator {
-  readonly progress: orchestratorV1.ReportProgressRequest[] = [];
-  readonly completions: orchestratorV1.CompleteTaskRequest[] = [];
-  progressAnswer: () => orchestratorV1.ReportProgressReply = () => ({ cancelRequested: false });
-
-  reportProgress(request: orchestratorV1.ReportProgressRequest): Promise<orchestratorV1.ReportProgressReply> {
-    this.progress.push(request);
-    return Promise.resolve().then(() => this.progressAnswer());
-  }
-  completeTask(request: orchestratorV1.CompleteTaskRequest): Promise<orchestratorV1.ServerTask> {
-    this.completions.push(request);
-    return Promise.resolve({} as orchestratorV1.ServerTask);
-  }
-  claimTask(): Promise<orchestratorV1.ClaimTaskReply> {
-    return unexpected('claimTask');
-  }
-  heartbeat(): Promise<orchestratorV1.ClusterNode> {
-    return unexpected('heartbeat');
-  }
-  getTask(): Promise<orchestratorV1.ServerTask> {
-    return unexpected('getTask');
-  }
-}
-
-class FakeLog implements TaskLogSink {
-  readonly lines: string[] = [];
-  state: 'open' | 'closed' | 'abandoned' = 'open';
-  info = (message: string) => this.write('Info', message);
-  warning = (message: string) => this.write('Warning', message);
-  error = (message: string) => this.write('Error', message);
-  verbose = (message: string) => this.write('Verbose', message);
-  sync = () => Promise.resolve();
-  close = () => {
-    this.state = 'closed';
-    return Promise.resolve();
-  };
-  abandon = () => {
-    this.state = 'abandoned';
-    return Promise.resolve();
-  };
-  private write(level: string, message: string): void {
-    if (this.state === 'open') this.lines.push(`${level}: ${message}`);
-  }
-}
-
-/** A step that runs until it is told to stop (or resolves with the scripted outcome). */
-class FakeStep implements StepExecutor {
-  readonly actionType = 'fake';
-  readonly ran: string[] = [];
-  outcomes = new Map<string, StepOutcome | 'wait-for-abort'>();
-
-  run({ step, signal }: StepContext): Promise<StepOutcome> {
-    this.ran.push(step.name);
-    const outcome = this.outcomes.get(step.name) ?? { kind: 'success' };
-    if (outcome !== 'wait-for-abort') return Promise.resolve(outcome);
-    return new Promise((resolve) =>
-      signal.addEventListener('abort', () => resolve({ kind: 'failed', message: 'stopped' })),
-    );
-  }
-}
-
-function setup() {
+function setup(extra: Partial<TaskRunnerOptions> = {}) {
   const orchestrator = new FakeOrchestrator();
   const log = new FakeLog();
   const step = new FakeStep();
@@ -99,9 +18,13 @@ function setup() {
     logger: { log: () => undefined, warn: (message) => warnings.push(message) },
     progressIntervalMs: 20,
     completionRetryDelaysMs: [],
+    ...extra,
   });
   return { sut, orchestrator, log, step, warnings };
 }
+
+const staleClaim = () =>
+  Object.assign(new Error('stale'), { code: status.FAILED_PRECONDITION, details: 'claim 7 is stale' });
 
 describe(TaskRunner.name, () => {
   it('runs every step in order and completes Success with the claim', async () => {
@@ -227,5 +150,91 @@ describe(TaskRunner.name, () => {
     // 6 reports at a 20 ms interval: well under a second, so the ticker (not step ends) drove them.
     expect(Date.now() - started).toBeLessThan(1000);
     expect(orchestrator.progress.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('hands a task back: kills the running step, says so in its log and does not complete it', async () => {
+    const { sut, orchestrator, step, log } = setup();
+    step.outcomes.set('b', 'wait-for-abort');
+    const run = sut.run(plan(['a', 'b', 'c']));
+    while (!step.ran.includes('b')) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(sut.runningTaskIds()).toEqual(['task-1']);
+    await expect(sut.handBack('task-1', 'Node n1 is stopping')).resolves.toEqual({
+      taskId: 'task-1',
+      claim: 7,
+      nextStep: 1,
+    });
+    await expect(run).resolves.toMatchObject({ state: 'HandedBack', nextStep: 1 });
+    expect(step.ran).toEqual(['a', 'b']);
+    expect(log.lines[log.lines.length - 1]).toBe(
+      'Warning: Node n1 is stopping: task handed back to the queue at step 2',
+    );
+    expect(log.state).toBe('closed');
+    expect(orchestrator.completions).toEqual([]);
+    expect(sut.runningTaskIds()).toEqual([]);
+  });
+
+  it('hands nothing back for a task it does not run', async () => {
+    const { sut } = setup();
+    await expect(sut.handBack('other', 'stopping')).resolves.toBeUndefined();
+    expect(sut.reportProgressNow('other')).toBe(false);
+  });
+
+  it('reports progress at once when asked (a cancel signal), and the reply decides', async () => {
+    const { sut, orchestrator, step } = setup({ progressIntervalMs: 60_000 });
+    step.outcomes.set('a', 'wait-for-abort');
+    const run = sut.run(plan(['a']));
+    while (!step.ran.includes('a')) await new Promise((resolve) => setTimeout(resolve, 5));
+    const before = orchestrator.progress.length;
+    expect(sut.reportProgressNow('task-1')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(orchestrator.progress.length).toBe(before + 1);
+    orchestrator.progressAnswer = () => ({ cancelRequested: true });
+    sut.reportProgressNow('task-1');
+    await expect(run).resolves.toMatchObject({ state: 'Canceled' });
+  });
+
+  it('after a pause longer than the claim lease holds log lines until the claim is confirmed', async () => {
+    let now = 0;
+    const { sut, orchestrator, step, log } = setup({ claimLeaseMs: 1000, now: () => now });
+    let logFromStep: ((line: string) => void) | undefined;
+    step.run = ({ log: stepLog, signal }) => {
+      logFromStep = (line) => stepLog.info(line);
+      return new Promise((resolve) =>
+        signal.addEventListener('abort', () => resolve({ kind: 'failed', message: 'stopped' })),
+      );
+    };
+    const run = sut.run(plan(['a']));
+    while (!logFromStep) await new Promise((resolve) => setTimeout(resolve, 5));
+    logFromStep('before the pause');
+    expect(log.lines).toContain('Info: before the pause');
+    // The node was stopped for 5 s; meanwhile another node took the task over.
+    now += 5000;
+    orchestrator.progressAnswer = () => {
+      throw staleClaim();
+    };
+    logFromStep('written while paused');
+    await expect(run).resolves.toMatchObject({ state: 'Abandoned' });
+    expect(log.lines.join('\n')).not.toContain('written while paused');
+    expect(log.state).toBe('abandoned');
+    expect(orchestrator.completions).toEqual([]);
+  });
+
+  it('writes the held lines once a progress report confirms the claim', async () => {
+    let now = 0;
+    const { sut, step, log } = setup({ claimLeaseMs: 1000, now: () => now });
+    let logFromStep: ((line: string) => void) | undefined;
+    step.run = ({ log: stepLog }) =>
+      new Promise((resolve) => {
+        logFromStep = (line) => {
+          stepLog.info(line);
+          resolve({ kind: 'success' });
+        };
+      });
+    const run = sut.run(plan(['a']));
+    while (!logFromStep) await new Promise((resolve) => setTimeout(resolve, 5));
+    now += 5000;
+    logFromStep('held, then written');
+    await expect(run).resolves.toMatchObject({ state: 'Success' });
+    expect(log.lines).toContain('Info: held, then written');
   });
 });

@@ -6,7 +6,8 @@ import { GrpcDouble, grpcError, startGrpcDouble, unary } from './grpc-double';
 
 /**
  * The orchestrator's executor-facing methods over real gRPC, with a tiny in-memory queue:
- * tasks are handed out once by ClaimTask, cancelled on request, and completed by CompleteTask.
+ * tasks are handed out once by ClaimTask, cancelled on request, completed by CompleteTask and
+ * re-queued by ReleaseTask. Heartbeat answers with the node's default cap unless `node` says otherwise.
  */
 export class OrchestratorDouble {
   readonly queue: orchestratorV1.TaskPlan[] = [];
@@ -15,6 +16,13 @@ export class OrchestratorDouble {
   readonly heartbeats: orchestratorV1.HeartbeatRequest[] = [];
   readonly completions: orchestratorV1.CompleteTaskRequest[] = [];
   readonly claims: orchestratorV1.ClaimTaskRequest[] = [];
+  readonly releases: orchestratorV1.ReleaseTaskRequest[] = [];
+  /** Every ReportProgress, with when it arrived (Date.now()). */
+  readonly progress: (orchestratorV1.ReportProgressRequest & { at: number })[] = [];
+  /** What Heartbeat answers about the node beyond the defaults (drain flag, licence, cap). */
+  node: Partial<orchestratorV1.ClusterNode> = {};
+  /** How long ReportProgress takes to answer (an orchestrator under load). */
+  progressDelayMs = 0;
   private double: GrpcDouble | undefined;
 
   get url(): string {
@@ -30,7 +38,10 @@ export class OrchestratorDouble {
           this.tasks.set(plan.task.id, { ...plan.task, state: 'Executing', nodeName: request.nodeName });
         return { plan };
       }),
-      ReportProgress: unary((request: orchestratorV1.ReportProgressRequest) => {
+      ReportProgress: unary(async (request: orchestratorV1.ReportProgressRequest) => {
+        this.progress.push({ ...request, at: Date.now() });
+        if (this.progressDelayMs > 0)
+          await new Promise((resolve) => setTimeout(resolve, this.progressDelayMs));
         const task = this.owned(request);
         task.nextStep = request.nextStep;
         return { cancelRequested: this.cancelRequested.has(request.taskId) };
@@ -45,9 +56,28 @@ export class OrchestratorDouble {
         });
         return task;
       }),
-      Heartbeat: unary((request: orchestratorV1.HeartbeatRequest) => {
+      ReleaseTask: unary((request: orchestratorV1.ReleaseTaskRequest) => {
+        const task = this.owned(request);
+        this.releases.push(request);
+        Object.assign(task, { state: 'Queued', nextStep: request.nextStep, nodeName: '' });
+        return task;
+      }),
+      Heartbeat: unary((request: orchestratorV1.HeartbeatRequest): orchestratorV1.ClusterNode => {
         this.heartbeats.push(request);
-        return { name: request.nodeName, state: 'Online', services: [request.service] };
+        return {
+          name: request.nodeName,
+          state: 'Running',
+          lastSeen: new Date().toISOString(),
+          taskCap: request.defaultTaskCap,
+          runningTasks: 0,
+          isDraining: false,
+          services: [request.service],
+          version: request.version,
+          startedAt: '',
+          overLicenceLimit: false,
+          statusMessage: '',
+          ...this.node,
+        };
       }),
       GetTask: unary((request: orchestratorV1.IdRequest) => {
         const task = this.tasks.get(request.id);

@@ -1,24 +1,58 @@
 import { nodeRegistrySql } from './node-registry.sql';
 
 describe(nodeRegistrySql.name, () => {
-  it('stamps heartbeats with the database clock on both dialects', () => {
-    expect(nodeRegistrySql('postgres').heartbeat).toContain('last_seen = CURRENT_TIMESTAMP');
-    expect(nodeRegistrySql('mssql').heartbeat).toContain('last_seen = SYSUTCDATETIME()');
+  const postgres = nodeRegistrySql('postgres');
+  const mssql = nodeRegistrySql('mssql');
+
+  it('stamps heartbeats with the database clock and keeps the first registration time', () => {
+    expect(postgres.heartbeat).toBe(
+      'UPDATE cluster_nodes SET services = $1, version = $2, last_seen = CURRENT_TIMESTAMP WHERE name = $3',
+    );
+    expect(mssql.heartbeat).toBe(
+      'UPDATE cluster_nodes SET services = @0, version = @1, last_seen = SYSUTCDATETIME() WHERE name = @2',
+    );
   });
 
   it('judges a node offline by comparing last_seen with the database clock minus the timeout', () => {
-    expect(nodeRegistrySql('postgres').list).toContain(
+    expect(postgres.list).toContain(
       "CASE WHEN n.last_seen < (CURRENT_TIMESTAMP + ($1::integer * INTERVAL '1 millisecond')) THEN 1 ELSE 0 END AS is_offline",
     );
-    expect(nodeRegistrySql('mssql').list).toContain(
+    expect(mssql.list).toContain(
       'CASE WHEN n.last_seen < DATEADD(millisecond, @0, SYSUTCDATETIME()) THEN 1 ELSE 0 END AS is_offline',
     );
   });
 
-  it('creates a node row only when absent, without a failing statement on either dialect', () => {
-    expect(nodeRegistrySql('postgres').insertIfAbsent).toContain('ON CONFLICT (name) DO NOTHING');
-    expect(nodeRegistrySql('mssql').insertIfAbsent).toContain(
-      'WHERE NOT EXISTS (SELECT 1 FROM cluster_nodes WITH (UPDLOCK, HOLDLOCK)',
+  it('creates a node row with its default task cap only when absent, without a failing statement', () => {
+    expect(postgres.insertIfAbsent).toBe(
+      'INSERT INTO cluster_nodes (name, services, version, started_at, last_seen, task_cap, is_draining) ' +
+        "VALUES ($1, '[]', $2, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, $3, false) ON CONFLICT (name) DO NOTHING",
     );
+    expect(mssql.insertIfAbsent).toContain(
+      'WHERE NOT EXISTS (SELECT 1 FROM cluster_nodes WITH (UPDLOCK, HOLDLOCK) WHERE name = @0)',
+    );
+  });
+
+  it('locks the node row for a claim, with its liveness by database time', () => {
+    expect(postgres.lockForClaim).toBe(
+      'SELECT n.task_cap, n.is_draining, ' +
+        "(SELECT COUNT(*) FROM server_tasks t WHERE t.node_name = n.name AND t.state IN ('Executing', 'Cancelling')) AS running_tasks, " +
+        "CASE WHEN n.last_seen < (CURRENT_TIMESTAMP + ($2::integer * INTERVAL '1 millisecond')) THEN 1 ELSE 0 END AS is_offline " +
+        'FROM cluster_nodes n WHERE n.name = $1 FOR UPDATE',
+    );
+    expect(mssql.lockForClaim).toContain('FROM cluster_nodes n WITH (UPDLOCK, ROWLOCK) WHERE n.name = @0');
+  });
+
+  it('removes a node only while the database clock says it is offline', () => {
+    expect(postgres.removeOffline).toBe(
+      "DELETE FROM cluster_nodes WHERE name = $1 AND last_seen < (CURRENT_TIMESTAMP + ($2::integer * INTERVAL '1 millisecond'))",
+    );
+    expect(mssql.removeOffline).toBe(
+      'DELETE FROM cluster_nodes WHERE name = @0 AND last_seen < DATEADD(millisecond, @1, SYSUTCDATETIME())',
+    );
+  });
+
+  it('numbers parameters the way each driver expects', () => {
+    for (const sql of Object.values(postgres)) expect(sql).not.toMatch(/@\d/);
+    for (const sql of Object.values(mssql)) expect(sql).not.toMatch(/\$\d/);
   });
 });

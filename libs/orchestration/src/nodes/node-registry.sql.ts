@@ -4,16 +4,26 @@ import { dialectSql } from '@flotilla/platform/persistence';
 /**
  * Node-registry SQL, PostgreSQL and SQL Server side by side. Liveness is judged by the database
  * clock only: `last_seen` is written with the database's now and compared with it.
+ * Shapes are pinned by node-registry.sql.spec.ts; change both dialects together.
  */
 export interface NodeRegistrySql {
-  /** Creates the node row if absent. Params: name, version. */
+  /** Creates the node row if absent; the task cap is set here only. Params: name, version, task cap. */
   insertIfAbsent: string;
   /** Locks the row so concurrent heartbeats of one node's services merge their names. Params: name. */
   lockServices: string;
-  /** Params: services JSON, version, negative heartbeat timeout ms, name. */
+  /** Keeps started_at (the first registration: it orders nodes for the licence). Params: services JSON, version, name. */
   heartbeat: string;
   /** Every node with its liveness and running-task count. Params: negative heartbeat timeout ms. */
   list: string;
+  /**
+   * Locks the node row for the rest of a claim transaction, so claims for one node are serialised
+   * and the task-cap count in the claim sees every earlier claim. Its own running count is a hint
+   * only (PostgreSQL may read it from before the lock wait); the claim's count is the guard.
+   * Params: name, negative timeout ms.
+   */
+  lockForClaim: string;
+  /** Deletes the node only while it is offline. Params: name, negative heartbeat timeout ms. */
+  removeOffline: string;
 }
 
 const postgresNow = dialectSql('postgres');
@@ -24,31 +34,37 @@ const COLUMNS = 'n.name, n.services, n.version, n.started_at, n.last_seen, n.tas
 
 const POSTGRES: NodeRegistrySql = {
   insertIfAbsent:
-    "INSERT INTO cluster_nodes (name, services, version, started_at, last_seen) VALUES ($1, '[]', $2, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) " +
-    'ON CONFLICT (name) DO NOTHING',
+    'INSERT INTO cluster_nodes (name, services, version, started_at, last_seen, task_cap, is_draining) ' +
+    "VALUES ($1, '[]', $2, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, $3, false) ON CONFLICT (name) DO NOTHING",
   lockServices: 'SELECT services FROM cluster_nodes WHERE name = $1 FOR UPDATE',
   heartbeat:
-    'UPDATE cluster_nodes SET services = $1, version = $2, last_seen = CURRENT_TIMESTAMP, ' +
-    // A node back after being declared dead has restarted: its uptime starts again.
-    `started_at = CASE WHEN last_seen < ${postgresNow.nowPlusMs('$3::integer')} THEN CURRENT_TIMESTAMP ELSE started_at END ` +
-    'WHERE name = $4',
+    'UPDATE cluster_nodes SET services = $1, version = $2, last_seen = CURRENT_TIMESTAMP WHERE name = $3',
   list:
     `SELECT ${COLUMNS}, CASE WHEN n.last_seen < ${postgresNow.nowPlusMs('$1::integer')} THEN 1 ELSE 0 END AS is_offline, ` +
     `${RUNNING} AS running_tasks FROM cluster_nodes n ORDER BY n.name`,
+  lockForClaim:
+    `SELECT n.task_cap, n.is_draining, ${RUNNING} AS running_tasks, ` +
+    `CASE WHEN n.last_seen < ${postgresNow.nowPlusMs('$2::integer')} THEN 1 ELSE 0 END AS is_offline ` +
+    'FROM cluster_nodes n WHERE n.name = $1 FOR UPDATE',
+  removeOffline: `DELETE FROM cluster_nodes WHERE name = $1 AND last_seen < ${postgresNow.nowPlusMs('$2::integer')}`,
 };
 
 const MSSQL: NodeRegistrySql = {
   insertIfAbsent:
-    "INSERT INTO cluster_nodes (name, services, version, started_at, last_seen) SELECT @0, '[]', @1, SYSUTCDATETIME(), SYSUTCDATETIME() " +
+    'INSERT INTO cluster_nodes (name, services, version, started_at, last_seen, task_cap, is_draining) ' +
+    "SELECT @0, '[]', @1, SYSUTCDATETIME(), SYSUTCDATETIME(), @2, 0 " +
     'WHERE NOT EXISTS (SELECT 1 FROM cluster_nodes WITH (UPDLOCK, HOLDLOCK) WHERE name = @0)',
   lockServices: 'SELECT services FROM cluster_nodes WITH (UPDLOCK, ROWLOCK) WHERE name = @0',
   heartbeat:
-    'UPDATE cluster_nodes SET services = @0, version = @1, last_seen = SYSUTCDATETIME(), ' +
-    `started_at = CASE WHEN last_seen < ${mssqlNow.nowPlusMs('@2')} THEN SYSUTCDATETIME() ELSE started_at END ` +
-    'WHERE name = @3',
+    'UPDATE cluster_nodes SET services = @0, version = @1, last_seen = SYSUTCDATETIME() WHERE name = @2',
   list:
     `SELECT ${COLUMNS}, CASE WHEN n.last_seen < ${mssqlNow.nowPlusMs('@0')} THEN 1 ELSE 0 END AS is_offline, ` +
     `${RUNNING} AS running_tasks FROM cluster_nodes n ORDER BY n.name`,
+  lockForClaim:
+    `SELECT n.task_cap, n.is_draining, ${RUNNING} AS running_tasks, ` +
+    `CASE WHEN n.last_seen < ${mssqlNow.nowPlusMs('@1')} THEN 1 ELSE 0 END AS is_offline ` +
+    'FROM cluster_nodes n WITH (UPDLOCK, ROWLOCK) WHERE n.name = @0',
+  removeOffline: `DELETE FROM cluster_nodes WHERE name = @0 AND last_seen < ${mssqlNow.nowPlusMs('@1')}`,
 };
 
 export function nodeRegistrySql(dialect: SqlDialect): NodeRegistrySql {

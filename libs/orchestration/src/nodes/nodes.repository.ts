@@ -32,6 +32,21 @@ interface NodeRow {
   running_tasks: number | string;
 }
 
+/** What a claim transaction reads from the locked node row. */
+export interface ClaimingNode {
+  taskCap: number;
+  runningTasks: number;
+  isDraining: boolean;
+  isOffline: boolean;
+}
+
+interface ClaimingNodeRow {
+  task_cap: number;
+  running_tasks: number | string;
+  is_draining: boolean | number;
+  is_offline: number | string;
+}
+
 @Injectable()
 export class NodesRepository {
   private readonly sql: NodeRegistrySql;
@@ -40,16 +55,11 @@ export class NodesRepository {
     this.sql = nodeRegistrySql(transactions.dialect);
   }
 
-  async isDraining(name: string): Promise<boolean> {
-    const node = await this.transactions.manager.findOneBy(ClusterNodeEntity, { name });
-    return node?.isDraining ?? false;
-  }
-
-  /** Records that a service of the node is alive, by database time. */
-  async heartbeat(name: string, service: string, version: string, timeoutMs: number): Promise<void> {
+  /** Records that a service of the node is alive, by database time; registers the node if new. */
+  async heartbeat(name: string, service: string, version: string, defaultTaskCap: number): Promise<void> {
     try {
       await this.transactions.run((manager) =>
-        structuredQuery(manager, this.sql.insertIfAbsent, [name, version]),
+        structuredQuery(manager, this.sql.insertIfAbsent, [name, version, defaultTaskCap]),
       );
     } catch (error) {
       // Another service of the same node created the row at the same moment.
@@ -62,14 +72,13 @@ export class NodesRepository {
       await structuredQuery(manager, this.sql.heartbeat, [
         JSON.stringify([...services].sort()),
         version,
-        -timeoutMs,
         name,
       ]);
     });
   }
 
-  async list(timeoutMs: number): Promise<NodeRecord[]> {
-    const rows = await this.transactions.manager.query<NodeRow[]>(this.sql.list, [-timeoutMs]);
+  async list(timeoutMs: number, manager: EntityManager = this.transactions.manager): Promise<NodeRecord[]> {
+    const rows = await manager.query<NodeRow[]>(this.sql.list, [-timeoutMs]);
     return rows.map((row) => ({
       name: row.name,
       services: parseJson<string[]>(row.services, 'node services'),
@@ -77,9 +86,53 @@ export class NodesRepository {
       startedAt: new Date(row.started_at),
       lastSeen: new Date(row.last_seen),
       taskCap: Number(row.task_cap),
-      isDraining: row.is_draining === true || row.is_draining === 1,
+      isDraining: truthy(row.is_draining),
       isOffline: Number(row.is_offline) === 1,
       runningTasks: Number(row.running_tasks),
     }));
   }
+
+  /**
+   * Locks the node row until the claim transaction ends and reads what a claim needs;
+   * undefined for an unknown node.
+   */
+  async lockForClaim(
+    manager: EntityManager,
+    name: string,
+    timeoutMs: number,
+  ): Promise<ClaimingNode | undefined> {
+    const result = await structuredQuery<ClaimingNodeRow>(manager, this.sql.lockForClaim, [name, -timeoutMs]);
+    const row = result.records[0];
+    if (!row) return undefined;
+    return {
+      taskCap: Number(row.task_cap),
+      runningTasks: Number(row.running_tasks),
+      isDraining: truthy(row.is_draining),
+      isOffline: Number(row.is_offline) === 1,
+    };
+  }
+
+  findEntity(manager: EntityManager, name: string): Promise<ClusterNodeEntity | null> {
+    return manager.findOneBy(ClusterNodeEntity, { name });
+  }
+
+  /** False when there is no such node. */
+  async update(
+    manager: EntityManager,
+    name: string,
+    changes: Partial<Pick<ClusterNodeEntity, 'taskCap' | 'isDraining'>>,
+  ): Promise<boolean> {
+    const result = await manager.update(ClusterNodeEntity, { name }, changes);
+    return result.affected === 1;
+  }
+
+  /** False when the node is unknown or still heartbeating (database clock). */
+  async removeOffline(manager: EntityManager, name: string, timeoutMs: number): Promise<boolean> {
+    const result = await structuredQuery(manager, this.sql.removeOffline, [name, -timeoutMs]);
+    return result.affected === 1;
+  }
+}
+
+function truthy(value: boolean | number): boolean {
+  return value === true || value === 1;
 }

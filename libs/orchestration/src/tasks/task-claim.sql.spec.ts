@@ -4,14 +4,33 @@ describe(taskQueueSql.name, () => {
   const postgres = taskQueueSql('postgres');
   const mssql = taskQueueSql('mssql');
 
-  it('claims with one conditional update that raises the fencing token, on both dialects', () => {
+  it('claims with one conditional update that raises the fencing token and respects the task cap, on both dialects', () => {
     expect(postgres.claim).toBe(
       "UPDATE server_tasks SET state = 'Executing', node_name = $1, claim = claim + 1, started_at = CURRENT_TIMESTAMP " +
-        "WHERE id = $2 AND state = 'Queued' RETURNING claim",
+        "WHERE id = $2 AND state = 'Queued' AND (SELECT COUNT(*) FROM server_tasks o WHERE o.node_name = $1 " +
+        "AND o.state IN ('Executing', 'Cancelling')) < $3 RETURNING claim",
     );
     expect(mssql.claim).toBe(
       "UPDATE server_tasks SET state = 'Executing', node_name = @0, claim = claim + 1, started_at = SYSUTCDATETIME() " +
-        "OUTPUT inserted.claim WHERE id = @1 AND state = 'Queued'",
+        "OUTPUT inserted.claim WHERE id = @1 AND state = 'Queued' AND (SELECT COUNT(*) FROM server_tasks o " +
+        "WHERE o.node_name = @0 AND o.state IN ('Executing', 'Cancelling')) < @2",
+    );
+  });
+
+  it('hands a task back only with the current claim, keeping the claim number as the fence', () => {
+    expect(postgres.release).toBe(
+      "UPDATE server_tasks SET state = 'Queued', node_name = NULL, next_step = $1 " +
+        "WHERE id = $2 AND claim = $3 AND state = 'Executing' RETURNING state",
+    );
+    expect(mssql.release).toBe(
+      "UPDATE server_tasks SET state = 'Queued', node_name = NULL, next_step = @0 " +
+        "OUTPUT inserted.state WHERE id = @1 AND claim = @2 AND state = 'Executing'",
+    );
+    expect(postgres.cancelOwned).toContain(
+      "WHERE id = $3 AND claim = $4 AND state = 'Cancelling' RETURNING state",
+    );
+    expect(mssql.cancelOwned).toContain(
+      "OUTPUT inserted.state WHERE id = @2 AND claim = @3 AND state = 'Cancelling'",
     );
   });
 

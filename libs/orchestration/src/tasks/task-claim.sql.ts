@@ -9,7 +9,11 @@ import type { SqlDialect } from '@flotilla/platform/config';
 export interface TaskQueueSql {
   /** Oldest queued tasks whose concurrency key is free. Params: limit. */
   candidates: string;
-  /** Claims one task if still queued; returns the new claim number. Params: node, taskId. */
+  /**
+   * Claims one task if still queued and the node runs fewer owned tasks than its cap (counted in
+   * the same statement; the caller holds the node's row lock so claims for one node are serialised).
+   * Returns the new claim number. Params: node, taskId, task cap.
+   */
   claim: string;
   /**
    * Takes the concurrency key; zero rows when another task holds it. The primary key is what
@@ -23,9 +27,18 @@ export interface TaskQueueSql {
   complete: string;
   /** Releases the key held by this task and claim. Params: taskId, claim. */
   unlock: string;
+  /**
+   * Hands an executing task back to the queue if the claim is current; the claim number stays,
+   * so the old owner's writes are refused and the next claim raises it. Params: nextStep, taskId, claim.
+   */
+  release: string;
+  /** Cancelling → Canceled if the claim is current (a released task that was being canceled). Params: errorMessage, nextStep, taskId, claim. */
+  cancelOwned: string;
 }
 
 const OWNED = "('Executing', 'Cancelling')";
+const runningOn = (node: string) =>
+  `(SELECT COUNT(*) FROM server_tasks o WHERE o.node_name = ${node} AND o.state IN ${OWNED})`;
 
 const POSTGRES: TaskQueueSql = {
   candidates:
@@ -34,7 +47,7 @@ const POSTGRES: TaskQueueSql = {
     'ORDER BY t.queued_at ASC, t.id ASC LIMIT $1',
   claim:
     "UPDATE server_tasks SET state = 'Executing', node_name = $1, claim = claim + 1, started_at = CURRENT_TIMESTAMP " +
-    "WHERE id = $2 AND state = 'Queued' RETURNING claim",
+    `WHERE id = $2 AND state = 'Queued' AND ${runningOn('$1')} < $3 RETURNING claim`,
   lock:
     'INSERT INTO task_concurrency_locks (concurrency_key, task_id, claim, acquired_at) VALUES ($1, $2, $3, CURRENT_TIMESTAMP) ' +
     'ON CONFLICT (concurrency_key) DO NOTHING',
@@ -43,6 +56,12 @@ const POSTGRES: TaskQueueSql = {
     'UPDATE server_tasks SET state = $1, error_message = $2, next_step = $3, completed_at = CURRENT_TIMESTAMP ' +
     `WHERE id = $4 AND claim = $5 AND state IN ${OWNED} RETURNING state`,
   unlock: 'DELETE FROM task_concurrency_locks WHERE task_id = $1 AND claim = $2',
+  release:
+    "UPDATE server_tasks SET state = 'Queued', node_name = NULL, next_step = $1 " +
+    "WHERE id = $2 AND claim = $3 AND state = 'Executing' RETURNING state",
+  cancelOwned:
+    "UPDATE server_tasks SET state = 'Canceled', error_message = $1, next_step = $2, completed_at = CURRENT_TIMESTAMP " +
+    "WHERE id = $3 AND claim = $4 AND state = 'Cancelling' RETURNING state",
 };
 
 const MSSQL: TaskQueueSql = {
@@ -52,7 +71,7 @@ const MSSQL: TaskQueueSql = {
     'ORDER BY t.queued_at ASC, t.id ASC',
   claim:
     "UPDATE server_tasks SET state = 'Executing', node_name = @0, claim = claim + 1, started_at = SYSUTCDATETIME() " +
-    "OUTPUT inserted.claim WHERE id = @1 AND state = 'Queued'",
+    `OUTPUT inserted.claim WHERE id = @1 AND state = 'Queued' AND ${runningOn('@0')} < @2`,
   lock:
     'INSERT INTO task_concurrency_locks (concurrency_key, task_id, claim, acquired_at) SELECT @0, @1, @2, SYSUTCDATETIME() ' +
     'WHERE NOT EXISTS (SELECT 1 FROM task_concurrency_locks WITH (UPDLOCK, HOLDLOCK) WHERE concurrency_key = @0)',
@@ -61,6 +80,12 @@ const MSSQL: TaskQueueSql = {
     'UPDATE server_tasks SET state = @0, error_message = @1, next_step = @2, completed_at = SYSUTCDATETIME() ' +
     `OUTPUT inserted.state WHERE id = @3 AND claim = @4 AND state IN ${OWNED}`,
   unlock: 'DELETE FROM task_concurrency_locks WHERE task_id = @0 AND claim = @1',
+  release:
+    "UPDATE server_tasks SET state = 'Queued', node_name = NULL, next_step = @0 " +
+    "OUTPUT inserted.state WHERE id = @1 AND claim = @2 AND state = 'Executing'",
+  cancelOwned:
+    "UPDATE server_tasks SET state = 'Canceled', error_message = @0, next_step = @1, completed_at = SYSUTCDATETIME() " +
+    "OUTPUT inserted.state WHERE id = @2 AND claim = @3 AND state = 'Cancelling'",
 };
 
 export function taskQueueSql(dialect: SqlDialect): TaskQueueSql {

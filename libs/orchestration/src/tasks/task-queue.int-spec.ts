@@ -37,6 +37,9 @@ describe(ClaimedTasksService.name, () => {
     ).initialize();
     sut = createOrchestrationHarness(db.dataSource);
     other = createOrchestrationHarness(secondReplica);
+    // Claims come only from registered nodes; these have room for every task of every spec here.
+    for (const nodeName of ['node-a', 'node-b', 'node-c'])
+      await sut.nodes.heartbeat({ nodeName, service: 'executor', version: '1.0.0', defaultTaskCap: 50 });
   });
   afterAll(async () => {
     await secondReplica.destroy();

@@ -9,7 +9,14 @@ import { ORCHESTRATOR_SERVICE } from '../shared/orchestrator-service';
 import { ClaimedTasksService } from './claimed-tasks.service';
 import { TasksService } from './tasks.service';
 
-type TaskMethods = 'listTasks' | 'getTask' | 'cancelTask' | 'claimTask' | 'reportProgress' | 'completeTask';
+type TaskMethods =
+  | 'listTasks'
+  | 'getTask'
+  | 'cancelTask'
+  | 'claimTask'
+  | 'reportProgress'
+  | 'completeTask'
+  | 'releaseTask';
 
 @Controller()
 export class TasksController implements Pick<orchestratorV1.OrchestratorServiceController, TaskMethods> {
@@ -49,5 +56,13 @@ export class TasksController implements Pick<orchestratorV1.OrchestratorServiceC
     metadata: Metadata,
   ): Promise<orchestratorV1.ServerTask> {
     return this.claimed.complete(identityFromMetadata(metadata), request);
+  }
+
+  @GrpcMethod(ORCHESTRATOR_SERVICE, 'releaseTask')
+  releaseTask(
+    request: orchestratorV1.ReleaseTaskRequest,
+    metadata: Metadata,
+  ): Promise<orchestratorV1.ServerTask> {
+    return this.claimed.release(identityFromMetadata(metadata), request);
   }
 }

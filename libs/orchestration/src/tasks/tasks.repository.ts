@@ -57,9 +57,21 @@ export class TasksRepository {
     return rows.map((row) => row.id);
   }
 
-  /** The new claim number when this node won the task; undefined when someone else did. */
-  async claim(manager: EntityManager, taskId: string, nodeName: string): Promise<number | undefined> {
-    const result = await structuredQuery<{ claim: number }>(manager, this.sql.claim, [nodeName, taskId]);
+  /**
+   * The new claim number when this node won the task; undefined when someone else did or the node
+   * already owns `taskCap` tasks. Run it while holding the node's row lock (NodesRepository.lockForClaim).
+   */
+  async claim(
+    manager: EntityManager,
+    taskId: string,
+    nodeName: string,
+    taskCap: number,
+  ): Promise<number | undefined> {
+    const result = await structuredQuery<{ claim: number }>(manager, this.sql.claim, [
+      nodeName,
+      taskId,
+      taskCap,
+    ]);
     return result.records[0]?.claim;
   }
 
@@ -103,6 +115,29 @@ export class TasksRepository {
     const { taskId, claim, state, errorMessage, nextStep } = completion;
     const result = await structuredQuery(manager, this.sql.complete, [
       state,
+      errorMessage,
+      nextStep,
+      taskId,
+      claim,
+    ]);
+    return result.affected === 1;
+  }
+
+  /** Executing → Queued with the node cleared; false when the claim is stale or the task is not executing. */
+  async release(manager: EntityManager, taskId: string, claim: number, nextStep: number): Promise<boolean> {
+    const result = await structuredQuery(manager, this.sql.release, [nextStep, taskId, claim]);
+    return result.affected === 1;
+  }
+
+  /** Cancelling → Canceled; false when the claim is stale or the task is not being canceled. */
+  async cancelOwned(
+    manager: EntityManager,
+    taskId: string,
+    claim: number,
+    errorMessage: string,
+    nextStep: number,
+  ): Promise<boolean> {
+    const result = await structuredQuery(manager, this.sql.cancelOwned, [
       errorMessage,
       nextStep,
       taskId,

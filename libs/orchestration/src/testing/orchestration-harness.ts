@@ -8,11 +8,14 @@ import { DeploymentsService } from '../deployments/deployments.service';
 import { EnvironmentsRepository } from '../environments/environments.repository';
 import { EnvironmentsService } from '../environments/environments.service';
 import { NodesRepository } from '../nodes/nodes.repository';
+import type { NodeLicence } from '../nodes/node-standing';
 import { NodesService } from '../nodes/nodes.service';
 import { ProcessesRepository } from '../processes/processes.repository';
 import { ProcessesService } from '../processes/processes.service';
 import { ProjectsRepository } from '../projects/projects.repository';
 import { ProjectsService } from '../projects/projects.service';
+import { DeadNodeRecoveryRepository } from '../recovery/dead-node-recovery.repository';
+import { DeadNodeRecoveryService } from '../recovery/dead-node-recovery.service';
 import type { PackageCatalog } from '../releases/package-catalog';
 import { ReleasesRepository } from '../releases/releases.repository';
 import { ReleasesService } from '../releases/releases.service';
@@ -30,7 +33,12 @@ export interface HarnessOptions {
   catalog?: PackageCatalog;
   signals?: TaskSignals;
   heartbeatTimeoutMs?: number;
+  /** Default: unlimited, so specs about other things need not care about the licence. */
+  licence?: NodeLicence;
+  taskCap?: number;
 }
+
+export const UNLIMITED_LICENCE: NodeLicence = { nodeLimit: 'Unlimited', label: 'licence for Spec Runner' };
 
 /** A catalog that holds every package; specs about missing packages pass their own. */
 const everyPackageExists: PackageCatalog = { missing: () => Promise.resolve([]) };
@@ -51,9 +59,17 @@ export function createOrchestrationHarness(dataSource: DataSource, options: Harn
   const releases = new ReleasesRepository(transactions);
   const tasks = new TasksRepository(transactions);
   const nodes = new NodesRepository(transactions);
-  const config: Pick<FlotillaConfig, 'heartbeatTimeoutMs'> = {
+  const config: Pick<FlotillaConfig, 'heartbeatTimeoutMs' | 'taskCap'> = {
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 30_000,
+    taskCap: options.taskCap ?? 5,
   };
+  const nodeRegistry = new NodesService(
+    transactions,
+    nodes,
+    config,
+    options.licence ?? UNLIMITED_LICENCE,
+    audit,
+  );
   return {
     projects: new ProjectsService(transactions, projects, audit),
     environments: new EnvironmentsService(transactions, environments, audit),
@@ -79,8 +95,25 @@ export function createOrchestrationHarness(dataSource: DataSource, options: Harn
       audit,
     ),
     tasks: new TasksService(transactions, tasks, signals, audit),
-    claimed: new ClaimedTasksService(transactions, tasks, new TaskPlanRepository(), nodes, audit),
-    nodes: new NodesService(nodes, config),
+    claimed: new ClaimedTasksService(
+      transactions,
+      tasks,
+      new TaskPlanRepository(),
+      nodeRegistry,
+      nodes,
+      signals,
+      audit,
+      config,
+    ),
+    nodes: nodeRegistry,
+    recovery: new DeadNodeRecoveryService(
+      transactions,
+      new DeadNodeRecoveryRepository(transactions),
+      tasks,
+      signals,
+      audit,
+      config,
+    ),
   };
 }
 

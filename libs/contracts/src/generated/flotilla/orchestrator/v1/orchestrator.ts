@@ -241,6 +241,25 @@ export interface HeartbeatRequest {
   nodeName: string;
   service: string;
   version: string;
+  /** The task cap a node gets when it first registers (FLOTILLA_TASK_CAP); later changes go through UpdateNode. */
+  defaultTaskCap: number;
+}
+
+export interface ReleaseTaskRequest {
+  taskId: string;
+  claim: number;
+  reason: string;
+  nextStep: number;
+}
+
+export interface NodeNameRequest {
+  name: string;
+}
+
+export interface UpdateNodeRequest {
+  name: string;
+  taskCap?: number | undefined;
+  isDraining?: boolean | undefined;
 }
 
 export interface ClusterNode {
@@ -253,6 +272,10 @@ export interface ClusterNode {
   services: string[];
   version: string;
   startedAt: string;
+  /** True when the cluster has more nodes than the licence allows and this one is beyond the limit. */
+  overLicenceLimit: boolean;
+  /** Why the node does or does not take tasks, for operators (e.g. the licence limit reached). */
+  statusMessage: string;
 }
 
 export interface NodeList {
@@ -320,9 +343,23 @@ export interface OrchestratorServiceClient {
 
   completeTask(request: CompleteTaskRequest, metadata?: Metadata): Observable<ServerTask>;
 
+  /** Hands a claimed task back to the queue (e.g. its node is stopping); it resumes at next_step. */
+
+  releaseTask(request: ReleaseTaskRequest, metadata?: Metadata): Observable<ServerTask>;
+
   heartbeat(request: HeartbeatRequest, metadata?: Metadata): Observable<ClusterNode>;
 
   listNodes(request: Empty, metadata?: Metadata): Observable<NodeList>;
+
+  getNode(request: NodeNameRequest, metadata?: Metadata): Observable<ClusterNode>;
+
+  /** Changes a node's task cap and/or drain flag. */
+
+  updateNode(request: UpdateNodeRequest, metadata?: Metadata): Observable<ClusterNode>;
+
+  /** Removes an Offline node's record; a node still heartbeating is refused. */
+
+  removeNode(request: NodeNameRequest, metadata?: Metadata): Observable<Empty>;
 }
 
 export interface OrchestratorServiceController {
@@ -416,12 +453,32 @@ export interface OrchestratorServiceController {
     metadata?: Metadata,
   ): Promise<ServerTask> | Observable<ServerTask> | ServerTask;
 
+  /** Hands a claimed task back to the queue (e.g. its node is stopping); it resumes at next_step. */
+
+  releaseTask(
+    request: ReleaseTaskRequest,
+    metadata?: Metadata,
+  ): Promise<ServerTask> | Observable<ServerTask> | ServerTask;
+
   heartbeat(
     request: HeartbeatRequest,
     metadata?: Metadata,
   ): Promise<ClusterNode> | Observable<ClusterNode> | ClusterNode;
 
   listNodes(request: Empty, metadata?: Metadata): Promise<NodeList> | Observable<NodeList> | NodeList;
+
+  getNode(request: NodeNameRequest, metadata?: Metadata): Promise<ClusterNode> | Observable<ClusterNode> | ClusterNode;
+
+  /** Changes a node's task cap and/or drain flag. */
+
+  updateNode(
+    request: UpdateNodeRequest,
+    metadata?: Metadata,
+  ): Promise<ClusterNode> | Observable<ClusterNode> | ClusterNode;
+
+  /** Removes an Offline node's record; a node still heartbeating is refused. */
+
+  removeNode(request: NodeNameRequest, metadata?: Metadata): Promise<Empty> | Observable<Empty> | Empty;
 }
 
 export function OrchestratorServiceControllerMethods() {
@@ -452,8 +509,12 @@ export function OrchestratorServiceControllerMethods() {
       "claimTask",
       "reportProgress",
       "completeTask",
+      "releaseTask",
       "heartbeat",
       "listNodes",
+      "getNode",
+      "updateNode",
+      "removeNode",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);

@@ -1,0 +1,86 @@
+import { TaskLogSink } from './task-log-sink';
+
+type Level = 'info' | 'warning' | 'error' | 'verbose';
+
+/** Beyond this many held lines, further ones are counted, not kept (memory stays bounded). */
+const MAX_HELD_LINES = 10_000;
+
+export interface LogGate {
+  /** True while this node's claim on the task is known to stand. */
+  isOpen(): boolean;
+  /** A line is being held: confirm the claim soon. */
+  onHeld(): void;
+}
+
+/**
+ * A task log that writes only while the claim is known to stand. After a pause or outage longer
+ * than the heartbeat timeout another node may own the task and its log; lines are then held
+ * until a progress report confirms the claim (released) or finds it stale (discarded by abandon).
+ */
+export class GatedTaskLog implements TaskLogSink {
+  private held: { level: Level; message: string }[] = [];
+  private droppedLines = 0;
+  private abandoned = false;
+
+  constructor(
+    private readonly sink: TaskLogSink,
+    private readonly gate: LogGate,
+  ) {}
+
+  info(message: string): void {
+    this.write('info', message);
+  }
+
+  warning(message: string): void {
+    this.write('warning', message);
+  }
+
+  error(message: string): void {
+    this.write('error', message);
+  }
+
+  verbose(message: string): void {
+    this.write('verbose', message);
+  }
+
+  /** The claim was just confirmed: write what was held, if the gate is open now. */
+  release(): void {
+    if (this.gate.isOpen()) this.writeHeld();
+  }
+
+  sync(): Promise<void> {
+    return this.sink.sync();
+  }
+
+  /** Closing means the claim was confirmed (or cannot be, and the orchestrator fences the rest). */
+  close(): Promise<void> {
+    this.writeHeld();
+    return this.sink.close();
+  }
+
+  abandon(): Promise<void> {
+    this.abandoned = true;
+    this.held = [];
+    return this.sink.abandon();
+  }
+
+  private write(level: Level, message: string): void {
+    if (this.abandoned) return;
+    if (this.held.length === 0 && this.gate.isOpen()) {
+      this.sink[level](message);
+      return;
+    }
+    if (this.held.length < MAX_HELD_LINES) this.held.push({ level, message });
+    else this.droppedLines += 1;
+    this.gate.onHeld();
+  }
+
+  private writeHeld(): void {
+    if (this.abandoned) return;
+    for (const { level, message } of this.held) this.sink[level](message);
+    this.held = [];
+    if (this.droppedLines > 0)
+      this.sink.warning(`${this.droppedLines} line(s) were dropped while the task's claim was unconfirmed`);
+    this.droppedLines = 0;
+  }
+}

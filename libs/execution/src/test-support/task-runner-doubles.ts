@@ -1,0 +1,90 @@
+import { orchestratorV1 } from '@flotilla/contracts';
+
+import { TaskOrchestrator } from '../collaborators/task-orchestrator';
+import { StepContext, StepExecutor, StepOutcome } from '../task-runner/step-executor';
+import { TaskLogSink } from '../task-runner/task-log-sink';
+
+/** Doubles for TaskRunner specs: a plan of fake steps, a scripted orchestrator, an in-memory log. */
+export function plan(steps: string[], startAtStep = 0): orchestratorV1.TaskPlan {
+  return {
+    task: { id: 'task-1', claim: 7, deploymentId: 'dep-1' } as orchestratorV1.ServerTask,
+    projectName: 'P',
+    projectSlug: 'p',
+    environmentName: 'E',
+    environmentSlug: 'e',
+    releaseVersion: '1.0.0',
+    steps: steps.map((name) => ({ name, actionType: 'fake', properties: {} })),
+    variables: [],
+    packages: [],
+    startAtStep,
+  };
+}
+
+function unexpected(name: string): never {
+  throw new Error(`unexpected call: ${name}`);
+}
+
+/** An orchestrator double: progress answers are scripted, anything not scripted fails the test. */
+export class FakeOrchestrator implements TaskOrchestrator {
+  readonly progress: orchestratorV1.ReportProgressRequest[] = [];
+  readonly completions: orchestratorV1.CompleteTaskRequest[] = [];
+  progressAnswer: () => orchestratorV1.ReportProgressReply = () => ({ cancelRequested: false });
+
+  reportProgress(request: orchestratorV1.ReportProgressRequest): Promise<orchestratorV1.ReportProgressReply> {
+    this.progress.push(request);
+    return Promise.resolve().then(() => this.progressAnswer());
+  }
+  completeTask(request: orchestratorV1.CompleteTaskRequest): Promise<orchestratorV1.ServerTask> {
+    this.completions.push(request);
+    return Promise.resolve({} as orchestratorV1.ServerTask);
+  }
+  claimTask(): Promise<orchestratorV1.ClaimTaskReply> {
+    return unexpected('claimTask');
+  }
+  releaseTask(): Promise<orchestratorV1.ServerTask> {
+    return unexpected('releaseTask');
+  }
+  heartbeat(): Promise<orchestratorV1.ClusterNode> {
+    return unexpected('heartbeat');
+  }
+  getTask(): Promise<orchestratorV1.ServerTask> {
+    return unexpected('getTask');
+  }
+}
+
+export class FakeLog implements TaskLogSink {
+  readonly lines: string[] = [];
+  state: 'open' | 'closed' | 'abandoned' = 'open';
+  info = (message: string) => this.write('Info', message);
+  warning = (message: string) => this.write('Warning', message);
+  error = (message: string) => this.write('Error', message);
+  verbose = (message: string) => this.write('Verbose', message);
+  sync = () => Promise.resolve();
+  close = () => {
+    this.state = 'closed';
+    return Promise.resolve();
+  };
+  abandon = () => {
+    this.state = 'abandoned';
+    return Promise.resolve();
+  };
+  private write(level: string, message: string): void {
+    if (this.state === 'open') this.lines.push(`${level}: ${message}`);
+  }
+}
+
+/** A step that runs until it is told to stop (or resolves with the scripted outcome). */
+export class FakeStep implements StepExecutor {
+  readonly actionType = 'fake';
+  readonly ran: string[] = [];
+  outcomes = new Map<string, StepOutcome | 'wait-for-abort'>();
+
+  run({ step, signal }: StepContext): Promise<StepOutcome> {
+    this.ran.push(step.name);
+    const outcome = this.outcomes.get(step.name) ?? { kind: 'success' };
+    if (outcome !== 'wait-for-abort') return Promise.resolve(outcome);
+    return new Promise((resolve) =>
+      signal.addEventListener('abort', () => resolve({ kind: 'failed', message: 'stopped' })),
+    );
+  }
+}

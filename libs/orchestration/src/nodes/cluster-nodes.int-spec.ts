@@ -1,0 +1,216 @@
+import { status } from '@grpc/grpc-js';
+import { DataSource } from 'typeorm';
+
+import { createDataSource } from '@flotilla/platform/persistence';
+import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
+
+import { OrchestrationEntities } from '../orchestration.entities';
+import { OrchestrationMigrations } from '../orchestration.migrations';
+import { ServerTaskEntity } from '../tasks/server-task.entity';
+import { alice, environmentNamed, projectWithRelease } from '../testing/orchestration-fixtures';
+import { createOrchestrationHarness, OrchestrationHarness } from '../testing/orchestration-harness';
+import { rpcRefusal } from '../testing/rpc-expectations';
+import { NodesService } from './nodes.service';
+
+describe(NodesService.name, () => {
+  let db: MigratedTestDatabase;
+  let secondReplica: DataSource;
+  let sut: OrchestrationHarness;
+  let queued = 0;
+
+  beforeAll(async () => {
+    db = await createMigratedTestDatabase({
+      entities: OrchestrationEntities,
+      migrations: OrchestrationMigrations,
+    });
+    secondReplica = await createDataSource(
+      { dialect: 'postgres', url: db.url },
+      { entities: OrchestrationEntities, applicationName: 'replica-2' },
+    ).initialize();
+    sut = createOrchestrationHarness(db.dataSource);
+  });
+  afterAll(async () => {
+    await secondReplica.destroy();
+    await db.dispose();
+  });
+  beforeEach(async () => {
+    await db.dataSource.query("UPDATE server_tasks SET state = 'Success' WHERE state <> 'Success'");
+    await db.dataSource.query('DELETE FROM task_concurrency_locks');
+    await db.dataSource.query('DELETE FROM cluster_nodes');
+  });
+
+  const heartbeat = (
+    harness: OrchestrationHarness,
+    nodeName: string,
+    defaultTaskCap = 5,
+    service = 'executor',
+  ) => harness.nodes.heartbeat({ nodeName, service, version: '1.0.0', defaultTaskCap });
+  const claim = (harness: OrchestrationHarness, nodeName: string) =>
+    harness.claimed.claim({ nodeName, freeSlots: 10 }).then((reply) => reply.plan?.task?.id);
+  const makeOffline = (name: string) =>
+    db.dataSource.query(
+      "UPDATE cluster_nodes SET last_seen = CURRENT_TIMESTAMP - INTERVAL '1 minute' WHERE name = $1",
+      [name],
+    );
+
+  /** Queues deployments that may all run at once (one environment each). */
+  async function queueTasks(count: number): Promise<string[]> {
+    const { release } = await projectWithRelease(sut, `Nodes ${++queued}`);
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const environment = await environmentNamed(sut, `Nodes ${queued}.${i}`);
+      ids.push(
+        (await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id }))
+          .taskId,
+      );
+    }
+    return ids;
+  }
+
+  it('registers a node once, merging its services and keeping its first registration and task cap', async () => {
+    const first = await heartbeat(sut, 'node-1', 3, 'executor');
+    await makeOffline('node-1');
+    const again = await heartbeat(sut, 'node-1', 8, 'gateway');
+
+    expect(again).toMatchObject({
+      state: 'Running',
+      taskCap: 3,
+      services: ['executor', 'gateway'],
+      startedAt: first.startedAt,
+    });
+    expect(Date.parse(again.lastSeen)).toBeGreaterThan(Date.parse(first.lastSeen));
+  });
+
+  it('puts the third of three heartbeating nodes over a licence limit of 2, and it claims nothing', async () => {
+    const licensed = createOrchestrationHarness(db.dataSource, {
+      licence: { nodeLimit: 2, label: 'licence for Acme' },
+    });
+    await heartbeat(licensed, 'node-1');
+    await heartbeat(licensed, 'node-2');
+    const third = await heartbeat(licensed, 'node-3');
+    const tasks = await queueTasks(3);
+
+    expect(third).toMatchObject({
+      overLicenceLimit: true,
+      statusMessage: 'Node limit of 2 reached (licence for Acme): this node runs no tasks',
+    });
+    await expect(claim(licensed, 'node-3')).resolves.toBeUndefined();
+    await expect(claim(licensed, 'node-1')).resolves.toBe(tasks[0]);
+    await expect(claim(licensed, 'node-2')).resolves.toBe(tasks[1]);
+
+    // When an earlier node dies, the third moves within the limit.
+    await makeOffline('node-1');
+    await expect(licensed.nodes.get({ name: 'node-3' })).resolves.toMatchObject({ overLicenceLimit: false });
+    await expect(claim(licensed, 'node-3')).resolves.toBe(tasks[2]);
+  });
+
+  it('lets only the first node take tasks without a licence', async () => {
+    const unlicensed = createOrchestrationHarness(db.dataSource, {
+      licence: { nodeLimit: 1, label: 'no licence' },
+    });
+    await heartbeat(unlicensed, 'first');
+    await heartbeat(unlicensed, 'second');
+    const [task] = await queueTasks(2);
+
+    await expect(claim(unlicensed, 'second')).resolves.toBeUndefined();
+    await expect(unlicensed.nodes.list()).resolves.toMatchObject({
+      items: [
+        { name: 'first', overLicenceLimit: false },
+        {
+          name: 'second',
+          overLicenceLimit: true,
+          statusMessage: expect.stringContaining('(no licence)') as string,
+        },
+      ],
+    });
+    await expect(claim(unlicensed, 'first')).resolves.toBe(task);
+  });
+
+  it('claims nothing for an unknown, offline, draining or full node', async () => {
+    await queueTasks(2);
+    await heartbeat(sut, 'draining');
+    await sut.nodes.update(alice, { name: 'draining', isDraining: true });
+    await heartbeat(sut, 'dead');
+    await makeOffline('dead');
+    await heartbeat(sut, 'small', 1);
+
+    await expect(claim(sut, 'never-registered')).resolves.toBeUndefined();
+    await expect(claim(sut, 'dead')).resolves.toBeUndefined();
+    await expect(claim(sut, 'draining')).resolves.toBeUndefined();
+    await expect(claim(sut, 'small')).resolves.toBeDefined();
+    await expect(claim(sut, 'small')).resolves.toBeUndefined();
+    const owners = await db.dataSource.getRepository(ServerTaskEntity).findBy({ state: 'Executing' });
+    expect(owners.map((task) => task.nodeName)).toEqual(['small']);
+  });
+
+  it('never lets concurrent claimers on two replicas exceed one node’s cap', async () => {
+    const other = createOrchestrationHarness(secondReplica);
+    await heartbeat(sut, 'capped', 3);
+    await queueTasks(10);
+
+    // The executor asks for more than the cap: the server holds the line.
+    const claims = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        (i % 2 === 0 ? sut : other).claimed.claim({ nodeName: 'capped', freeSlots: 10 }),
+      ),
+    );
+
+    expect(claims.filter((reply) => reply.plan).length).toBe(3);
+    await expect(
+      db.dataSource.getRepository(ServerTaskEntity).countBy({ nodeName: 'capped', state: 'Executing' }),
+    ).resolves.toBe(3);
+  });
+
+  it('changes task cap and drain flag, refusing bad values and unknown nodes, and audits the change', async () => {
+    await heartbeat(sut, 'node-1');
+
+    await expect(
+      sut.nodes.update(alice, { name: 'node-1', taskCap: 2, isDraining: true }),
+    ).resolves.toMatchObject({
+      taskCap: 2,
+      isDraining: true,
+      state: 'Draining',
+    });
+    await expect(rpcRefusal(sut.nodes.update(alice, { name: 'node-1', taskCap: -1 }))).resolves.toMatchObject(
+      {
+        code: status.INVALID_ARGUMENT,
+      },
+    );
+    await expect(
+      rpcRefusal(sut.nodes.update(alice, { name: 'ghost', isDraining: true })),
+    ).resolves.toMatchObject({
+      code: status.NOT_FOUND,
+    });
+    await expect(rpcRefusal(sut.nodes.get({ name: 'ghost' }))).resolves.toMatchObject({
+      code: status.NOT_FOUND,
+    });
+    const audited = await db.dataSource.query<{ details: string }[]>(
+      "SELECT details FROM orchestrator_audit_outbox WHERE action = 'node.modified' AND resource_id = 'node-1'",
+    );
+    expect(audited.map((row) => JSON.parse(row.details) as unknown)).toContainEqual({
+      changes: { taskCap: 2, isDraining: true },
+      before: { taskCap: 5, isDraining: false },
+    });
+  });
+
+  it('removes only an Offline node', async () => {
+    await heartbeat(sut, 'live');
+    await heartbeat(sut, 'dead');
+    await makeOffline('dead');
+
+    await expect(rpcRefusal(sut.nodes.remove(alice, { name: 'live' }))).resolves.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      message: expect.stringContaining('node live is not Offline') as string,
+    });
+    await expect(sut.nodes.remove(alice, { name: 'dead' })).resolves.toEqual({});
+    await expect(rpcRefusal(sut.nodes.remove(alice, { name: 'dead' }))).resolves.toMatchObject({
+      code: status.NOT_FOUND,
+    });
+    await expect(sut.nodes.list()).resolves.toMatchObject({ items: [{ name: 'live' }] });
+    await expect(
+      db.dataSource.query(
+        "SELECT 1 FROM orchestrator_audit_outbox WHERE action = 'node.removed' AND resource_id = 'dead'",
+      ),
+    ).resolves.toHaveLength(1);
+  });
+});

@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+import { AuditRecorder } from '@flotilla/audit/outbox';
+import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
+import { systemIdentity } from '@flotilla/platform/grpc';
+
+import { ORCHESTRATOR_AUDIT_SOURCE } from '../shared/orchestrator-service';
+import { Transactions } from '../shared/transactions';
+import { TASK_SIGNALS, TaskSignals } from '../tasks/task-signals';
+import { TasksRepository } from '../tasks/tasks.repository';
+import { DeadNodeRecoveryRepository } from './dead-node-recovery.repository';
+import { OrphanedTask, RecoveryDecision, recoveryDecision } from './recovery-decision';
+
+/** Tasks looked at per pass; a pass that fills the batch is followed by another at once. */
+const BATCH = 50;
+
+export interface RecoveredTask {
+  taskId: string;
+  nodeName: string;
+  outcome: 'Queued' | 'Failed' | 'Canceled';
+  reason: string;
+}
+
+/**
+ * Takes back the tasks of nodes that stopped heartbeating. Runs in every orchestrator replica;
+ * the conditional writes make sure each task is recovered once, by whichever replica is first.
+ * The orchestrator does not write task logs (the executor is their single writer): the reason goes
+ * into the task's error_message and the `task.recovered` audit event.
+ */
+@Injectable()
+export class DeadNodeRecoveryService {
+  private readonly logger = new Logger('DeadNodeRecovery');
+  private readonly actor = systemIdentity(ORCHESTRATOR_AUDIT_SOURCE);
+
+  constructor(
+    @Inject(Transactions) private readonly transactions: Transactions,
+    @Inject(DeadNodeRecoveryRepository) private readonly orphans: DeadNodeRecoveryRepository,
+    @Inject(TasksRepository) private readonly tasks: TasksRepository,
+    @Inject(TASK_SIGNALS) private readonly signals: TaskSignals,
+    @Inject(AuditRecorder) private readonly recorder: AuditRecorder,
+    @Inject(FLOTILLA_CONFIG) private readonly config: Pick<FlotillaConfig, 'heartbeatTimeoutMs'>,
+  ) {}
+
+  /** One pass over every orphaned task; returns what this replica recovered. */
+  async recoverOnce(): Promise<RecoveredTask[]> {
+    const recovered: RecoveredTask[] = [];
+    for (;;) {
+      const orphaned = await this.orphans.findOrphaned(this.config.heartbeatTimeoutMs, BATCH);
+      let progressed = false;
+      for (const task of orphaned) {
+        const outcome = await this.recover(task);
+        if (outcome) {
+          recovered.push(outcome);
+          progressed = true;
+        }
+      }
+      // Stop unless a full batch was worked through (tasks another replica won stay out of the next read).
+      if (orphaned.length < BATCH || !progressed) return recovered;
+    }
+  }
+
+  private async recover(task: OrphanedTask): Promise<RecoveredTask | undefined> {
+    const decision = recoveryDecision(task);
+    const timeoutMs = this.config.heartbeatTimeoutMs;
+    const won = await this.transactions.run(async (manager) => {
+      const changed =
+        decision.action === 'requeue'
+          ? await this.orphans.requeue(manager, task, timeoutMs)
+          : await this.orphans.finish(manager, task, decision.errorMessage, timeoutMs);
+      if (!changed) return false;
+      await this.tasks.unlock(manager, task.id, task.claim);
+      await this.audit(manager, task, decision);
+      return true;
+    });
+    if (!won) return undefined;
+    const outcome = decision.action === 'requeue' ? 'Queued' : decision.state;
+    const reason = decision.action === 'requeue' ? decision.note : decision.errorMessage;
+    if (decision.action === 'requeue') this.signals.taskQueued(task.id);
+    this.logger.warn(`Recovered task ${task.id} from dead node ${task.nodeName}: ${outcome} (${reason})`);
+    return { taskId: task.id, nodeName: task.nodeName, outcome, reason };
+  }
+
+  private audit(manager: EntityManager, task: OrphanedTask, decision: RecoveryDecision): Promise<void> {
+    return this.recorder.record(manager, {
+      actor: this.actor,
+      action: 'task.recovered',
+      resourceType: 'ServerTask',
+      resourceId: task.id,
+      details: {
+        nodeName: task.nodeName,
+        nodeLastSeen: task.nodeLastSeen?.toISOString() ?? null,
+        previousState: task.state,
+        claim: task.claim,
+        nextStep: task.nextStep,
+        retryable: task.retryable,
+        outcome: decision.action === 'requeue' ? 'Queued' : decision.state,
+        reason: decision.action === 'requeue' ? decision.note : decision.errorMessage,
+      },
+    });
+  }
+}
