@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 
 import { ArtifactsEntities, ArtifactsModule } from '@flotilla/artifacts';
+import { NodeHeartbeatModule } from '@flotilla/cluster/heartbeat';
 import { FlotillaConfigModule } from '@flotilla/platform/config';
 import { DatabaseModule } from '@flotilla/platform/persistence';
 
@@ -13,6 +14,7 @@ import { DatabaseModule } from '@flotilla/platform/persistence';
     FlotillaConfigModule,
     DatabaseModule.register({ applicationName: 'artifact-store', entities: ArtifactsEntities }),
     ArtifactsModule,
+    NodeHeartbeatModule.register('artifact-store'),
   ],
 })
 export class AppModule {}

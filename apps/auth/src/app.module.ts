@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 
 import { AuthEntities, AuthModule } from '@flotilla/auth';
+import { NodeHeartbeatModule } from '@flotilla/cluster/heartbeat';
 import { FlotillaConfigModule } from '@flotilla/platform/config';
 import { DatabaseModule } from '@flotilla/platform/persistence';
 
@@ -10,6 +11,7 @@ import { DatabaseModule } from '@flotilla/platform/persistence';
     FlotillaConfigModule,
     DatabaseModule.register({ applicationName: 'auth', entities: AuthEntities }),
     AuthModule,
+    NodeHeartbeatModule.register('auth'),
   ],
 })
 export class AppModule {}

@@ -2,13 +2,14 @@ import 'reflect-metadata';
 
 import { Logger } from '@nestjs/common';
 
-import { createGatewayApp } from '@flotilla/gateway-api';
+import { createGatewayApp, stopGatewayOnSignals } from '@flotilla/gateway-api';
 import { loadFlotillaConfig } from '@flotilla/platform/config';
 
 async function main(): Promise<void> {
   const config = loadFlotillaConfig();
   const app = await createGatewayApp(config);
-  app.enableShutdownHooks();
+  // Not enableShutdownHooks: on SIGTERM the ping turns 418 first and the gateway serves ~2 s more.
+  stopGatewayOnSignals(app);
   await app.listen(config.httpPort, config.httpHost);
   const host = config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost;
   new Logger('flotilla-gateway').log(

@@ -4,3 +4,4 @@ export * from './test-database';
 export * from './zip-writer';
 export * from './flotilla-node';
 export * from './api-client';
+export * from './flotilla-cluster';

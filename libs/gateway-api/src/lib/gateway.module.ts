@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 
+import { NodeHeartbeatModule } from '@flotilla/cluster/heartbeat';
 import type { FlotillaConfig } from '@flotilla/platform/config';
 import { GrpcClientsModule } from '@flotilla/platform/grpc';
 
@@ -8,6 +9,7 @@ import { GatewayConfigModule } from './config/gateway-config.module';
 import { HttpErrorFilter } from './errors/http-error.filter';
 import { GATEWAY_CONTROLLERS } from './gateway-controllers';
 import { BackendClients } from './grpc/backend-clients';
+import { NodePingService } from './health/node-ping.service';
 import { MultipartPackageUploader } from './packages/multipart-upload';
 import { PackageDownloader } from './packages/package-download';
 import { PackageUploader } from './packages/package-upload';
@@ -25,11 +27,13 @@ export class GatewayModule {
       imports: [
         GatewayConfigModule.forValue(config),
         GrpcClientsModule.register(['auth', 'orchestrator', 'executor', 'artifacts', 'audit']),
+        NodeHeartbeatModule.register('gateway'),
       ],
       controllers: [...GATEWAY_CONTROLLERS],
       providers: [
         BackendClients,
         ClientIpResolver,
+        NodePingService,
         TokenValidator,
         PackageUploader,
         MultipartPackageUploader,

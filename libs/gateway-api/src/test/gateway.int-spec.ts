@@ -132,8 +132,26 @@ describe('gateway REST over gRPC doubles', () => {
   it('answers the load balancer ping without credentials', async () => {
     await expect(call(sut.baseUrl, 'GET', '/api/health/ping')).resolves.toMatchObject({
       status: 200,
-      body: { name: 'gateway-test-node', isDraining: false },
+      body: { name: 'gateway-test-node', isDraining: false, state: 'Running' },
     });
+  });
+
+  it('answers the ping with 418 and the node while the node is draining', async () => {
+    sut.backends.log.nodeDraining = true;
+    try {
+      // The gateway asks the orchestrator at most once a second.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await expect(call(sut.baseUrl, 'GET', '/api/health/ping')).resolves.toMatchObject({
+        status: 418,
+        body: {
+          name: 'gateway-test-node',
+          isDraining: true,
+          statusMessage: 'Node gateway-test-node is draining',
+        },
+      });
+    } finally {
+      sut.backends.log.nodeDraining = false;
+    }
   });
 
   it('serves the OpenAPI document with both security schemes', async () => {

@@ -1,25 +1,26 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-
-import { PingResponse } from '@flotilla/api-interfaces';
-import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
+import type { Response } from 'express';
 
 import { PublicRoute } from '../security/route-access';
+import { NodePingService } from './node-ping.service';
+import type { NodePingResponse } from './ping-decision';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(FLOTILLA_CONFIG) private readonly config: FlotillaConfig) {}
+  constructor(private readonly pings: NodePingService) {}
 
-  /** The load balancer's check. Draining (418) arrives with the HA work; for now a live gateway serves. */
+  /**
+   * The load balancer's check: 200 serving, 418 draining / over the licence limit / stopping,
+   * 503 when this node has lost the cluster. The body is the node either way.
+   */
   @Get('ping')
   @PublicRoute()
-  ping(): PingResponse {
-    return {
-      name: this.config.nodeName,
-      isDraining: false,
-      version: this.config.version,
-      time: new Date().toISOString(),
-    };
+  async ping(@Res({ passthrough: true }) response: Response): Promise<NodePingResponse> {
+    const decision = await this.pings.ping();
+    response.status(decision.status);
+    response.setHeader('Cache-Control', 'no-store');
+    return decision.body;
   }
 }

@@ -1,0 +1,199 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+import { ClusterDatabase, provideClusterDatabase } from './cluster-database';
+import { ClusterRedis, hasRedisServer, startRedisServer } from './cluster-redis';
+import { freePorts } from './free-port';
+import { GRPC_SERVICES, GrpcServiceName, readHaproxyTemplate, renderHaproxyConfig } from './haproxy-config';
+import { HaproxyProcess, startHaproxy } from './haproxy-process';
+import { NodePorts, NodeProcesses } from './node-processes';
+import { waitForPing } from './wait-for-ping';
+
+export const repoRoot = resolve(__dirname, '..', '..', '..');
+
+export interface LocalClusterOptions {
+  nodes: number;
+  /** Base environment for every service (FLOTILLA_* tuning, FLOTILLA_DB_URL, FLOTILLA_REDIS_URL...). */
+  env: NodeJS.ProcessEnv;
+  /** Run with Redis (FLOTILLA_REDIS_URL, else a redis-server started here) or without. */
+  redis: boolean;
+  /** Shared folder, per-node deploy roots, HAProxy config (and the embedded database if used). */
+  dataDir: string;
+  log: (line: string) => void;
+  startTimeoutMs?: number;
+}
+
+export interface LocalCluster {
+  baseUrl: string;
+  statsUrl: string;
+  adminUsername: string;
+  adminPassword: string;
+  databaseUrl: string;
+  /** The Redis URL in use, if any; `redis` is set only when this tool runs the server. */
+  redisUrl: string | undefined;
+  redis: ClusterRedis | undefined;
+  /** HAProxy's gRPC frontend (host:port) for each service. */
+  grpcUrls: Record<GrpcServiceName, string>;
+  nodes: NodeProcesses[];
+  stop(): Promise<void>;
+}
+
+const GRPC_ENV: Record<GrpcServiceName, string> = {
+  auth: 'AUTH',
+  audit: 'AUDIT',
+  orchestrator: 'ORCHESTRATOR',
+  executor: 'EXECUTOR',
+  artifacts: 'ARTIFACTS',
+};
+
+function grpcPortsFrom(ports: number[]): Record<GrpcServiceName, number> {
+  return Object.fromEntries(GRPC_SERVICES.map((service, index) => [service, ports[index]])) as Record<
+    GrpcServiceName,
+    number
+  >;
+}
+
+/** Applies every migration once, through the same `npm run migrate` an operator runs. */
+function migrate(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
+  return new Promise((resolveMigrate, rejectMigrate) => {
+    const child = spawn('npm', ['run', '--silent', 'migrate'], { cwd: repoRoot, env, stdio: 'pipe' });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', rejectMigrate);
+    child.once('exit', (code) => {
+      if (code === 0) {
+        log(`[cluster] ${output.trim().split('\n')[0] ?? 'migrated'}`);
+        resolveMigrate();
+      } else rejectMigrate(new Error(`npm run migrate failed (${code}):\n${output}`));
+    });
+  });
+}
+
+/**
+ * A real local cluster: one PostgreSQL, one Redis (optional), one shared folder, N nodes of six
+ * service processes each, and HAProxy in front of the gateways and of every gRPC service. Each
+ * node's clients reach the other services through HAProxy, as in production.
+ */
+export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  const { log } = options;
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error) => log(String(error)));
+  };
+  try {
+    await mkdir(options.dataDir, { recursive: true });
+    const sharedStorage = join(options.dataDir, 'shared');
+    await rm(sharedStorage, { recursive: true, force: true });
+    await mkdir(sharedStorage, { recursive: true });
+
+    const database: ClusterDatabase = await provideClusterDatabase(options.env, options.dataDir);
+    cleanups.push(() => database.stop());
+    log(`[cluster] database: ${database.description}`);
+    const baseEnv: NodeJS.ProcessEnv = {
+      ...options.env,
+      FLOTILLA_DB_DIALECT: options.env['FLOTILLA_DB_DIALECT'] ?? 'postgres',
+      FLOTILLA_DB_URL: database.url,
+    };
+    await migrate(baseEnv, log);
+
+    let redis: ClusterRedis | undefined;
+    let redisUrl = options.redis ? options.env['FLOTILLA_REDIS_URL'] : undefined;
+    if (options.redis && !redisUrl) {
+      if (hasRedisServer()) {
+        const started = await startRedisServer(log);
+        redis = started;
+        cleanups.push(() => started.stop());
+        redisUrl = redis.url;
+      } else log('[cluster] redis-server is not on PATH: running without Redis (slower wake-ups)');
+    }
+    log(`[cluster] redis: ${redisUrl ?? 'none'}`);
+
+    const [httpPort, statsPort, ...frontPorts] = await freePorts(2 + GRPC_SERVICES.length);
+    const haproxyGrpc = grpcPortsFrom(frontPorts);
+    const nodePorts: NodePorts[] = [];
+    for (let index = 0; index < options.nodes; index += 1) {
+      const [http, ...grpc] = await freePorts(1 + GRPC_SERVICES.length);
+      nodePorts.push({ http, grpc: grpcPortsFrom(grpc) });
+    }
+    const names = nodePorts.map((_, index) => `node-${index + 1}`);
+    const config = renderHaproxyConfig(readHaproxyTemplate(), {
+      bindHost: '127.0.0.1',
+      httpPort,
+      statsPort,
+      grpcPorts: haproxyGrpc,
+      nodes: nodePorts.map((ports, index) => ({
+        name: names[index],
+        host: '127.0.0.1',
+        httpPort: ports.http,
+        grpcPorts: ports.grpc,
+      })),
+    });
+    const haproxy: HaproxyProcess = await startHaproxy(
+      join(options.dataDir, 'haproxy.cfg'),
+      config,
+      statsPort,
+      log,
+    );
+    cleanups.push(() => haproxy.stop());
+
+    const adminPassword = options.env['FLOTILLA_ADMIN_PASSWORD'] ?? randomBytes(12).toString('base64url');
+    const portalDir = join(repoRoot, 'dist', 'apps', 'portal', 'browser');
+    const nodes = nodePorts.map((ports, index) => {
+      const name = names[index];
+      const env: NodeJS.ProcessEnv = {
+        ...baseEnv,
+        FLOTILLA_NODE_NAME: name,
+        FLOTILLA_SHARED_STORAGE: sharedStorage,
+        FLOTILLA_DEPLOY_ROOT: join(options.dataDir, 'nodes', name, 'deployments'),
+        FLOTILLA_ADMIN_PASSWORD: adminPassword,
+        FLOTILLA_HTTP_HOST: '127.0.0.1',
+        FLOTILLA_HTTP_PORT: String(ports.http),
+        FLOTILLA_TRUSTED_PROXIES: options.env['FLOTILLA_TRUSTED_PROXIES'] ?? '127.0.0.1',
+        FLOTILLA_PORTAL_DIR: options.env['FLOTILLA_PORTAL_DIR'] ?? (existsSync(portalDir) ? portalDir : ''),
+        FLOTILLA_REDIS_URL: redisUrl ?? '',
+      };
+      for (const service of GRPC_SERVICES) {
+        env[`FLOTILLA_${GRPC_ENV[service]}_GRPC_LISTEN`] = `127.0.0.1:${ports.grpc[service]}`;
+        env[`FLOTILLA_${GRPC_ENV[service]}_GRPC_URL`] = `127.0.0.1:${haproxyGrpc[service]}`;
+      }
+      if (!redisUrl) delete env['FLOTILLA_REDIS_URL'];
+      if (!env['FLOTILLA_PORTAL_DIR']) delete env['FLOTILLA_PORTAL_DIR'];
+      return new NodeProcesses(name, ports, env, repoRoot, log);
+    });
+    cleanups.push(async () => {
+      await Promise.all(nodes.map((node) => node.stop()));
+    });
+    for (const node of nodes) node.start();
+
+    const timeoutMs = options.startTimeoutMs ?? 180_000;
+    // A node is up once its gateway answers from the cluster's view (200, or 418 when the licence
+    // or a drain keeps it out of the pool); then HAProxy must route to at least one of them.
+    await Promise.all(
+      nodes.map((node) => waitForPing(`${node.baseUrl}/api/health/ping`, [200, 418], timeoutMs)),
+    );
+    const baseUrl = `http://127.0.0.1:${httpPort}`;
+    await waitForPing(`${baseUrl}/api/health/ping`, [200], timeoutMs);
+
+    return {
+      baseUrl,
+      statsUrl: `http://127.0.0.1:${statsPort}/stats`,
+      adminUsername: options.env['FLOTILLA_ADMIN_USERNAME'] ?? 'admin',
+      adminPassword,
+      databaseUrl: database.url,
+      redisUrl,
+      redis,
+      grpcUrls: Object.fromEntries(
+        GRPC_SERVICES.map((service) => [service, `127.0.0.1:${haproxyGrpc[service]}`]),
+      ) as Record<GrpcServiceName, string>,
+      nodes,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

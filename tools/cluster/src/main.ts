@@ -1,0 +1,93 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { ClusterMessage, isClusterCommand, runCommand, summarise } from './cluster-control';
+import { haproxyVersion } from './haproxy-process';
+import { LocalCluster, repoRoot, startLocalCluster } from './local-cluster';
+
+const MAX_NODES = 16;
+
+function send(message: ClusterMessage): void {
+  process.send?.(message);
+}
+
+function readOptions(): { nodes: number; redis: boolean } {
+  const { values } = parseArgs({
+    options: { nodes: { type: 'string', default: '2' }, 'no-redis': { type: 'boolean', default: false } },
+  });
+  const nodes = Number(values.nodes);
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES)
+    throw new Error(`--nodes must be a whole number from 1 to ${MAX_NODES} (got ${values.nodes})`);
+  return { nodes, redis: !values['no-redis'] && process.env['FLOTILLA_CLUSTER_REDIS'] !== 'off' };
+}
+
+/**
+ * `npm run cluster -- --nodes N [--no-redis]`: a real local HA cluster — N nodes of six service
+ * processes behind HAProxy, one PostgreSQL, one Redis, one shared folder. Ctrl-C stops everything.
+ * Started with an IPC channel it also takes commands (see cluster-control.ts) for HA tests.
+ */
+async function main(): Promise<void> {
+  const options = readOptions();
+  const haproxy = haproxyVersion();
+  if (!haproxy) throw new Error('haproxy is not on PATH (Debian: apt-get install -y haproxy)');
+  const log = (line: string): void => void process.stdout.write(`${line}\n`);
+  log(`[cluster] ${haproxy}; starting ${options.nodes} node(s)`);
+
+  // Read by the signal handlers, which may fire while the cluster is still starting.
+  const state: { cluster?: LocalCluster } = {};
+  let stopping: Promise<void> | undefined;
+  const shutdown = (exitCode: number): void => {
+    stopping ??= (async () => {
+      log('[cluster] Stopping...');
+      await state.cluster?.stop();
+      process.exit(exitCode);
+    })();
+  };
+  process.on('SIGINT', () => shutdown(0));
+  process.on('SIGTERM', () => shutdown(0));
+  // A test runner that dies must not leave a cluster behind.
+  process.on('disconnect', () => shutdown(0));
+
+  const running = await startLocalCluster({
+    ...options,
+    env: process.env,
+    dataDir: process.env['FLOTILLA_DATA_DIR'] ?? join(repoRoot, '.flotilla', 'cluster'),
+    log,
+  });
+  state.cluster = running;
+  process.on('message', (message: unknown) => {
+    if (!isClusterCommand(message)) return;
+    runCommand(running, message).then(
+      () => send({ type: 'reply', id: message.id, ok: true, cluster: summarise(running) }),
+      (error: unknown) =>
+        send({
+          type: 'reply',
+          id: message.id,
+          ok: false,
+          error: error instanceof Error ? error.message : String(error),
+        }),
+    );
+  });
+
+  log(
+    [
+      '',
+      `Flotilla cluster of ${running.nodes.length} node(s) is running behind HAProxy.`,
+      `  Portal:        ${running.baseUrl}/`,
+      `  HAProxy stats: ${running.statsUrl}`,
+      ...running.nodes.map((node) => `  ${node.name}:  ${node.baseUrl}/ (direct)`),
+      `  Sign in:       ${running.adminUsername} / ${running.adminPassword}`,
+      `  Redis:         ${running.redisUrl ?? 'none'}`,
+      '  Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  send({ type: 'ready', cluster: summarise(running) });
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  console.error(message);
+  send({ type: 'failed', error: message });
+  process.exit(1);
+});

@@ -1,0 +1,89 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+import type { GrpcServiceName } from './haproxy-config';
+
+/** The six services of a node, in start order (as tools/launcher starts them). */
+export const NODE_SERVICES = [
+  'audit',
+  'auth',
+  'artifact-store',
+  'task-orchestrator',
+  'deployment-executor',
+  'gateway',
+] as const;
+export type NodeServiceName = (typeof NODE_SERVICES)[number];
+
+export interface NodePorts {
+  http: number;
+  grpc: Record<GrpcServiceName, number>;
+}
+
+/**
+ * One cluster node: its six services as separate OS processes. Unlike tools/launcher it never
+ * restarts a service that died — HA tests kill nodes on purpose and must see them stay down
+ * until they call start() again.
+ */
+export class NodeProcesses {
+  private readonly children = new Map<NodeServiceName, ChildProcess>();
+
+  constructor(
+    readonly name: string,
+    readonly ports: NodePorts,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly repoRoot: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.ports.http}`;
+  }
+
+  /** Process ids of the services running now. */
+  pids(): number[] {
+    return [...this.children.values()].flatMap((child) => (child.pid ? [child.pid] : []));
+  }
+
+  /** Starts every service that is not running. */
+  start(): void {
+    for (const service of NODE_SERVICES) if (!this.children.has(service)) this.spawn(service);
+  }
+
+  /** Sends a signal to every service (SIGKILL a node, SIGSTOP/SIGCONT to freeze it). */
+  kill(signal: NodeJS.Signals): void {
+    for (const child of this.children.values()) child.kill(signal);
+  }
+
+  /** SIGTERM (SIGCONT first, in case it was frozen), SIGKILL after the grace period. */
+  async stop(graceMs = 15_000): Promise<void> {
+    await Promise.all(
+      [...this.children.values()].map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGCONT');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+
+  private spawn(service: NodeServiceName): void {
+    const entry = join(this.repoRoot, 'apps', service, 'src', 'main.ts');
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], {
+      cwd: this.repoRoot,
+      env: { ...this.env, SWC_NODE_PROJECT: join(this.repoRoot, 'tsconfig.base.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.children.set(service, child);
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => this.log(`[${this.name}/${service}] ${line}`));
+    }
+    child.once('exit', (code, signal) => {
+      if (this.children.get(service) === child) this.children.delete(service);
+      this.log(`[cluster] ${this.name}/${service} exited (${code ?? signal})`);
+    });
+  }
+}

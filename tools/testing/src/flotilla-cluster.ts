@@ -1,0 +1,201 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+import { createTestDatabase } from './test-database';
+
+const repoRoot = resolve(__dirname, '..', '..', '..');
+
+/** What tools/cluster reports over IPC (mirrors tools/cluster/src/cluster-control.ts). */
+interface ClusterNodeSummary {
+  name: string;
+  baseUrl: string;
+  pids: number[];
+}
+interface ClusterSummary {
+  baseUrl: string;
+  statsUrl: string;
+  adminUsername: string;
+  adminPassword: string;
+  databaseUrl: string;
+  redisUrl: string | undefined;
+  grpcUrls: Record<string, string>;
+  redisControl: boolean;
+  nodes: ClusterNodeSummary[];
+}
+type ClusterMessage =
+  | { type: 'ready'; cluster: ClusterSummary }
+  | { type: 'failed'; error: string }
+  | { type: 'reply'; id: number; ok: true; cluster: ClusterSummary }
+  | { type: 'reply'; id: number; ok: false; error: string };
+type Command = 'stopNode' | 'startNode' | 'stopRedis' | 'startRedis';
+
+export interface FlotillaClusterOptions {
+  nodes: number;
+  /** Extra environment for every service (e.g. short heartbeat timeouts, FLOTILLA_LICENCE). */
+  env?: Record<string, string>;
+  /** Run a redis-server for the cluster (default true). */
+  redis?: boolean;
+  startTimeoutMs?: number;
+}
+
+export interface FlotillaClusterNode {
+  name: string;
+  /** The node's own gateway, bypassing HAProxy. */
+  baseUrl: string;
+  /** Process ids of the node's service processes now running. */
+  readonly pids: number[];
+  /** Signals every service process of the node (SIGKILL, SIGSTOP, SIGCONT...). */
+  kill(signal: NodeJS.Signals): void;
+  /** Graceful stop (SIGTERM; SIGKILL after 15 s). */
+  stop(): Promise<void>;
+  /** Starts the node's stopped services again; resolves once its gateway answers its ping. */
+  start(): Promise<void>;
+}
+
+export interface FlotillaCluster {
+  /** HAProxy's HTTP frontend. */
+  baseUrl: string;
+  statsUrl: string;
+  adminUsername: string;
+  adminPassword: string;
+  databaseUrl: string;
+  /** HAProxy's gRPC frontends (host:port) by service. */
+  grpcUrls: Record<string, string>;
+  nodes: FlotillaClusterNode[];
+  redis?: { stop(): Promise<void>; start(): Promise<void> };
+  /** Everything the cluster's processes printed so far (for failure messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real local cluster for HA tests — `npm run cluster` (tools/cluster) in a child process with an
+ * IPC channel: N nodes of six services behind real HAProxy, its own fresh database and shared folder.
+ */
+export async function startFlotillaCluster(options: FlotillaClusterOptions): Promise<FlotillaCluster> {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-cluster-'));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      '-r',
+      '@swc-node/register',
+      join(repoRoot, 'tools/cluster/src/main.ts'),
+      '--nodes',
+      String(options.nodes),
+    ],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        FLOTILLA_DATA_DIR: dataDir,
+        FLOTILLA_DB_DIALECT: 'postgres',
+        FLOTILLA_DB_URL: database.url,
+        FLOTILLA_POLL_INTERVAL_MS: '500',
+        FLOTILLA_CLUSTER_REDIS: options.redis === false ? 'off' : 'on',
+        ...options.env,
+        SWC_NODE_PROJECT: join(repoRoot, 'tsconfig.base.json'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    },
+  );
+  const lines: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream }).on('line', (line) => lines.push(line));
+  }
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  let summary: ClusterSummary | undefined;
+  const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  let nextId = 1;
+
+  const ready = new Promise<ClusterSummary>((resolveReady, rejectReady) => {
+    child.on('message', (message: ClusterMessage) => {
+      if (message.type === 'ready') resolveReady(message.cluster);
+      else if (message.type === 'failed') rejectReady(new Error(message.error));
+      else {
+        const waiter = pending.get(message.id);
+        pending.delete(message.id);
+        if (message.ok) {
+          summary = message.cluster;
+          waiter?.resolve();
+        } else waiter?.reject(new Error(message.error));
+      }
+    });
+    void exited.then(() => rejectReady(new Error(`cluster exited:\n${lines.slice(-80).join('\n')}`)));
+  });
+
+  const command = (name: Command, node?: string): Promise<void> =>
+    new Promise((resolveCommand, rejectCommand) => {
+      const id = nextId++;
+      pending.set(id, { resolve: resolveCommand, reject: rejectCommand });
+      child.send({ type: 'command', id, command: name, node });
+    });
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+
+  const timeoutMs = options.startTimeoutMs ?? 240_000;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    summary = await Promise.race([
+      ready,
+      new Promise<never>((_, rejectTimeout) => {
+        timer = setTimeout(
+          () =>
+            rejectTimeout(new Error(`cluster not ready in ${timeoutMs} ms:\n${lines.slice(-80).join('\n')}`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  const started = summary;
+  const pidsOf = (name: string): number[] =>
+    (summary ?? started).nodes.find((node) => node.name === name)?.pids ?? [];
+
+  return {
+    baseUrl: started.baseUrl,
+    statsUrl: started.statsUrl,
+    adminUsername: started.adminUsername,
+    adminPassword: started.adminPassword,
+    databaseUrl: started.databaseUrl,
+    grpcUrls: started.grpcUrls,
+    nodes: started.nodes.map((node) => ({
+      name: node.name,
+      baseUrl: node.baseUrl,
+      get pids() {
+        return pidsOf(node.name);
+      },
+      kill: (signal: NodeJS.Signals) => {
+        for (const pid of pidsOf(node.name)) {
+          try {
+            process.kill(pid, signal);
+          } catch (error) {
+            // Already gone (e.g. a second SIGKILL): the list refreshes on the next command.
+            if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+          }
+        }
+      },
+      stop: () => command('stopNode', node.name),
+      start: () => command('startNode', node.name),
+    })),
+    redis: started.redisControl
+      ? { stop: () => command('stopRedis'), start: () => command('startRedis') }
+      : undefined,
+    output: () => lines.join('\n'),
+    stop,
+  };
+}
