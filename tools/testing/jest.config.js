@@ -27,7 +27,12 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools'],
   testMatch: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
   // The portal's own sources are Angular (built by @angular/build); only its browser e2e runs here.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/portal/src/'],
+  // The HA suite (real multi-node clusters behind HAProxy) runs apart: `npm run test:ha`.
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '<rootDir>/apps/portal/src/',
+    ...(process.env.FLOTILLA_TEST_SUITE === 'ha' ? [] : ['<rootDir>/tools/ha/']),
+  ],
   maxWorkers: 2,
   transform: { '^.+\\.ts$': swcTransform },
   moduleNameMapper,

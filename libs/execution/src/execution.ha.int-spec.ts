@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,13 +54,23 @@ async function waitFor<T>(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Whether any process of the group still runs. Zombies are ignored: this container's PID 1 does not
+ * reap orphans, so a killed step's children can linger as zombies although they run nothing.
+ */
 function processGroupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(group) === pgid && state !== 'Z') return true;
   }
+  return false;
 }
 
 async function readPid(path: string): Promise<number | undefined> {
@@ -140,7 +151,7 @@ describe(`${ExecutionModule.name} (HA)`, () => {
       { taskId: 'task-long', claim: 1, nextStep: 1, reason: 'Node node-ha is stopping' },
     ]);
     expect(orchestrator.completions).toEqual([]);
-    expect(processGroupAlive(pgid)).toBe(false);
+    await waitFor(() => (processGroupAlive(pgid) ? undefined : true), 3000);
     const log = await readFile(join(folder, 'shared', 'TaskLogs', 'task-long.log'), 'utf8');
     const messages = log
       .trim()
@@ -205,7 +216,8 @@ describe(`${ExecutionModule.name} (HA)`, () => {
       );
       const signalled = orchestrator.progress.find((p) => p.at > tickAt);
       expect(signalled).toBeDefined();
-      expect((signalled?.at ?? Infinity) - tickAt).toBeLessThan(500);
+      // The next regular tick is ~1 s away; the margin allows for a loaded machine.
+      expect((signalled?.at ?? Infinity) - tickAt).toBeLessThan(800);
       expect(completion.state).toBe('Canceled');
     });
 

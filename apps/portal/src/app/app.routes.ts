@@ -47,6 +47,12 @@ export const appRoutes: Routes = [
         loadComponent: () => import('./tasks/task.page').then((m) => m.TaskPage),
       },
       {
+        path: 'nodes',
+        title: 'Nodes · Flotilla',
+        canActivate: [permissionGuard(Permission.TaskView)],
+        loadComponent: () => import('./nodes/nodes.page').then((m) => m.NodesPage),
+      },
+      {
         path: 'events',
         title: 'Audit events · Flotilla',
         canActivate: [permissionGuard(Permission.EventView)],

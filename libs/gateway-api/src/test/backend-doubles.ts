@@ -7,6 +7,7 @@ import { artifactsV1, authV1, executorV1, orchestratorV1 } from '@flotilla/contr
 import { CallerIdentity, identityFromMetadata } from '@flotilla/platform/grpc';
 
 import { grpcError, GrpcDouble, startGrpcDouble } from './grpc-double-server';
+import { NodeDoubleState, nodeHandlers } from './node-doubles';
 
 export const ADMIN_TOKEN = 'admin-token';
 export const VIEWER_TOKEN = 'viewer-token';
@@ -48,15 +49,13 @@ export interface UploadRecord {
 }
 
 /** What the doubles saw, for assertions. */
-export class BackendLog {
+export class BackendLog extends NodeDoubleState {
   validateTokenCalls = 0;
   loginClientIps: string[] = [];
   orchestratorCallers: CallerIdentity[] = [];
   uploads: UploadRecord[] = [];
   followCancelled = false;
   downloadCancelled = false;
-  /** What GetNode / Heartbeat report about the gateway's node (drain it to see the ping turn 418). */
-  nodeDraining = false;
   /** While set, the artifact double stops reading uploads until it settles (backpressure tests). */
   uploadGate: Promise<void> | undefined;
 }
@@ -106,29 +105,11 @@ function orchestratorHandlers(log: BackendLog): grpc.UntypedServiceImplementatio
   };
   const listProjects: Unary<orchestratorV1.Empty, orchestratorV1.ProjectList> = (_call, callback) =>
     callback(null, { items: [PROJECT] });
-  const node = (name: string): orchestratorV1.ClusterNode => ({
-    name,
-    state: log.nodeDraining ? 'Draining' : 'Running',
-    lastSeen: '2024-01-01T00:00:00Z',
-    taskCap: 5,
-    runningTasks: 0,
-    isDraining: log.nodeDraining,
-    services: ['gateway'],
-    version: '0.1.0',
-    startedAt: '2024-01-01T00:00:00Z',
-    overLicenceLimit: false,
-    statusMessage: '',
-  });
-  const heartbeat: Unary<orchestratorV1.HeartbeatRequest, orchestratorV1.ClusterNode> = (call, callback) =>
-    callback(null, node(call.request.nodeName));
-  const getNode: Unary<orchestratorV1.NodeNameRequest, orchestratorV1.ClusterNode> = (call, callback) =>
-    callback(null, node(call.request.name));
   return {
     GetProject: getProject,
     CreateProject: createProject,
     ListProjects: listProjects,
-    Heartbeat: heartbeat,
-    GetNode: getNode,
+    ...nodeHandlers(log),
   };
 }
 

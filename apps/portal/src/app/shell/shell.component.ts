@@ -3,12 +3,13 @@ import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/rou
 import { Permission } from '@flotilla/api-interfaces';
 
 import { SessionService } from '../core/session.service';
+import { LicenceBannerComponent } from '../nodes/licence-banner.component';
 
 /** The frame around every signed-in page: navigation, who is signed in, sign out. */
 @Component({
   selector: 'flotilla-shell',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterOutlet, RouterLink, RouterLinkActive],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, LicenceBannerComponent],
   template: `
     <header class="app-header">
       <a class="brand" routerLink="/projects">Flotilla</a>
@@ -25,6 +26,9 @@ import { SessionService } from '../core/session.service';
         @if (session.can(permission.TaskView)) {
           <a routerLink="/tasks" routerLinkActive="active">Tasks</a>
         }
+        @if (session.can(permission.TaskView)) {
+          <a routerLink="/nodes" routerLinkActive="active" data-testid="nav-nodes">Nodes</a>
+        }
         @if (session.can(permission.EventView)) {
           <a routerLink="/events" routerLinkActive="active" data-testid="nav-events">Audit</a>
         }
@@ -37,6 +41,7 @@ import { SessionService } from '../core/session.service';
       }
       <button type="button" class="secondary" data-testid="sign-out" (click)="signOut()">Sign out</button>
     </header>
+    <flotilla-licence-banner />
     <main class="app-main">
       <router-outlet />
     </main>

@@ -2,9 +2,10 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 
+import type { PingResponse } from '@flotilla/api-interfaces';
+
 import { PublicRoute } from '../security/route-access';
 import { NodePingService } from './node-ping.service';
-import type { NodePingResponse } from './ping-decision';
 
 @ApiTags('health')
 @Controller('health')
@@ -17,7 +18,7 @@ export class HealthController {
    */
   @Get('ping')
   @PublicRoute()
-  async ping(@Res({ passthrough: true }) response: Response): Promise<NodePingResponse> {
+  async ping(@Res({ passthrough: true }) response: Response): Promise<PingResponse> {
     const decision = await this.pings.ping();
     response.status(decision.status);
     response.setHeader('Cache-Control', 'no-store');

@@ -1,23 +1,6 @@
 import type { PingResponse } from '@flotilla/api-interfaces';
 import type { KnownNodeState } from '@flotilla/cluster/heartbeat';
 
-/**
- * The ping body: PingResponse plus the node as the cluster sees it. (The licence fields are not in
- * the shared ClusterNode interface yet, so they are declared here.)
- */
-export interface NodePingResponse extends PingResponse {
-  state: string;
-  /** ISO-8601, database time of the node's last heartbeat; empty when unknown. */
-  lastSeen: string;
-  taskCap: number;
-  runningTasks: number;
-  services: string[];
-  startedAt: string;
-  overLicenceLimit: boolean;
-  /** Why the node does (not) serve: draining, over the licence limit, stopping, cut off from the cluster. */
-  statusMessage: string;
-}
-
 /** 200 serving, 418 draining / over the licence limit / stopping, 503 cut off from the cluster. */
 export type PingStatus = 200 | 418 | 503;
 
@@ -34,7 +17,7 @@ export interface PingInput {
 
 export interface PingDecision {
   status: PingStatus;
-  body: NodePingResponse;
+  body: PingResponse;
 }
 
 /**
@@ -44,7 +27,7 @@ export interface PingDecision {
  */
 export function decidePing(input: PingInput): PingDecision {
   const node = input.known?.node;
-  const body: NodePingResponse = {
+  const body: PingResponse = {
     name: input.nodeName,
     state: node?.state ?? 'Unknown',
     isDraining: node?.isDraining ?? false,
