@@ -60,6 +60,8 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
     const listen = `127.0.0.1:${await freePort()}`;
     Object.assign(process.env, {
       FLOTILLA_DB_URL: db.url,
+      // The orchestrator heartbeats its own node: make that the node these specs play.
+      FLOTILLA_NODE_NAME: 'wire-node',
       FLOTILLA_ORCHESTRATOR_GRPC_LISTEN: listen,
       FLOTILLA_ARTIFACTS_GRPC_URL: artifacts.url,
       FLOTILLA_AUDIT_GRPC_URL: audit.url,
@@ -198,7 +200,8 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
       expect.objectContaining({
         name: 'wire-node',
         state: 'Running',
-        services: ['executor'],
+        // The orchestrator itself heartbeats its node too.
+        services: ['executor', 'task-orchestrator'],
         taskCap: 5,
         overLicenceLimit: false,
       }),

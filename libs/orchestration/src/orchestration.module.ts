@@ -14,6 +14,7 @@ import { nodeLicenceProvider } from './nodes/node-licence.provider';
 import { NodesController } from './nodes/nodes.controller';
 import { NodesRepository } from './nodes/nodes.repository';
 import { NodesService } from './nodes/nodes.service';
+import { OwnNodeHeartbeat } from './nodes/own-node-heartbeat';
 import { ProcessesController } from './processes/processes.controller';
 import { ProcessesRepository } from './processes/processes.repository';
 import { ProcessesService } from './processes/processes.service';
@@ -78,6 +79,7 @@ import { VariablesService } from './variables/variables.service';
     ClaimedTasksService,
     NodesRepository,
     NodesService,
+    OwnNodeHeartbeat,
     nodeLicenceProvider(),
     DeadNodeRecoveryRepository,
     DeadNodeRecoveryService,

@@ -9,6 +9,8 @@ export interface ClusterNodeSummary {
   name: string;
   baseUrl: string;
   pids: number[];
+  /** The same processes by service (e.g. to SIGSTOP only a node's deployment-executor). */
+  servicePids: Record<string, number>;
 }
 
 export interface ClusterSummary {
@@ -45,7 +47,12 @@ export function summarise(cluster: LocalCluster): ClusterSummary {
     redisUrl: cluster.redisUrl,
     grpcUrls: { ...cluster.grpcUrls },
     redisControl: cluster.redis !== undefined,
-    nodes: cluster.nodes.map((node) => ({ name: node.name, baseUrl: node.baseUrl, pids: node.pids() })),
+    nodes: cluster.nodes.map((node) => ({
+      name: node.name,
+      baseUrl: node.baseUrl,
+      pids: node.pids(),
+      servicePids: node.servicePids(),
+    })),
   };
 }
 

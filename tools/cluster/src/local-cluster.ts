@@ -4,12 +4,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
+import type { NodeLimit } from '@flotilla/platform/licence';
+
 import { ClusterDatabase, provideClusterDatabase } from './cluster-database';
 import { ClusterRedis, hasRedisServer, startRedisServer } from './cluster-redis';
 import { freePorts } from './free-port';
 import { GRPC_SERVICES, GrpcServiceName, readHaproxyTemplate, renderHaproxyConfig } from './haproxy-config';
 import { HaproxyProcess, startHaproxy } from './haproxy-process';
 import { NodePorts, NodeProcesses } from './node-processes';
+import { createTestLicence, TestLicence } from './test-licence';
 import { waitForPing } from './wait-for-ping';
 
 export const repoRoot = resolve(__dirname, '..', '..', '..');
@@ -24,6 +27,8 @@ export interface LocalClusterOptions {
   dataDir: string;
   log: (line: string) => void;
   startTimeoutMs?: number;
+  /** TEST ONLY: sign a licence with this node limit using a key made now (see test-licence.ts). */
+  testLicenceNodeLimit?: NodeLimit;
 }
 
 export interface LocalCluster {
@@ -99,6 +104,21 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       FLOTILLA_DB_URL: database.url,
     };
     await migrate(baseEnv, log);
+    const testLicence: TestLicence | undefined =
+      options.testLicenceNodeLimit === undefined
+        ? undefined
+        : await createTestLicence(options.dataDir, options.testLicenceNodeLimit);
+    if (testLicence) {
+      baseEnv['FLOTILLA_LICENCE'] = testLicence.licenceXml;
+      delete baseEnv['FLOTILLA_LICENCE_FILE'];
+      log(
+        `[cluster] TEST licence (test key, test orchestrator entry point): node limit ${testLicence.nodeLimit}`,
+      );
+    } else if (!baseEnv['FLOTILLA_LICENCE'] && !baseEnv['FLOTILLA_LICENCE_FILE'] && options.nodes > 1) {
+      log(
+        '[cluster] No licence (FLOTILLA_LICENCE / FLOTILLA_LICENCE_FILE): only ONE node runs tasks; the others answer 418 and take none',
+      );
+    }
 
     let redis: ClusterRedis | undefined;
     let redisUrl = options.redis ? options.env['FLOTILLA_REDIS_URL'] : undefined;
@@ -155,6 +175,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         FLOTILLA_TRUSTED_PROXIES: options.env['FLOTILLA_TRUSTED_PROXIES'] ?? '127.0.0.1',
         FLOTILLA_PORTAL_DIR: options.env['FLOTILLA_PORTAL_DIR'] ?? (existsSync(portalDir) ? portalDir : ''),
         FLOTILLA_REDIS_URL: redisUrl ?? '',
+        // Not FLOTILLA_*, so deployment scripts (which never see FLOTILLA_* variables) can tell
+        // which node ran them — HA tests record it in their side effects.
+        CLUSTER_NODE_NAME: name,
       };
       for (const service of GRPC_SERVICES) {
         env[`FLOTILLA_${GRPC_ENV[service]}_GRPC_LISTEN`] = `127.0.0.1:${ports.grpc[service]}`;
@@ -162,7 +185,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       }
       if (!redisUrl) delete env['FLOTILLA_REDIS_URL'];
       if (!env['FLOTILLA_PORTAL_DIR']) delete env['FLOTILLA_PORTAL_DIR'];
-      return new NodeProcesses(name, ports, env, repoRoot, log);
+      return new NodeProcesses(name, ports, env, repoRoot, log, testLicence?.publicKeyFile);
     });
     cleanups.push(async () => {
       await Promise.all(nodes.map((node) => node.stop()));

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { NodeLimit, parseNodeLimit } from '@flotilla/platform/licence';
+
 import { ClusterMessage, isClusterCommand, runCommand, summarise } from './cluster-control';
 import { haproxyVersion } from './haproxy-process';
 import { LocalCluster, repoRoot, startLocalCluster } from './local-cluster';
@@ -11,14 +13,25 @@ function send(message: ClusterMessage): void {
   process.send?.(message);
 }
 
-function readOptions(): { nodes: number; redis: boolean } {
+function readOptions(): { nodes: number; redis: boolean; testLicenceNodeLimit?: NodeLimit } {
   const { values } = parseArgs({
-    options: { nodes: { type: 'string', default: '2' }, 'no-redis': { type: 'boolean', default: false } },
+    options: {
+      nodes: { type: 'string', default: '2' },
+      'no-redis': { type: 'boolean', default: false },
+      // Hidden, TEST ONLY (HA tests): a licence signed with a key made at start-up, trusted only by
+      // the test orchestrator entry point. Production clusters pass a real FLOTILLA_LICENCE.
+      'test-licence-node-limit': { type: 'string' },
+    },
   });
   const nodes = Number(values.nodes);
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES)
     throw new Error(`--nodes must be a whole number from 1 to ${MAX_NODES} (got ${values.nodes})`);
-  return { nodes, redis: !values['no-redis'] && process.env['FLOTILLA_CLUSTER_REDIS'] !== 'off' };
+  const limit = values['test-licence-node-limit'];
+  return {
+    nodes,
+    redis: !values['no-redis'] && process.env['FLOTILLA_CLUSTER_REDIS'] !== 'off',
+    ...(limit === undefined ? {} : { testLicenceNodeLimit: parseNodeLimit(limit) }),
+  };
 }
 
 /**

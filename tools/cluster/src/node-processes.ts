@@ -34,6 +34,8 @@ export class NodeProcesses {
     private readonly env: NodeJS.ProcessEnv,
     private readonly repoRoot: string,
     private readonly log: (line: string) => void,
+    /** TEST ONLY: start the orchestrator through the test entry point trusting this licence key file. */
+    private readonly testLicenceKeyFile?: string,
   ) {}
 
   get baseUrl(): string {
@@ -43,6 +45,13 @@ export class NodeProcesses {
   /** Process ids of the services running now. */
   pids(): number[] {
     return [...this.children.values()].flatMap((child) => (child.pid ? [child.pid] : []));
+  }
+
+  /** Process ids of the services running now, by service. */
+  servicePids(): Record<string, number> {
+    return Object.fromEntries(
+      [...this.children].flatMap(([service, child]) => (child.pid ? [[service, child.pid]] : [])),
+    );
   }
 
   /** Starts every service that is not running. */
@@ -70,9 +79,17 @@ export class NodeProcesses {
     );
   }
 
+  private entryOf(service: NodeServiceName): string[] {
+    if (service === 'task-orchestrator' && this.testLicenceKeyFile)
+      return [
+        join(this.repoRoot, 'libs/orchestration/src/testing/orchestrator-test-main.ts'),
+        this.testLicenceKeyFile,
+      ];
+    return [join(this.repoRoot, 'apps', service, 'src', 'main.ts')];
+  }
+
   private spawn(service: NodeServiceName): void {
-    const entry = join(this.repoRoot, 'apps', service, 'src', 'main.ts');
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', ...this.entryOf(service)], {
       cwd: this.repoRoot,
       env: { ...this.env, SWC_NODE_PROJECT: join(this.repoRoot, 'tsconfig.base.json') },
       stdio: ['ignore', 'pipe', 'pipe'],

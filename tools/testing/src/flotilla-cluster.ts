@@ -13,6 +13,7 @@ interface ClusterNodeSummary {
   name: string;
   baseUrl: string;
   pids: number[];
+  servicePids: Record<string, number>;
 }
 interface ClusterSummary {
   baseUrl: string;
@@ -30,7 +31,7 @@ type ClusterMessage =
   | { type: 'failed'; error: string }
   | { type: 'reply'; id: number; ok: true; cluster: ClusterSummary }
   | { type: 'reply'; id: number; ok: false; error: string };
-type Command = 'stopNode' | 'startNode' | 'stopRedis' | 'startRedis';
+type Command = 'stopNode' | 'startNode' | 'stopRedis' | 'startRedis' | 'describe';
 
 export interface FlotillaClusterOptions {
   nodes: number;
@@ -39,6 +40,11 @@ export interface FlotillaClusterOptions {
   /** Run a redis-server for the cluster (default true). */
   redis?: boolean;
   startTimeoutMs?: number;
+  /**
+   * A licence with this node limit, signed with a key pair made at start; the nodes' orchestrators
+   * start through the test entry point trusting it. Without it only one node runs tasks.
+   */
+  licence?: { nodeLimit: number | 'Unlimited' };
 }
 
 export interface FlotillaClusterNode {
@@ -47,6 +53,10 @@ export interface FlotillaClusterNode {
   baseUrl: string;
   /** Process ids of the node's service processes now running. */
   readonly pids: number[];
+  /** The same processes by service ('deployment-executor', 'task-orchestrator', 'gateway'...). */
+  readonly servicePids: Record<string, number>;
+  /** Signals one service process of the node (e.g. SIGSTOP its deployment-executor). */
+  signalService(service: string, signal: NodeJS.Signals): void;
   /** Signals every service process of the node (SIGKILL, SIGSTOP, SIGCONT...). */
   kill(signal: NodeJS.Signals): void;
   /** Graceful stop (SIGTERM; SIGKILL after 15 s). */
@@ -66,6 +76,8 @@ export interface FlotillaCluster {
   grpcUrls: Record<string, string>;
   nodes: FlotillaClusterNode[];
   redis?: { stop(): Promise<void>; start(): Promise<void> };
+  /** Re-reads the node process lists (after processes were killed outside start/stop). */
+  refresh(): Promise<void>;
   /** Everything the cluster's processes printed so far (for failure messages). */
   output(): string;
   stop(): Promise<void>;
@@ -86,6 +98,7 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
       join(repoRoot, 'tools/cluster/src/main.ts'),
       '--nodes',
       String(options.nodes),
+      ...(options.licence ? ['--test-licence-node-limit', String(options.licence.nodeLimit)] : []),
     ],
     {
       cwd: repoRoot,
@@ -163,8 +176,17 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
     clearTimeout(timer);
   }
   const started = summary;
-  const pidsOf = (name: string): number[] =>
-    (summary ?? started).nodes.find((node) => node.name === name)?.pids ?? [];
+  const nodeSummary = (name: string): ClusterNodeSummary | undefined =>
+    (summary ?? started).nodes.find((node) => node.name === name);
+  const pidsOf = (name: string): number[] => nodeSummary(name)?.pids ?? [];
+  const signal = (pid: number, signalName: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, signalName);
+    } catch (error) {
+      // Already gone (e.g. a second SIGKILL): the list refreshes on the next command.
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  };
 
   return {
     baseUrl: started.baseUrl,
@@ -179,15 +201,16 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
       get pids() {
         return pidsOf(node.name);
       },
-      kill: (signal: NodeJS.Signals) => {
-        for (const pid of pidsOf(node.name)) {
-          try {
-            process.kill(pid, signal);
-          } catch (error) {
-            // Already gone (e.g. a second SIGKILL): the list refreshes on the next command.
-            if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-          }
-        }
+      get servicePids() {
+        return { ...nodeSummary(node.name)?.servicePids };
+      },
+      signalService: (service: string, signalName: NodeJS.Signals) => {
+        const pid = nodeSummary(node.name)?.servicePids[service];
+        if (pid === undefined) throw new Error(`${node.name} runs no ${service} process`);
+        signal(pid, signalName);
+      },
+      kill: (signalName: NodeJS.Signals) => {
+        for (const pid of pidsOf(node.name)) signal(pid, signalName);
       },
       stop: () => command('stopNode', node.name),
       start: () => command('startNode', node.name),
@@ -195,6 +218,7 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
     redis: started.redisControl
       ? { stop: () => command('stopRedis'), start: () => command('startRedis') }
       : undefined,
+    refresh: () => command('describe'),
     output: () => lines.join('\n'),
     stop,
   };
