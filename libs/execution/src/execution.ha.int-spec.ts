@@ -1,5 +1,4 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { TASKS_CANCEL_CHANNEL } from './claim-loop/task-wakeups';
 import { ExecutionModule } from './execution.module';
 import { startExecutorApp } from './test-support/executor-app';
 import { OrchestratorDouble } from './test-support/orchestrator-double';
+import { processGroupAlive, sleep, waitFor } from './test-support/waiting';
 
 function scriptTask(id: string, scripts: string[], variables: Record<string, string> = {}) {
   return {
@@ -37,40 +37,6 @@ function scriptTask(id: string, scripts: string[], variables: Record<string, str
     packages: [],
     startAtStep: 0,
   } as orchestratorV1.TaskPlan;
-}
-
-async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Whether any process of the group still runs. Zombies are ignored: this container's PID 1 does not
- * reap orphans, so a killed step's children can linger as zombies although they run nothing.
- */
-function processGroupAlive(pgid: number): boolean {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(group) === pgid && state !== 'Z') return true;
-  }
-  return false;
 }
 
 async function readPid(path: string): Promise<number | undefined> {

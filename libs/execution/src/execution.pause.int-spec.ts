@@ -8,33 +8,10 @@ import { freePort } from '@flotilla/testing';
 
 import { ExecutionModule } from './execution.module';
 import { OrchestratorDouble } from './test-support/orchestrator-double';
+import { processGroupAlive, sleep, waitFor } from './test-support/waiting';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const HEARTBEAT_TIMEOUT_MS = 1500;
-
-async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function processGroupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function tickingTask(pidFile: string): orchestratorV1.TaskPlan {
   return {
