@@ -2,42 +2,25 @@ import { status } from '@grpc/grpc-js';
 
 import { orchestratorV1 } from '@flotilla/contracts';
 
-import { TaskOrchestrator } from '../collaborators/task-orchestrator';
+import { StrictOrchestrator } from '../test-support/strict-orchestrator';
 import { ClaimLoop } from './claim-loop';
 
 function planFor(id: string): orchestratorV1.TaskPlan {
   return { task: { id } as orchestratorV1.ServerTask } as orchestratorV1.TaskPlan;
 }
 
-function unexpected(name: string): never {
-  throw new Error(`unexpected call: ${name}`);
-}
-
 /** Hands out the queued tasks one claim at a time; every other call fails the test. */
-class FakeQueue implements TaskOrchestrator {
+class FakeQueue extends StrictOrchestrator {
   readonly claims: orchestratorV1.ClaimTaskRequest[] = [];
   failWith: Error | undefined;
-  constructor(public queued: string[]) {}
-  claimTask(request: orchestratorV1.ClaimTaskRequest): Promise<orchestratorV1.ClaimTaskReply> {
+  constructor(public queued: string[]) {
+    super();
+  }
+  override claimTask(request: orchestratorV1.ClaimTaskRequest): Promise<orchestratorV1.ClaimTaskReply> {
     this.claims.push(request);
     if (this.failWith) return Promise.reject(this.failWith);
     const id = this.queued.shift();
     return Promise.resolve({ plan: id ? planFor(id) : undefined });
-  }
-  reportProgress(): Promise<orchestratorV1.ReportProgressReply> {
-    return unexpected('reportProgress');
-  }
-  completeTask(): Promise<orchestratorV1.ServerTask> {
-    return unexpected('completeTask');
-  }
-  releaseTask(): Promise<orchestratorV1.ServerTask> {
-    return unexpected('releaseTask');
-  }
-  heartbeat(): Promise<orchestratorV1.ClusterNode> {
-    return unexpected('heartbeat');
-  }
-  getTask(): Promise<orchestratorV1.ServerTask> {
-    return unexpected('getTask');
   }
 }
 

@@ -1,6 +1,6 @@
 import { orchestratorV1 } from '@flotilla/contracts';
 
-import { TaskOrchestrator } from '../collaborators/task-orchestrator';
+import { StrictOrchestrator } from './strict-orchestrator';
 import { StepContext, StepExecutor, StepOutcome } from '../task-runner/step-executor';
 import { TaskLogSink } from '../task-runner/task-log-sink';
 
@@ -20,35 +20,21 @@ export function plan(steps: string[], startAtStep = 0): orchestratorV1.TaskPlan 
   };
 }
 
-function unexpected(name: string): never {
-  throw new Error(`unexpected call: ${name}`);
-}
-
 /** An orchestrator double: progress answers are scripted, anything not scripted fails the test. */
-export class FakeOrchestrator implements TaskOrchestrator {
+export class FakeOrchestrator extends StrictOrchestrator {
   readonly progress: orchestratorV1.ReportProgressRequest[] = [];
   readonly completions: orchestratorV1.CompleteTaskRequest[] = [];
   progressAnswer: () => orchestratorV1.ReportProgressReply = () => ({ cancelRequested: false });
 
-  reportProgress(request: orchestratorV1.ReportProgressRequest): Promise<orchestratorV1.ReportProgressReply> {
+  override reportProgress(
+    request: orchestratorV1.ReportProgressRequest,
+  ): Promise<orchestratorV1.ReportProgressReply> {
     this.progress.push(request);
     return Promise.resolve().then(() => this.progressAnswer());
   }
-  completeTask(request: orchestratorV1.CompleteTaskRequest): Promise<orchestratorV1.ServerTask> {
+  override completeTask(request: orchestratorV1.CompleteTaskRequest): Promise<orchestratorV1.ServerTask> {
     this.completions.push(request);
     return Promise.resolve({} as orchestratorV1.ServerTask);
-  }
-  claimTask(): Promise<orchestratorV1.ClaimTaskReply> {
-    return unexpected('claimTask');
-  }
-  releaseTask(): Promise<orchestratorV1.ServerTask> {
-    return unexpected('releaseTask');
-  }
-  heartbeat(): Promise<orchestratorV1.ClusterNode> {
-    return unexpected('heartbeat');
-  }
-  getTask(): Promise<orchestratorV1.ServerTask> {
-    return unexpected('getTask');
   }
 }
 
