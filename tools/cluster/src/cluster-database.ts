@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { Client } from 'pg';
 
-import { freePort } from './free-port';
+import { freePort } from '@flotilla/platform/net';
 
 export interface ClusterDatabase {
   url: string;

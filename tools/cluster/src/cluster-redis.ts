@@ -1,6 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 
-import { freePort, waitForPort } from './free-port';
+import { freePort, waitForPort } from '@flotilla/platform/net';
 
 /** A redis-server this tool started; it can be stopped and started again on the same port. */
 export interface ClusterRedis {

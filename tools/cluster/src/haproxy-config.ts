@@ -46,12 +46,15 @@ function gatewayServers(nodes: readonly BackendNode[]): string {
     .join('\n');
 }
 
-/** gRPC backends speak clear-text HTTP/2 (h2c); a TCP connect check tells a dead server apart. */
+/**
+ * gRPC backends speak clear-text HTTP/2 (h2c); the template's check is an HTTP/2 request, so a
+ * frozen server is told apart from a live one, and its sessions are cut when it is marked down.
+ */
 function grpcServers(nodes: readonly BackendNode[], service: GrpcServiceName): string {
   return nodes
     .map(
       (node) =>
-        `    server ${serverName(node)} ${address(node.host, node.grpcPorts[service])} proto h2 check`,
+        `    server ${serverName(node)} ${address(node.host, node.grpcPorts[service])} proto h2 check check-proto h2 on-marked-down shutdown-sessions`,
     )
     .join('\n');
 }

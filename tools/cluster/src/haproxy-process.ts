@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 
-import { waitForPort } from './free-port';
+import { waitForPort } from '@flotilla/platform/net';
 
 export interface HaproxyProcess {
   stop(): Promise<void>;

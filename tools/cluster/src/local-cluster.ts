@@ -8,7 +8,7 @@ import type { NodeLimit } from '@flotilla/platform/licence';
 
 import { ClusterDatabase, provideClusterDatabase } from './cluster-database';
 import { ClusterRedis, hasRedisServer, startRedisServer } from './cluster-redis';
-import { freePorts } from './free-port';
+import { freePorts } from '@flotilla/platform/net';
 import { GRPC_SERVICES, GrpcServiceName, readHaproxyTemplate, renderHaproxyConfig } from './haproxy-config';
 import { HaproxyProcess, startHaproxy } from './haproxy-process';
 import { NodePorts, NodeProcesses } from './node-processes';
@@ -132,11 +132,15 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     }
     log(`[cluster] redis: ${redisUrl ?? 'none'}`);
 
-    const [httpPort, statsPort, ...frontPorts] = await freePorts(2 + GRPC_SERVICES.length);
-    const haproxyGrpc = grpcPortsFrom(frontPorts);
+    // One draw for every port, so none is handed out twice.
+    const perNode = 1 + GRPC_SERVICES.length;
+    const ports = await freePorts(2 + GRPC_SERVICES.length + options.nodes * perNode);
+    const [httpPort, statsPort] = ports;
+    const haproxyGrpc = grpcPortsFrom(ports.slice(2, 2 + GRPC_SERVICES.length));
     const nodePorts: NodePorts[] = [];
     for (let index = 0; index < options.nodes; index += 1) {
-      const [http, ...grpc] = await freePorts(1 + GRPC_SERVICES.length);
+      const from = 2 + GRPC_SERVICES.length + index * perNode;
+      const [http, ...grpc] = ports.slice(from, from + perNode);
       nodePorts.push({ http, grpc: grpcPortsFrom(grpc) });
     }
     const names = nodePorts.map((_, index) => `node-${index + 1}`);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
-import { freePort } from './free-port';
+import { freePort } from '@flotilla/platform/net';
 import { createTestDatabase } from './test-database';
 
 const repoRoot = resolve(__dirname, '..', '..', '..');

@@ -1,4 +1,4 @@
-export * from './free-port';
+export { freePort, freePorts } from '@flotilla/platform/net';
 export * from './postgres-server';
 export * from './test-database';
 export * from './zip-writer';

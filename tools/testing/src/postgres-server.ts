@@ -3,7 +3,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { freePort } from './free-port';
+// A relative path, not @flotilla/platform/net: jest loads this file from its globalSetup, where
+// the workspace's path aliases (moduleNameMapper) do not apply.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { freePort } from '../../../libs/platform/net/src/free-ports';
 
 /** A PostgreSQL server that tests create databases on: the machine's own, or an embedded one. */
 export interface PostgresServer {

@@ -1,21 +1,9 @@
-import { join } from 'node:path';
-
-import {
-  GrpcObject,
-  loadPackageDefinition,
-  Metadata,
-  Server,
-  ServerCredentials,
-  ServiceClientConstructor,
-  ServiceError,
-  status,
-} from '@grpc/grpc-js';
+import { Metadata, Server, ServerCredentials, ServiceError, status } from '@grpc/grpc-js';
 import type { UntypedHandleCall } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { ClientGrpc, ClientProxyFactory } from '@nestjs/microservices';
 
-import { FlotillaService, PROTO_ROOT, SERVICE_CONTRACTS } from '@flotilla/contracts';
-import { grpcOptions, PROTO_LOADER_OPTIONS } from '@flotilla/platform/grpc';
+import type { FlotillaService } from '@flotilla/contracts';
+import { grpcOptions, loadServiceDefinition } from '@flotilla/platform/grpc';
 
 /**
  * A real gRPC server on a free loopback port standing in for a collaborator service in tests
@@ -29,22 +17,12 @@ export interface GrpcDouble {
   stop(): Promise<void>;
 }
 
-function serviceDefinition(service: FlotillaService): ServiceClientConstructor {
-  const contract = SERVICE_CONTRACTS[service];
-  const definition = loadSync(join(PROTO_ROOT, contract.protoFile), PROTO_LOADER_OPTIONS);
-  let node: GrpcObject | ServiceClientConstructor = loadPackageDefinition(definition);
-  for (const part of [...contract.packageName.split('.'), contract.serviceName]) {
-    node = node[part] as GrpcObject;
-  }
-  return node as unknown as ServiceClientConstructor;
-}
-
 export async function startGrpcDouble(
   service: FlotillaService,
   handlers: Record<string, UntypedHandleCall>,
 ): Promise<GrpcDouble> {
   const server = new Server();
-  server.addService(serviceDefinition(service).service, handlers);
+  server.addService(loadServiceDefinition(service).service, handlers);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(error) : resolve(bound),

@@ -4,7 +4,7 @@ import { ClientGrpc, ClientProxyFactory } from '@nestjs/microservices';
 import type { FlotillaService } from '@flotilla/contracts';
 import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
 
-import { grpcOptions } from './grpc-options';
+import { grpcClientOptions } from './grpc-options';
 
 /** Injection token of the ClientGrpc for one service, e.g. `@Inject(grpcClientToken('auth'))`. */
 export function grpcClientToken(service: FlotillaService): string {
@@ -19,7 +19,7 @@ export class GrpcClientsModule {
       provide: grpcClientToken(service),
       inject: [FLOTILLA_CONFIG],
       useFactory: (config: FlotillaConfig): ClientGrpc =>
-        ClientProxyFactory.create(grpcOptions(service, config.grpc[service])) as unknown as ClientGrpc,
+        ClientProxyFactory.create(grpcClientOptions(service, config.grpc[service])) as unknown as ClientGrpc,
     }));
     return { module: GrpcClientsModule, providers, exports: providers.map((provider) => provider.provide) };
   }

@@ -5,6 +5,8 @@ import { GrpcOptions, Transport } from '@nestjs/microservices';
 
 import { FlotillaService, PROTO_ROOT, SERVICE_CONTRACTS } from '@flotilla/contracts';
 
+import { unaryDeadlineInterceptor } from './call-deadline';
+
 /**
  * Proto-loader options shared by every server and client, so both sides agree on field names
  * (camelCase, matching the ts-proto types), 64-bit numbers as JS numbers and default values.
@@ -41,6 +43,26 @@ export function grpcOptions(service: FlotillaService, url: string): GrpcOptions 
       channelOptions: CHANNEL_OPTIONS,
       maxReceiveMessageLength: MAX_MESSAGE_BYTES,
       maxSendMessageLength: MAX_MESSAGE_BYTES,
+    },
+  };
+}
+
+/**
+ * Options for a client of a service: the shared ones plus a default deadline on unary calls. Kept
+ * apart from grpcOptions because grpc-js servers read `interceptors` from the same options object.
+ */
+export function grpcClientOptions(
+  service: FlotillaService,
+  url: string,
+  unaryDeadlineMs?: number,
+): GrpcOptions {
+  const shared = grpcOptions(service, url);
+  return {
+    ...shared,
+    options: {
+      ...shared.options,
+      // grpc-js Client reads `interceptors` from its options; nestjs passes channelOptions through.
+      channelOptions: { ...CHANNEL_OPTIONS, interceptors: [unaryDeadlineInterceptor(unaryDeadlineMs)] },
     },
   };
 }

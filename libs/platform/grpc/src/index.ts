@@ -1,5 +1,7 @@
 export * from './bootstrap-grpc-service';
+export * from './call-deadline';
 export * from './caller-identity';
 export * from './grpc-clients.module';
 export * from './grpc-options';
 export * from './rpc-errors';
+export * from './service-definition';

@@ -1,0 +1,2 @@
+export * from './free-ports';
+export * from './wait-for-port';
