@@ -26,7 +26,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Server-task HA against real processes: three nodes of six services behind real HAProxy, one
  * PostgreSQL, one Redis, one shared folder, a licence for unlimited nodes. Specs run in order on one
- * cluster (starting one is the slow part): node-1 is killed in the second, node-2 frozen in the third.
+ * cluster (starting one is the slow part): node-1 is killed in the second, node-2 frozen in the last.
  */
 describe('server tasks on a three-node cluster', () => {
   let cluster: FlotillaCluster;
@@ -226,4 +226,77 @@ describe('server tasks on a three-node cluster', () => {
     );
     expect(readRuns(file)[0].endedAt).toBeUndefined();
   }, 60_000);
+
+  it('refuses the late writes of a node paused past the timeout: the task ends as its new owner left it', async () => {
+    const [, paused, survivor] = cluster.nodes;
+    const file = join(sideDir, 'paused.txt');
+    // The paused node's run must outlive its pause, so that it has something left to write when
+    // it wakes; the new owner's run is short.
+    const work = [
+      'echo "before the pause on $CLUSTER_NODE_NAME"',
+      'if [ "$CLUSTER_NODE_NAME" = node-2 ]; then sleep 30; else sleep 3; fi',
+      'echo "after the pause on $CLUSTER_NODE_NAME"',
+    ].join('\n');
+    const release = await viaHaproxy.release(recordedScript(file, work), true);
+    await setDraining(cluster, survivor.name, true);
+    const taskId = await viaHaproxy.deploy(release, environments[6]);
+    const api = direct[2];
+    await api.waitForTask(taskId, (task) => task.state === 'Executing', 30_000, 'to run');
+    expect((await api.task(taskId)).nodeName).toBe(paused.name);
+    await eventually(
+      async () => ((await api.logMessages(taskId)).includes('before the pause on node-2') ? true : undefined),
+      15_000,
+      'the script to start on node-2',
+    );
+    await setDraining(cluster, survivor.name, false);
+
+    // A paused machine: its services and its script stop together.
+    const [firstRun] = readRuns(file);
+    paused.kill('SIGSTOP');
+    signalProcessGroup(firstRun.processGroup, 'SIGSTOP');
+    const pausedAt = Date.now();
+    stage('pause: node-2 stopped');
+    try {
+      const moved = await api.waitForTask(
+        taskId,
+        (task) => task.state === 'Executing' && task.nodeName === survivor.name,
+        HEARTBEAT_TIMEOUT_MS + 20_000,
+        'to move to node-3',
+      );
+      process.stdout.write(`[ha] paused node's task moved on ${Date.now() - pausedAt} ms after the pause\n`);
+      expect(moved.nodeName).toBe(survivor.name);
+      // HAProxy keeps serving through the survivor while node-2 is frozen.
+      expect((await viaHaproxy.api.get(`/api/tasks/${taskId}`)).status).toBe(200);
+    } finally {
+      // Woken while the new owner runs it: the two race, and only the owner's writes may land.
+      signalProcessGroup(firstRun.processGroup, 'SIGCONT');
+      paused.kill('SIGCONT');
+      stage('pause: node-2 resumed');
+    }
+
+    const finished = await api.waitForTask(taskId, (t) => FINISHED.includes(t.state), 30_000, 'to finish');
+    expect({ state: finished.state, node: finished.nodeName }).toEqual({
+      state: 'Success',
+      node: survivor.name,
+    });
+    // The woken node stops its copy of the run once its writes are refused.
+    await eventually(
+      () => Promise.resolve(processGroupAlive(firstRun.processGroup) ? undefined : true),
+      20_000,
+      "node-2's script to be stopped",
+    );
+    await sleep(2000);
+    const after = await api.task(taskId);
+    expect({ state: after.state, node: after.nodeName, completedAt: after.completedAt }).toEqual({
+      state: 'Success',
+      node: survivor.name,
+      completedAt: finished.completedAt,
+    });
+    const log = await api.logMessages(taskId);
+    expect(log).toContain('after the pause on node-3');
+    expect(log).not.toContain('after the pause on node-2');
+    const runs = readRuns(file).filter((run) => run.taskId === taskId);
+    expect(runs.filter((run) => run.node === paused.name && run.endedAt !== undefined)).toEqual([]);
+    expect(runs.filter((run) => run.node === survivor.name && run.endedAt !== undefined)).toHaveLength(1);
+  }, 120_000);
 });
