@@ -44,16 +44,19 @@ export async function freePorts(count: number, options: FreePortOptions = {}): P
   const lowest = options.lowest ?? LOWEST_PORT;
   const ceiling = options.ceiling ?? firstEphemeralPort();
   const held = new Map<number, Server>();
-  for (let attempt = 0; held.size < count; attempt += 1) {
-    if (attempt > count * 100) throw new Error(`no ${count} free ports in [${lowest}, ${ceiling})`);
-    const port = randomInt(lowest, ceiling);
-    if (held.has(port)) continue;
-    const server = await listenOn(port, host);
-    if (server) held.set(port, server);
+  try {
+    for (let attempt = 0; held.size < count; attempt += 1) {
+      if (attempt > count * 100) throw new Error(`no ${count} free ports in [${lowest}, ${ceiling})`);
+      const port = randomInt(lowest, ceiling);
+      if (held.has(port)) continue;
+      const server = await listenOn(port, host);
+      if (server) held.set(port, server);
+    }
+  } finally {
+    await Promise.all(
+      [...held.values()].map((server) => new Promise<void>((done) => server.close(() => done()))),
+    );
   }
-  await Promise.all(
-    [...held.values()].map((server) => new Promise<void>((done) => server.close(() => done()))),
-  );
   return [...held.keys()];
 }
 
