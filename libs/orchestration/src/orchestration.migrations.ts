@@ -1,4 +1,8 @@
 import { CreateOrchestrationTables1764200000300 } from './migrations/1764200000300-create-orchestration-tables';
+import { AddTaskProgressAndRecoveries1764200000301 } from './migrations/1764200000301-add-task-progress-and-recoveries';
 
 /** The orchestrator's schema history, oldest first (timestamps 1764200000300–399). */
-export const OrchestrationMigrations = [CreateOrchestrationTables1764200000300];
+export const OrchestrationMigrations = [
+  CreateOrchestrationTables1764200000300,
+  AddTaskProgressAndRecoveries1764200000301,
+];

@@ -9,13 +9,34 @@ import { OrchestrationMigrations } from '../orchestration.migrations';
 import { alice, environmentNamed, executor, scriptStep } from '../testing/orchestration-fixtures';
 import { createOrchestrationHarness, OrchestrationHarness } from '../testing/orchestration-harness';
 import { rpcRefusal } from '../testing/rpc-expectations';
+import { Transactions } from '../shared/transactions';
+import { DeadNodeRecoveryRepository } from './dead-node-recovery.repository';
 import { DeadNodeRecoveryService } from './dead-node-recovery.service';
+import { PROGRESS_GRACE_MS } from './dead-node-recovery.sql';
+import { MAX_RECOVERIES } from './recovery-decision';
+
+/**
+ * Claim, progress and hand-back as orchestrators that predate last_progress_at write them (the
+ * claim's task-cap check left out): during a rolling upgrade they share the database with us.
+ */
+const PREDATING_SQL = {
+  claim:
+    "UPDATE server_tasks SET state = 'Executing', node_name = $1, claim = claim + 1, started_at = CURRENT_TIMESTAMP " +
+    "WHERE id = $2 AND state = 'Queued'",
+  progress:
+    "UPDATE server_tasks SET next_step = $1 WHERE id = $2 AND claim = $3 AND state IN ('Executing', 'Cancelling')",
+  release:
+    "UPDATE server_tasks SET state = 'Queued', node_name = NULL, next_step = $1 " +
+    "WHERE id = $2 AND claim = $3 AND state = 'Executing'",
+};
 
 describe(DeadNodeRecoveryService.name, () => {
   let db: MigratedTestDatabase;
   let secondReplica: DataSource;
   let sut: OrchestrationHarness;
   let other: OrchestrationHarness;
+  /** A replica with a one-second heartbeat timeout, for the spec that lets real time pass. */
+  let quick: OrchestrationHarness;
   let projects = 0;
   const queuedSignals: string[] = [];
 
@@ -34,6 +55,7 @@ describe(DeadNodeRecoveryService.name, () => {
     };
     sut = createOrchestrationHarness(db.dataSource, { signals });
     other = createOrchestrationHarness(secondReplica, { signals });
+    quick = createOrchestrationHarness(db.dataSource, { signals, heartbeatTimeoutMs: 1000 });
   });
   afterAll(async () => {
     await secondReplica.destroy();
@@ -43,9 +65,46 @@ describe(DeadNodeRecoveryService.name, () => {
     await db.dataSource.query("UPDATE server_tasks SET state = 'Success' WHERE state <> 'Success'");
     await db.dataSource.query('DELETE FROM task_concurrency_locks');
     await db.dataSource.query('DELETE FROM cluster_nodes');
-    for (const nodeName of ['node-a', 'node-b'])
-      await sut.nodes.heartbeat({ nodeName, service: 'executor', version: '1.0.0', defaultTaskCap: 50 });
+    for (const nodeName of ['node-a', 'node-b']) await beat(nodeName);
   });
+
+  /** One of the node's services heartbeats (not necessarily its executor). */
+  const beat = (nodeName: string) =>
+    sut.nodes.heartbeat({ nodeName, service: 'gateway', version: '1.0.0', defaultTaskCap: 50 });
+
+  async function progressClock(taskId: string) {
+    const [row] = await db.dataSource.query<
+      { last_progress_at: Date | null; started_at: Date | null; recovery_count: number }[]
+    >('SELECT last_progress_at, started_at, recovery_count FROM server_tasks WHERE id = $1', [taskId]);
+    return {
+      lastProgressAt: row.last_progress_at,
+      startedAt: row.started_at,
+      recoveries: row.recovery_count,
+    };
+  }
+
+  /** The task's executor went quiet a minute ago (claimed before that); its node keeps heartbeating. */
+  async function silenceExecutor(taskId: string): Promise<Date> {
+    await db.dataSource.query(
+      "UPDATE server_tasks SET started_at = CURRENT_TIMESTAMP - INTERVAL '2 minutes', " +
+        "last_progress_at = CURRENT_TIMESTAMP - INTERVAL '1 minute' WHERE id = $1",
+      [taskId],
+    );
+    const { lastProgressAt } = await progressClock(taskId);
+    if (!lastProgressAt) throw new Error(`task ${taskId} has no progress clock`);
+    return lastProgressAt;
+  }
+
+  const silentReason = (nodeName: string, lastProgressAt: Date) =>
+    `the deployment executor on node ${nodeName} stopped reporting progress at ${lastProgressAt.toISOString()}`;
+
+  async function auditedRecoveries(taskId: string) {
+    const rows = await db.dataSource.query<{ details: string }[]>(
+      "SELECT details FROM orchestrator_audit_outbox WHERE action = 'task.recovered' AND resource_id = $1",
+      [taskId],
+    );
+    return rows.map((row) => JSON.parse(row.details) as Record<string, unknown>);
+  }
 
   const makeOffline = (name: string) =>
     db.dataSource.query(
@@ -243,5 +302,262 @@ describe(DeadNodeRecoveryService.name, () => {
     );
     for (const taskId of [...failing, ...retrying])
       expect(audited.filter((row) => row.resource_id === taskId)).toHaveLength(1);
+  });
+
+  it('keeps a progress clock on database time: started by the claim, restarted by each accepted report, cleared by hand-back', async () => {
+    const [taskId] = await queue(1, true);
+    const owned = await claimOn(sut, 'node-a');
+    const claimed = await progressClock(taskId);
+    expect(claimed.lastProgressAt).toEqual(claimed.startedAt);
+    expect(claimed.recoveries).toBe(0);
+
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sut.claimed.reportProgress({ taskId, claim: owned.claim, nextStep: 1 });
+    const reported = (await progressClock(taskId)).lastProgressAt;
+    expect(reported?.getTime()).toBeGreaterThan(claimed.lastProgressAt?.getTime() ?? Infinity);
+
+    await sut.claimed.release(executor, { taskId, claim: owned.claim, reason: 'draining', nextStep: 1 });
+    await expect(progressClock(taskId)).resolves.toMatchObject({ lastProgressAt: null, recoveries: 0 });
+    await expect(
+      rpcRefusal(sut.claimed.reportProgress({ taskId, claim: owned.claim, nextStep: 1 })),
+    ).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
+    await expect(progressClock(taskId)).resolves.toMatchObject({ lastProgressAt: null });
+  });
+
+  it('recovers the task of an executor that stopped reporting while its node keeps heartbeating, not one that reports', async () => {
+    const [silent, reporting] = await queue(2, false);
+    const silentClaim = await claimOn(quick, 'node-a');
+    const reportingClaim = await claimOn(quick, 'node-a');
+    expect([silentClaim.taskId, reportingClaim.taskId]).toEqual([silent, reporting]);
+
+    // Real time passes: the node's other services beat and one task's executor reports, every 200 ms,
+    // past the one-second timeout plus the grace the node gets before its executor is blamed.
+    const until = Date.now() + 1000 + PROGRESS_GRACE_MS + 500;
+    while (Date.now() < until) {
+      await beat('node-a');
+      await quick.claimed.reportProgress({ taskId: reporting, claim: reportingClaim.claim, nextStep: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const { lastProgressAt } = await progressClock(silent);
+    if (!lastProgressAt) throw new Error('the claim set no progress clock');
+
+    await expect(quick.recovery.recoverOnce()).resolves.toEqual([
+      {
+        taskId: silent,
+        nodeName: 'node-a',
+        outcome: 'Failed',
+        reason: silentReason('node-a', lastProgressAt),
+      },
+    ]);
+    await expect(quick.tasks.get(silent)).resolves.toMatchObject({
+      state: 'Failed',
+      errorMessage: silentReason('node-a', lastProgressAt),
+      nodeName: 'node-a',
+    });
+    await expect(quick.tasks.get(reporting)).resolves.toMatchObject({
+      state: 'Executing',
+      nodeName: 'node-a',
+    });
+    await expect(
+      rpcRefusal(quick.claimed.reportProgress({ taskId: silent, claim: silentClaim.claim, nextStep: 1 })),
+    ).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
+    await expect(auditedRecoveries(silent)).resolves.toEqual([
+      expect.objectContaining({
+        cause: 'progress-stopped',
+        lastProgressAt: lastProgressAt.toISOString(),
+        outcome: 'Failed',
+      }),
+    ]);
+  });
+
+  it('re-queues a retryable task of a silent executor for another node, refusing the silent one’s late writes', async () => {
+    const [taskId] = await queue(1, true);
+    const owned = await claimOn(sut, 'node-a');
+    await sut.claimed.reportProgress({ taskId, claim: owned.claim, nextStep: 2 });
+    const lastProgressAt = await silenceExecutor(taskId);
+    queuedSignals.length = 0;
+
+    await expect(sut.recovery.recoverOnce()).resolves.toEqual([
+      {
+        taskId,
+        nodeName: 'node-a',
+        outcome: 'Queued',
+        reason: `${silentReason('node-a', lastProgressAt)}; re-queued to resume at step 3 (recovery 1 of 3)`,
+      },
+    ]);
+    expect(queuedSignals).toEqual([taskId]);
+    await expect(progressClock(taskId)).resolves.toMatchObject({ lastProgressAt: null, recoveries: 1 });
+    const resumed = await claimOn(other, 'node-b');
+    expect(resumed).toEqual({ taskId, claim: owned.claim + 1, startAtStep: 2 });
+    await expect(
+      rpcRefusal(sut.claimed.reportProgress({ taskId, claim: owned.claim, nextStep: 3 })),
+    ).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
+    await expect(sut.recovery.recoverOnce()).resolves.toEqual([]);
+  });
+
+  it('leaves a task without a progress clock (claimed by an orchestrator that predates it) to node liveness', async () => {
+    const [taskId] = await queue(1, false);
+    await db.dataSource.query(PREDATING_SQL.claim, ['node-a', taskId]);
+    await db.dataSource.query(PREDATING_SQL.progress, [1, taskId, 1]);
+    await db.dataSource.query(
+      "UPDATE server_tasks SET started_at = CURRENT_TIMESTAMP - INTERVAL '10 minutes' WHERE id = $1",
+      [taskId],
+    );
+    await expect(progressClock(taskId)).resolves.toMatchObject({ lastProgressAt: null });
+
+    await expect(sut.recovery.recoverOnce()).resolves.toEqual([]);
+
+    await makeOffline('node-a');
+    const recovered = await sut.recovery.recoverOnce();
+    expect(recovered).toMatchObject([{ taskId, outcome: 'Failed' }]);
+    expect(recovered[0]?.reason).toMatch(/^node node-a stopped responding at /);
+  });
+
+  it('ignores a progress clock left from an earlier ownership when an older orchestrator made the current claim', async () => {
+    const [taskId] = await queue(1, true);
+    const first = await claimOn(sut, 'node-a');
+    await silenceExecutor(taskId);
+    // Handed back and claimed again through orchestrators that neither clear nor start the clock.
+    await db.dataSource.query(PREDATING_SQL.release, [0, taskId, first.claim]);
+    await db.dataSource.query('DELETE FROM task_concurrency_locks WHERE task_id = $1', [taskId]);
+    await db.dataSource.query(PREDATING_SQL.claim, ['node-b', taskId]);
+    const clock = await progressClock(taskId);
+    expect(clock.lastProgressAt?.getTime()).toBeLessThan(clock.startedAt?.getTime() ?? -Infinity);
+
+    await expect(sut.recovery.recoverOnce()).resolves.toEqual([]);
+  });
+
+  it('blames a node that died just after its executor’s last report on the node, not on its executor', async () => {
+    const [taskId] = await queue(1, false);
+    await claimOn(sut, 'node-a');
+    // The last report is past the timeout; the node's last heartbeat came 1.5 s after it (less
+    // than the grace), so this is a node dying, not an executor going quiet on a live node.
+    const lastHeard = async (progressAgoMs: number, nodeAgoMs: number) => {
+      await db.dataSource.query(
+        "UPDATE server_tasks SET started_at = CURRENT_TIMESTAMP - INTERVAL '2 minutes', " +
+          "last_progress_at = CURRENT_TIMESTAMP - ($2::integer * INTERVAL '1 millisecond') WHERE id = $1",
+        [taskId, progressAgoMs],
+      );
+      await db.dataSource.query(
+        "UPDATE cluster_nodes SET last_seen = CURRENT_TIMESTAMP - ($1::integer * INTERVAL '1 millisecond') WHERE name = 'node-a'",
+        [nodeAgoMs],
+      );
+    };
+    await lastHeard(31_000, 29_500);
+
+    await expect(sut.recovery.recoverOnce()).resolves.toEqual([]);
+
+    await lastHeard(32_000, 30_500);
+    const [{ last_seen: lastSeen }] = await db.dataSource.query<{ last_seen: Date }[]>(
+      "SELECT last_seen FROM cluster_nodes WHERE name = 'node-a'",
+    );
+    await expect(sut.recovery.recoverOnce()).resolves.toMatchObject([
+      { taskId, outcome: 'Failed', reason: `node node-a stopped responding at ${lastSeen.toISOString()}` },
+    ]);
+  });
+
+  it('does not recover a silent executor’s task once it reports again between the read and the write', async () => {
+    const [taskId] = await queue(1, true);
+    const owned = await claimOn(sut, 'node-a');
+    await silenceExecutor(taskId);
+    const repository = new DeadNodeRecoveryRepository(new Transactions(db.dataSource));
+    const [found] = await repository.findOrphaned(30_000, 10);
+    expect(found).toMatchObject({ id: taskId, cause: 'progress-stopped', recoveries: 0 });
+
+    await sut.claimed.reportProgress({ taskId, claim: owned.claim, nextStep: 1 });
+
+    await expect(
+      db.dataSource.transaction((manager) => repository.requeue(manager, found, 30_000)),
+    ).resolves.toBe(false);
+    await expect(
+      db.dataSource.transaction((manager) => repository.finish(manager, found, 'too late', 30_000)),
+    ).resolves.toBe(false);
+    await expect(sut.tasks.get(taskId)).resolves.toMatchObject({ state: 'Executing', nodeName: 'node-a' });
+  });
+
+  it(`fails a retryable task instead of re-queuing it after ${MAX_RECOVERIES} recoveries`, async () => {
+    const [taskId] = await queue(1, true);
+    for (let recovery = 1; recovery <= MAX_RECOVERIES; recovery++) {
+      await beat('node-a');
+      await claimOn(sut, 'node-a');
+      await makeOffline('node-a');
+      const recovered = await sut.recovery.recoverOnce();
+      expect(recovered).toMatchObject([{ taskId, outcome: 'Queued' }]);
+      expect(recovered[0]?.reason).toMatch(new RegExp(`\\(recovery ${recovery} of 3\\)$`));
+      await expect(progressClock(taskId)).resolves.toMatchObject({ recoveries: recovery });
+    }
+    await beat('node-a');
+    const last = await claimOn(sut, 'node-a');
+    // This time the node lives on and only its executor goes quiet: the limit counts every cause.
+    const lastProgressAt = await silenceExecutor(taskId);
+    queuedSignals.length = 0;
+
+    const reason = `${silentReason('node-a', lastProgressAt)}; not re-queued again after 3 recoveries`;
+    await expect(sut.recovery.recoverOnce()).resolves.toEqual([
+      { taskId, nodeName: 'node-a', outcome: 'Failed', reason },
+    ]);
+    expect(queuedSignals).toEqual([]);
+    await expect(sut.tasks.get(taskId)).resolves.toMatchObject({
+      state: 'Failed',
+      errorMessage: reason,
+      claim: last.claim,
+    });
+    await expect(progressClock(taskId)).resolves.toMatchObject({ recoveries: MAX_RECOVERIES });
+    await expect(
+      db.dataSource.query('SELECT 1 FROM task_concurrency_locks WHERE task_id = $1', [taskId]),
+    ).resolves.toEqual([]);
+    const audited = await auditedRecoveries(taskId);
+    expect(audited.map((details) => [details['outcome'], details['recoveries']])).toEqual([
+      ['Queued', 1],
+      ['Queued', 2],
+      ['Queued', 3],
+      ['Failed', 3],
+    ]);
+  });
+
+  it('recovers each task of dead nodes and silent executors once when two replicas run recovery at the same time', async () => {
+    const deadFailing = await queue(2, false);
+    const deadRetrying = await queue(2, true);
+    const silentFailing = await queue(2, false);
+    const silentRetrying = await queue(2, true);
+    const exhausted = await queue(1, true);
+    const [reporting] = await queue(1, true);
+    const onA: string[] = [];
+    const onB: string[] = [];
+    for (let i = 0; i < 4; i++) onA.push((await claimOn(sut, 'node-a')).taskId);
+    for (let i = 0; i < 6; i++) onB.push((await claimOn(sut, 'node-b')).taskId);
+    expect(onA).toEqual([...deadFailing, ...deadRetrying]);
+    expect(onB).toEqual([...silentFailing, ...silentRetrying, ...exhausted, reporting]);
+    await makeOffline('node-a');
+    for (const taskId of [...silentFailing, ...silentRetrying, ...exhausted]) await silenceExecutor(taskId);
+    await db.dataSource.query('UPDATE server_tasks SET recovery_count = $1 WHERE id = $2', [
+      MAX_RECOVERIES,
+      exhausted[0],
+    ]);
+
+    const [mine, theirs] = await Promise.all([sut.recovery.recoverOnce(), other.recovery.recoverOnce()]);
+
+    const recovered = [...mine, ...theirs];
+    const ids = (outcome?: string) =>
+      recovered
+        .filter((task) => outcome === undefined || task.outcome === outcome)
+        .map((task) => task.taskId)
+        .sort();
+    expect(ids()).toEqual([...onA, ...silentFailing, ...silentRetrying, ...exhausted].sort());
+    expect(ids('Queued')).toEqual([...deadRetrying, ...silentRetrying].sort());
+    for (const task of recovered)
+      expect(task.reason).toMatch(
+        onA.includes(task.taskId)
+          ? /^node node-a stopped responding at /
+          : /^the deployment executor on node node-b stopped reporting progress at /,
+      );
+    for (const taskId of [...onA, ...silentFailing, ...silentRetrying, ...exhausted])
+      await expect(auditedRecoveries(taskId)).resolves.toHaveLength(1);
+    for (const taskId of [...deadRetrying, ...silentRetrying])
+      await expect(progressClock(taskId)).resolves.toMatchObject({ recoveries: 1 });
+    const exhaustedTask = await sut.tasks.get(exhausted[0]);
+    expect(exhaustedTask.state).toBe('Failed');
+    expect(exhaustedTask.errorMessage).toMatch(/; not re-queued again after 3 recoveries$/);
+    await expect(sut.tasks.get(reporting)).resolves.toMatchObject({ state: 'Executing', nodeName: 'node-b' });
   });
 });

@@ -11,11 +11,19 @@ interface OrphanedRow {
   claim: number;
   node_name: string | null;
   next_step: number;
+  last_progress_at: Date | string | null;
+  recovery_count: number;
+  node_dead: number | string;
   node_last_seen: Date | string | null;
   retryable: boolean | number;
 }
 
-/** Reads and rewrites tasks of dead nodes; every write is conditional (see dead-node-recovery.sql.ts). */
+const dateOrNull = (value: Date | string | null) => (value === null ? null : new Date(value));
+
+/**
+ * Reads and rewrites orphaned tasks (dead node, or an executor that stopped reporting progress);
+ * every write is conditional (see dead-node-recovery.sql.ts).
+ */
 @Injectable()
 export class DeadNodeRecoveryRepository {
   private readonly sql: DeadNodeRecoverySql;
@@ -32,18 +40,21 @@ export class DeadNodeRecoveryRepository {
       claim: Number(row.claim),
       nodeName: row.node_name ?? '',
       nextStep: Number(row.next_step),
-      nodeLastSeen: row.node_last_seen === null ? null : new Date(row.node_last_seen),
+      cause: Number(row.node_dead) === 1 ? 'node-dead' : 'progress-stopped',
+      nodeLastSeen: dateOrNull(row.node_last_seen),
+      lastProgressAt: dateOrNull(row.last_progress_at),
+      recoveries: Number(row.recovery_count),
       retryable: row.retryable === true || row.retryable === 1,
     }));
   }
 
-  /** False when another replica got there first, or the node came back. */
+  /** False when another replica got there first, or the task's owner turned out to be alive. */
   async requeue(manager: EntityManager, task: OrphanedTask, timeoutMs: number): Promise<boolean> {
     const result = await structuredQuery(manager, this.sql.requeue, [task.id, task.claim, -timeoutMs]);
     return result.affected === 1;
   }
 
-  /** False when another replica got there first, or the node came back. */
+  /** False when another replica got there first, or the task's owner turned out to be alive. */
   async finish(
     manager: EntityManager,
     task: OrphanedTask,

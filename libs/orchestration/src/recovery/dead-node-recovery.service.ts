@@ -23,8 +23,9 @@ export interface RecoveredTask {
 }
 
 /**
- * Takes back the tasks of nodes that stopped heartbeating. Runs in every orchestrator replica;
- * the conditional writes make sure each task is recovered once, by whichever replica is first.
+ * Takes back the tasks of nodes that stopped heartbeating, and of executors that stopped reporting
+ * progress while the rest of their node kept heartbeating. Runs in every orchestrator replica; the
+ * conditional writes make sure each task is recovered once, by whichever replica is first.
  * The orchestrator does not write task logs (the executor is their single writer): the reason goes
  * into the task's error_message and the `task.recovered` audit event.
  */
@@ -77,7 +78,7 @@ export class DeadNodeRecoveryService {
     const outcome = decision.action === 'requeue' ? 'Queued' : decision.state;
     const reason = decision.action === 'requeue' ? decision.note : decision.errorMessage;
     if (decision.action === 'requeue') this.signals.taskQueued(task.id);
-    this.logger.warn(`Recovered task ${task.id} from dead node ${task.nodeName}: ${outcome} (${reason})`);
+    this.logger.warn(`Recovered task ${task.id} from node ${task.nodeName}: ${outcome} (${reason})`);
     return { taskId: task.id, nodeName: task.nodeName, outcome, reason };
   }
 
@@ -89,7 +90,10 @@ export class DeadNodeRecoveryService {
       resourceId: task.id,
       details: {
         nodeName: task.nodeName,
+        cause: task.cause,
         nodeLastSeen: task.nodeLastSeen?.toISOString() ?? null,
+        lastProgressAt: task.lastProgressAt?.toISOString() ?? null,
+        recoveries: task.recoveries + (decision.action === 'requeue' ? 1 : 0),
         previousState: task.state,
         claim: task.claim,
         nextStep: task.nextStep,

@@ -1,38 +1,76 @@
-import { deadNodeRecoverySql } from './dead-node-recovery.sql';
+import { deadNodeRecoverySql, PROGRESS_GRACE_MS } from './dead-node-recovery.sql';
 
 describe(deadNodeRecoverySql.name, () => {
   const postgres = deadNodeRecoverySql('postgres');
   const mssql = deadNodeRecoverySql('mssql');
-  const stillDeadPg =
-    "NOT EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.name = server_tasks.node_name AND n.last_seen >= (CURRENT_TIMESTAMP + ($3::integer * INTERVAL '1 millisecond')))";
 
-  it('finds owned tasks of nodes dead by the database clock, or whose node record is gone', () => {
+  /** The orphaned condition for a task table reference, with the cutoff held in `param`. */
+  const orphanedPg = (task: string, param: string) => {
+    const cutoff = `(CURRENT_TIMESTAMP + (${param}::integer * INTERVAL '1 millisecond'))`;
+    return (
+      `(NOT EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.name = ${task}.node_name AND n.last_seen >= ${cutoff}) ` +
+      `OR (${task}.last_progress_at >= ${task}.started_at AND ${task}.last_progress_at < ${cutoff} ` +
+      `AND EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.name = ${task}.node_name ` +
+      `AND n.last_seen >= (${task}.last_progress_at + INTERVAL '2000 milliseconds'))))`
+    );
+  };
+  const orphanedMs = (task: string, param: string) => {
+    const cutoff = `DATEADD(millisecond, ${param}, SYSUTCDATETIME())`;
+    return (
+      `(NOT EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.name = ${task}.node_name AND n.last_seen >= ${cutoff}) ` +
+      `OR (${task}.last_progress_at >= ${task}.started_at AND ${task}.last_progress_at < ${cutoff} ` +
+      `AND EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.name = ${task}.node_name ` +
+      `AND n.last_seen >= DATEADD(millisecond, 2000, ${task}.last_progress_at))))`
+    );
+  };
+
+  it('allows the node a grace of two progress intervals before blaming its executor', () => {
+    expect(PROGRESS_GRACE_MS).toBe(2000);
+  });
+
+  it('finds owned tasks whose node is dead (or gone) or whose executor stopped reporting, on the database clock', () => {
     expect(postgres.orphaned).toContain(
-      "WHERE t.state IN ('Executing', 'Cancelling') AND (n.name IS NULL OR n.last_seen < (CURRENT_TIMESTAMP + ($1::integer * INTERVAL '1 millisecond')))",
+      `WHERE t.state IN ('Executing', 'Cancelling') AND ${orphanedPg('t', '$1')} ORDER BY t.started_at ASC, t.id ASC LIMIT $2`,
     );
     expect(mssql.orphaned).toMatch(/^SELECT TOP \(@1\) /);
-    expect(mssql.orphaned).toContain('n.last_seen < DATEADD(millisecond, @0, SYSUTCDATETIME())');
+    expect(mssql.orphaned).toContain(
+      `WHERE t.state IN ('Executing', 'Cancelling') AND ${orphanedMs('t', '@0')} ORDER BY t.started_at ASC, t.id ASC`,
+    );
   });
 
-  it('re-queues only with the same claim, from Executing, while the node is still dead, keeping next_step', () => {
+  it('says which cause holds, preferring the dead node, and reads the progress clock and recovery count', () => {
+    expect(postgres.orphaned).toMatch(
+      /^SELECT t\.id, t\.state, t\.claim, t\.node_name, t\.next_step, t\.last_progress_at, t\.recovery_count, CASE WHEN NOT EXISTS \(.+?\) THEN 1 ELSE 0 END AS node_dead, nl\.last_seen AS node_last_seen, r\.retryable /,
+    );
+    expect(mssql.orphaned).toContain(
+      'CASE WHEN NOT EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.name = t.node_name AND n.last_seen >= DATEADD(millisecond, @0, SYSUTCDATETIME())) THEN 1 ELSE 0 END AS node_dead',
+    );
+  });
+
+  it('re-queues only with the same claim, from Executing, while still orphaned, counting the recovery and keeping next_step', () => {
+    const set =
+      "UPDATE server_tasks SET state = 'Queued', node_name = NULL, last_progress_at = NULL, recovery_count = recovery_count + 1";
     expect(postgres.requeue).toBe(
-      "UPDATE server_tasks SET state = 'Queued', node_name = NULL " +
-        `WHERE id = $1 AND claim = $2 AND state = 'Executing' AND ${stillDeadPg} RETURNING state`,
+      `${set} WHERE id = $1 AND claim = $2 AND state = 'Executing' AND ${orphanedPg('server_tasks', '$3')} RETURNING state`,
     );
-    expect(postgres.requeue).not.toContain('next_step');
-    expect(mssql.requeue).toContain(
-      "OUTPUT inserted.state WHERE id = @0 AND claim = @1 AND state = 'Executing' AND NOT EXISTS",
+    expect(mssql.requeue).toBe(
+      `${set} OUTPUT inserted.state WHERE id = @0 AND claim = @1 AND state = 'Executing' AND ${orphanedMs('server_tasks', '@2')}`,
     );
+    for (const sql of [postgres.requeue, mssql.requeue]) expect(sql).not.toContain('next_step');
   });
 
-  it('fails (or finishes canceling) only with the same claim while the node is still dead, on database time', () => {
-    expect(postgres.finish).toContain(
-      "SET state = CASE WHEN state = 'Cancelling' THEN 'Canceled' ELSE 'Failed' END",
+  it('fails (or finishes canceling) only with the same claim while still orphaned, on database time', () => {
+    const set =
+      "UPDATE server_tasks SET state = CASE WHEN state = 'Cancelling' THEN 'Canceled' ELSE 'Failed' END, ";
+    expect(postgres.finish).toBe(
+      `${set}error_message = $1, completed_at = CURRENT_TIMESTAMP WHERE id = $2 AND claim = $3 ` +
+        `AND state IN ('Executing', 'Cancelling') AND ${orphanedPg('server_tasks', '$4')} RETURNING state`,
     );
-    expect(postgres.finish).toContain('completed_at = CURRENT_TIMESTAMP WHERE id = $2 AND claim = $3');
-    expect(mssql.finish).toContain(
-      'completed_at = SYSUTCDATETIME() OUTPUT inserted.state WHERE id = @1 AND claim = @2',
+    expect(mssql.finish).toBe(
+      `${set}error_message = @0, completed_at = SYSUTCDATETIME() OUTPUT inserted.state WHERE id = @1 AND claim = @2 ` +
+        `AND state IN ('Executing', 'Cancelling') AND ${orphanedMs('server_tasks', '@3')}`,
     );
+    for (const sql of [postgres.finish, mssql.finish]) expect(sql).not.toContain('recovery_count');
   });
 
   it('numbers parameters the way each driver expects', () => {

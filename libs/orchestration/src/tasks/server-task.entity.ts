@@ -53,4 +53,15 @@ export class ServerTaskEntity {
 
   @Column({ name: 'cancel_requested_at', type: Date, nullable: true })
   cancelRequestedAt!: Date | null;
+
+  /**
+   * Database time of the claim and of the owner's last accepted progress report; NULL while queued
+   * and for tasks claimed by nodes that predate the column (recovery then judges by node liveness).
+   */
+  @Column({ name: 'last_progress_at', type: Date, nullable: true })
+  lastProgressAt!: Date | null;
+
+  /** Times dead-node recovery re-queued the task; past a limit it fails instead. */
+  @Column({ name: 'recovery_count', type: 'int' })
+  recoveryCount!: number;
 }

@@ -4,26 +4,28 @@ describe(taskQueueSql.name, () => {
   const postgres = taskQueueSql('postgres');
   const mssql = taskQueueSql('mssql');
 
-  it('claims with one conditional update that raises the fencing token and respects the task cap, on both dialects', () => {
+  it('claims with one conditional update that raises the fencing token, respects the task cap and starts the progress clock, on both dialects', () => {
     expect(postgres.claim).toBe(
-      "UPDATE server_tasks SET state = 'Executing', node_name = $1, claim = claim + 1, started_at = CURRENT_TIMESTAMP " +
+      "UPDATE server_tasks SET state = 'Executing', node_name = $1, claim = claim + 1, " +
+        'started_at = CURRENT_TIMESTAMP, last_progress_at = CURRENT_TIMESTAMP ' +
         "WHERE id = $2 AND state = 'Queued' AND (SELECT COUNT(*) FROM server_tasks o WHERE o.node_name = $1 " +
         "AND o.state IN ('Executing', 'Cancelling')) < $3 RETURNING claim",
     );
     expect(mssql.claim).toBe(
-      "UPDATE server_tasks SET state = 'Executing', node_name = @0, claim = claim + 1, started_at = SYSUTCDATETIME() " +
+      "UPDATE server_tasks SET state = 'Executing', node_name = @0, claim = claim + 1, " +
+        'started_at = SYSUTCDATETIME(), last_progress_at = SYSUTCDATETIME() ' +
         "OUTPUT inserted.claim WHERE id = @1 AND state = 'Queued' AND (SELECT COUNT(*) FROM server_tasks o " +
         "WHERE o.node_name = @0 AND o.state IN ('Executing', 'Cancelling')) < @2",
     );
   });
 
-  it('hands a task back only with the current claim, keeping the claim number as the fence', () => {
+  it('hands a task back only with the current claim, keeping the claim number as the fence and clearing the progress clock', () => {
     expect(postgres.release).toBe(
-      "UPDATE server_tasks SET state = 'Queued', node_name = NULL, next_step = $1 " +
+      "UPDATE server_tasks SET state = 'Queued', node_name = NULL, next_step = $1, last_progress_at = NULL " +
         "WHERE id = $2 AND claim = $3 AND state = 'Executing' RETURNING state",
     );
     expect(mssql.release).toBe(
-      "UPDATE server_tasks SET state = 'Queued', node_name = NULL, next_step = @0 " +
+      "UPDATE server_tasks SET state = 'Queued', node_name = NULL, next_step = @0, last_progress_at = NULL " +
         "OUTPUT inserted.state WHERE id = @1 AND claim = @2 AND state = 'Executing'",
     );
     expect(postgres.cancelOwned).toContain(
@@ -58,10 +60,10 @@ describe(taskQueueSql.name, () => {
 
   it('fences progress and completion by claim and owned state, with database time', () => {
     expect(postgres.progress).toBe(
-      "UPDATE server_tasks SET next_step = $1 WHERE id = $2 AND claim = $3 AND state IN ('Executing', 'Cancelling') RETURNING state",
+      "UPDATE server_tasks SET next_step = $1, last_progress_at = CURRENT_TIMESTAMP WHERE id = $2 AND claim = $3 AND state IN ('Executing', 'Cancelling') RETURNING state",
     );
     expect(mssql.progress).toBe(
-      "UPDATE server_tasks SET next_step = @0 OUTPUT inserted.state WHERE id = @1 AND claim = @2 AND state IN ('Executing', 'Cancelling')",
+      "UPDATE server_tasks SET next_step = @0, last_progress_at = SYSUTCDATETIME() OUTPUT inserted.state WHERE id = @1 AND claim = @2 AND state IN ('Executing', 'Cancelling')",
     );
     expect(postgres.complete).toContain('completed_at = CURRENT_TIMESTAMP WHERE id = $4 AND claim = $5');
     expect(mssql.complete).toContain(

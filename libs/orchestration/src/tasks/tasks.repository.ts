@@ -27,7 +27,13 @@ export class TasksRepository {
   }
 
   async insertQueued(manager: EntityManager, task: NewTask): Promise<ServerTaskEntity> {
-    await manager.insert(ServerTaskEntity, { ...task, state: 'Queued', claim: 0, nextStep: 0 });
+    await manager.insert(ServerTaskEntity, {
+      ...task,
+      state: 'Queued',
+      claim: 0,
+      nextStep: 0,
+      recoveryCount: 0,
+    });
     return manager.findOneByOrFail(ServerTaskEntity, { id: task.id });
   }
 
