@@ -122,6 +122,12 @@ export class BenchApi {
     }
   }
 
+  /** Drain on or off (PUT /api/nodes/:name), as an administrator. */
+  async setDraining(nodeName: string, isDraining: boolean): Promise<void> {
+    const response = await this.client.put(`/api/nodes/${nodeName}`, { isDraining });
+    if (response.status !== 200) throw new Error(`drain ${nodeName}: ${response.status}`);
+  }
+
   async countInState(state: TaskState): Promise<number> {
     return (await this.tasksPage(`state=${state}&take=1`)).total;
   }

@@ -16,7 +16,7 @@ export interface NodeLoad {
 export interface ThroughputFigures {
   tasks: number;
   succeeded: number;
-  /** First queuedAt to last completedAt. */
+  /** First startedAt to last completedAt: the cluster executing a full queue. */
   spanMs: number;
   tasksPerSecond: number;
   byNode: Map<string, NodeLoad>;
@@ -43,9 +43,9 @@ export function throughputOf(tasks: readonly TimedTask[]): ThroughputFigures {
   if (tasks.length === 0) throw new Error('no tasks');
   const unfinished = tasks.filter((task) => !task.completedAt);
   if (unfinished.length) throw new Error(`${unfinished.length} task(s) have not completed`);
-  const firstQueued = Math.min(...tasks.map((task) => Date.parse(task.queuedAt)));
+  const firstStarted = Math.min(...tasks.map((task) => Date.parse(task.startedAt || task.completedAt)));
   const lastCompleted = Math.max(...tasks.map((task) => Date.parse(task.completedAt)));
-  const spanMs = lastCompleted - firstQueued;
+  const spanMs = lastCompleted - firstStarted;
   const byNode = new Map<string, NodeLoad>();
   for (const node of [...new Set(tasks.map((task) => task.nodeName))].sort()) {
     const ofNode = tasks.filter((task) => task.nodeName === node);
