@@ -7,13 +7,13 @@ import { INestMicroservice } from '@nestjs/common';
 import Redis from 'ioredis';
 
 import { orchestratorV1 } from '@flotilla/contracts';
-import { freePort } from '@flotilla/testing';
+import { freePort, processGroupAlive } from '@flotilla/testing';
 
 import { TASKS_CANCEL_CHANNEL } from './claim-loop/task-wakeups';
 import { ExecutionModule } from './execution.module';
 import { startExecutorApp } from './test-support/executor-app';
 import { OrchestratorDouble } from './test-support/orchestrator-double';
-import { processGroupAlive, sleep, waitFor } from './test-support/waiting';
+import { sleep, waitFor } from './test-support/waiting';
 
 function scriptTask(id: string, scripts: string[], variables: Record<string, string> = {}) {
   return {

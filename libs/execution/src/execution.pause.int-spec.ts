@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { orchestratorV1 } from '@flotilla/contracts';
-import { freePort } from '@flotilla/testing';
+import { freePort, processGroupAlive } from '@flotilla/testing';
 
 import { ExecutionModule } from './execution.module';
 import { OrchestratorDouble } from './test-support/orchestrator-double';
-import { processGroupAlive, sleep, waitFor } from './test-support/waiting';
+import { sleep, waitFor } from './test-support/waiting';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const HEARTBEAT_TIMEOUT_MS = 1500;

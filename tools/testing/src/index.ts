@@ -5,3 +5,4 @@ export * from './zip-writer';
 export * from './flotilla-node';
 export * from './api-client';
 export * from './flotilla-cluster';
+export * from './process-group';
