@@ -22,6 +22,7 @@ export interface Task {
 
 export interface ClusterNodeView {
   name: string;
+  state: string;
   taskCap: number;
   runningTasks: number;
 }
@@ -66,17 +67,6 @@ export function readRuns(file: string): RunRecord[] {
     }
   }
   return runs;
-}
-
-/** Whether a process group still has a live member. */
-export function processGroupAlive(processGroup: number): boolean {
-  try {
-    process.kill(-processGroup, 0);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
 }
 
 export function signalProcessGroup(processGroup: number, signal: NodeJS.Signals): void {

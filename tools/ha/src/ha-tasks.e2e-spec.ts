@@ -2,7 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ApiClient, eventually, FlotillaCluster, startFlotillaCluster } from '@flotilla/testing';
+import {
+  ApiClient,
+  eventually,
+  FlotillaCluster,
+  processGroupAlive,
+  startFlotillaCluster,
+} from '@flotilla/testing';
 
 import {
   Deployer,
@@ -10,7 +16,6 @@ import {
   Identified,
   maxOverlap,
   overlappingRuns,
-  processGroupAlive,
   readRuns,
   recordedScript,
   setDraining,
@@ -26,7 +31,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Server-task HA against real processes: three nodes of six services behind real HAProxy, one
  * PostgreSQL, one Redis, one shared folder, a licence for unlimited nodes. Specs run in order on one
- * cluster (starting one is the slow part): node-1 is killed in the second, node-2 frozen in the last.
+ * cluster (starting one is the slow part): node-1 is killed in the second, node-2 paused in the
+ * fourth, node-3's executor alone frozen in the last.
  */
 describe('server tasks on a three-node cluster', () => {
   let cluster: FlotillaCluster;
@@ -299,4 +305,58 @@ describe('server tasks on a three-node cluster', () => {
     expect(runs.filter((run) => run.node === paused.name && run.endedAt !== undefined)).toEqual([]);
     expect(runs.filter((run) => run.node === survivor.name && run.endedAt !== undefined)).toHaveLength(1);
   }, 120_000);
+
+  it('recovers the tasks of a hung executor while the rest of its node keeps heartbeating', async () => {
+    const [, other, hung] = cluster.nodes;
+    const file = join(sideDir, 'hung.txt');
+    const work = [
+      'echo "started on $CLUSTER_NODE_NAME"',
+      'if [ "$CLUSTER_NODE_NAME" = node-3 ]; then sleep 40; else sleep 2; fi',
+    ].join('\n');
+    const retryable = await viaHaproxy.release(recordedScript(file, work), true);
+    const oneShot = await viaHaproxy.release(recordedScript(file, work), false);
+    await setDraining(cluster, other.name, true);
+    const retried = await viaHaproxy.deploy(retryable, environments[7]);
+    const failed = await viaHaproxy.deploy(oneShot, environments[8]);
+    const api = direct[1];
+    for (const taskId of [retried, failed]) {
+      const task = await api.waitForTask(taskId, (t) => t.state === 'Executing', 30_000, 'to run');
+      expect(task.nodeName).toBe(hung.name);
+    }
+    await eventually(
+      () => Promise.resolve(readRuns(file).length === 2 ? true : undefined),
+      20_000,
+      'both scripts to start',
+    );
+    await setDraining(cluster, other.name, false);
+
+    // Only the executor: the node's five other services go on heartbeating, so the node stays alive.
+    hung.signalService('deployment-executor', 'SIGSTOP');
+    const frozenAt = Date.now();
+    stage('hung executor: node-3 executor stopped');
+    try {
+      const failedTask = await api.waitForTask(failed, (t) => FINISHED.includes(t.state), 30_000, 'to fail');
+      process.stdout.write(`[ha] hung executor's one-shot task failed ${Date.now() - frozenAt} ms after\n`);
+      expect(failedTask.state).toBe('Failed');
+      expect(failedTask.errorMessage).toMatch(
+        /^the deployment executor on node node-3 stopped reporting progress at /,
+      );
+      await api.waitForTask(retried, (t) => t.nodeName === other.name, 30_000, 'to move to node-2');
+      const nodes = await api.nodes();
+      expect(nodes.find((node) => node.name === hung.name)?.state).toBe('Running');
+    } finally {
+      hung.signalService('deployment-executor', 'SIGCONT');
+      stage('hung executor: node-3 executor resumed');
+    }
+    const done = await api.waitForTask(retried, (t) => FINISHED.includes(t.state), 30_000, 'to finish');
+    expect({ state: done.state, node: done.nodeName }).toEqual({ state: 'Success', node: other.name });
+    const onHung = readRuns(file).filter((run) => run.node === hung.name);
+    await eventually(
+      () => Promise.resolve(onHung.every((run) => !processGroupAlive(run.processGroup)) ? true : undefined),
+      20_000,
+      "node-3's scripts to be stopped once its writes are refused",
+    );
+    expect(readRuns(file).filter((run) => run.node === hung.name && run.endedAt !== undefined)).toEqual([]);
+    expect((await api.task(failed)).state).toBe('Failed');
+  }, 150_000);
 });
