@@ -122,10 +122,10 @@ export class BenchApi {
     }
   }
 
-  /** Drain on or off (PUT /api/nodes/:name), as an administrator. */
-  async setDraining(nodeName: string, isDraining: boolean): Promise<void> {
-    const response = await this.client.put(`/api/nodes/${nodeName}`, { isDraining });
-    if (response.status !== 200) throw new Error(`drain ${nodeName}: ${response.status}`);
+  /** A node's task cap (PUT /api/nodes/:name), as an administrator; 0 holds its claims. */
+  async setTaskCap(nodeName: string, taskCap: number): Promise<void> {
+    const response = await this.client.put(`/api/nodes/${nodeName}`, { taskCap });
+    if (response.status !== 200) throw new Error(`task cap of ${nodeName}: ${response.status}`);
   }
 
   async countInState(state: TaskState): Promise<number> {

@@ -6,8 +6,8 @@ import { runBenchmark, Teardown } from './bench-runner';
 import { formatTable, printVerdicts, progress, seconds, Verdict } from './report';
 import { throughputOf, ThroughputFigures } from './throughput-stats';
 
-const USAGE = `Cluster throughput: deployments whose script sleeps 1 s, queued through HAProxy while every node
-drains, then released at once, on clusters of 1, 2 and 3 nodes (task cap 5 each);
+const USAGE = `Cluster throughput: deployments whose script sleeps 1 s, queued through HAProxy while every node's
+task cap is 0, then released at once, on clusters of 1, 2 and 3 nodes (task cap 5 each);
 tasks/s = tasks / (last completedAt - first startedAt), database time.
 Usage: npm run bench:throughput -- [options]`;
 
@@ -29,7 +29,7 @@ const options = readOptions(USAGE, {
 interface SizeResult {
   nodes: number;
   figures: ThroughputFigures;
-  /** Client clock: drain lifted to every task seen finished (to within the 0.5 s status poll). */
+  /** Client clock: caps restored to every task seen finished (to within the 0.5 s status poll). */
   wallMs: number;
   /** Queueing time of all deployments, client clock. */
   queueingMs: number;
@@ -106,14 +106,15 @@ async function measureSize(
   );
 
   // The whole queue is in place before any node may claim, so the span measures the cluster
-  // executing, not how fast clients can create deployments through the API.
+  // executing, not how fast clients can create deployments through the API. A task cap of 0
+  // holds claims (draining would also take the gateways out of HAProxy).
   const names = cluster.nodes.map((node) => node.name);
-  await Promise.all(names.map((name) => api.setDraining(name, true)));
+  await Promise.all(names.map((name) => api.setTaskCap(name, 0)));
   const queueingStartedAt = Date.now();
   const taskIds = await queueAll(api, pairs, settings.posters);
   const queueingMs = Date.now() - queueingStartedAt;
   const startedAt = Date.now();
-  await Promise.all(names.map((name) => api.setDraining(name, false)));
+  await Promise.all(names.map((name) => api.setTaskCap(name, settings.cap)));
   const idealMs = (settings.count / (nodes * settings.cap)) * SCRIPT_SECONDS * 1000;
   const tasks = await waitForAll(api, taskIds, idealMs * 5 + 120_000);
   const wallMs = Date.now() - startedAt;
@@ -183,8 +184,8 @@ runBenchmark(async (teardown) => {
     [
       '',
       `Throughput: ${settings.count} deployments of a script that sleeps ${SCRIPT_SECONDS} s, queued by ${settings.posters} clients through HAProxy`,
-      `while every node drains (queueing), then released at once; task cap ${settings.cap} per node, Redis wake-up.`,
-      `span = first startedAt to last completedAt (database time); wall = drain lifted to all seen finished (client);`,
+      `while every node's task cap is 0 (queueing), then released at once; task cap ${settings.cap} per node, Redis wake-up.`,
+      `span = first startedAt to last completedAt (database time); wall = caps restored to all seen finished (client);`,
       `ideal span = the sleeps alone at full cap.`,
       '',
       resultTable(results, settings),
