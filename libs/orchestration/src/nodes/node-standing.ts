@@ -4,7 +4,17 @@ import type { NodeRecord } from './nodes.repository';
 
 /** What the node registry needs of the licence in force. */
 export type NodeLicence = Pick<EffectiveLicence, 'nodeLimit' | 'label'>;
+
+/** The licence in force now: it can change while the cluster runs (a licence expires at midnight UTC). */
+export interface LicenceSource {
+  current(): NodeLicence;
+}
 export const NODE_LICENCE = Symbol('NODE_LICENCE');
+
+/** A licence that never changes (tests, and anything that needs no expiry). */
+export function fixedLicence(licence: NodeLicence): LicenceSource {
+  return { current: () => licence };
+}
 
 export type NodeState = 'Offline' | 'Draining' | 'Running';
 

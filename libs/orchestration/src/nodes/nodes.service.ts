@@ -8,7 +8,7 @@ import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
 import { MAX_NAME_LENGTH } from '../shared/names';
 import { isoOrEmpty } from '../shared/timestamps';
 import { Transactions } from '../shared/transactions';
-import { describeNodes, NODE_LICENCE, NodeLicence, NodeView } from './node-standing';
+import { describeNodes, LicenceSource, NODE_LICENCE, NodeView } from './node-standing';
 import { NodesRepository } from './nodes.repository';
 
 export const MAX_TASK_CAP = 1000;
@@ -57,7 +57,7 @@ export class NodesService {
     @Inject(Transactions) private readonly transactions: Transactions,
     @Inject(NodesRepository) private readonly nodes: NodesRepository,
     @Inject(FLOTILLA_CONFIG) private readonly config: NodesConfig,
-    @Inject(NODE_LICENCE) private readonly licence: NodeLicence,
+    @Inject(NODE_LICENCE) private readonly licence: LicenceSource,
     @Inject(AuditRecorder) private readonly audit: AuditRecorder,
   ) {}
 
@@ -141,7 +141,7 @@ export class NodesService {
   }
 
   private async views(): Promise<NodeView[]> {
-    return describeNodes(await this.nodes.list(this.config.heartbeatTimeoutMs), this.licence);
+    return describeNodes(await this.nodes.list(this.config.heartbeatTimeoutMs), this.licence.current());
   }
 
   private required(views: NodeView[], name: string): NodeView {

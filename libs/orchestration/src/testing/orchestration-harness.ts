@@ -8,7 +8,7 @@ import { DeploymentsService } from '../deployments/deployments.service';
 import { EnvironmentsRepository } from '../environments/environments.repository';
 import { EnvironmentsService } from '../environments/environments.service';
 import { NodesRepository } from '../nodes/nodes.repository';
-import type { NodeLicence } from '../nodes/node-standing';
+import { fixedLicence, NodeLicence } from '../nodes/node-standing';
 import { NodesService } from '../nodes/nodes.service';
 import { ProcessesRepository } from '../processes/processes.repository';
 import { ProcessesService } from '../processes/processes.service';
@@ -67,7 +67,7 @@ export function createOrchestrationHarness(dataSource: DataSource, options: Harn
     transactions,
     nodes,
     config,
-    options.licence ?? UNLIMITED_LICENCE,
+    fixedLicence(options.licence ?? UNLIMITED_LICENCE),
     audit,
   );
   return {
