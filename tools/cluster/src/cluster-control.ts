@@ -1,5 +1,4 @@
 import type { LocalCluster } from './local-cluster';
-import { waitForPing } from './wait-for-ping';
 
 /**
  * The IPC protocol between `tools/cluster/src/main.ts` and a parent that started it with an IPC
@@ -67,8 +66,7 @@ export async function runCommand(cluster: LocalCluster, message: ClusterCommand)
       if (!node) throw new Error(`No node named ${message.node}`);
       if (message.command === 'stopNode') return node.stop();
       node.start();
-      await waitForPing(`${node.baseUrl}/api/health/ping`, [200, 418], NODE_START_TIMEOUT_MS);
-      return;
+      return node.waitUntilServing(NODE_START_TIMEOUT_MS);
     }
     case 'stopRedis':
     case 'startRedis':

@@ -197,11 +197,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     for (const node of nodes) node.start();
 
     const timeoutMs = options.startTimeoutMs ?? 180_000;
-    // A node is up once its gateway answers from the cluster's view (200, or 418 when the licence
-    // or a drain keeps it out of the pool); then HAProxy must route to at least one of them.
-    await Promise.all(
-      nodes.map((node) => waitForPing(`${node.baseUrl}/api/health/ping`, [200, 418], timeoutMs)),
-    );
+    // A node is up once all six services serve (see waitUntilServing); then HAProxy must route
+    // to at least one gateway.
+    await Promise.all(nodes.map((node) => node.waitUntilServing(timeoutMs)));
     const baseUrl = `http://127.0.0.1:${httpPort}`;
     await waitForPing(`${baseUrl}/api/health/ping`, [200], timeoutMs);
 

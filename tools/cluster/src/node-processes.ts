@@ -2,7 +2,10 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
+import { waitForPort } from '@flotilla/platform/net';
+
 import type { GrpcServiceName } from './haproxy-config';
+import { waitForPing } from './wait-for-ping';
 
 /** The six services of a node, in start order (as tools/launcher starts them). */
 export const NODE_SERVICES = [
@@ -57,6 +60,37 @@ export class NodeProcesses {
   /** Starts every service that is not running. */
   start(): void {
     for (const service of NODE_SERVICES) if (!this.children.has(service)) this.spawn(service);
+  }
+
+  /**
+   * Resolves once every service serves: the gateway answers its ping (200, or 418 when a drain or
+   * the licence keeps the node out of the pool) and every gRPC port accepts connections. Rejects
+   * at once, naming it, if a service exits meanwhile (e.g. its port was taken): a node missing a
+   * service must not pass for a started one.
+   */
+  async waitUntilServing(timeoutMs: number): Promise<void> {
+    const missing = (): NodeServiceName[] => NODE_SERVICES.filter((service) => !this.children.has(service));
+    let watching = true;
+    const died = new Promise<never>((_, reject) => {
+      const check = (): void => {
+        if (!watching) return;
+        const gone = missing();
+        if (gone.length) reject(new Error(`${this.name}: ${gone.join(', ')} exited while starting`));
+        else setTimeout(check, 250);
+      };
+      check();
+    });
+    try {
+      await Promise.race([
+        died,
+        Promise.all([
+          waitForPing(`${this.baseUrl}/api/health/ping`, [200, 418], timeoutMs),
+          ...Object.values(this.ports.grpc).map((port) => waitForPort('127.0.0.1', port, timeoutMs)),
+        ]),
+      ]);
+    } finally {
+      watching = false;
+    }
   }
 
   /** Sends a signal to every service (SIGKILL a node, SIGSTOP/SIGCONT to freeze it). */
