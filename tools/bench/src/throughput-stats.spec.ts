@@ -1,4 +1,4 @@
-import { mostAtOnce, throughputOf, TimedTask } from './throughput-stats';
+import { throughputOf, TimedTask } from './throughput-stats';
 
 const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
 const task = (
@@ -13,19 +13,6 @@ const task = (
   queuedAt: at(queued),
   startedAt: at(started),
   completedAt: at(completed),
-});
-
-describe(mostAtOnce.name, () => {
-  it('counts overlapping intervals, not ones that merely touch', () => {
-    expect(
-      mostAtOnce([
-        { from: 0, to: 2 },
-        { from: 1, to: 3 },
-        { from: 2, to: 4 },
-      ]),
-    ).toBe(2);
-    expect(mostAtOnce([])).toBe(0);
-  });
 });
 
 describe(throughputOf.name, () => {

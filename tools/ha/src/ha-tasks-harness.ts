@@ -176,22 +176,6 @@ export async function setDraining(
   }
 }
 
-/** The most intervals open at once (ends are exclusive). */
-export function maxOverlap(intervals: { from: number; to: number }[]): number {
-  const events = intervals.flatMap(({ from, to }) => [
-    { at: from, delta: 1 },
-    { at: to, delta: -1 },
-  ]);
-  events.sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let open = 0;
-  let most = 0;
-  for (const event of events) {
-    open += event.delta;
-    most = Math.max(most, open);
-  }
-  return most;
-}
-
 /** Runs of one task never overlap in time; a run without an end ended at `killedAt` (or is still on). */
 export function overlappingRuns(runs: RunRecord[], killedAt = Number.POSITIVE_INFINITY): RunRecord[][] {
   const clashes: RunRecord[][] = [];

@@ -6,6 +6,7 @@ import {
   ApiClient,
   eventually,
   FlotillaCluster,
+  mostAtOnce,
   processGroupAlive,
   startFlotillaCluster,
 } from '@flotilla/testing';
@@ -14,7 +15,6 @@ import {
   Deployer,
   FINISHED,
   Identified,
-  maxOverlap,
   overlappingRuns,
   readRuns,
   recordedScript,
@@ -118,10 +118,10 @@ describe('server tasks on a three-node cluster', () => {
     expect(overCap).toEqual([]);
     for (const name of ['node-1', 'node-2', 'node-3']) {
       const onNode = tasks.filter((task) => task.nodeName === name);
-      const serverSide = maxOverlap(
+      const serverSide = mostAtOnce(
         onNode.map((task) => ({ from: Date.parse(task.startedAt), to: Date.parse(task.completedAt) })),
       );
-      const scripts = maxOverlap(
+      const scripts = mostAtOnce(
         runs.filter((run) => run.node === name).map((run) => ({ from: run.startedAt, to: run.endedAt ?? 0 })),
       );
       process.stdout.write(`[ha] ${name}: at most ${serverSide} tasks / ${scripts} scripts at once\n`);

@@ -6,3 +6,4 @@ export * from './flotilla-node';
 export * from './api-client';
 export * from './flotilla-cluster';
 export * from './process-group';
+export * from './intervals';
