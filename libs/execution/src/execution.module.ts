@@ -70,7 +70,10 @@ import { TaskRunner } from './task-runner/task-runner';
       ) =>
         new TaskRunner({
           orchestrator,
-          steps: [new RunScriptStep(), new DeployPackageStep(source, { deployRoot: config.deployRoot })],
+          steps: [
+            new RunScriptStep(),
+            new DeployPackageStep(source, { deployRoot: config.deployRoot, limits: config }),
+          ],
           openLog: (taskId, redact, mayWrite) =>
             TaskLogWriter.open(layout.taskLogPath(taskId), { redact, mayWrite }),
           logger: new Logger('TaskRunner'),

@@ -9,6 +9,10 @@ import { buildTarGz, buildZip } from '@flotilla/testing';
 import { startArtifactStoreDouble, StoredPackage } from '../test-support/artifact-store-double';
 import { readLogLines, stepContext, testPlan } from '../test-support/step-harness';
 import { DeployPackageStep, installationDirectoryVariable } from './deploy-package.step';
+import { UnpackLimits } from './unpack-limits';
+
+const MiB = 1024 * 1024;
+const generousLimits: UnpackLimits = { maxUnpackedBytes: 64 * MiB, maxArchiveEntries: 1000 };
 
 const step: orchestratorV1.DeploymentStep = {
   name: 'Web',
@@ -43,7 +47,7 @@ describe(DeployPackageStep.name, () => {
     deployRoot = join(folder, 'deployments');
     logPath = join(folder, 'task.log');
     packages.length = 0;
-    sut = new DeployPackageStep(artifacts.source, { deployRoot });
+    sut = new DeployPackageStep(artifacts.source, { deployRoot, limits: generousLimits });
   });
 
   afterEach(() => rm(folder, { recursive: true, force: true }));
@@ -205,5 +209,78 @@ describe(DeployPackageStep.name, () => {
     expect((await readLogLines(logPath)).map((line) => line.message)[0]).toBe(
       'Downloading package webapp 3.0.0',
     );
+  });
+
+  describe('archive limits', () => {
+    const bombs = {
+      zip: () => buildZip([{ name: 'zeros.bin', content: Buffer.alloc(64 * MiB) }], { deflate: true }),
+      'tar.gz': () => buildTarGz([{ name: 'zeros.bin', content: Buffer.alloc(64 * MiB) }]),
+    };
+
+    /** The release folder and staging are gone, and current was never pointed anywhere. */
+    async function expectNoRelease() {
+      await expect(readdir(join(environmentDir(), 'releases'))).resolves.toEqual([]);
+      expect(existsSync(join(environmentDir(), 'current'))).toBe(false);
+    }
+
+    it.each(['zip', 'tar.gz'] as const)(
+      'fails a %s bomb (64 MiB of zeros) at a 16 MiB limit and removes the partial release',
+      async (format) => {
+        sut = new DeployPackageStep(artifacts.source, {
+          deployRoot,
+          limits: { ...generousLimits, maxUnpackedBytes: 16 * MiB },
+        });
+        const content = bombs[format]();
+        expect(content.length).toBeLessThan(MiB);
+        packages.push({ packageId: 'webapp', version: '6.6.8', format, content });
+        const { outcome } = await deploy(planFor('2024.8', '6.6.8'));
+        expect(outcome).toEqual({
+          kind: 'thrown',
+          message:
+            'Package webapp 6.6.8 unpacks to more than 16 MiB (16777216 bytes), the limit for one package; ' +
+            'set FLOTILLA_MAX_UNPACKED_BYTES to raise it',
+        });
+        await expectNoRelease();
+      },
+    );
+
+    it.each(['zip', 'tar.gz'] as const)('fails a %s with more entries than the limit', async (format) => {
+      sut = new DeployPackageStep(artifacts.source, {
+        deployRoot,
+        limits: { ...generousLimits, maxArchiveEntries: 5 },
+      });
+      const entries = Array.from({ length: 6 }, (_, index) => ({ name: `${index}.txt`, content: 'x' }));
+      const content = format === 'zip' ? buildZip(entries) : buildTarGz(entries);
+      packages.push({ packageId: 'webapp', version: '6.6.9', format, content });
+      const { outcome } = await deploy(planFor('2024.9', '6.6.9'));
+      expect(outcome).toEqual({
+        kind: 'thrown',
+        message:
+          'Package webapp 6.6.9 has more than 5 entries, the limit for one package; ' +
+          'set FLOTILLA_MAX_ARCHIVE_ENTRIES to raise it',
+      });
+      await expectNoRelease();
+    });
+
+    it.each([
+      ['zip', 'symbolic link'],
+      ['tar.gz', 'SymbolicLink entry'],
+    ] as const)('refuses a %s whose symlink points out of the release (%s)', async (format, reason) => {
+      const entries = [
+        { name: 'ok.txt', content: 'fine' },
+        { kind: 'symlink' as const, name: 'up', target: '../../..' },
+        { name: 'up/pwned.txt', content: 'pwned' },
+      ];
+      const content = format === 'zip' ? buildZip(entries) : buildTarGz(entries);
+      packages.push({ packageId: 'webapp', version: '6.7.0', format, content });
+      const { outcome } = await deploy(planFor('2024.10', '6.7.0'));
+      expect(outcome).toEqual({
+        kind: 'thrown',
+        message: `unsafe entry up in package webapp 6.7.0 (${reason})`,
+      });
+      expect(existsSync(join(environmentDir(), 'pwned.txt'))).toBe(false);
+      expect(existsSync(join(deployRoot, 'web-shop', 'pwned.txt'))).toBe(false);
+      await expectNoRelease();
+    });
   });
 });

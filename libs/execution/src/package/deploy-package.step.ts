@@ -9,12 +9,15 @@ import { StepContext, StepExecutor, StepOutcome } from '../task-runner/step-exec
 import { downloadVerifiedPackage } from './package-download';
 import { createStagingFolder, installRelease, releasePaths, switchCurrent } from './release-folder';
 import { extractTarGz } from './tar-extractor';
+import { UnpackLimits } from './unpack-limits';
 import { extractZip } from './zip-extractor';
 
 export interface DeployPackageOptions {
   deployRoot: string;
   /** Where downloads are kept while verified (the OS temp folder by default). */
   downloadRoot?: string;
+  /** Required, so that no wiring can forget them and leave a node open to archive bombs. */
+  limits: UnpackLimits;
 }
 
 export function installationDirectoryVariable(stepName: string): string {
@@ -87,10 +90,12 @@ export class DeployPackageStep implements StepExecutor {
       if (!format)
         return { kind: 'failed', message: `Package ${label} has an unsupported format "${record.format}"` };
       staging = await createStagingFolder(paths);
-      const files =
-        format === 'zip'
-          ? await extractZip(archive, staging, label, signal)
-          : await extractTarGz(archive, staging, label, signal);
+      const extract = format === 'zip' ? extractZip : extractTarGz;
+      const files = await extract(archive, staging, {
+        packageLabel: label,
+        limits: this.options.limits,
+        signal,
+      });
       await installRelease(staging, paths);
       staging = undefined;
       log.info(`Extracted ${files} files to ${paths.releaseDir}`);

@@ -9,6 +9,7 @@ import * as yauzl from 'yauzl';
 import { safeJoin } from '@flotilla/platform/storage';
 
 import { unsafeEntryReason, UnsafeArchiveEntryError } from './archive-entry-safety';
+import { ExtractOptions, UnpackBudget } from './unpack-limits';
 
 /** yauzl 3 API that @types/yauzl 2.10 does not describe (see yauzl's README). */
 interface YauzlLowLevel {
@@ -32,14 +33,15 @@ const MADE_BY_UNIX = 3;
 /**
  * Extracts a zip into `destination` (an empty folder), checking every entry name itself
  * (decodeStrings off, so yauzl hands us the raw name instead of failing with its own message)
- * and refusing symbolic links. Throws on the first unsafe entry; the caller discards the folder.
+ * and refusing symbolic links. Throws on the first unsafe entry or crossed limit; the caller
+ * discards the folder.
  */
 export async function extractZip(
   archive: string,
   destination: string,
-  packageLabel: string,
-  signal: AbortSignal,
+  { packageLabel, limits, signal }: ExtractOptions,
 ): Promise<number> {
+  const budget = new UnpackBudget(packageLabel, limits);
   const zip = await openZip(archive, {
     lazyEntries: true,
     decodeStrings: false,
@@ -50,6 +52,7 @@ export async function extractZip(
   try {
     for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
       signal.throwIfAborted();
+      budget.countEntry();
       const { generalPurposeBitFlag, fileNameRaw, extraFields } = entry as RawEntry;
       const name = lowLevel.getFileNameLowLevel(generalPurposeBitFlag, fileNameRaw, extraFields, true);
       const reason = unsafeEntryReason(name) ?? (isSymlink(entry) ? 'symbolic link' : undefined);
@@ -61,7 +64,9 @@ export async function extractZip(
       }
       await mkdir(dirname(target), { recursive: true });
       const content = await openReadStream(zip, entry);
-      await pipeline(content, createWriteStream(target, { flags: 'w', mode: 0o644 }), { signal });
+      await pipeline(content, budget.meter(), createWriteStream(target, { flags: 'w', mode: 0o644 }), {
+        signal,
+      });
       const permissions = unixPermissions(entry);
       // Keep the executable bit of scripts in the package; never setuid or world-writable.
       if (permissions !== undefined) await chmod(target, permissions & 0o755);

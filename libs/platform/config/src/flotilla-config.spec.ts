@@ -36,4 +36,35 @@ describe(loadFlotillaConfig.name, () => {
   it('refuses a URL of the wrong dialect', () => {
     expect(() => loadFlotillaConfig({ ...base, FLOTILLA_DB_DIALECT: 'mssql' })).toThrow(/mssql:\/\//);
   });
+
+  describe('unpack limits', () => {
+    it('default to 20 GiB and 100 000 entries per package', () => {
+      const sut = loadFlotillaConfig(base);
+      expect(sut.maxUnpackedBytes).toBe(21_474_836_480);
+      expect(sut.maxArchiveEntries).toBe(100_000);
+    });
+
+    it('take FLOTILLA_MAX_UNPACKED_BYTES and FLOTILLA_MAX_ARCHIVE_ENTRIES', () => {
+      const sut = loadFlotillaConfig({
+        ...base,
+        FLOTILLA_MAX_UNPACKED_BYTES: String(50 * 1024 ** 3),
+        FLOTILLA_MAX_ARCHIVE_ENTRIES: '250000',
+      });
+      expect(sut.maxUnpackedBytes).toBe(53_687_091_200);
+      expect(sut.maxArchiveEntries).toBe(250_000);
+    });
+
+    it.each(['0', '-1', '1.5', '20GiB', '9007199254740993'])('refuse %j, naming both variables', (bad) => {
+      let problems: readonly string[] = [];
+      try {
+        loadFlotillaConfig({ ...base, FLOTILLA_MAX_UNPACKED_BYTES: bad, FLOTILLA_MAX_ARCHIVE_ENTRIES: bad });
+      } catch (error) {
+        problems = (error as ConfigError).problems;
+      }
+      expect(problems).toEqual([
+        `FLOTILLA_MAX_UNPACKED_BYTES must be a whole number from 1 to 9007199254740991 (got "${bad}")`,
+        `FLOTILLA_MAX_ARCHIVE_ENTRIES must be a whole number from 1 to 9007199254740991 (got "${bad}")`,
+      ]);
+    });
+  });
 });

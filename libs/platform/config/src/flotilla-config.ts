@@ -41,6 +41,10 @@ export interface FlotillaConfig {
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
   maxPackageBytes: number;
+  /** Most bytes one package may unpack to on a node: a zip/tar bomb fails instead of filling the disk. */
+  maxUnpackedBytes: number;
+  /** Most entries (files and folders) one package may hold: bounds inodes and extraction time. */
+  maxArchiveEntries: number;
   adminUsername: string;
   adminPassword: string | undefined;
   sessionHours: number;
@@ -52,6 +56,21 @@ export interface FlotillaConfig {
   /** How long a stopping node waits for its running tasks before handing them back to the queue. */
   drainTimeoutMs: number;
 }
+
+/** The variables that raise the unpack limits; the executor names them when it refuses a package. */
+export const UNPACK_LIMIT_SETTINGS = {
+  maxUnpackedBytes: 'FLOTILLA_MAX_UNPACKED_BYTES',
+  maxArchiveEntries: 'FLOTILLA_MAX_ARCHIVE_ENTRIES',
+} as const;
+
+/**
+ * 10x the largest package accepted by default (FLOTILLA_MAX_PACKAGE_BYTES, 2 GiB): real packages
+ * unpack to 1.5-5x their size (up to ~10x for text-heavy ones), while deflate reaches ~1000x, so a
+ * 2 GiB bomb would otherwise write ~2 TiB.
+ */
+const DEFAULT_MAX_UNPACKED_BYTES = 20 * 1024 ** 3;
+/** Several times a production node_modules tree, and 1.5x what a classic (non-Zip64) zip can hold. */
+const DEFAULT_MAX_ARCHIVE_ENTRIES = 100_000;
 
 const DEFAULT_GRPC_PORTS: GrpcEndpoints = {
   auth: '127.0.0.1:50051',
@@ -123,6 +142,14 @@ export function loadFlotillaConfig(
     heartbeatIntervalMs: reader.int('FLOTILLA_HEARTBEAT_INTERVAL_MS', 5000, { min: 100, max: 600_000 }),
     heartbeatTimeoutMs: reader.int('FLOTILLA_HEARTBEAT_TIMEOUT_MS', 30_000, { min: 500, max: 86_400_000 }),
     maxPackageBytes: reader.int('FLOTILLA_MAX_PACKAGE_BYTES', 2 * 1024 ** 3, {
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+    }),
+    maxUnpackedBytes: reader.int(UNPACK_LIMIT_SETTINGS.maxUnpackedBytes, DEFAULT_MAX_UNPACKED_BYTES, {
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+    }),
+    maxArchiveEntries: reader.int(UNPACK_LIMIT_SETTINGS.maxArchiveEntries, DEFAULT_MAX_ARCHIVE_ENTRIES, {
       min: 1,
       max: Number.MAX_SAFE_INTEGER,
     }),
