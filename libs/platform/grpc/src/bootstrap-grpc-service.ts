@@ -4,10 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import type { FlotillaService } from '@flotilla/contracts';
 import { loadFlotillaConfig } from '@flotilla/platform/config';
 
+import { GracefulGrpcServer } from './graceful-grpc-server';
 import { grpcOptions } from './grpc-options';
 
 /**
- * Starts a Nest gRPC microservice for one Flotilla service and stops it cleanly on SIGINT/SIGTERM.
+ * Starts a Nest gRPC microservice for one Flotilla service and stops it cleanly on SIGINT/SIGTERM:
+ * Nest's shutdown hooks run first (the executor drains there, still serving), then the server stops
+ * taking calls and lets those in flight finish (GracefulGrpcServer), then the database closes.
  * A configuration error ends the process with the message naming the bad variables.
  */
 export async function bootstrapGrpcService(
@@ -17,7 +20,11 @@ export async function bootstrapGrpcService(
   const logger = new Logger(`flotilla-${service}`);
   const config = loadFlotillaConfig();
   const app = await NestFactory.createMicroservice(appModule, {
-    ...grpcOptions(service, config.grpcListen[service]),
+    strategy: new GracefulGrpcServer(
+      grpcOptions(service, config.grpcListen[service]).options,
+      undefined,
+      service,
+    ),
     logger: ['error', 'warn', 'log'],
   });
   app.enableShutdownHooks();

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { ClientGrpc, ClientGrpcProxy } from '@nestjs/microservices';
+import { ClientGrpc } from '@nestjs/microservices';
 import { lastValueFrom, Observable } from 'rxjs';
 
 import {
@@ -10,8 +10,10 @@ import {
   orchestratorV1,
   SERVICE_CONTRACTS,
 } from '@flotilla/contracts';
+import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
 import { grpcClientToken } from '@flotilla/platform/grpc';
 
+import { dedicatedArtifactClient } from './dedicated-artifact-client';
 import type { RawArtifactClient } from './raw-artifact-client';
 
 /** The gRPC services behind the gateway, as typed clients. */
@@ -29,6 +31,7 @@ export class BackendClients implements OnModuleInit {
     @Inject(grpcClientToken('executor')) private readonly executorGrpc: ClientGrpc,
     @Inject(grpcClientToken('artifacts')) private readonly artifactsGrpc: ClientGrpc,
     @Inject(grpcClientToken('audit')) private readonly auditGrpc: ClientGrpc,
+    @Inject(FLOTILLA_CONFIG) private readonly config: Pick<FlotillaConfig, 'grpc'>,
   ) {}
 
   onModuleInit(): void {
@@ -39,11 +42,12 @@ export class BackendClients implements OnModuleInit {
     this.audit = this.auditGrpc.getService(SERVICE_CONTRACTS.audit.serviceName);
   }
 
-  /** The grpc-js client itself, for streams that need real backpressure. */
+  /**
+   * A grpc-js client for package transfers (streams that need real backpressure), each transfer on
+   * a connection of its own (see dedicatedArtifactClient).
+   */
   rawArtifacts(): RawArtifactClient {
-    return (this.artifactsGrpc as unknown as ClientGrpcProxy).getClientByServiceName<RawArtifactClient>(
-      SERVICE_CONTRACTS.artifacts.serviceName,
-    );
+    return dedicatedArtifactClient(this.config.grpc.artifacts);
   }
 }
 
