@@ -120,6 +120,7 @@ import { TaskRunner } from './task-runner/task-runner';
             // The cap may have grown or the drain ended: claim now, not at the next poll.
             claims.wake();
           },
+          isStopping: () => gate.isStopping(),
           logger: new Logger('Heartbeat'),
         }),
     },
@@ -136,19 +137,22 @@ import { TaskRunner } from './task-runner/task-runner';
     },
     {
       provide: DrainCoordinator,
-      inject: [FLOTILLA_CONFIG, TASK_ORCHESTRATOR, ClaimGate, ClaimLoop, TaskRunner],
+      inject: [FLOTILLA_CONFIG, TASK_ORCHESTRATOR, ClaimGate, ClaimLoop, TaskRunner, Heartbeat],
       useFactory: (
         config: FlotillaConfig,
         orchestrator: TaskOrchestrator,
         gate: ClaimGate,
         claims: ClaimLoop,
         runner: TaskRunner,
+        heartbeat: Heartbeat,
       ) =>
         new DrainCoordinator({
           nodeName: config.nodeName,
           drainTimeoutMs: config.drainTimeoutMs,
           stopClaiming: () => {
             gate.stopClaiming();
+            // Tell the cluster now, not at the next beat: the node shows as Draining (stopping).
+            void heartbeat.beat();
             return claims.stop();
           },
           tasks: runner,

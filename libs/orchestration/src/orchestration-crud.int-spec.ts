@@ -251,6 +251,7 @@ describe(`${ProjectsService.name} and the other CRUD services`, () => {
       service: 'executor',
       version: '1.0.0',
       defaultTaskCap: 5,
+      stopping: false,
     });
     // The default cap applies when a node first registers only; later changes go through UpdateNode.
     const node = await quick.nodes.heartbeat({
@@ -258,6 +259,7 @@ describe(`${ProjectsService.name} and the other CRUD services`, () => {
       service: 'orchestrator',
       version: '1.0.0',
       defaultTaskCap: 9,
+      stopping: false,
     });
     expect(node).toMatchObject({
       name: 'node-1',

@@ -1,8 +1,10 @@
 import { CreateOrchestrationTables1764200000300 } from './migrations/1764200000300-create-orchestration-tables';
 import { AddTaskProgressAndRecoveries1764200000301 } from './migrations/1764200000301-add-task-progress-and-recoveries';
+import { AddNodeStopping1764200000302 } from './migrations/1764200000302-add-node-stopping';
 
 /** The orchestrator's schema history, oldest first (timestamps 1764200000300–399). */
 export const OrchestrationMigrations = [
   CreateOrchestrationTables1764200000300,
   AddTaskProgressAndRecoveries1764200000301,
+  AddNodeStopping1764200000302,
 ];

@@ -110,8 +110,10 @@ describe(ClaimGate.name, () => {
   it('claims nothing more once the node is stopping, whatever heartbeats say', () => {
     const { sut, beat } = setup();
     beat();
+    expect(sut.isStopping()).toBe(false);
     sut.stopClaiming();
     beat();
     expect(sut.decide(0)).toEqual({ freeSlots: 0, reason: 'the node is stopping' });
+    expect(sut.isStopping()).toBe(true);
   });
 });

@@ -48,6 +48,11 @@ export class ClaimGate {
     this.stopping = true;
   }
 
+  /** True once stopClaiming was called: heartbeats then tell the cluster the node is stopping. */
+  isStopping(): boolean {
+    return this.stopping;
+  }
+
   /**
    * True while the cluster cannot yet have declared this node dead, so its claims still stand.
    * False before the first heartbeat and after a pause or outage longer than the timeout.

@@ -13,6 +13,8 @@ export interface HeartbeatOptions {
   orchestrator: TaskOrchestrator;
   /** The orchestrator's view of this node, and when the heartbeat that got it was sent. */
   onReply(node: orchestratorV1.ClusterNode, sentAt: number): void;
+  /** True from SIGTERM on: the node then shows as Draining (stopping) to the cluster. */
+  isStopping?(): boolean;
   now?: MonotonicClock;
   logger: { warn(message: string): void; log(message: string): void };
 }
@@ -56,6 +58,7 @@ export class Heartbeat {
         service: EXECUTOR_SERVICE_NAME,
         version,
         defaultTaskCap,
+        stopping: this.options.isStopping?.() ?? false,
       });
       if (this.failing) logger.log('Heartbeats reach the orchestrator again');
       this.failing = false;

@@ -44,12 +44,15 @@ describe(AddTaskProgressAndRecoveries1764200000301.name, () => {
     });
     expect(await columns()).toEqual(['last_progress_at', 'recovery_count']);
 
-    await db.dataSource.undoLastMigration({ transaction: 'each' });
+    // Undo this migration and every later one, newest first.
+    const fromThisOne = OrchestrationMigrations.slice(
+      OrchestrationMigrations.indexOf(AddTaskProgressAndRecoveries1764200000301),
+    ).map((migration) => migration.name);
+    for (let undone = 0; undone < fromThisOne.length; undone += 1)
+      await db.dataSource.undoLastMigration({ transaction: 'each' });
     expect(await columns()).toEqual([]);
 
-    await expect(runMigrations(db.dataSource)).resolves.toEqual({
-      applied: ['AddTaskProgressAndRecoveries1764200000301'],
-    });
+    await expect(runMigrations(db.dataSource)).resolves.toEqual({ applied: fromThisOne });
     await expect(progressColumns(taskId)).resolves.toEqual([{ last_progress_at: null, recovery_count: 0 }]);
     // A node that predates the columns inserts tasks without naming them.
     const oldStyle = randomUUID();

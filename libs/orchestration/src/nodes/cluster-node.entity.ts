@@ -23,4 +23,8 @@ export class ClusterNodeEntity {
 
   @Column({ name: 'is_draining', type: Boolean })
   isDraining!: boolean;
+
+  /** Set while the node's executor stops after SIGTERM (database time); NULL otherwise. */
+  @Column({ name: 'stopping_since', type: Date, nullable: true })
+  stoppingSince!: Date | null;
 }

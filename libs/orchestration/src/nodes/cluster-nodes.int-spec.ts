@@ -44,7 +44,7 @@ describe(NodesService.name, () => {
     nodeName: string,
     defaultTaskCap = 5,
     service = 'executor',
-  ) => harness.nodes.heartbeat({ nodeName, service, version: '1.0.0', defaultTaskCap });
+  ) => harness.nodes.heartbeat({ nodeName, service, version: '1.0.0', defaultTaskCap, stopping: false });
   const claim = (harness: OrchestrationHarness, nodeName: string) =>
     harness.claimed.claim({ nodeName, freeSlots: 10 }).then((reply) => reply.plan?.task?.id);
   const makeOffline = (name: string) =>
@@ -141,6 +141,24 @@ describe(NodesService.name, () => {
     await expect(claim(sut, 'small')).resolves.toBeUndefined();
     const owners = await db.dataSource.getRepository(ServerTaskEntity).findBy({ state: 'Executing' });
     expect(owners.map((task) => task.nodeName)).toEqual(['small']);
+  });
+
+  it('shows a node whose executor is stopping as Draining until the executor starts again', async () => {
+    const beat = (service: string, stopping: boolean) =>
+      sut.nodes.heartbeat({ nodeName: 'node-s', service, version: '1.0.0', defaultTaskCap: 5, stopping });
+    await beat('deployment-executor', false);
+    await queueTasks(1);
+
+    const stopping = await beat('deployment-executor', true);
+    expect(stopping).toMatchObject({ state: 'Draining', isDraining: false });
+    expect(stopping.statusMessage).toMatch(/^Stopping: /);
+    // The other services of the node cannot say; their heartbeats leave the mark alone.
+    expect(await beat('gateway', false)).toMatchObject({ state: 'Draining' });
+    expect(await claim(sut, 'node-s')).toBeUndefined();
+
+    // Started again: the executor's first heartbeat clears it and the node takes tasks.
+    expect(await beat('deployment-executor', false)).toMatchObject({ state: 'Running' });
+    expect(await claim(sut, 'node-s')).toEqual(expect.any(String));
   });
 
   it('never lets concurrent claimers on two replicas exceed one node’s cap', async () => {

@@ -6,10 +6,14 @@ describe(nodeRegistrySql.name, () => {
 
   it('stamps heartbeats with the database clock and keeps the first registration time', () => {
     expect(postgres.heartbeat).toBe(
-      'UPDATE cluster_nodes SET services = $1, version = $2, last_seen = CURRENT_TIMESTAMP WHERE name = $3',
+      'UPDATE cluster_nodes SET services = $1, version = $2, last_seen = CURRENT_TIMESTAMP, ' +
+        'stopping_since = CASE WHEN $4::integer = 1 THEN COALESCE(stopping_since, CURRENT_TIMESTAMP) ' +
+        'WHEN $4::integer = 0 THEN NULL ELSE stopping_since END WHERE name = $3',
     );
     expect(mssql.heartbeat).toBe(
-      'UPDATE cluster_nodes SET services = @0, version = @1, last_seen = SYSUTCDATETIME() WHERE name = @2',
+      'UPDATE cluster_nodes SET services = @0, version = @1, last_seen = SYSUTCDATETIME(), ' +
+        'stopping_since = CASE WHEN @3 = 1 THEN COALESCE(stopping_since, SYSUTCDATETIME()) ' +
+        'WHEN @3 = 0 THEN NULL ELSE stopping_since END WHERE name = @2',
     );
   });
 
@@ -34,7 +38,7 @@ describe(nodeRegistrySql.name, () => {
 
   it('locks the node row for a claim, with its liveness by database time', () => {
     expect(postgres.lockForClaim).toBe(
-      'SELECT n.task_cap, n.is_draining, ' +
+      'SELECT n.task_cap, n.is_draining, CASE WHEN n.stopping_since IS NULL THEN 0 ELSE 1 END AS is_stopping, ' +
         "(SELECT COUNT(*) FROM server_tasks t WHERE t.node_name = n.name AND t.state IN ('Executing', 'Cancelling')) AS running_tasks, " +
         "CASE WHEN n.last_seen < (CURRENT_TIMESTAMP + ($2::integer * INTERVAL '1 millisecond')) THEN 1 ELSE 0 END AS is_offline " +
         'FROM cluster_nodes n WHERE n.name = $1 FOR UPDATE',

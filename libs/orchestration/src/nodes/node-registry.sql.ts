@@ -11,7 +11,11 @@ export interface NodeRegistrySql {
   insertIfAbsent: string;
   /** Locks the row so concurrent heartbeats of one node's services merge their names. Params: name. */
   lockServices: string;
-  /** Keeps started_at (the first registration: it orders nodes for the licence). Params: services JSON, version, name. */
+  /**
+   * Keeps started_at (the first registration: it orders nodes for the licence). Params: services
+   * JSON, version, name, stopping (1 stopping, 0 not, NULL: a service that does not say, so
+   * stopping_since is left as it is).
+   */
   heartbeat: string;
   /** Every node with its liveness and running-task count. Params: negative heartbeat timeout ms. */
   list: string;
@@ -30,7 +34,15 @@ const postgresNow = dialectSql('postgres');
 const mssqlNow = dialectSql('mssql');
 const RUNNING =
   "(SELECT COUNT(*) FROM server_tasks t WHERE t.node_name = n.name AND t.state IN ('Executing', 'Cancelling'))";
-const COLUMNS = 'n.name, n.services, n.version, n.started_at, n.last_seen, n.task_cap, n.is_draining';
+const IS_STOPPING = 'CASE WHEN n.stopping_since IS NULL THEN 0 ELSE 1 END AS is_stopping';
+const COLUMNS = `n.name, n.services, n.version, n.started_at, n.last_seen, n.task_cap, n.is_draining, ${IS_STOPPING}`;
+
+function stoppingSince(param: string, now: string): string {
+  return (
+    `stopping_since = CASE WHEN ${param} = 1 THEN COALESCE(stopping_since, ${now}) ` +
+    `WHEN ${param} = 0 THEN NULL ELSE stopping_since END`
+  );
+}
 
 const POSTGRES: NodeRegistrySql = {
   insertIfAbsent:
@@ -38,12 +50,13 @@ const POSTGRES: NodeRegistrySql = {
     "VALUES ($1, '[]', $2, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, $3, false) ON CONFLICT (name) DO NOTHING",
   lockServices: 'SELECT services FROM cluster_nodes WHERE name = $1 FOR UPDATE',
   heartbeat:
-    'UPDATE cluster_nodes SET services = $1, version = $2, last_seen = CURRENT_TIMESTAMP WHERE name = $3',
+    'UPDATE cluster_nodes SET services = $1, version = $2, last_seen = CURRENT_TIMESTAMP, ' +
+    `${stoppingSince('$4::integer', 'CURRENT_TIMESTAMP')} WHERE name = $3`,
   list:
     `SELECT ${COLUMNS}, CASE WHEN n.last_seen < ${postgresNow.nowPlusMs('$1::integer')} THEN 1 ELSE 0 END AS is_offline, ` +
     `${RUNNING} AS running_tasks FROM cluster_nodes n ORDER BY n.name`,
   lockForClaim:
-    `SELECT n.task_cap, n.is_draining, ${RUNNING} AS running_tasks, ` +
+    `SELECT n.task_cap, n.is_draining, ${IS_STOPPING}, ${RUNNING} AS running_tasks, ` +
     `CASE WHEN n.last_seen < ${postgresNow.nowPlusMs('$2::integer')} THEN 1 ELSE 0 END AS is_offline ` +
     'FROM cluster_nodes n WHERE n.name = $1 FOR UPDATE',
   removeOffline: `DELETE FROM cluster_nodes WHERE name = $1 AND last_seen < ${postgresNow.nowPlusMs('$2::integer')}`,
@@ -56,12 +69,13 @@ const MSSQL: NodeRegistrySql = {
     'WHERE NOT EXISTS (SELECT 1 FROM cluster_nodes WITH (UPDLOCK, HOLDLOCK) WHERE name = @0)',
   lockServices: 'SELECT services FROM cluster_nodes WITH (UPDLOCK, ROWLOCK) WHERE name = @0',
   heartbeat:
-    'UPDATE cluster_nodes SET services = @0, version = @1, last_seen = SYSUTCDATETIME() WHERE name = @2',
+    'UPDATE cluster_nodes SET services = @0, version = @1, last_seen = SYSUTCDATETIME(), ' +
+    `${stoppingSince('@3', 'SYSUTCDATETIME()')} WHERE name = @2`,
   list:
     `SELECT ${COLUMNS}, CASE WHEN n.last_seen < ${mssqlNow.nowPlusMs('@0')} THEN 1 ELSE 0 END AS is_offline, ` +
     `${RUNNING} AS running_tasks FROM cluster_nodes n ORDER BY n.name`,
   lockForClaim:
-    `SELECT n.task_cap, n.is_draining, ${RUNNING} AS running_tasks, ` +
+    `SELECT n.task_cap, n.is_draining, ${IS_STOPPING}, ${RUNNING} AS running_tasks, ` +
     `CASE WHEN n.last_seen < ${mssqlNow.nowPlusMs('@1')} THEN 1 ELSE 0 END AS is_offline ` +
     'FROM cluster_nodes n WITH (UPDLOCK, ROWLOCK) WHERE n.name = @0',
   removeOffline: `DELETE FROM cluster_nodes WHERE name = @0 AND last_seen < ${mssqlNow.nowPlusMs('@1')}`,

@@ -12,6 +12,7 @@ function node(name: string, startedMinute: number, overrides: Partial<NodeRecord
     lastSeen: at(59),
     taskCap: 5,
     isDraining: false,
+    isStopping: false,
     isOffline: false,
     runningTasks: 0,
     ...overrides,
@@ -19,10 +20,11 @@ function node(name: string, startedMinute: number, overrides: Partial<NodeRecord
 }
 
 describe(nodeState.name, () => {
-  it('is Offline before anything else, then Draining, else Running', () => {
-    expect(nodeState({ isOffline: true, isDraining: true })).toBe('Offline');
-    expect(nodeState({ isOffline: false, isDraining: true })).toBe('Draining');
-    expect(nodeState({ isOffline: false, isDraining: false })).toBe('Running');
+  it('is Offline before anything else, then Draining (by flag or while stopping), else Running', () => {
+    expect(nodeState({ isOffline: true, isDraining: true, isStopping: true })).toBe('Offline');
+    expect(nodeState({ isOffline: false, isDraining: true, isStopping: false })).toBe('Draining');
+    expect(nodeState({ isOffline: false, isDraining: false, isStopping: true })).toBe('Draining');
+    expect(nodeState({ isOffline: false, isDraining: false, isStopping: false })).toBe('Running');
   });
 });
 
@@ -111,10 +113,12 @@ describe(claimRefusal.name, () => {
     expect(sut(view({ runningTasks: 4 }))).toBeUndefined();
   });
 
-  it('refuses an unknown, offline, draining, over-limit or full node', () => {
+  it('refuses an unknown, offline, draining, stopping, over-limit or full node', () => {
     expect(sut(undefined)).toBe('the node has not registered (no heartbeat yet)');
     expect(sut(view({ isOffline: true }))).toBe('the node is offline');
     expect(sut(view({ isDraining: true }))).toBe('the node is draining');
+    expect(sut(view({ isStopping: true }))).toBe('the node is stopping');
+    expect(view({ isStopping: true }).statusMessage).toMatch(/^Stopping: /);
     expect(sut(view({ runningTasks: 5 }))).toBe('the node is at its task cap (5 of 5)');
     expect(sut(view({ taskCap: 0 }))).toBe('the node is at its task cap (0 of 0)');
     const overLimit = describeNodes([node('first', 1), node('n', 2)], {

@@ -25,9 +25,10 @@ export interface NodeView extends NodeRecord {
   statusMessage: string;
 }
 
-export function nodeState(node: Pick<NodeRecord, 'isOffline' | 'isDraining'>): NodeState {
+/** A node stopping after SIGTERM drains too: it finishes its tasks and takes no new one. */
+export function nodeState(node: Pick<NodeRecord, 'isOffline' | 'isDraining' | 'isStopping'>): NodeState {
   if (node.isOffline) return 'Offline';
-  return node.isDraining ? 'Draining' : 'Running';
+  return node.isDraining || node.isStopping ? 'Draining' : 'Running';
 }
 
 /**
@@ -56,6 +57,7 @@ export function overLicenceLimitMessage(licence: NodeLicence): string {
 function statusMessage(node: NodeRecord, state: NodeState, overLimit: boolean, licence: NodeLicence): string {
   if (state === 'Offline') return `Offline: not seen since ${node.lastSeen.toISOString()}`;
   if (overLimit) return overLicenceLimitMessage(licence);
+  if (node.isStopping) return 'Stopping: finishes its running tasks, takes no new ones, then shuts down';
   if (state === 'Draining') return 'Draining: finishes its running tasks and takes no new ones';
   return `Running: ${node.runningTasks} of ${node.taskCap} task slots in use`;
 }
@@ -79,6 +81,7 @@ export function claimRefusal(node: NodeView | undefined): string | undefined {
   if (!node) return 'the node has not registered (no heartbeat yet)';
   if (node.state === 'Offline') return 'the node is offline';
   if (node.overLicenceLimit) return node.statusMessage;
+  if (node.isStopping) return 'the node is stopping';
   if (node.state === 'Draining') return 'the node is draining';
   if (node.runningTasks >= node.taskCap)
     return `the node is at its task cap (${node.runningTasks} of ${node.taskCap})`;

@@ -16,6 +16,8 @@ export interface NodeRecord {
   lastSeen: Date;
   taskCap: number;
   isDraining: boolean;
+  /** Its executor received SIGTERM and is finishing its tasks before it exits. */
+  isStopping: boolean;
   isOffline: boolean;
   runningTasks: number;
 }
@@ -28,6 +30,7 @@ interface NodeRow {
   last_seen: Date;
   task_cap: number;
   is_draining: boolean | number;
+  is_stopping: number | string;
   is_offline: number | string;
   running_tasks: number | string;
 }
@@ -37,6 +40,7 @@ export interface ClaimingNode {
   taskCap: number;
   runningTasks: number;
   isDraining: boolean;
+  isStopping: boolean;
   isOffline: boolean;
 }
 
@@ -44,6 +48,7 @@ interface ClaimingNodeRow {
   task_cap: number;
   running_tasks: number | string;
   is_draining: boolean | number;
+  is_stopping: number | string;
   is_offline: number | string;
 }
 
@@ -55,8 +60,17 @@ export class NodesRepository {
     this.sql = nodeRegistrySql(transactions.dialect);
   }
 
-  /** Records that a service of the node is alive, by database time; registers the node if new. */
-  async heartbeat(name: string, service: string, version: string, defaultTaskCap: number): Promise<void> {
+  /**
+   * Records that a service of the node is alive, by database time; registers the node if new.
+   * `stopping` sets or clears the node's stopping mark; undefined leaves it as it is.
+   */
+  async heartbeat(
+    name: string,
+    service: string,
+    version: string,
+    defaultTaskCap: number,
+    stopping?: boolean,
+  ): Promise<void> {
     try {
       await this.transactions.run((manager) =>
         structuredQuery(manager, this.sql.insertIfAbsent, [name, version, defaultTaskCap]),
@@ -73,6 +87,7 @@ export class NodesRepository {
         JSON.stringify([...services].sort()),
         version,
         name,
+        stopping === undefined ? null : stopping ? 1 : 0,
       ]);
     });
   }
@@ -87,6 +102,7 @@ export class NodesRepository {
       lastSeen: new Date(row.last_seen),
       taskCap: Number(row.task_cap),
       isDraining: truthy(row.is_draining),
+      isStopping: Number(row.is_stopping) === 1,
       isOffline: Number(row.is_offline) === 1,
       runningTasks: Number(row.running_tasks),
     }));
@@ -108,6 +124,7 @@ export class NodesRepository {
       taskCap: Number(row.task_cap),
       runningTasks: Number(row.running_tasks),
       isDraining: truthy(row.is_draining),
+      isStopping: Number(row.is_stopping) === 1,
       isOffline: Number(row.is_offline) === 1,
     };
   }

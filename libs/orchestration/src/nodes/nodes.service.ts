@@ -13,6 +13,9 @@ import { NodesRepository } from './nodes.repository';
 
 export const MAX_TASK_CAP = 1000;
 
+/** The service name the deployment executor heartbeats with (libs/execution's EXECUTOR_SERVICE_NAME). */
+const EXECUTOR_SERVICE = 'deployment-executor';
+
 export type NodesConfig = Pick<FlotillaConfig, 'heartbeatTimeoutMs' | 'taskCap'>;
 
 function toClusterNode(node: NodeView): orchestratorV1.ClusterNode {
@@ -69,7 +72,10 @@ export class NodesService {
     const defaultTaskCap = request.defaultTaskCap
       ? validTaskCap(request.defaultTaskCap, 'defaultTaskCap')
       : this.config.taskCap;
-    await this.nodes.heartbeat(name, service, version, defaultTaskCap);
+    // Only the executor knows whether the node is stopping; the other services' heartbeats
+    // (proto3 cannot send "unset") leave the mark alone.
+    const stopping = service === EXECUTOR_SERVICE ? Boolean(request.stopping) : undefined;
+    await this.nodes.heartbeat(name, service, version, defaultTaskCap, stopping);
     const views = await this.views();
     this.reportLicenceStanding(views);
     return toClusterNode(this.required(views, name));

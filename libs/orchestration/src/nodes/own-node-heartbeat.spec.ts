@@ -19,7 +19,13 @@ describe(OwnNodeHeartbeat.name, () => {
     sut.onApplicationBootstrap();
     await sut.onApplicationShutdown();
     expect(sent).toEqual([
-      { nodeName: 'node-a', service: 'task-orchestrator', version: '1.2.3', defaultTaskCap: 7 },
+      {
+        nodeName: 'node-a',
+        service: 'task-orchestrator',
+        version: '1.2.3',
+        defaultTaskCap: 7,
+        stopping: false,
+      },
     ]);
   });
 

@@ -55,6 +55,7 @@ export class OwnNodeHeartbeat implements OnApplicationBootstrap, OnApplicationSh
         service: ORCHESTRATOR_NODE_SERVICE,
         version,
         defaultTaskCap: taskCap,
+        stopping: false,
       });
       if (this.failing) this.logger.log(`Heartbeats of ${nodeName} reach the database again`);
       this.failing = false;

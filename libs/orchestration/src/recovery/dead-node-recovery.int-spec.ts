@@ -70,7 +70,13 @@ describe(DeadNodeRecoveryService.name, () => {
 
   /** One of the node's services heartbeats (not necessarily its executor). */
   const beat = (nodeName: string) =>
-    sut.nodes.heartbeat({ nodeName, service: 'gateway', version: '1.0.0', defaultTaskCap: 50 });
+    sut.nodes.heartbeat({
+      nodeName,
+      service: 'gateway',
+      version: '1.0.0',
+      defaultTaskCap: 50,
+      stopping: false,
+    });
 
   async function progressClock(taskId: string) {
     const [row] = await db.dataSource.query<

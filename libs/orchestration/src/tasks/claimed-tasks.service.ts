@@ -175,7 +175,14 @@ export class ClaimedTasksService {
     try {
       return await this.transactions.run(async (manager): Promise<Attempt> => {
         const node = await this.nodes.lockForClaim(manager, nodeName, this.config.heartbeatTimeoutMs);
-        if (!node || node.isOffline || node.isDraining || node.runningTasks >= node.taskCap) return 'stop';
+        if (
+          !node ||
+          node.isOffline ||
+          node.isDraining ||
+          node.isStopping ||
+          node.runningTasks >= node.taskCap
+        )
+          return 'stop';
         const claim = await this.tasks.claim(manager, taskId, nodeName, node.taskCap);
         // Lost the race, or reached the cap meanwhile: the next attempt's fresh read tells which.
         if (claim === undefined) return 'lost';

@@ -39,7 +39,13 @@ describe(ClaimedTasksService.name, () => {
     other = createOrchestrationHarness(secondReplica);
     // Claims come only from registered nodes; these have room for every task of every spec here.
     for (const nodeName of ['node-a', 'node-b', 'node-c'])
-      await sut.nodes.heartbeat({ nodeName, service: 'executor', version: '1.0.0', defaultTaskCap: 50 });
+      await sut.nodes.heartbeat({
+        nodeName,
+        service: 'executor',
+        version: '1.0.0',
+        defaultTaskCap: 50,
+        stopping: false,
+      });
   });
   afterAll(async () => {
     await secondReplica.destroy();

@@ -55,7 +55,9 @@ describe(NodeHeartbeat.name, () => {
     const { sut, requests, status } = setup(() => Promise.resolve(NODE));
     sut.start();
     await sut.stop();
-    expect(requests).toEqual([{ nodeName: 'node-a', service: 'auth', version: '1.2.3', defaultTaskCap: 7 }]);
+    expect(requests).toEqual([
+      { nodeName: 'node-a', service: 'auth', version: '1.2.3', defaultTaskCap: 7, stopping: false },
+    ]);
     expect(status.known()?.node).toEqual(NODE);
   });
 

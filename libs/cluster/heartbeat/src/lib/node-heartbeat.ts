@@ -63,7 +63,13 @@ export class NodeHeartbeat {
   private async send(): Promise<void> {
     const { nodeName, service, version, defaultTaskCap } = this.options;
     try {
-      const node = await this.cluster.heartbeat({ nodeName, service, version, defaultTaskCap });
+      const node = await this.cluster.heartbeat({
+        nodeName,
+        service,
+        version,
+        defaultTaskCap,
+        stopping: false,
+      });
       this.status.record(node);
       if (this.failing)
         this.logger.log(`Heartbeats of ${service} on ${nodeName} reach the orchestrator again`);

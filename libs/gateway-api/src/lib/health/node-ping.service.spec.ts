@@ -1,7 +1,7 @@
 import type { orchestratorV1 } from '@flotilla/contracts';
 import { NodeStatus } from '@flotilla/cluster/heartbeat';
 
-import { NodePingService, PING_REFRESH_MS } from './node-ping.service';
+import { NodePingService, PING_REFRESH_MS, PING_REFRESH_WAIT_MS } from './node-ping.service';
 
 const NODE: orchestratorV1.ClusterNode = {
   name: 'node-a',
@@ -54,6 +54,16 @@ describe(NodePingService.name, () => {
     await expect(sut.ping()).resolves.toMatchObject({ status: 200 });
     advance(2000);
     await expect(sut.ping()).resolves.toMatchObject({ status: 503 });
+  });
+
+  it('answers from the last known state when the orchestrator does not answer in time', async () => {
+    // A GetNode that never settles: a call routed to a frozen orchestrator replica.
+    const { sut, status, advance } = setup(() => new Promise<orchestratorV1.ClusterNode>(() => undefined));
+    status.record(NODE);
+    advance(PING_REFRESH_MS + 500);
+    const startedAt = Date.now();
+    await expect(sut.ping()).resolves.toMatchObject({ status: 200 });
+    expect(Date.now() - startedAt).toBeLessThan(PING_REFRESH_WAIT_MS + 500);
   });
 
   it('shares one GetNode call between concurrent pings', async () => {

@@ -9,6 +9,14 @@ import { decidePing, PingDecision } from './ping-decision';
 export const PING_REFRESH_MS = 1000;
 
 /**
+ * How long a ping waits for a refresh before answering from the last known state. HAProxy gives
+ * a check one second; a GetNode routed to a frozen orchestrator replica hangs until HAProxy takes
+ * that replica out (about 3 s), and a ping waiting on it would get this healthy gateway marked
+ * DOWN too: one frozen node would take the others out of the pool.
+ */
+export const PING_REFRESH_WAIT_MS = 300;
+
+/**
  * Answers the load balancer's ping from the node state the cluster last reported (heartbeat replies
  * and GetNode), refreshing it from the orchestrator when it is older than a second.
  */
@@ -33,7 +41,7 @@ export class NodePingService {
   async ping(): Promise<PingDecision> {
     if (!this.stopping) {
       const known = this.status.known();
-      if (!known || known.ageMs >= PING_REFRESH_MS) await this.refresh();
+      if (!known || known.ageMs >= PING_REFRESH_MS) await this.refreshWithin(PING_REFRESH_WAIT_MS);
     }
     return decidePing({
       nodeName: this.config.nodeName,
@@ -43,6 +51,16 @@ export class NodePingService {
       heartbeatTimeoutMs: this.config.heartbeatTimeoutMs,
       time: new Date().toISOString(),
     });
+  }
+
+  /** The refresh, or nothing more than `ms` of it: the refresh itself goes on and lands later. */
+  private async refreshWithin(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([this.refresh(), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Concurrent pings share one GetNode call; a failure leaves the last known state to age. */

@@ -243,6 +243,11 @@ export interface HeartbeatRequest {
   version: string;
   /** The task cap a node gets when it first registers (FLOTILLA_TASK_CAP); later changes go through UpdateNode. */
   defaultTaskCap: number;
+  /**
+   * Sent by the deployment executor: true from SIGTERM until it exits (it finishes its running tasks
+   * and claims no new one). The node shows as Draining meanwhile; the next start clears it.
+   */
+  stopping: boolean;
 }
 
 export interface ReleaseTaskRequest {
