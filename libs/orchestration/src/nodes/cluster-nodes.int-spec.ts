@@ -1,38 +1,25 @@
 import { status } from '@grpc/grpc-js';
-import { DataSource } from 'typeorm';
 
-import { createDataSource } from '@flotilla/platform/persistence';
-import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
-
-import { OrchestrationEntities } from '../orchestration.entities';
-import { OrchestrationMigrations } from '../orchestration.migrations';
 import { ServerTaskEntity } from '../tasks/server-task.entity';
 import { alice, environmentNamed, projectWithRelease } from '../testing/orchestration-fixtures';
 import { createOrchestrationHarness, OrchestrationHarness } from '../testing/orchestration-harness';
+import {
+  createReplicatedOrchestrationDatabase,
+  ReplicatedDatabase,
+} from '../testing/replicated-database.test-support';
 import { rpcRefusal } from '../testing/rpc-expectations';
 import { NodesService } from './nodes.service';
 
 describe(NodesService.name, () => {
-  let db: MigratedTestDatabase;
-  let secondReplica: DataSource;
+  let db: ReplicatedDatabase;
   let sut: OrchestrationHarness;
   let queued = 0;
 
   beforeAll(async () => {
-    db = await createMigratedTestDatabase({
-      entities: OrchestrationEntities,
-      migrations: OrchestrationMigrations,
-    });
-    secondReplica = await createDataSource(
-      { dialect: 'postgres', url: db.url },
-      { entities: OrchestrationEntities, applicationName: 'replica-2' },
-    ).initialize();
+    db = await createReplicatedOrchestrationDatabase();
     sut = createOrchestrationHarness(db.dataSource);
   });
-  afterAll(async () => {
-    await secondReplica.destroy();
-    await db.dispose();
-  });
+  afterAll(() => db.dispose());
   beforeEach(async () => {
     await db.dataSource.query("UPDATE server_tasks SET state = 'Success' WHERE state <> 'Success'");
     await db.dataSource.query('DELETE FROM task_concurrency_locks');
@@ -162,7 +149,7 @@ describe(NodesService.name, () => {
   });
 
   it('never lets concurrent claimers on two replicas exceed one node’s cap', async () => {
-    const other = createOrchestrationHarness(secondReplica);
+    const other = createOrchestrationHarness(db.secondReplica);
     await heartbeat(sut, 'capped', 3);
     await queueTasks(10);
 

@@ -1,13 +1,11 @@
 import { status } from '@grpc/grpc-js';
-import { DataSource } from 'typeorm';
 
-import { createDataSource } from '@flotilla/platform/persistence';
-import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
-
-import { OrchestrationEntities } from '../orchestration.entities';
-import { OrchestrationMigrations } from '../orchestration.migrations';
 import { alice, environmentNamed, executor, scriptStep } from '../testing/orchestration-fixtures';
 import { createOrchestrationHarness, OrchestrationHarness } from '../testing/orchestration-harness';
+import {
+  createReplicatedOrchestrationDatabase,
+  ReplicatedDatabase,
+} from '../testing/replicated-database.test-support';
 import { rpcRefusal } from '../testing/rpc-expectations';
 import { Transactions } from '../shared/transactions';
 import { DeadNodeRecoveryRepository } from './dead-node-recovery.repository';
@@ -31,8 +29,7 @@ const PREDATING_SQL = {
 };
 
 describe(DeadNodeRecoveryService.name, () => {
-  let db: MigratedTestDatabase;
-  let secondReplica: DataSource;
+  let db: ReplicatedDatabase;
   let sut: OrchestrationHarness;
   let other: OrchestrationHarness;
   /** A replica with a one-second heartbeat timeout, for the spec that lets real time pass. */
@@ -41,26 +38,16 @@ describe(DeadNodeRecoveryService.name, () => {
   const queuedSignals: string[] = [];
 
   beforeAll(async () => {
-    db = await createMigratedTestDatabase({
-      entities: OrchestrationEntities,
-      migrations: OrchestrationMigrations,
-    });
-    secondReplica = await createDataSource(
-      { dialect: 'postgres', url: db.url },
-      { entities: OrchestrationEntities, applicationName: 'replica-2' },
-    ).initialize();
+    db = await createReplicatedOrchestrationDatabase();
     const signals = {
       taskQueued: (id: string) => void queuedSignals.push(id),
       cancelRequested: () => undefined,
     };
     sut = createOrchestrationHarness(db.dataSource, { signals });
-    other = createOrchestrationHarness(secondReplica, { signals });
+    other = createOrchestrationHarness(db.secondReplica, { signals });
     quick = createOrchestrationHarness(db.dataSource, { signals, heartbeatTimeoutMs: 1000 });
   });
-  afterAll(async () => {
-    await secondReplica.destroy();
-    await db.dispose();
-  });
+  afterAll(() => db.dispose());
   beforeEach(async () => {
     await db.dataSource.query("UPDATE server_tasks SET state = 'Success' WHERE state <> 'Success'");
     await db.dataSource.query('DELETE FROM task_concurrency_locks');

@@ -1,11 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { DataSource } from 'typeorm';
 
-import { createDataSource } from '@flotilla/platform/persistence';
-import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
-
-import { OrchestrationEntities } from '../orchestration.entities';
-import { OrchestrationMigrations } from '../orchestration.migrations';
 import {
   alice,
   environmentNamed,
@@ -14,29 +8,24 @@ import {
   scriptStep,
 } from '../testing/orchestration-fixtures';
 import { createOrchestrationHarness, OrchestrationHarness } from '../testing/orchestration-harness';
+import {
+  createReplicatedOrchestrationDatabase,
+  ReplicatedDatabase,
+} from '../testing/replicated-database.test-support';
 import { rpcRefusal } from '../testing/rpc-expectations';
 import { ClaimedTasksService } from './claimed-tasks.service';
 import { ServerTaskEntity } from './server-task.entity';
 import { TaskConcurrencyLockEntity } from './task-concurrency-lock.entity';
 
 describe(ClaimedTasksService.name, () => {
-  let db: MigratedTestDatabase;
-  let secondReplica: DataSource;
+  let db: ReplicatedDatabase;
   let sut: OrchestrationHarness;
   let other: OrchestrationHarness;
 
   beforeAll(async () => {
-    db = await createMigratedTestDatabase({
-      entities: OrchestrationEntities,
-      migrations: OrchestrationMigrations,
-    });
-    // A second orchestrator replica: its own connection pool over the same database.
-    secondReplica = await createDataSource(
-      { dialect: 'postgres', url: db.url },
-      { entities: OrchestrationEntities, applicationName: 'replica-2' },
-    ).initialize();
+    db = await createReplicatedOrchestrationDatabase();
     sut = createOrchestrationHarness(db.dataSource);
-    other = createOrchestrationHarness(secondReplica);
+    other = createOrchestrationHarness(db.secondReplica);
     // Claims come only from registered nodes; these have room for every task of every spec here.
     for (const nodeName of ['node-a', 'node-b', 'node-c'])
       await sut.nodes.heartbeat({
@@ -47,10 +36,7 @@ describe(ClaimedTasksService.name, () => {
         stopping: false,
       });
   });
-  afterAll(async () => {
-    await secondReplica.destroy();
-    await db.dispose();
-  });
+  afterAll(() => db.dispose());
 
   /** Claims until the queue has nothing more for this claimer. */
   async function drain(harness: OrchestrationHarness, node: string): Promise<string[]> {

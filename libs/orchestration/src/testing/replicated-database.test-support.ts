@@ -1,0 +1,31 @@
+import { DataSource } from 'typeorm';
+
+import { createDataSource } from '@flotilla/platform/persistence';
+import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
+
+import { OrchestrationEntities } from '../orchestration.entities';
+import { OrchestrationMigrations } from '../orchestration.migrations';
+
+/** A fresh migrated database, plus a second orchestrator replica: its own connection pool over it. */
+export interface ReplicatedDatabase extends MigratedTestDatabase {
+  secondReplica: DataSource;
+}
+
+export async function createReplicatedOrchestrationDatabase(): Promise<ReplicatedDatabase> {
+  const db = await createMigratedTestDatabase({
+    entities: OrchestrationEntities,
+    migrations: OrchestrationMigrations,
+  });
+  const secondReplica = await createDataSource(
+    { dialect: 'postgres', url: db.url },
+    { entities: OrchestrationEntities, applicationName: 'replica-2' },
+  ).initialize();
+  return {
+    ...db,
+    secondReplica,
+    dispose: async () => {
+      await secondReplica.destroy();
+      await db.dispose();
+    },
+  };
+}
