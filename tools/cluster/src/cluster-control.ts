@@ -1,40 +1,6 @@
+import type { ClusterCommand, ClusterSummary } from '@flotilla/cluster/protocol';
+
 import type { LocalCluster } from './local-cluster';
-
-/**
- * The IPC protocol between `tools/cluster/src/main.ts` and a parent that started it with an IPC
- * channel (tools/testing's startFlotillaCluster), so HA tests can stop, start and inspect nodes.
- */
-export interface ClusterNodeSummary {
-  name: string;
-  baseUrl: string;
-  pids: number[];
-  /** The same processes by service (e.g. to SIGSTOP only a node's deployment-executor). */
-  servicePids: Record<string, number>;
-}
-
-export interface ClusterSummary {
-  baseUrl: string;
-  statsUrl: string;
-  adminUsername: string;
-  adminPassword: string;
-  databaseUrl: string;
-  redisUrl: string | undefined;
-  /** HAProxy's gRPC frontends (host:port) by service, e.g. for calling the orchestrator directly. */
-  grpcUrls: Record<string, string>;
-  /** True when this tool runs the redis-server, so stopRedis / startRedis work. */
-  redisControl: boolean;
-  nodes: ClusterNodeSummary[];
-}
-
-export type ClusterCommand =
-  | { type: 'command'; id: number; command: 'stopNode' | 'startNode'; node: string }
-  | { type: 'command'; id: number; command: 'stopRedis' | 'startRedis' | 'describe' };
-
-export type ClusterMessage =
-  | { type: 'ready'; cluster: ClusterSummary }
-  | { type: 'failed'; error: string }
-  | { type: 'reply'; id: number; ok: true; cluster: ClusterSummary }
-  | { type: 'reply'; id: number; ok: false; error: string };
 
 export function summarise(cluster: LocalCluster): ClusterSummary {
   return {

@@ -3,7 +3,9 @@ import { parseArgs } from 'node:util';
 
 import { NodeLimit, parseNodeLimit } from '@flotilla/platform/licence';
 
-import { ClusterMessage, isClusterCommand, runCommand, summarise } from './cluster-control';
+import type { ClusterMessage } from '@flotilla/cluster/protocol';
+
+import { isClusterCommand, runCommand, summarise } from './cluster-control';
 import { haproxyVersion } from './haproxy-process';
 import { LocalCluster, repoRoot, startLocalCluster } from './local-cluster';
 

@@ -2,21 +2,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
+import { NODE_SERVICES, NodeServiceName } from '@flotilla/cluster/protocol';
 import { waitForPort } from '@flotilla/platform/net';
 
 import type { GrpcServiceName } from './haproxy-config';
 import { waitForPing } from './wait-for-ping';
-
-/** The six services of a node, in start order (as tools/launcher starts them). */
-export const NODE_SERVICES = [
-  'audit',
-  'auth',
-  'artifact-store',
-  'task-orchestrator',
-  'deployment-executor',
-  'gateway',
-] as const;
-export type NodeServiceName = (typeof NODE_SERVICES)[number];
 
 export interface NodePorts {
   http: number;

@@ -2,11 +2,13 @@ import { join, resolve } from 'node:path';
 
 import { ConfigError, loadFlotillaConfig } from '@flotilla/platform/config';
 
+import { NODE_SERVICES } from '@flotilla/cluster/protocol';
+
 import { adminPassword } from './admin-password';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './embedded-database';
 import { migrateDatabase } from './migrate-database';
 import { ensurePortalBuilt } from './portal-build';
-import { NODE_SERVICES, ServiceProcess } from './service-process';
+import { ServiceProcess } from './service-process';
 import { waitForHttpOk } from './wait-for-http';
 
 const repoRoot = resolve(__dirname, '..', '..', '..');

@@ -2,17 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-/** The six services of a node, in start order: dependencies first, the HTTP edge last. */
-export const NODE_SERVICES = [
-  'audit',
-  'auth',
-  'artifact-store',
-  'task-orchestrator',
-  'deployment-executor',
-  'gateway',
-] as const;
-
-export type NodeServiceName = (typeof NODE_SERVICES)[number];
+import { NodeServiceName } from '@flotilla/cluster/protocol';
 
 const RESTART_DELAY_MS = 1000;
 const MAX_RAPID_RESTARTS = 5;

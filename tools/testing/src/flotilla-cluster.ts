@@ -4,34 +4,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
+import type {
+  ClusterCommand,
+  ClusterMessage,
+  ClusterNodeSummary,
+  ClusterSummary,
+} from '@flotilla/cluster/protocol';
+
 import { createTestDatabase } from './test-database';
 
 const repoRoot = resolve(__dirname, '..', '..', '..');
 
-/** What tools/cluster reports over IPC (mirrors tools/cluster/src/cluster-control.ts). */
-interface ClusterNodeSummary {
-  name: string;
-  baseUrl: string;
-  pids: number[];
-  servicePids: Record<string, number>;
-}
-interface ClusterSummary {
-  baseUrl: string;
-  statsUrl: string;
-  adminUsername: string;
-  adminPassword: string;
-  databaseUrl: string;
-  redisUrl: string | undefined;
-  grpcUrls: Record<string, string>;
-  redisControl: boolean;
-  nodes: ClusterNodeSummary[];
-}
-type ClusterMessage =
-  | { type: 'ready'; cluster: ClusterSummary }
-  | { type: 'failed'; error: string }
-  | { type: 'reply'; id: number; ok: true; cluster: ClusterSummary }
-  | { type: 'reply'; id: number; ok: false; error: string };
-type Command = 'stopNode' | 'startNode' | 'stopRedis' | 'startRedis' | 'describe';
+type Command = ClusterCommand['command'];
 
 export interface FlotillaClusterOptions {
   nodes: number;

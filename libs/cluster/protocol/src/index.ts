@@ -1,0 +1,2 @@
+export * from './cluster-ipc';
+export * from './node-services';
