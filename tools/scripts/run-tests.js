@@ -2,13 +2,14 @@
 // Runs the jest suites and ends with the plain line CI reads: "tests: N passed, N failed".
 // A run that executes no test is a failure, never a pass.
 //
-//   node tools/scripts/run-tests.js                 everything: the main suite, then the HA suite
+//   node tools/scripts/run-tests.js                 everything: the main suite, the HA suite, the fault suite
 //   node tools/scripts/run-tests.js --suite main    unit, integration, e2e (jest in parallel)
 //   node tools/scripts/run-tests.js --suite ha      HA clusters (tools/ha), one spec at a time
+//   node tools/scripts/run-tests.js --suite faults  infrastructure faults (tools/faults), one spec at a time
 //   node tools/scripts/run-tests.js <jest args>     one jest run with these arguments (main suite,
 //                                                   or the HA suite with FLOTILLA_TEST_SUITE=ha)
 //
-// The HA specs run after the rest and in band: each starts clusters of up to 18 processes behind
+// The HA and fault specs run after the rest and in band: each starts clusters of up to 18 processes behind
 // HAProxy, and on a small machine running them beside other specs turns timings into flakes.
 const { spawnSync } = require('node:child_process');
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
@@ -43,6 +44,7 @@ function runJest(args, extraEnv) {
 const SUITES = {
   main: () => runJest([], { FLOTILLA_TEST_SUITE: 'main' }),
   ha: () => runJest(['tools/ha', '--runInBand'], { FLOTILLA_TEST_SUITE: 'ha' }),
+  faults: () => runJest(['tools/faults', '--runInBand'], { FLOTILLA_TEST_SUITE: 'faults' }),
 };
 
 const argv = process.argv.slice(2);
@@ -50,12 +52,12 @@ const suiteFlag = argv.indexOf('--suite');
 let runs;
 if (suiteFlag >= 0) {
   const name = argv[suiteFlag + 1];
-  if (!SUITES[name]) throw new Error(`unknown suite ${name}: main or ha`);
+  if (!SUITES[name]) throw new Error(`unknown suite ${name}: main, ha or faults`);
   runs = [SUITES[name]()];
 } else if (argv.length > 0) {
   runs = [runJest(argv, {})];
 } else {
-  runs = [SUITES.main(), SUITES.ha()];
+  runs = [SUITES.main(), SUITES.ha(), SUITES.faults()];
 }
 
 const passed = runs.reduce((sum, run) => sum + run.passed, 0);

@@ -27,11 +27,13 @@ module.exports = {
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools'],
   testMatch: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
   // The portal's own sources are Angular (built by @angular/build); only its browser e2e runs here.
-  // The HA suite (real multi-node clusters behind HAProxy) runs apart: `npm run test:ha`.
+  // The HA suite (real multi-node clusters behind HAProxy) and the fault suite (database restarts,
+  // full or read-only shared storage, odd proxy headers) run apart: `npm run test:ha`, `test:faults`.
   testPathIgnorePatterns: [
     '/node_modules/',
     '<rootDir>/apps/portal/src/',
     ...(process.env.FLOTILLA_TEST_SUITE === 'ha' ? [] : ['<rootDir>/tools/ha/']),
+    ...(process.env.FLOTILLA_TEST_SUITE === 'faults' ? [] : ['<rootDir>/tools/faults/']),
   ],
   maxWorkers: 2,
   transform: { '^.+\\.ts$': swcTransform },

@@ -56,6 +56,8 @@ export interface FlotillaCluster {
   adminUsername: string;
   adminPassword: string;
   databaseUrl: string;
+  /** The shared folder every node mounts (Packages/, TaskLogs/, Artifacts/, EventExports/). */
+  sharedStorage: string;
   /** HAProxy's gRPC frontends (host:port) by service. */
   grpcUrls: Record<string, string>;
   nodes: FlotillaClusterNode[];
@@ -178,6 +180,8 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
     adminUsername: started.adminUsername,
     adminPassword: started.adminPassword,
     databaseUrl: started.databaseUrl,
+    // tools/cluster keeps the shared folder under the data folder (local-cluster.ts).
+    sharedStorage: join(dataDir, 'shared'),
     grpcUrls: started.grpcUrls,
     nodes: started.nodes.map((node) => ({
       name: node.name,

@@ -174,6 +174,10 @@ export interface ServerTask {
   /** Index of the first step that has not completed. */
   nextStep: number;
   hasWarningsOrErrors: boolean;
+  /** Log lines the executor could not write to shared storage (0: the log is complete). */
+  logLinesLost: number;
+  /** Why the log is incomplete, for people ("shared storage full (ENOSPC)"); empty when complete. */
+  logProblem: string;
 }
 
 export interface TaskList {
@@ -235,6 +239,12 @@ export interface CompleteTaskRequest {
   state: string;
   errorMessage: string;
   nextStep: number;
+  /**
+   * Log lines that could not be written (shared storage full or read-only); a Success with lost
+   * lines is a Success with warnings.
+   */
+  logLinesLost: number;
+  logProblem: string;
 }
 
 export interface HeartbeatRequest {
