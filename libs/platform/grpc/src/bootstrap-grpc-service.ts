@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { FlotillaService } from '@flotilla/contracts';
 import { loadFlotillaConfig } from '@flotilla/platform/config';
 
+import { grpcExceptionFilters } from './database-unavailable.filter';
 import { GracefulGrpcServer } from './graceful-grpc-server';
 import { grpcOptions } from './grpc-options';
 
@@ -11,7 +12,8 @@ import { grpcOptions } from './grpc-options';
  * Starts a Nest gRPC microservice for one Flotilla service and stops it cleanly on SIGINT/SIGTERM:
  * Nest's shutdown hooks run first (the executor drains there, still serving), then the server stops
  * taking calls and lets those in flight finish (GracefulGrpcServer), then the database closes.
- * A configuration error ends the process with the message naming the bad variables.
+ * Database outages reach callers as UNAVAILABLE (grpcExceptionFilters). A configuration error ends
+ * the process with the message naming the bad variables.
  */
 export async function bootstrapGrpcService(
   service: FlotillaService,
@@ -27,6 +29,7 @@ export async function bootstrapGrpcService(
     ),
     logger: ['error', 'warn', 'log'],
   });
+  app.useGlobalFilters(...grpcExceptionFilters());
   app.enableShutdownHooks();
   await app.listen();
   logger.log(`${service} listening for gRPC on ${config.grpcListen[service]} (node ${config.nodeName})`);
