@@ -7,3 +7,4 @@ export * from './api-client';
 export * from './flotilla-cluster';
 export * from './process-group';
 export * from './intervals';
+export * from './small-tmpfs';

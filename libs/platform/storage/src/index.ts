@@ -1,3 +1,6 @@
 export * from './atomic-publish';
 export * from './safe-path';
 export * from './shared-storage-layout';
+export * from './shared-storage-probe';
+export * from './storage-failure';
+export * from './storage-probe';
