@@ -1,12 +1,13 @@
 import { executorV1 } from '@flotilla/contracts';
+import { formatTaskLogRecord, TaskLogLevel } from '@flotilla/platform/storage';
 
-export type TaskLogLevel = 'Info' | 'Warning' | 'Error' | 'Verbose';
+export type { TaskLogLevel };
 
 const LEVELS: readonly string[] = ['Info', 'Warning', 'Error', 'Verbose'];
 
 /** One line of a task log file: a JSON object followed by "\n". */
 export function formatTaskLogLine(timestamp: string, level: TaskLogLevel, message: string): string {
-  return `${JSON.stringify({ timestamp, level, message })}\n`;
+  return formatTaskLogRecord(timestamp, level, message);
 }
 
 /**

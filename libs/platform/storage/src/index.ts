@@ -4,3 +4,4 @@ export * from './shared-storage-layout';
 export * from './shared-storage-probe';
 export * from './storage-failure';
 export * from './storage-probe';
+export * from './task-log-record';
