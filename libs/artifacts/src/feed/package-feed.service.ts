@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ReadStream } from 'node:fs';
 
 import type { artifactsV1 } from '@flotilla/contracts';
 import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
+import { storageFailureOf } from '@flotilla/platform/storage';
 
 import {
   assertValidPackageRef,
@@ -12,6 +13,7 @@ import {
 import { PackageEntity } from '../persistence/package.entity';
 import { PackagePage, PackageRepository } from '../persistence/package.repository';
 import { PackageStorage } from '../storage/package-storage';
+import { storageRpcError } from '../storage/storage-rpc-error';
 
 export const DELETE_PERMISSION = 'BuiltInFeedAdminister';
 const DEFAULT_PAGE_SIZE = 50;
@@ -25,6 +27,8 @@ export interface OpenedPackage {
 /** Reading, listing and deleting packages of the built-in feed. */
 @Injectable()
 export class PackageFeedService {
+  private readonly logger = new Logger(PackageFeedService.name);
+
   constructor(
     @Inject(PackageRepository) private readonly packages: PackageRepository,
     @Inject(PackageStorage) private readonly storage: PackageStorage,
@@ -60,7 +64,14 @@ export class PackageFeedService {
     const record = await this.get(ref);
     try {
       return { record, content: await this.storage.openReader(record.fileName) };
-    } catch {
+    } catch (error) {
+      const failure = storageFailureOf(error);
+      if (failure) {
+        this.logger.warn(
+          `download of ${record.fileName} failed, shared storage ${failure.kind}: ${String(error)}`,
+        );
+        throw storageRpcError(failure, 'the package could not be read');
+      }
       throw RpcErrors.notFound(
         `The file of package ${ref.packageId} version ${ref.version} is missing from shared storage`,
       );
@@ -75,6 +86,19 @@ export class PackageFeedService {
     assertValidPackageRef(ref);
     const deleted = await this.packages.delete(ref.packageId, ref.version, actor);
     if (!deleted) throw RpcErrors.notFound(`package ${ref.packageId} version ${ref.version} was not found`);
-    await this.storage.remove(deleted.fileName);
+    try {
+      await this.storage.remove(deleted.fileName);
+    } catch (error) {
+      const failure = storageFailureOf(error);
+      if (!failure) throw error;
+      // The row and its audit event are committed: say so, so nobody retries a delete that happened.
+      this.logger.warn(
+        `Packages/${deleted.fileName} stays on disk, shared storage ${failure.kind}: ${String(error)}`,
+      );
+      throw storageRpcError(
+        failure,
+        'the package was removed from the feed but its file could not be deleted',
+      );
+    }
   }
 }

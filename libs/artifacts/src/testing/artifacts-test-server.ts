@@ -44,8 +44,10 @@ export async function startArtifactsTestServer(options: {
   port: number;
   unusedPort: number;
   maxPackageBytes: number;
+  /** The shared-storage root to use (e.g. one whose Packages folder is a small tmpfs); a fresh temp folder by default. */
+  sharedStorage?: string;
 }): Promise<ArtifactsTestServer> {
-  const sharedStorage = await mkdtemp(join(tmpdir(), 'flotilla-artifacts-'));
+  const sharedStorage = options.sharedStorage ?? (await mkdtemp(join(tmpdir(), 'flotilla-artifacts-')));
   const url = `127.0.0.1:${options.port}`;
   const env = {
     FLOTILLA_DB_URL: 'postgres://unused@127.0.0.1/unused',

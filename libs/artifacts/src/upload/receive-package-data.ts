@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
+import { status } from '@grpc/grpc-js';
+
 import type { artifactsV1 } from '@flotilla/contracts';
-import { RpcErrors } from '@flotilla/platform/grpc';
+import { FailureReason, rpcErrorWithReason, RpcErrors } from '@flotilla/platform/grpc';
 
 import { assertArchiveSignature, SIGNATURE_LENGTH } from '../file-names/archive-signature';
 import type { PackageFormat } from '../file-names/package-file-name';
@@ -47,8 +49,10 @@ export async function receivePackageData(
       const data = Buffer.isBuffer(message.data) ? message.data : Buffer.from(message.data);
       sizeBytes += data.length;
       if (sizeBytes > options.maxBytes) {
-        throw RpcErrors.resourceExhausted(
+        throw rpcErrorWithReason(
+          status.RESOURCE_EXHAUSTED,
           `The package is larger than the limit of ${formatBytes(options.maxBytes)}`,
+          FailureReason.TooLarge,
         );
       }
       if (head.length < SIGNATURE_LENGTH) {
