@@ -1,9 +1,12 @@
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 
 import { executorV1 } from '@flotilla/contracts';
 
-import { parseWholeLines } from './task-log-line';
+import { gapLinesOf, LOG_GAP_PREFIX } from './task-log-gap';
+import { parseTaskLogLine, parseWholeLines } from './task-log-line';
 
 /** A single read returns at most about this much, so one reply stays well under the gRPC cap. */
 const MAX_READ_BYTES = 1024 * 1024;
@@ -95,4 +98,24 @@ function countNewlines(buffer: Buffer): number {
   let count = 0;
   for (let index = buffer.indexOf(0x0a); index >= 0; index = buffer.indexOf(0x0a, index + 1)) count += 1;
   return count;
+}
+
+/**
+ * How many missing lines the `Log gap:` markers in the file account for. Reads the whole file,
+ * line by line: call it only for a task that reported lost lines.
+ */
+export async function countMarkedGapLines(path: string): Promise<number> {
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  let marked = 0;
+  try {
+    for await (const text of lines) {
+      if (!text.includes(LOG_GAP_PREFIX)) continue;
+      const line = parseTaskLogLine(text);
+      if (line.level === 'Warning') marked += gapLinesOf(line.message) ?? 0;
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  return marked;
 }

@@ -34,6 +34,15 @@ describe(parseTaskLogLine.name, () => {
     expect(parseTaskLogLine('garbage {')).toEqual({ timestamp: '', level: 'Info', message: 'garbage {' });
   });
 
+  it('returns a log gap marker as an ordinary Warning line', () => {
+    const marker = 'Log gap: 758 line(s) could not be written here (shared storage full: ENOSPC)';
+    expect(parseTaskLogLine(formatTaskLogLine('t', 'Warning', marker).trimEnd())).toEqual({
+      timestamp: 't',
+      level: 'Warning',
+      message: marker,
+    });
+  });
+
   it('maps an unknown level to Info', () => {
     expect(parseTaskLogLine('{"timestamp":"t","level":"Fatal","message":"m"}').level).toBe('Info');
   });

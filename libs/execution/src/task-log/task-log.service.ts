@@ -1,12 +1,18 @@
 import { status } from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
 
-import { executorV1 } from '@flotilla/contracts';
+import { executorV1, orchestratorV1 } from '@flotilla/contracts';
 import { rpcErrorDetails, RpcErrors } from '@flotilla/platform/grpc';
 import { SharedStorageLayout } from '@flotilla/platform/storage';
 
 import { isFinishedTaskState, TaskOrchestrator } from '../collaborators/task-orchestrator';
-import { OffsetBeyondEndError, readTaskLogFile, TaskLogRead } from './task-log-file-reader';
+import {
+  countMarkedGapLines,
+  OffsetBeyondEndError,
+  readTaskLogFile,
+  TaskLogRead,
+} from './task-log-file-reader';
+import { LOG_GAP_PREFIX } from './task-log-gap';
 
 /** Task ids are UUIDs or similar; anything else never names a log file. */
 const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -24,6 +30,12 @@ const DEFAULT_FOLLOW_TIMING: FollowTiming = { pollMs: 200, stateCheckMs: 1000 };
  * Serves task logs from shared storage to any caller on any node. Whether a log is complete is
  * the orchestrator's word (the task finished) plus having read the file to its end: the writer
  * fsyncs its last line before it reports the task complete.
+ *
+ * A finished task whose executor lost lines it could not even mark (storage still full or
+ * read-only when the task ended) gets a synthetic final `Log gap:` line, added here because every
+ * reader passes here (REST read, live stream, from any node) and this is where the file and the
+ * task's count meet. It is never stored and carries no bytes: offsets are unchanged, and a reader
+ * sees it with the chunk that says the log is complete (again on every such read).
  */
 export class TaskLogService {
   constructor(
@@ -36,12 +48,11 @@ export class TaskLogService {
     const { path, offset, tail } = this.validate(request);
     const read = await this.readFile(request.taskId, path, offset, tail);
     // Only a read that reached the end can be complete; ask the orchestrator only then.
-    if (!read.atEnd || !(await this.taskFinished(request.taskId))) {
-      return { lines: read.lines, nextOffset: read.nextOffset, complete: false };
-    }
+    const finished = read.atEnd ? await this.finishedTask(request.taskId) : undefined;
+    if (!finished) return { lines: read.lines, nextOffset: read.nextOffset, complete: false };
     // Lines may have landed between the read and the state check; after it nothing more comes.
     const rest = await this.readFile(request.taskId, path, read.nextOffset, 0);
-    return { lines: [...read.lines, ...rest.lines], nextOffset: rest.nextOffset, complete: rest.atEnd };
+    return this.lastChunk([...read.lines, ...rest.lines], rest, path, finished);
   }
 
   /** New lines as they are written, ending with a chunk that has complete = true. */
@@ -57,20 +68,18 @@ export class TaskLogService {
         const read = await this.readFile(request.taskId, path, offset, tail);
         tail = 0;
         offset = read.nextOffset;
-        let finished = false;
+        let finished: orchestratorV1.ServerTask | undefined;
         if (read.atEnd && Date.now() - lastStateCheck >= this.timing.stateCheckMs) {
           lastStateCheck = Date.now();
-          finished = await this.taskFinished(request.taskId);
+          finished = await this.finishedTask(request.taskId);
         }
         if (stopped) return;
         if (finished) {
           // Lines may have been written between the read and the state check.
           const rest = await this.readFile(request.taskId, path, offset, 0);
-          subscriber.next({
-            lines: [...read.lines, ...rest.lines],
-            nextOffset: rest.nextOffset,
-            complete: rest.atEnd,
-          });
+          const chunk = await this.lastChunk([...read.lines, ...rest.lines], rest, path, finished);
+          if (stopped) return;
+          subscriber.next(chunk);
           offset = rest.nextOffset;
           if (rest.atEnd) {
             subscriber.complete();
@@ -123,12 +132,39 @@ export class TaskLogService {
     return { lines: [], nextOffset: 0, atEnd: true };
   }
 
-  private async taskFinished(taskId: string): Promise<boolean> {
-    const task = await this.task(taskId);
-    return isFinishedTaskState(task.state);
+  /** The read after the task finished: complete once at the end, with the unmarked gap if any. */
+  private async lastChunk(
+    lines: executorV1.TaskLogLine[],
+    rest: TaskLogRead,
+    path: string,
+    task: orchestratorV1.ServerTask,
+  ): Promise<executorV1.TaskLogChunk> {
+    if (!rest.atEnd) return { lines, nextOffset: rest.nextOffset, complete: false };
+    const gap = await this.unmarkedGap(path, task);
+    return { lines: gap ? [...lines, gap] : lines, nextOffset: rest.nextOffset, complete: true };
   }
 
-  private async task(taskId: string): Promise<{ state: string }> {
+  /** Lines the task reported lost that no marker in the file accounts for, as one final marker. */
+  private async unmarkedGap(
+    path: string,
+    task: orchestratorV1.ServerTask,
+  ): Promise<executorV1.TaskLogLine | undefined> {
+    if (!(task.logLinesLost > 0)) return undefined;
+    const unmarked = task.logLinesLost - (await countMarkedGapLines(path));
+    if (unmarked <= 0) return undefined;
+    return {
+      timestamp: task.completedAt,
+      level: 'Warning',
+      message: `${LOG_GAP_PREFIX}${unmarked} line(s) could not be written before the task ended (${task.logProblem || 'reason not recorded'})`,
+    };
+  }
+
+  private async finishedTask(taskId: string): Promise<orchestratorV1.ServerTask | undefined> {
+    const task = await this.task(taskId);
+    return isFinishedTaskState(task.state) ? task : undefined;
+  }
+
+  private async task(taskId: string): Promise<orchestratorV1.ServerTask> {
     try {
       return await this.orchestrator.getTask(taskId);
     } catch (error) {
