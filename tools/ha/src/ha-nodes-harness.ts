@@ -1,6 +1,4 @@
-import { ApiClient, FlotillaCluster } from '@flotilla/testing';
-
-import { Deployer, Identified } from './ha-tasks-harness';
+import { ApiClient, Deployer, FlotillaCluster, Identified } from '@flotilla/testing';
 
 export interface NodeJson {
   name: string;

@@ -1,7 +1,13 @@
-import { ApiClient, eventually, FlotillaCluster, startFlotillaCluster } from '@flotilla/testing';
+import {
+  ApiClient,
+  Deployer,
+  eventually,
+  FINISHED,
+  FlotillaCluster,
+  startFlotillaCluster,
+} from '@flotilla/testing';
 
 import { listNodes, ping } from './ha-nodes-harness';
-import { Deployer, FINISHED } from './ha-tasks-harness';
 
 /** Without a licence the cluster runs tasks on one node; the others say why they do not. */
 describe('nodes on a two-node cluster without a licence', () => {

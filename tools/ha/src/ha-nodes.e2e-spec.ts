@@ -2,7 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ApiClient, eventually, FlotillaCluster, startFlotillaCluster } from '@flotilla/testing';
+import {
+  ApiClient,
+  Deployer,
+  eventually,
+  FINISHED,
+  FlotillaCluster,
+  Identified,
+  startFlotillaCluster,
+} from '@flotilla/testing';
 
 import {
   deploySequentially,
@@ -13,7 +21,6 @@ import {
   ping,
   pickupDelays,
 } from './ha-nodes-harness';
-import { Deployer, FINISHED, Identified } from './ha-tasks-harness';
 
 const POLL_INTERVAL_MS = 2000;
 /** The executor also claims after every heartbeat reply: the wake-up period without Redis. */

@@ -1,10 +1,18 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 
-import { ApiClient, eventually, FlotillaCluster, startFlotillaCluster } from '@flotilla/testing';
+import {
+  ApiClient,
+  Deployer,
+  eventually,
+  FINISHED,
+  FlotillaCluster,
+  Identified,
+  startFlotillaCluster,
+  Task,
+} from '@flotilla/testing';
 
 import { ClientLoad, describeRequest, LOAD_KINDS, LoadKind, LoadRequest } from './client-load';
-import { Deployer, FINISHED, Identified, Task } from './ha-tasks-harness';
 
 const stage = (what: string): void =>
   void process.stdout.write(`[ha-rolling] ${new Date().toISOString()} ${what}\n`);

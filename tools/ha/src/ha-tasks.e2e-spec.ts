@@ -4,24 +4,21 @@ import { join } from 'node:path';
 
 import {
   ApiClient,
+  Deployer,
   eventually,
+  FINISHED,
   FlotillaCluster,
+  Identified,
   mostAtOnce,
   processGroupAlive,
-  startFlotillaCluster,
-} from '@flotilla/testing';
-
-import {
-  Deployer,
-  FINISHED,
-  Identified,
-  overlappingRuns,
   readRuns,
   recordedScript,
   setDraining,
-  signalProcessGroup,
+  startFlotillaCluster,
   Task,
-} from './ha-tasks-harness';
+} from '@flotilla/testing';
+
+import { overlappingRuns, signalProcessGroup } from './ha-tasks-harness';
 
 const HEARTBEAT_TIMEOUT_MS = 4000;
 const TASK_CAP = 4;

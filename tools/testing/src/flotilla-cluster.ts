@@ -29,6 +29,17 @@ export interface FlotillaClusterOptions {
    * start through the test entry point trusting it. Without it only one node runs tasks.
    */
   licence?: { nodeLimit: number | 'Unlimited' };
+  /**
+   * The PostgreSQL server to create the cluster's database on (default: the test server, shared
+   * by every spec), e.g. a RestartablePostgres a fault spec stops and starts.
+   */
+  postgres?: { baseUrl: string };
+  /**
+   * TEST ONLY: these nodes run their deployment executor through the test entry point that holds
+   * every CompleteTask for `holdMs` before sending it, printing
+   * "test hook: holding completion of task <id>" first (see waitForOutput).
+   */
+  holdCompletion?: { nodes: string[]; holdMs: number };
 }
 
 export interface FlotillaClusterNode {
@@ -66,6 +77,11 @@ export interface FlotillaCluster {
   refresh(): Promise<void>;
   /** Everything the cluster's processes printed so far (for failure messages). */
   output(): string;
+  /**
+   * Resolves with the first line the cluster's processes print (or printed) matching `pattern`;
+   * rejects after `timeoutMs`.
+   */
+  waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
   stop(): Promise<void>;
 }
 
@@ -74,7 +90,7 @@ export interface FlotillaCluster {
  * IPC channel: N nodes of six services behind real HAProxy, its own fresh database and shared folder.
  */
 export async function startFlotillaCluster(options: FlotillaClusterOptions): Promise<FlotillaCluster> {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(options.postgres?.baseUrl);
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-cluster-'));
   const child: ChildProcess = spawn(
     process.execPath,
@@ -85,6 +101,14 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
       '--nodes',
       String(options.nodes),
       ...(options.licence ? ['--test-licence-node-limit', String(options.licence.nodeLimit)] : []),
+      ...(options.holdCompletion
+        ? [
+            '--test-hold-completion-on',
+            options.holdCompletion.nodes.join(','),
+            '--test-hold-completion-ms',
+            String(options.holdCompletion.holdMs),
+          ]
+        : []),
     ],
     {
       cwd: repoRoot,
@@ -102,8 +126,13 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
     },
   );
   const lines: string[] = [];
+  const lineListeners = new Set<(line: string) => void>();
   for (const stream of [child.stdout, child.stderr]) {
-    if (stream) createInterface({ input: stream }).on('line', (line) => lines.push(line));
+    if (stream)
+      createInterface({ input: stream }).on('line', (line) => {
+        lines.push(line);
+        for (const listener of lineListeners) listener(line);
+      });
   }
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
   let summary: ClusterSummary | undefined;
@@ -208,6 +237,24 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
       : undefined,
     refresh: () => command('describe'),
     output: () => lines.join('\n'),
+    waitForOutput: (pattern, timeoutMs) => {
+      const printed = lines.map((line) => line.match(pattern)).find((match) => match !== null);
+      if (printed) return Promise.resolve(printed);
+      return new Promise((resolveMatch, rejectMatch) => {
+        const listener = (line: string): void => {
+          const match = line.match(pattern);
+          if (!match) return;
+          lineListeners.delete(listener);
+          clearTimeout(timer);
+          resolveMatch(match);
+        };
+        const timer = setTimeout(() => {
+          lineListeners.delete(listener);
+          rejectMatch(new Error(`no cluster output matched ${String(pattern)} in ${timeoutMs} ms`));
+        }, timeoutMs);
+        lineListeners.add(listener);
+      });
+    },
     stop,
   };
 }

@@ -7,4 +7,6 @@ export * from './api-client';
 export * from './flotilla-cluster';
 export * from './process-group';
 export * from './intervals';
+export * from './cluster-deployer';
+export * from './restartable-postgres';
 export * from './small-tmpfs';

@@ -20,8 +20,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new Client({ connectionString: `${testPostgresBaseUrl()}/postgres` });
+async function adminQuery(baseUrl: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: `${baseUrl}/postgres` });
   await client.connect();
   try {
     await client.query(sql);
@@ -30,13 +30,16 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-/** A fresh, empty database of its own for one test file. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh, empty database of its own for one test file, on the test PostgreSQL server or on the
+ * server at `baseUrl` (e.g. a restartable one of the fault suite).
+ */
+export async function createTestDatabase(baseUrl = testPostgresBaseUrl()): Promise<TestDatabase> {
   const name = `flotilla_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
+  await adminQuery(baseUrl, `CREATE DATABASE ${name}`);
   return {
-    url: `${testPostgresBaseUrl()}/${name}`,
-    drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    url: `${baseUrl}/${name}`,
+    drop: () => adminQuery(baseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }
 
