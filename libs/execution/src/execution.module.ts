@@ -1,4 +1,4 @@
-import { Logger, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { ClientGrpc } from '@nestjs/microservices';
 
 import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
@@ -17,6 +17,7 @@ import { DrainCoordinator } from './drain/drain-coordinator';
 import { ExecutionLifecycle } from './execution.lifecycle';
 import { DeployPackageStep } from './package/deploy-package.step';
 import { RunScriptStep } from './script/run-script.step';
+import { taskLogRetryMsFromEnv } from './task-log/task-log-settings';
 import { TaskLogWriter } from './task-log/task-log-writer';
 import { TaskLogController } from './task-log/task-log.controller';
 import { TaskLogService } from './task-log/task-log.service';
@@ -67,20 +68,22 @@ import { TaskRunner } from './task-runner/task-runner';
         orchestrator: TaskOrchestrator,
         source: PackageSource,
         gate: ClaimGate,
-      ) =>
-        new TaskRunner({
+      ) => {
+        const taskLogRetryMs = taskLogRetryMsFromEnv();
+        return new TaskRunner({
           orchestrator,
           steps: [
             new RunScriptStep(),
             new DeployPackageStep(source, { deployRoot: config.deployRoot, limits: config }),
           ],
           openLog: (taskId, redact, mayWrite) =>
-            TaskLogWriter.open(layout.taskLogPath(taskId), { redact, mayWrite }),
+            TaskLogWriter.open(layout.taskLogPath(taskId), { redact, mayWrite, retryMs: taskLogRetryMs }),
           logger: new Logger('TaskRunner'),
           // After a pause longer than this another node may own the task: confirm before writing.
           claimLeaseMs: config.heartbeatTimeoutMs,
           nodeIsAlive: () => gate.isAlive(),
-        }),
+        });
+      },
     },
     {
       provide: ClaimLoop,
@@ -164,4 +167,23 @@ import { TaskRunner } from './task-runner/task-runner';
   ],
   exports: [TaskLogService, TaskRunner, ClaimLoop, ClaimGate],
 })
-export class ExecutionModule {}
+export class ExecutionModule {
+  /**
+   * TEST ONLY seam for the entry points in ./test-support: this module with its orchestrator
+   * collaborator wrapped (a dynamic module's provider replaces the decorator's one of the same
+   * token), e.g. to hold CompleteTask open while a fault test kills the node. Production imports
+   * ExecutionModule itself.
+   */
+  static wrappingOrchestrator(wrap: (orchestrator: TaskOrchestrator) => TaskOrchestrator): DynamicModule {
+    return {
+      module: ExecutionModule,
+      providers: [
+        {
+          provide: TASK_ORCHESTRATOR,
+          inject: [grpcClientToken('orchestrator')],
+          useFactory: (client: ClientGrpc): TaskOrchestrator => wrap(new GrpcTaskOrchestrator(client)),
+        },
+      ],
+    };
+  }
+}

@@ -11,7 +11,7 @@ import { ClusterRedis, hasRedisServer, startRedisServer } from './cluster-redis'
 import { freePorts } from '@flotilla/platform/net';
 import { GRPC_SERVICES, GrpcServiceName, readHaproxyTemplate, renderHaproxyConfig } from './haproxy-config';
 import { HaproxyProcess, startHaproxy } from './haproxy-process';
-import { NodePorts, NodeProcesses } from './node-processes';
+import { HoldCompletion, NodePorts, NodeProcesses } from './node-processes';
 import { createTestLicence, TestLicence } from './test-licence';
 import { waitForPing } from './wait-for-ping';
 
@@ -29,6 +29,8 @@ export interface LocalClusterOptions {
   startTimeoutMs?: number;
   /** TEST ONLY: sign a licence with this node limit using a key made now (see test-licence.ts). */
   testLicenceNodeLimit?: NodeLimit;
+  /** TEST ONLY: these nodes' executors hold each task completion (see node-processes.ts). */
+  testHoldCompletion?: HoldCompletion;
 }
 
 export interface LocalCluster {
@@ -144,6 +146,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       nodePorts.push({ http, grpc: grpcPortsFrom(grpc) });
     }
     const names = nodePorts.map((_, index) => `node-${index + 1}`);
+    const unknown = options.testHoldCompletion?.nodes.filter((name) => !names.includes(name)) ?? [];
+    if (unknown.length)
+      throw new Error(`--test-hold-completion-on names no node of this cluster: ${unknown.join(', ')}`);
     const config = renderHaproxyConfig(readHaproxyTemplate(), {
       bindHost: '127.0.0.1',
       httpPort,
@@ -189,7 +194,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       }
       if (!redisUrl) delete env['FLOTILLA_REDIS_URL'];
       if (!env['FLOTILLA_PORTAL_DIR']) delete env['FLOTILLA_PORTAL_DIR'];
-      return new NodeProcesses(name, ports, env, repoRoot, log, testLicence?.publicKeyFile);
+      return new NodeProcesses(name, ports, env, repoRoot, log, {
+        licenceKeyFile: testLicence?.publicKeyFile,
+        holdCompletionMs: options.testHoldCompletion?.nodes.includes(name)
+          ? options.testHoldCompletion.holdMs
+          : undefined,
+      });
     });
     cleanups.push(async () => {
       await Promise.all(nodes.map((node) => node.stop()));

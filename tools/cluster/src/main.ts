@@ -8,6 +8,7 @@ import type { ClusterMessage } from '@flotilla/cluster/protocol';
 import { isClusterCommand, runCommand, summarise } from './cluster-control';
 import { haproxyVersion } from './haproxy-process';
 import { LocalCluster, repoRoot, startLocalCluster } from './local-cluster';
+import type { HoldCompletion } from './node-processes';
 
 const MAX_NODES = 16;
 
@@ -15,7 +16,12 @@ function send(message: ClusterMessage): void {
   process.send?.(message);
 }
 
-function readOptions(): { nodes: number; redis: boolean; testLicenceNodeLimit?: NodeLimit } {
+function readOptions(): {
+  nodes: number;
+  redis: boolean;
+  testLicenceNodeLimit?: NodeLimit;
+  testHoldCompletion?: HoldCompletion;
+} {
   const { values } = parseArgs({
     options: {
       nodes: { type: 'string', default: '2' },
@@ -23,16 +29,27 @@ function readOptions(): { nodes: number; redis: boolean; testLicenceNodeLimit?: 
       // Hidden, TEST ONLY (HA tests): a licence signed with a key made at start-up, trusted only by
       // the test orchestrator entry point. Production clusters pass a real FLOTILLA_LICENCE.
       'test-licence-node-limit': { type: 'string' },
+      // Hidden, TEST ONLY (fault tests): these nodes (comma-separated) start their executor
+      // through a test entry point that holds every task completion this long before sending it.
+      'test-hold-completion-on': { type: 'string' },
+      'test-hold-completion-ms': { type: 'string', default: '60000' },
     },
   });
   const nodes = Number(values.nodes);
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES)
     throw new Error(`--nodes must be a whole number from 1 to ${MAX_NODES} (got ${values.nodes})`);
   const limit = values['test-licence-node-limit'];
+  const holdOn = values['test-hold-completion-on'];
+  const holdMs = Number(values['test-hold-completion-ms']);
+  if (!Number.isInteger(holdMs) || holdMs < 0)
+    throw new Error(
+      `--test-hold-completion-ms must be a whole number of ms (got ${values['test-hold-completion-ms']})`,
+    );
   return {
     nodes,
     redis: !values['no-redis'] && process.env['FLOTILLA_CLUSTER_REDIS'] !== 'off',
     ...(limit === undefined ? {} : { testLicenceNodeLimit: parseNodeLimit(limit) }),
+    ...(holdOn === undefined ? {} : { testHoldCompletion: { nodes: holdOn.split(','), holdMs } }),
   };
 }
 

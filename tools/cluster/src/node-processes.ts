@@ -13,6 +13,20 @@ export interface NodePorts {
   grpc: Record<GrpcServiceName, number>;
 }
 
+/** TEST ONLY: executors of these nodes hold every CompleteTask this long before sending it. */
+export interface HoldCompletion {
+  nodes: string[];
+  holdMs: number;
+}
+
+/** TEST ONLY entry points a node's services may start through instead of apps/<service>. */
+export interface TestEntryPoints {
+  /** The orchestrator starts through its test entry point, trusting this licence public key file. */
+  licenceKeyFile?: string;
+  /** The executor starts through its test entry point holding each completion this long. */
+  holdCompletionMs?: number;
+}
+
 /**
  * One cluster node: its six services as separate OS processes. Unlike tools/launcher it never
  * restarts a service that died — HA tests kill nodes on purpose and must see them stay down
@@ -27,8 +41,7 @@ export class NodeProcesses {
     private readonly env: NodeJS.ProcessEnv,
     private readonly repoRoot: string,
     private readonly log: (line: string) => void,
-    /** TEST ONLY: start the orchestrator through the test entry point trusting this licence key file. */
-    private readonly testLicenceKeyFile?: string,
+    private readonly testEntries: TestEntryPoints = {},
   ) {}
 
   get baseUrl(): string {
@@ -104,10 +117,16 @@ export class NodeProcesses {
   }
 
   private entryOf(service: NodeServiceName): string[] {
-    if (service === 'task-orchestrator' && this.testLicenceKeyFile)
+    const { licenceKeyFile, holdCompletionMs } = this.testEntries;
+    if (service === 'task-orchestrator' && licenceKeyFile)
       return [
         join(this.repoRoot, 'libs/orchestration/src/testing/orchestrator-test-main.ts'),
-        this.testLicenceKeyFile,
+        licenceKeyFile,
+      ];
+    if (service === 'deployment-executor' && holdCompletionMs !== undefined)
+      return [
+        join(this.repoRoot, 'libs/execution/src/test-support/executor-holding-completion-main.ts'),
+        String(holdCompletionMs),
       ];
     return [join(this.repoRoot, 'apps', service, 'src', 'main.ts')];
   }
