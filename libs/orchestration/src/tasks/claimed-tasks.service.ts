@@ -23,6 +23,23 @@ const CANDIDATE_BATCH = 20;
 const MAX_SCANS = 3;
 const MAX_ERROR_LENGTH = 4000;
 const MAX_REASON_LENGTH = 1000;
+/** The log_problem column's length. */
+const MAX_LOG_PROBLEM_LENGTH = 1000;
+
+/**
+ * What a completion says about the task's log. Executors that predate the fields send 0 and ''
+ * (proto3 defaults): a complete log. A count that is not a whole number 0 or more is refused.
+ */
+function logIntegrity(request: orchestratorV1.CompleteTaskRequest): {
+  logLinesLost: number;
+  logProblem: string | null;
+} {
+  const logLinesLost = request.logLinesLost ?? 0;
+  if (!Number.isInteger(logLinesLost) || logLinesLost < 0)
+    throw RpcErrors.invalidArgument('logLinesLost must be a whole number, 0 or more');
+  const logProblem = (request.logProblem ?? '').trim().slice(0, MAX_LOG_PROBLEM_LENGTH);
+  return { logLinesLost, logProblem: logProblem || null };
+}
 
 /** Thrown inside a claim transaction to roll it back when the concurrency key is taken. */
 class KeyHeld extends Error {}
@@ -91,6 +108,7 @@ export class ClaimedTasksService {
       throw RpcErrors.invalidArgument(`state must be one of ${FINAL_STATES.join(', ')} (got "${state}")`);
     if (request.nextStep < 0) throw RpcErrors.invalidArgument('nextStep must not be negative');
     const errorMessage = request.errorMessage ? request.errorMessage.slice(0, MAX_ERROR_LENGTH) : null;
+    const { logLinesLost, logProblem } = logIntegrity(request);
     const task = await this.transactions.run(async (manager) => {
       const completed = await this.tasks.complete(manager, {
         taskId,
@@ -98,6 +116,8 @@ export class ClaimedTasksService {
         state,
         errorMessage,
         nextStep: request.nextStep,
+        logLinesLost,
+        logProblem,
       });
       if (!completed) throw staleClaim(taskId, request.claim);
       await this.tasks.unlock(manager, taskId, request.claim);
@@ -108,7 +128,14 @@ export class ClaimedTasksService {
         action: 'task.completed',
         resourceType: 'ServerTask',
         resourceId: taskId,
-        details: { state, nodeName: after.nodeName, claim: request.claim, deploymentId: after.deploymentId },
+        details: {
+          state,
+          nodeName: after.nodeName,
+          claim: request.claim,
+          deploymentId: after.deploymentId,
+          logLinesLost,
+          logProblem: logProblem ?? '',
+        },
       });
       return after;
     });

@@ -64,4 +64,12 @@ export class ServerTaskEntity {
   /** Times dead-node recovery re-queued the task; past a limit it fails instead. */
   @Column({ name: 'recovery_count', type: 'int' })
   recoveryCount!: number;
+
+  /** Log lines the executor could not write to shared storage (0: the log is complete). */
+  @Column({ name: 'log_lines_lost', type: 'int' })
+  logLinesLost!: number;
+
+  /** Why the log is incomplete, for people; NULL when it is complete (and for older nodes). */
+  @Column({ name: 'log_problem', type: 'varchar', length: 1000, nullable: true })
+  logProblem!: string | null;
 }

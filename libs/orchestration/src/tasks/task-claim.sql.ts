@@ -27,7 +27,10 @@ export interface TaskQueueSql {
    * for a hung executor; returns the state. Params: nextStep, taskId, claim.
    */
   progress: string;
-  /** Finishes the task if the claim is current. Params: state, errorMessage, nextStep, taskId, claim. */
+  /**
+   * Finishes the task if the claim is current, with what its executor says about the log.
+   * Params: state, errorMessage, nextStep, taskId, claim, logLinesLost, logProblem.
+   */
   complete: string;
   /** Releases the key held by this task and claim. Params: taskId, claim. */
   unlock: string;
@@ -61,7 +64,8 @@ const POSTGRES: TaskQueueSql = {
     'UPDATE server_tasks SET next_step = $1, last_progress_at = CURRENT_TIMESTAMP ' +
     `WHERE id = $2 AND claim = $3 AND state IN ${OWNED} RETURNING state`,
   complete:
-    'UPDATE server_tasks SET state = $1, error_message = $2, next_step = $3, completed_at = CURRENT_TIMESTAMP ' +
+    'UPDATE server_tasks SET state = $1, error_message = $2, next_step = $3, log_lines_lost = $6, ' +
+    'log_problem = $7, completed_at = CURRENT_TIMESTAMP ' +
     `WHERE id = $4 AND claim = $5 AND state IN ${OWNED} RETURNING state`,
   unlock: 'DELETE FROM task_concurrency_locks WHERE task_id = $1 AND claim = $2',
   release:
@@ -88,7 +92,8 @@ const MSSQL: TaskQueueSql = {
     'UPDATE server_tasks SET next_step = @0, last_progress_at = SYSUTCDATETIME() ' +
     `OUTPUT inserted.state WHERE id = @1 AND claim = @2 AND state IN ${OWNED}`,
   complete:
-    'UPDATE server_tasks SET state = @0, error_message = @1, next_step = @2, completed_at = SYSUTCDATETIME() ' +
+    'UPDATE server_tasks SET state = @0, error_message = @1, next_step = @2, log_lines_lost = @5, ' +
+    'log_problem = @6, completed_at = SYSUTCDATETIME() ' +
     `OUTPUT inserted.state WHERE id = @3 AND claim = @4 AND state IN ${OWNED}`,
   unlock: 'DELETE FROM task_concurrency_locks WHERE task_id = @0 AND claim = @1',
   release:

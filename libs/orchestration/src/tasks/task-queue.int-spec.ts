@@ -121,6 +121,8 @@ describe(ClaimedTasksService.name, () => {
             state: 'Success',
             errorMessage: '',
             nextStep: 1,
+            logLinesLost: 0,
+            logProblem: '',
           }),
         ),
       ).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
@@ -136,6 +138,8 @@ describe(ClaimedTasksService.name, () => {
       state: 'Success',
       errorMessage: '',
       nextStep: 1,
+      logLinesLost: 0,
+      logProblem: '',
     });
     expect(done).toMatchObject({ state: 'Success', nextStep: 1, nodeName: 'node-a' });
     expect(done.completedAt).not.toBe('');
@@ -144,6 +148,76 @@ describe(ClaimedTasksService.name, () => {
     await expect(
       rpcRefusal(sut.claimed.reportProgress({ taskId, claim, nextStep: 2 })),
     ).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
+  });
+
+  it('records lost log lines with the completion: a Success with warnings, in the task, its row and the audit trail', async () => {
+    const { release } = await projectWithRelease(sut, 'Lost lines');
+    const environment = await environmentNamed(sut, 'Lost lines env');
+    const incomplete = await sut.deployments.create(alice, {
+      releaseId: release.id,
+      environmentId: environment.id,
+    });
+    const plan = (await sut.claimed.claim({ nodeName: 'node-a', freeSlots: 1 })).plan;
+    const claim = plan?.task?.claim ?? -1;
+
+    await expect(
+      rpcRefusal(
+        sut.claimed.complete(executor, {
+          taskId: incomplete.taskId,
+          claim,
+          state: 'Success',
+          errorMessage: '',
+          nextStep: 1,
+          logLinesLost: -1,
+          logProblem: '',
+        }),
+      ),
+    ).resolves.toMatchObject({ code: status.INVALID_ARGUMENT });
+    const done = await sut.claimed.complete(executor, {
+      taskId: incomplete.taskId,
+      claim,
+      state: 'Success',
+      errorMessage: '',
+      nextStep: 1,
+      logLinesLost: 758,
+      logProblem: ' shared storage full (ENOSPC) ',
+    });
+
+    const expected = {
+      state: 'Success',
+      logLinesLost: 758,
+      logProblem: 'shared storage full (ENOSPC)',
+      hasWarningsOrErrors: true,
+    };
+    expect(done).toMatchObject(expected);
+    // Read back through another replica: it is in the row, not just in the reply.
+    await expect(other.tasks.get(incomplete.taskId)).resolves.toMatchObject(expected);
+    const audited = await db.dataSource.query<{ details: string }[]>(
+      "SELECT details FROM orchestrator_audit_outbox WHERE action = 'task.completed' AND resource_id = $1",
+      [incomplete.taskId],
+    );
+    expect(audited.map((row) => JSON.parse(row.details) as unknown)).toEqual([
+      expect.objectContaining({ logLinesLost: 758, logProblem: 'shared storage full (ENOSPC)' }),
+    ]);
+
+    // A complete log (what executors that predate the fields send) stays a clean Success.
+    const clean = await sut.deployments.create(alice, {
+      releaseId: release.id,
+      environmentId: environment.id,
+    });
+    const next = (await sut.claimed.claim({ nodeName: 'node-a', freeSlots: 1 })).plan;
+    expect(next?.task?.id).toBe(clean.taskId);
+    await expect(
+      sut.claimed.complete(executor, {
+        taskId: clean.taskId,
+        claim: next?.task?.claim ?? -1,
+        state: 'Success',
+        errorMessage: '',
+        nextStep: 1,
+        logLinesLost: 0,
+        logProblem: '',
+      }),
+    ).resolves.toMatchObject({ logLinesLost: 0, logProblem: '', hasWarningsOrErrors: false });
   });
 
   it('never executes two deployments of one project and environment at once, while another environment runs', async () => {
@@ -167,6 +241,8 @@ describe(ClaimedTasksService.name, () => {
       state: 'Failed',
       errorMessage: 'exit 1',
       nextStep: 0,
+      logLinesLost: 0,
+      logProblem: '',
     });
     const next = await other.claimed.claim({ nodeName: 'node-b', freeSlots: 1 });
     expect(next.plan?.task?.id).toBe(second.taskId);
@@ -250,6 +326,8 @@ describe(ClaimedTasksService.name, () => {
       state: 'Canceled',
       errorMessage: 'Canceled by alice',
       nextStep: 0,
+      logLinesLost: 0,
+      logProblem: '',
     });
 
     await expect(rpcRefusal(sut.tasks.cancel(alice, running.taskId))).resolves.toMatchObject({

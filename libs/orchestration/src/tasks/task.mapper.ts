@@ -19,7 +19,14 @@ export function toServerTask(entity: ServerTaskEntity): orchestratorV1.ServerTas
     completedAt: isoOrEmpty(entity.completedAt),
     errorMessage: entity.errorMessage ?? '',
     nextStep: entity.nextStep,
+    // A Success whose log is incomplete is a Success with warnings.
     hasWarningsOrErrors:
-      entity.state === 'Failed' || entity.state === 'TimedOut' || Boolean(entity.errorMessage),
+      entity.state === 'Failed' ||
+      entity.state === 'TimedOut' ||
+      Boolean(entity.errorMessage) ||
+      entity.logLinesLost > 0 ||
+      Boolean(entity.logProblem),
+    logLinesLost: entity.logLinesLost,
+    logProblem: entity.logProblem ?? '',
   };
 }

@@ -33,6 +33,7 @@ export class TasksRepository {
       claim: 0,
       nextStep: 0,
       recoveryCount: 0,
+      logLinesLost: 0,
     });
     return manager.findOneByOrFail(ServerTaskEntity, { id: task.id });
   }
@@ -116,15 +117,19 @@ export class TasksRepository {
       state: FinalState;
       errorMessage: string | null;
       nextStep: number;
+      logLinesLost: number;
+      logProblem: string | null;
     },
   ): Promise<boolean> {
-    const { taskId, claim, state, errorMessage, nextStep } = completion;
+    const { taskId, claim, state, errorMessage, nextStep, logLinesLost, logProblem } = completion;
     const result = await structuredQuery(manager, this.sql.complete, [
       state,
       errorMessage,
       nextStep,
       taskId,
       claim,
+      logLinesLost,
+      logProblem,
     ]);
     return result.affected === 1;
   }
