@@ -139,6 +139,8 @@ describe(ExecutionModule.name, () => {
       state: 'Success',
       errorMessage: '',
       nextStep: 2,
+      logLinesLost: 0,
+      logProblem: '',
     });
     expect(orchestrator.claims[0]).toMatchObject({ nodeName: 'node-test', freeSlots: 2 });
 

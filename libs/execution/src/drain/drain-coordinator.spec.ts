@@ -118,6 +118,42 @@ describe(DrainCoordinator.name, () => {
     expect(releases).toHaveLength(3);
   });
 
+  it('retries ReleaseTask through an orchestrator that answers UNKNOWN while its database is away', async () => {
+    const { sut, tasks, releases, answerReleaseWith } = setup(0);
+    tasks.running.set('t1', { claim: 1, nextStep: 1 });
+    answerReleaseWith(() => {
+      if (releases.length < 3)
+        throw Object.assign(new Error('db'), { code: status.UNKNOWN, details: 'Internal server error' });
+    });
+    await expect(sut.drain()).resolves.toEqual({ finished: false, released: ['t1'], notReleased: [] });
+    expect(releases).toHaveLength(3);
+  });
+
+  it('stops trying to hand a task back after a bounded number of attempts, leaving it to recovery', async () => {
+    const { sut, tasks, releases, logs, answerReleaseWith } = setup(0);
+    tasks.running.set('t1', { claim: 1, nextStep: 1 });
+    answerReleaseWith(() => {
+      throw Object.assign(new Error('down'), { code: status.UNAVAILABLE, details: 'orchestrator down' });
+    });
+    await expect(sut.drain()).resolves.toEqual({ finished: false, released: [], notReleased: ['t1'] });
+    // releaseRetryDelaysMs [1, 1]: the first attempt and two retries.
+    expect(releases).toHaveLength(3);
+    expect(logs.join('\n')).toContain('the orchestrator recovers it when this node is seen dead');
+  });
+
+  it('does not retry a ReleaseTask the orchestrator refuses outright', async () => {
+    const { sut, tasks, releases, answerReleaseWith } = setup(0);
+    tasks.running.set('t1', { claim: 1, nextStep: 1 });
+    answerReleaseWith(() => {
+      throw Object.assign(new Error('bad'), {
+        code: status.INVALID_ARGUMENT,
+        details: 'nextStep must not be negative',
+      });
+    });
+    await expect(sut.drain()).resolves.toEqual({ finished: false, released: [], notReleased: ['t1'] });
+    expect(releases).toHaveLength(1);
+  });
+
   it('releases nothing for a task that ended while it was being stopped', async () => {
     const { sut, tasks, releases } = setup(0);
     tasks.running.set('t1', { claim: 1, nextStep: 1 });

@@ -1,5 +1,5 @@
 import { TaskOrchestrator } from '../collaborators/task-orchestrator';
-import { errorMessage, isStaleClaim, isTransient } from '../task-runner/task-completion';
+import { classifyRpcFailure, errorMessage } from '../task-runner/task-completion';
 import { StoppedTask } from '../task-runner/task-runner';
 
 /** The tasks this node runs, as the drain needs them (TaskRunner). */
@@ -21,7 +21,7 @@ export interface DrainCoordinatorOptions {
   orchestrator: Pick<TaskOrchestrator, 'releaseTask'>;
   /** How often the drain says how it is going. */
   progressLogIntervalMs?: number;
-  /** Waits between ReleaseTask attempts while the orchestrator is unreachable. */
+  /** Waits between ReleaseTask attempts while the orchestrator is unreachable (bounded on purpose). */
   releaseRetryDelaysMs?: readonly number[];
   logger: { log(message: string): void; warn(message: string): void };
 }
@@ -36,6 +36,15 @@ const DEFAULT_RELEASE_RETRY_DELAYS_MS = [250, 500, 1000, 2000];
  * A stopping node (SIGTERM): claims nothing new, lets running tasks finish for up to the drain
  * timeout, then kills what still runs and hands it back to the queue (ReleaseTask) so another
  * node resumes it at the first step that had not completed.
+ *
+ * The drain never waits on an unreachable orchestrator without bound, unlike a running task
+ * (which retries its reports until they get through): a stopping node that cannot reach the
+ * orchestrator would otherwise never stop. Its bounds: the drain timeout for tasks to finish
+ * (a task still retrying its completion counts as running, so it gets that long too); then
+ * handBack, which ends a task's waits on the orchestrator after a short grace (TaskRun, each
+ * call itself bounded by the gRPC client's timeout); then a few ReleaseTask attempts over about
+ * 4 s. What is not handed back stays owned by this node until the orchestrator sees the node
+ * gone (heartbeats stop with the process) and recovers it from its last acknowledged step.
  */
 export class DrainCoordinator {
   constructor(private readonly options: DrainCoordinatorOptions) {}
@@ -90,13 +99,14 @@ export class DrainCoordinator {
         logger.log(`Task ${task.taskId} handed back to the queue at step ${task.nextStep + 1}`);
         return true;
       } catch (error) {
-        if (isStaleClaim(error)) {
+        const failure = classifyRpcFailure(error);
+        if (failure === 'stale') {
           logger.warn(
             `Task ${task.taskId}: not handed back, claim ${task.claim} is stale (another node owns it)`,
           );
           return false;
         }
-        if (!isTransient(error) || attempt >= delays.length) {
+        if (failure === 'refused' || attempt >= delays.length) {
           logger.warn(
             `Task ${task.taskId}: could not hand it back (${errorMessage(error)}); ` +
               'the orchestrator recovers it when this node is seen dead',

@@ -1,9 +1,13 @@
-import { TaskLogSink } from './task-log-sink';
+import { TaskLogIntegrity, TaskLogSink } from './task-log-sink';
 
 type Level = 'info' | 'warning' | 'error' | 'verbose';
 
-/** Beyond this many held lines, further ones are counted, not kept (memory stays bounded). */
-const MAX_HELD_LINES = 10_000;
+/**
+ * Beyond this many held lines, further ones are counted, not kept (memory stays bounded) and the
+ * task reports them as lost. Lines are held only while the claim is unconfirmed, which in practice
+ * is an orchestrator or database outage longer than the heartbeat timeout; a few MB per task.
+ */
+export const MAX_HELD_LINES = 10_000;
 
 export interface LogGate {
   /** True while this node's claim on the task is known to stand. */
@@ -19,7 +23,10 @@ export interface LogGate {
  */
 export class GatedTaskLog implements TaskLogSink {
   private held: { level: Level; message: string }[] = [];
+  /** Dropped since the last release (reported in the log then). */
   private droppedLines = 0;
+  /** Dropped over the whole run (reported with the task's completion). */
+  private droppedTotal = 0;
   private abandoned = false;
 
   constructor(
@@ -58,6 +65,17 @@ export class GatedTaskLog implements TaskLogSink {
     return this.sink.close();
   }
 
+  /** The sink's own losses (storage trouble) plus the lines dropped here. */
+  integrity(): TaskLogIntegrity {
+    const { linesLost, problem } = this.sink.integrity();
+    if (this.droppedTotal === 0) return { linesLost, problem };
+    const dropped = `${this.droppedTotal} line(s) dropped while the task's claim was unconfirmed`;
+    return {
+      linesLost: linesLost + this.droppedTotal,
+      problem: problem ? `${problem}; ${dropped}` : dropped,
+    };
+  }
+
   abandon(): Promise<void> {
     this.abandoned = true;
     this.held = [];
@@ -71,7 +89,10 @@ export class GatedTaskLog implements TaskLogSink {
       return;
     }
     if (this.held.length < MAX_HELD_LINES) this.held.push({ level, message });
-    else this.droppedLines += 1;
+    else {
+      this.droppedLines += 1;
+      this.droppedTotal += 1;
+    }
     this.gate.onHeld();
   }
 
@@ -79,8 +100,11 @@ export class GatedTaskLog implements TaskLogSink {
     if (this.abandoned) return;
     for (const { level, message } of this.held) this.sink[level](message);
     this.held = [];
+    // Dropped lines all came after the held ones: the marker stands where they are missing.
     if (this.droppedLines > 0)
-      this.sink.warning(`${this.droppedLines} line(s) were dropped while the task's claim was unconfirmed`);
+      this.sink.warning(
+        `Log gap: ${this.droppedLines} line(s) dropped while the task's claim was unconfirmed`,
+      );
     this.droppedLines = 0;
   }
 }

@@ -3,9 +3,16 @@ import { orchestratorV1 } from '@flotilla/contracts';
 import { TaskOrchestrator } from '../collaborators/task-orchestrator';
 import { DeploymentVariables, redactor } from '../variables/deployment-variables';
 import { GatedTaskLog } from './gated-task-log';
+import {
+  backoffDelayMs,
+  DEFAULT_RETRY_BACKOFF,
+  InterruptibleDelay,
+  RetryBackoff,
+  ThrottledFailureLog,
+} from './retry-backoff';
 import { StepExecutor, StepOutcome } from './step-executor';
-import { errorMessage, isStaleClaim, isTransient } from './task-completion';
-import { TaskLogSink } from './task-log-sink';
+import { classifyRpcFailure, errorMessage } from './task-completion';
+import { TaskLogIntegrity, TaskLogSink } from './task-log-sink';
 
 export interface TaskRunnerOptions {
   orchestrator: TaskOrchestrator;
@@ -13,11 +20,16 @@ export interface TaskRunnerOptions {
   /** `mayWrite` false: hold already accepted lines back (the claim is unconfirmed after a pause). */
   openLog(taskId: string, redact: (message: string) => string, mayWrite: () => boolean): Promise<TaskLogSink>;
   /** Local (process) log for what must not go to the task: stale claims, orchestrator trouble. */
-  logger: { log(message: string): void; warn(message: string): void };
+  logger: { log(message: string): void; warn(message: string): void; error?(message: string): void };
   /** How often progress is reported while a step runs; the orchestrator expects at least every second. */
   progressIntervalMs?: number;
-  /** Waits between CompleteTask attempts while the orchestrator is unreachable. */
-  completionRetryDelaysMs?: readonly number[];
+  /** Waits between attempts of a report that must get through: a step boundary, the completion. */
+  retryBackoff?: RetryBackoff;
+  /**
+   * Once the node is stopping (the drain hands the task back), how much longer a completion that
+   * keeps failing is retried before it is left to the orchestrator's recovery.
+   */
+  stoppingCompletionGraceMs?: number;
   /**
    * The heartbeat timeout: a claim last confirmed longer ago than this may belong to another
    * node now, so log lines are held until a progress report confirms it. Unset: never held.
@@ -29,29 +41,50 @@ export interface TaskRunnerOptions {
 }
 
 export type FinalTaskState = 'Success' | 'Failed' | 'Canceled' | 'TimedOut';
+type FinalResult = { state: FinalTaskState; errorMessage: string };
 export type TaskRunResult =
-  | { state: FinalTaskState; errorMessage: string }
+  | FinalResult
   | { state: 'Abandoned'; errorMessage: string }
   | { state: 'HandedBack'; errorMessage: string; claim: number; nextStep: number };
 
 type StopReason = 'cancel' | 'stale' | 'handBack';
-type ProgressOutcome = 'confirmed' | 'stale' | 'unknown';
+/** `refused`: the orchestrator refused the report itself (a bug, not an outage): not retried. */
+type ProgressOutcome = 'confirmed' | 'stale' | 'refused' | 'unknown';
 
-const DEFAULT_RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000];
+const ABANDONED = { state: 'Abandoned', errorMessage: 'Another node owns the task' } as const;
+/** A held log line asks for a progress report, but not more often than this after one failed. */
+const MIN_REPORT_SPACING_MS = 250;
+const DEFAULT_STOPPING_COMPLETION_GRACE_MS = 5000;
 
-/** One claimed task: runs its steps, reports progress (fenced by the claim) and completes it. */
+/**
+ * One claimed task: runs its steps, reports progress (fenced by the claim) and completes it.
+ *
+ * Nothing the orchestrator must know is dropped because it is unreachable: each step's completion
+ * (the progress report carrying the next step) is acknowledged before the next step starts, and
+ * the task's completion is retried with backoff until acknowledged, refused as stale (another
+ * node owns the task) or refused outright (a bug, logged loudly). Progress reports go on until
+ * then, so an executor that waits on the orchestrator never looks hung to it.
+ */
 export class TaskRun {
   readonly taskId: string;
   private readonly claim: number;
   private nextStep: number;
+  /** The highest next step the orchestrator has acknowledged (the claim started there). */
+  private acknowledgedStep: number;
   private readonly abort = new AbortController();
+  private readonly delay = new InterruptibleDelay();
   private stopReason: StopReason | undefined;
   private handBackReason = '';
+  /** Set when the drain hands the task back: nothing may wait on the orchestrator unboundedly. */
+  private stoppingSince: number | undefined;
   private reporting: Promise<ProgressOutcome> | undefined;
   private log: GatedTaskLog | undefined;
   private abandoning: Promise<void> | undefined;
   private readonly now: () => number;
+  private readonly backoff: RetryBackoff;
   private confirmedAt: number;
+  private lastProgressFailureAt = -Infinity;
+  private readonly progressFailures: ThrottledFailureLog;
 
   constructor(
     private readonly options: TaskRunnerOptions,
@@ -60,54 +93,29 @@ export class TaskRun {
     this.taskId = plan.task?.id ?? '';
     this.claim = plan.task?.claim ?? 0;
     this.nextStep = Math.max(0, plan.startAtStep);
+    this.acknowledgedStep = this.nextStep;
     this.now = options.now ?? (() => performance.now());
+    this.backoff = options.retryBackoff ?? DEFAULT_RETRY_BACKOFF;
     // The claim itself was just granted.
     this.confirmedAt = this.now();
+    this.progressFailures = new ThrottledFailureLog(
+      `Task ${this.taskId}: progress report`,
+      options.logger,
+      this.now,
+    );
   }
 
   async execute(): Promise<TaskRunResult> {
-    const variables = DeploymentVariables.forPlan(this.plan);
-    let log: GatedTaskLog;
-    try {
-      const sink = await this.options.openLog(this.taskId, redactor(variables.sensitiveValues()), () =>
-        this.claimStands(),
-      );
-      log = new GatedTaskLog(sink, {
-        isOpen: () => this.claimStands(),
-        onHeld: () => void this.reportProgress(),
-      });
-    } catch (error) {
-      return this.complete({
-        state: 'Failed',
-        errorMessage: `Could not open the task log: ${errorMessage(error)}`,
-      });
-    }
-    this.log = log;
+    // Until the completion is acknowledged: last_progress_at stays fresh while we wait on the
+    // orchestrator, so it does not mistake a waiting executor for a hung one.
     const ticker = setInterval(() => void this.reportProgress(), this.options.progressIntervalMs ?? 1000);
-    let result: TaskRunResult;
     try {
-      result = await this.runSteps(log, variables);
-      // Held lines (after a pause) must not reach the log before the claim is confirmed.
-      if (result.state !== 'Abandoned' && !this.claimStands()) await this.reportProgress();
+      const ran = await this.runWithLog();
+      return 'integrity' in ran ? await this.complete(ran.result, ran.integrity) : ran;
     } finally {
       clearInterval(ticker);
       await this.reporting;
     }
-    if (this.stopReason === 'stale' || result.state === 'Abandoned') {
-      // The new owner is the log's only writer now; we leave both the log and the task alone.
-      await (this.abandoning ?? log.abandon());
-      this.options.logger.warn(
-        `Task ${this.taskId}: claim ${this.claim} is stale (another node owns the task); stopped.`,
-      );
-      return { state: 'Abandoned', errorMessage: 'Another node owns the task' };
-    }
-    if (result.state === 'HandedBack') {
-      log.warning(`${this.handBackReason}: task handed back to the queue at step ${this.nextStep + 1}`);
-      await this.closeQuietly(log);
-      return result;
-    }
-    await this.closeQuietly(log);
-    return this.complete(result);
   }
 
   /** Reports progress now (e.g. a cancel signal arrived); the reply decides what happens. */
@@ -119,11 +127,57 @@ export class TaskRun {
     return this.reporting;
   }
 
-  /** Stops the task (kills its step) so it can be handed back; execute() then ends HandedBack. */
+  /**
+   * The node is stopping: kills the step so the task can be handed back (execute() then ends
+   * HandedBack), and stops waiting on the orchestrator beyond a bounded grace.
+   */
   stopForHandBack(reason: string): void {
+    this.stoppingSince ??= this.now();
+    this.delay.interrupt();
     if (this.stopReason) return;
     this.handBackReason = reason;
     this.stop('handBack');
+  }
+
+  private async runWithLog(): Promise<TaskRunResult | { result: FinalResult; integrity: TaskLogIntegrity }> {
+    const variables = DeploymentVariables.forPlan(this.plan);
+    let log: GatedTaskLog;
+    try {
+      const sink = await this.options.openLog(this.taskId, redactor(variables.sensitiveValues()), () =>
+        this.claimStands(),
+      );
+      log = new GatedTaskLog(sink, {
+        isOpen: () => this.claimStands(),
+        onHeld: () => this.requestConfirmation(),
+      });
+    } catch (error) {
+      // Nothing has run yet, so failing is safe and says why; running a deployment whose log
+      // cannot even be opened would leave no record of what it did to the target (and a clean
+      // Success for it would be a lie). Redeploying once storage is back is all it takes.
+      const problem = `Could not open the task log: ${errorMessage(error)}`;
+      return { result: { state: 'Failed', errorMessage: problem }, integrity: { linesLost: 0, problem } };
+    }
+    this.log = log;
+    const result = await this.runSteps(log, variables);
+    // Held lines (after a pause or outage) must not reach the log before the claim is confirmed.
+    if (result.state !== 'Abandoned') await this.confirmClaim();
+    if (this.stopReason === 'stale' || result.state === 'Abandoned') {
+      // The new owner is the log's only writer now; we leave both the log and the task alone.
+      await (this.abandoning ?? log.abandon());
+      this.options.logger.warn(
+        `Task ${this.taskId}: claim ${this.claim} is stale (another node owns the task); stopped.`,
+      );
+      return ABANDONED;
+    }
+    if (result.state === 'HandedBack') {
+      log.warning(`${this.handBackReason}: task handed back to the queue at step ${this.nextStep + 1}`);
+      await this.closeQuietly(log);
+      return result;
+    }
+    const closeProblem = await this.closeQuietly(log);
+    const integrity = log.integrity();
+    if (closeProblem && !integrity.problem) integrity.problem = closeProblem;
+    return { result, integrity };
   }
 
   private claimStands(): boolean {
@@ -134,7 +188,9 @@ export class TaskRun {
 
   private async runSteps(log: TaskLogSink, variables: DeploymentVariables): Promise<TaskRunResult> {
     const { steps } = this.plan;
-    if (this.nextStep > 0) log.info(`Resuming at step ${this.nextStep + 1} of ${steps.length}`);
+    if (this.nextStep >= steps.length && this.nextStep > 0)
+      log.info(`All ${steps.length} steps completed before the task was recovered; nothing left to run`);
+    else if (this.nextStep > 0) log.info(`Resuming at step ${this.nextStep + 1} of ${steps.length}`);
     for (let index = 0; index < Math.min(this.nextStep, steps.length); index += 1) {
       const step = steps[index];
       this.executorFor(step.actionType)?.restoreOutputs?.({
@@ -160,11 +216,15 @@ export class TaskRun {
       log.info(`Step ${step.name} completed`);
       this.nextStep = index + 1;
       await this.syncQuietly(log);
-      await this.reportProgress();
+      await this.confirmNextStep();
     }
-    switch (this.stopReason) {
+    // Every step had finished when the node began stopping: complete the task rather than hand
+    // it back for another node to run nothing.
+    const stopReason =
+      this.stopReason === 'handBack' && this.nextStep >= steps.length ? undefined : this.stopReason;
+    switch (stopReason) {
       case 'stale':
-        return { state: 'Abandoned', errorMessage: 'Another node owns the task' };
+        return ABANDONED;
       case 'handBack':
         return {
           state: 'HandedBack',
@@ -207,24 +267,69 @@ export class TaskRun {
     return this.options.steps.find((executor) => executor.actionType === actionType);
   }
 
+  /**
+   * The step just completed is recorded by the orchestrator before the next one starts, so a
+   * node that dies from here on never makes another node run it again (a retryable task resumes
+   * at the next step; after the last one, at "nothing left to run"). Retried until acknowledged,
+   * unless the task stops meanwhile (stale claim, cancel, hand-back: those carry next_step too).
+   */
+  private async confirmNextStep(): Promise<void> {
+    let failures = 0;
+    while (this.acknowledgedStep < this.nextStep && !this.stopReason) {
+      const outcome = await this.reportProgress();
+      if (outcome === 'refused') return;
+      // A report already in flight may have carried the previous step: then send again at once.
+      if (outcome === 'unknown') await this.delay.wait(backoffDelayMs(failures++, this.backoff));
+    }
+  }
+
+  /**
+   * After a pause or an outage longer than the heartbeat timeout the claim is in doubt and log
+   * lines are held; one confirmed report proves it stands, a stale one that it does not. A
+   * stopping node cannot wait for that: it closes the log with what it has.
+   */
+  private async confirmClaim(): Promise<void> {
+    let failures = 0;
+    while (!this.claimStands() && this.stopReason !== 'stale' && this.stoppingSince === undefined) {
+      const outcome = await this.reportProgress();
+      if (outcome !== 'unknown') return;
+      await this.delay.wait(backoffDelayMs(failures++, this.backoff));
+    }
+  }
+
+  /** A line is being held: confirm the claim soon, without a report per line during an outage. */
+  private requestConfirmation(): void {
+    if (this.now() - this.lastProgressFailureAt < MIN_REPORT_SPACING_MS) return;
+    void this.reportProgress();
+  }
+
   private async sendProgress(): Promise<ProgressOutcome> {
     const sentAt = this.now();
+    const nextStep = this.nextStep;
     try {
       const reply = await this.options.orchestrator.reportProgress({
         taskId: this.taskId,
         claim: this.claim,
-        nextStep: this.nextStep,
+        nextStep,
       });
       this.confirmedAt = Math.max(this.confirmedAt, sentAt);
+      this.acknowledgedStep = Math.max(this.acknowledgedStep, nextStep);
+      this.progressFailures.succeeded();
       this.log?.release();
       if (reply.cancelRequested) this.stop('cancel');
       return 'confirmed';
     } catch (error) {
-      if (isStaleClaim(error)) {
+      const failure = classifyRpcFailure(error);
+      if (failure === 'stale') {
         this.stop('stale');
         return 'stale';
       }
-      this.options.logger.warn(`Task ${this.taskId}: progress report failed: ${errorMessage(error)}`);
+      if (failure === 'refused') {
+        this.loud(`Task ${this.taskId}: progress report refused by the orchestrator: ${errorMessage(error)}`);
+        return 'refused';
+      }
+      this.lastProgressFailureAt = this.now();
+      this.progressFailures.failed(errorMessage(error), 'retrying; the task goes on');
       return 'unknown';
     }
   }
@@ -236,6 +341,7 @@ export class TaskRun {
     // Stop writing the log at once when another node owns it: not even the step's last words.
     if (reason === 'stale') this.abandoning = this.log?.abandon();
     this.abort.abort(reason);
+    this.delay.interrupt();
   }
 
   private async syncQuietly(log: TaskLogSink): Promise<void> {
@@ -246,34 +352,103 @@ export class TaskRun {
     }
   }
 
-  private async closeQuietly(log: TaskLogSink): Promise<void> {
+  /** Resolves with what went wrong (for the completion), or '' when the log closed cleanly. */
+  private async closeQuietly(log: TaskLogSink): Promise<string> {
     try {
       await log.close();
+      return '';
     } catch (error) {
       this.options.logger.warn(`Task ${this.taskId}: could not finish the task log: ${errorMessage(error)}`);
+      return `could not finish the task log: ${errorMessage(error)}`;
     }
   }
 
-  private async complete(result: { state: FinalTaskState; errorMessage: string }): Promise<TaskRunResult> {
-    const request = { taskId: this.taskId, claim: this.claim, nextStep: this.nextStep, ...result };
-    const delays = this.options.completionRetryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+  /**
+   * Sends the completion, keeping this process's result, until the orchestrator acknowledges it
+   * or refuses it for good. Bounded only when the node is stopping: then the orchestrator's
+   * recovery finishes the task once the node is gone (from the acknowledged next step).
+   */
+  private async complete(result: FinalResult, integrity: TaskLogIntegrity): Promise<TaskRunResult> {
+    const request: orchestratorV1.CompleteTaskRequest = {
+      taskId: this.taskId,
+      claim: this.claim,
+      nextStep: this.nextStep,
+      ...result,
+      logLinesLost: integrity.linesLost,
+      logProblem: integrity.problem,
+    };
+    const failures = new ThrottledFailureLog(
+      `Task ${this.taskId}: reporting completion (${result.state})`,
+      this.options.logger,
+      this.now,
+    );
     for (let attempt = 0; ; attempt += 1) {
+      if (this.stopReason === 'stale') return this.completionFoundStale(result);
       try {
         await this.options.orchestrator.completeTask(request);
+        failures.succeeded();
         return result;
       } catch (error) {
-        if (isStaleClaim(error)) {
-          this.options.logger.warn(`Task ${this.taskId}: completion refused, claim ${this.claim} is stale`);
-          return { state: 'Abandoned', errorMessage: errorMessage(error) };
-        }
-        if (!isTransient(error) || attempt >= delays.length) {
-          this.options.logger.warn(
-            `Task ${this.taskId}: could not report completion (${result.state}): ${errorMessage(error)}`,
+        const failure = classifyRpcFailure(error);
+        if (failure === 'stale') return this.completionFoundStale(result);
+        if (failure === 'refused') {
+          this.loud(
+            `Task ${this.taskId}: completion (${result.state}) REFUSED by the orchestrator and not retried: ` +
+              `${errorMessage(error)}. The task stays Executing until recovery finishes it.`,
           );
           return result;
         }
-        await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+        if (this.stoppingGraceOver()) {
+          this.loud(
+            `Task ${this.taskId}: completion (${result.state}) not acknowledged before the node stopped ` +
+              `(${errorMessage(error)}); the orchestrator's recovery finishes it once this node is gone ` +
+              `(after step ${this.acknowledgedStep} of ${this.plan.steps.length}, as acknowledged).`,
+          );
+          return result;
+        }
+        failures.failed(errorMessage(error), 'retrying until the orchestrator acknowledges it');
+        await this.delay.wait(backoffDelayMs(attempt, this.backoff));
       }
     }
   }
+
+  private stoppingGraceOver(): boolean {
+    if (this.stoppingSince === undefined) return false;
+    const grace = this.options.stoppingCompletionGraceMs ?? DEFAULT_STOPPING_COMPLETION_GRACE_MS;
+    return this.now() - this.stoppingSince >= grace;
+  }
+
+  /**
+   * Refused as stale: another node owns the task, or an earlier attempt of ours got through and
+   * only its reply was lost (the task is finished, so every write about it is refused now).
+   */
+  private async completionFoundStale(result: FinalResult): Promise<TaskRunResult> {
+    try {
+      const task = await this.options.orchestrator.getTask(this.taskId);
+      if (
+        task.claim === this.claim &&
+        task.state === result.state &&
+        sameMessage(task.errorMessage, result)
+      ) {
+        this.options.logger.log(`Task ${this.taskId}: completion (${result.state}) was already recorded`);
+        return result;
+      }
+    } catch {
+      // Unknown: report what we do know.
+    }
+    this.options.logger.warn(`Task ${this.taskId}: completion refused, claim ${this.claim} is stale`);
+    return ABANDONED;
+  }
+
+  private loud(message: string): void {
+    if (this.options.logger.error) this.options.logger.error(message);
+    else this.options.logger.warn(message);
+  }
+}
+
+/** The orchestrator may have shortened a long message. */
+function sameMessage(recorded: string, result: FinalResult): boolean {
+  return (
+    recorded === result.errorMessage || (recorded.length > 0 && result.errorMessage.startsWith(recorded))
+  );
 }

@@ -17,7 +17,7 @@ function setup(extra: Partial<TaskRunnerOptions> = {}) {
     openLog: () => Promise.resolve(log),
     logger: { log: () => undefined, warn: (message) => warnings.push(message) },
     progressIntervalMs: 20,
-    completionRetryDelaysMs: [],
+    retryBackoff: { initialMs: 1, maxMs: 4 },
     ...extra,
   });
   return { sut, orchestrator, log, step, warnings };
@@ -25,6 +25,8 @@ function setup(extra: Partial<TaskRunnerOptions> = {}) {
 
 const staleClaim = () =>
   Object.assign(new Error('stale'), { code: status.FAILED_PRECONDITION, details: 'claim 7 is stale' });
+const unavailable = (details = 'orchestrator down') =>
+  Object.assign(new Error(details), { code: status.UNAVAILABLE, details });
 
 describe(TaskRunner.name, () => {
   it('runs every step in order and completes Success with the claim', async () => {
@@ -32,7 +34,15 @@ describe(TaskRunner.name, () => {
     await expect(sut.run(plan(['a', 'b']))).resolves.toEqual({ state: 'Success', errorMessage: '' });
     expect(step.ran).toEqual(['a', 'b']);
     expect(orchestrator.completions).toEqual([
-      { taskId: 'task-1', claim: 7, state: 'Success', errorMessage: '', nextStep: 2 },
+      {
+        taskId: 'task-1',
+        claim: 7,
+        state: 'Success',
+        errorMessage: '',
+        nextStep: 2,
+        logLinesLost: 0,
+        logProblem: '',
+      },
     ]);
     expect(orchestrator.progress.map((request) => request.nextStep)).toEqual(
       expect.arrayContaining([0, 1, 2]),
@@ -53,7 +63,7 @@ describe(TaskRunner.name, () => {
     await sut.run(plan(['a', 'b']));
     expect(step.ran).toEqual(['a']);
     expect(orchestrator.completions).toEqual([
-      { taskId: 'task-1', claim: 7, state: 'Failed', errorMessage: 'Script exited with code 3', nextStep: 0 },
+      expect.objectContaining({ state: 'Failed', errorMessage: 'Script exited with code 3', nextStep: 0 }),
     ]);
   });
 
@@ -83,7 +93,7 @@ describe(TaskRunner.name, () => {
     await expect(sut.run(plan(['a', 'b']))).resolves.toMatchObject({ state: 'Canceled' });
     expect(step.ran).toEqual(['a']);
     expect(orchestrator.completions).toEqual([
-      { taskId: 'task-1', claim: 7, state: 'Canceled', errorMessage: 'The task was canceled', nextStep: 0 },
+      expect.objectContaining({ state: 'Canceled', errorMessage: 'The task was canceled', nextStep: 0 }),
     ]);
     expect(log.lines).toContain('Warning: The task was canceled');
   });
@@ -110,34 +120,15 @@ describe(TaskRunner.name, () => {
     expect(warnings.join('\n')).toContain('stale');
   });
 
-  it('keeps running when a progress report fails for a transient reason', async () => {
+  it('keeps running a step while progress reports fail, warning without a flood', async () => {
     const { sut, orchestrator, step, warnings } = setup();
-    step.outcomes.set('a', { kind: 'success' });
+    step.outcomes.set('a', 'wait-for-abort');
     orchestrator.progressAnswer = () => {
-      throw Object.assign(new Error('down'), { code: status.UNAVAILABLE, details: 'orchestrator down' });
+      if (orchestrator.progress.length < 12) throw unavailable('orchestrator down');
+      return { cancelRequested: true };
     };
-    await expect(sut.run(plan(['a']))).resolves.toMatchObject({ state: 'Success' });
-    expect(warnings.some((warning) => warning.includes('orchestrator down'))).toBe(true);
-  });
-
-  it('retries CompleteTask while the orchestrator is unavailable', async () => {
-    const orchestrator = new FakeOrchestrator();
-    let attempts = 0;
-    orchestrator.completeTask = (request) => {
-      orchestrator.completions.push(request);
-      if (++attempts < 3)
-        return Promise.reject(Object.assign(new Error('down'), { code: status.UNAVAILABLE }));
-      return Promise.resolve({} as orchestratorV1.ServerTask);
-    };
-    const sut = new TaskRunner({
-      orchestrator,
-      steps: [new FakeStep()],
-      openLog: () => Promise.resolve(new FakeLog()),
-      logger: { log: () => undefined, warn: () => undefined },
-      completionRetryDelaysMs: [1, 1, 1],
-    });
-    await expect(sut.run(plan(['a']))).resolves.toMatchObject({ state: 'Success' });
-    expect(orchestrator.completions).toHaveLength(3);
+    await expect(sut.run(plan(['a']))).resolves.toMatchObject({ state: 'Canceled' });
+    expect(warnings.filter((warning) => warning.includes('orchestrator down'))).toHaveLength(1);
   });
 
   it('reports progress at least every interval while a step runs', async () => {
@@ -236,5 +227,250 @@ describe(TaskRunner.name, () => {
     logFromStep('held, then written');
     await expect(run).resolves.toMatchObject({ state: 'Success' });
     expect(log.lines).toContain('Info: held, then written');
+  });
+
+  describe('when the orchestrator is unreachable or slow to answer', () => {
+    const failWith = (code: status, details: string) => Object.assign(new Error(details), { code, details });
+    const timeout = () => Object.assign(new Error('Timeout has occurred'), { name: 'TimeoutError' });
+
+    /** Completions answered by `answer` (its nth call); the requests are recorded as sent. */
+    function answerCompletions(orchestrator: FakeOrchestrator, answer: (attempt: number) => void) {
+      orchestrator.completeTask = (request) => {
+        orchestrator.completions.push(request);
+        const attempt = orchestrator.completions.length;
+        return Promise.resolve().then(() => {
+          answer(attempt);
+          return {} as orchestratorV1.ServerTask;
+        });
+      };
+    }
+
+    it('retries the completion through any outage error until it is acknowledged, keeping the result', async () => {
+      const { sut, orchestrator, step, warnings } = setup();
+      step.outcomes.set('a', { kind: 'failed', message: 'Script exited with code 3' });
+      // A long outage: the orchestrator's own errors while its database is away, then the network.
+      const errors = [
+        () => failWith(status.UNKNOWN, 'Internal server error'),
+        () => failWith(status.INTERNAL, 'connection terminated'),
+        timeout,
+        ...Array.from({ length: 40 }, () => () => failWith(status.UNAVAILABLE, 'database unavailable')),
+        () => failWith(status.DEADLINE_EXCEEDED, 'deadline'),
+        () => failWith(status.RESOURCE_EXHAUSTED, 'busy'),
+      ];
+      answerCompletions(orchestrator, (attempt) => {
+        if (attempt <= errors.length) throw errors[attempt - 1]();
+      });
+      await expect(sut.run(plan(['a']))).resolves.toEqual({
+        state: 'Failed',
+        errorMessage: 'Script exited with code 3',
+      });
+      expect(orchestrator.completions).toHaveLength(errors.length + 1);
+      for (const request of orchestrator.completions)
+        expect(request).toMatchObject({
+          state: 'Failed',
+          errorMessage: 'Script exited with code 3',
+          nextStep: 0,
+        });
+      // One warning for the first failure (then at most one per 5 s), not one per attempt.
+      expect(warnings.filter((warning) => warning.includes('reporting completion'))).toHaveLength(1);
+    });
+
+    it('gives up a completion the orchestrator refuses outright, loudly', async () => {
+      const errors: string[] = [];
+      const { sut, orchestrator } = setup({
+        logger: { log: () => undefined, warn: () => undefined, error: (message) => errors.push(message) },
+      });
+      answerCompletions(orchestrator, () => {
+        throw failWith(status.INVALID_ARGUMENT, 'state must be one of …');
+      });
+      await expect(sut.run(plan(['a']))).resolves.toMatchObject({ state: 'Success' });
+      expect(orchestrator.completions).toHaveLength(1);
+      expect(errors.join('\n')).toContain(
+        'REFUSED by the orchestrator and not retried: state must be one of',
+      );
+    });
+
+    it('ends Abandoned when the completion is refused as stale', async () => {
+      const { sut, orchestrator, warnings } = setup();
+      answerCompletions(orchestrator, () => {
+        throw staleClaim();
+      });
+      await expect(sut.run(plan(['a']))).resolves.toMatchObject({ state: 'Abandoned' });
+      expect(orchestrator.completions).toHaveLength(1);
+      expect(warnings.join('\n')).toContain('completion refused, claim 7 is stale');
+    });
+
+    it('keeps its result when "stale" only means an earlier attempt got through and its reply was lost', async () => {
+      const { sut, orchestrator } = setup();
+      answerCompletions(orchestrator, (attempt) => {
+        if (attempt === 1) throw timeout();
+        throw staleClaim();
+      });
+      orchestrator.getTask = () =>
+        Promise.resolve({
+          id: 'task-1',
+          claim: 7,
+          state: 'Success',
+          errorMessage: '',
+        } as orchestratorV1.ServerTask);
+      await expect(sut.run(plan(['a']))).resolves.toEqual({ state: 'Success', errorMessage: '' });
+      expect(orchestrator.completions).toHaveLength(2);
+    });
+
+    it('keeps reporting progress while the completion is retried, and stops once it is acknowledged', async () => {
+      const { sut, orchestrator } = setup();
+      let progressAtFirstAttempt = -1;
+      answerCompletions(orchestrator, (attempt) => {
+        if (attempt === 1) progressAtFirstAttempt = orchestrator.progress.length;
+        // Acknowledged only after three ticks went out meanwhile: the ticker, not step ends, sent them.
+        if (orchestrator.progress.length < progressAtFirstAttempt + 3)
+          throw failWith(status.UNKNOWN, 'db down');
+      });
+      await expect(sut.run(plan(['a']))).resolves.toMatchObject({ state: 'Success' });
+      const afterAck = orchestrator.progress.length;
+      expect(afterAck).toBeGreaterThanOrEqual(progressAtFirstAttempt + 3);
+      expect(orchestrator.progress.slice(progressAtFirstAttempt).every((p) => p.nextStep === 1)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      expect(orchestrator.progress).toHaveLength(afterAck);
+    });
+
+    it('starts the next step only once the previous step is acknowledged, and completes only after the last', async () => {
+      const { sut, orchestrator, step } = setup({ progressIntervalMs: 60_000 });
+      const events: string[] = [];
+      const run = step.run.bind(step);
+      step.run = (context) => {
+        events.push(`run ${context.step.name}`);
+        return run(context);
+      };
+      const outageAt = new Set<number>();
+      let refusalsLeft = 0;
+      orchestrator.progressAnswer = () => {
+        const { nextStep } = orchestrator.progress[orchestrator.progress.length - 1];
+        // Each step boundary is met by an outage of five failed reports.
+        if (nextStep > 0 && !outageAt.has(nextStep)) {
+          outageAt.add(nextStep);
+          refusalsLeft = 5;
+        }
+        if (refusalsLeft > 0) {
+          refusalsLeft -= 1;
+          events.push(`fail ${nextStep}`);
+          throw unavailable();
+        }
+        events.push(`ack ${nextStep}`);
+        return { cancelRequested: false };
+      };
+      answerCompletions(orchestrator, () => events.push('complete'));
+      await expect(sut.run(plan(['a', 'b']))).resolves.toMatchObject({ state: 'Success' });
+      const compact = events.filter((event, index) => event !== events[index - 1]);
+      expect(compact).toEqual(['ack 0', 'run a', 'fail 1', 'ack 1', 'run b', 'fail 2', 'ack 2', 'complete']);
+      expect(events.filter((event) => event === 'fail 1')).toHaveLength(5);
+    });
+
+    it('honours a cancel that arrives with the step-boundary acknowledgement', async () => {
+      const { sut, orchestrator, step } = setup({ progressIntervalMs: 60_000 });
+      orchestrator.progressAnswer = () => {
+        const { nextStep } = orchestrator.progress[orchestrator.progress.length - 1];
+        return { cancelRequested: nextStep === 1 };
+      };
+      await expect(sut.run(plan(['a', 'b']))).resolves.toMatchObject({ state: 'Canceled' });
+      expect(step.ran).toEqual(['a']);
+      expect(orchestrator.completions[0]).toMatchObject({ state: 'Canceled', nextStep: 1 });
+    });
+
+    it('resumed after its last step was recorded, ends Success without running anything', async () => {
+      const { sut, orchestrator, step, log } = setup();
+      await expect(sut.run(plan(['a', 'b'], 2))).resolves.toEqual({ state: 'Success', errorMessage: '' });
+      expect(step.ran).toEqual([]);
+      expect(log.lines).toEqual([
+        'Info: All 2 steps completed before the task was recovered; nothing left to run',
+        'Info: Deployment completed successfully',
+      ]);
+      expect(orchestrator.completions).toEqual([expect.objectContaining({ state: 'Success', nextStep: 2 })]);
+    });
+
+    it('hands over a stopping node within a bounded grace, though the completion never got through', async () => {
+      const { sut, orchestrator } = setup({ stoppingCompletionGraceMs: 50 });
+      answerCompletions(orchestrator, () => {
+        throw unavailable();
+      });
+      const run = sut.run(plan(['a']));
+      while (orchestrator.completions.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+      const started = Date.now();
+      // Nothing to hand back: every step ran; the orchestrator recovers it from step 2 of 1.
+      await expect(sut.handBack('task-1', 'Node n1 is stopping')).resolves.toBeUndefined();
+      expect(Date.now() - started).toBeLessThan(1000);
+      await expect(run).resolves.toMatchObject({ state: 'Success' });
+      expect(orchestrator.progress.at(-1)?.nextStep).toBe(1);
+    });
+  });
+
+  describe('log integrity', () => {
+    it('sends the lines its log lost with the completion; the task still succeeds', async () => {
+      const { sut, orchestrator, log } = setup();
+      log.integrity = () => ({ linesLost: 758, problem: 'shared storage full (ENOSPC)' });
+      await expect(sut.run(plan(['a']))).resolves.toMatchObject({ state: 'Success' });
+      expect(orchestrator.completions[0]).toMatchObject({
+        state: 'Success',
+        logLinesLost: 758,
+        logProblem: 'shared storage full (ENOSPC)',
+      });
+    });
+
+    it('fails a task whose log cannot be opened, without running it, and says so', async () => {
+      const { sut, orchestrator, step } = setup({
+        openLog: () =>
+          Promise.reject(Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' })),
+      });
+      await expect(sut.run(plan(['a']))).resolves.toMatchObject({ state: 'Failed' });
+      expect(step.ran).toEqual([]);
+      expect(orchestrator.completions[0]).toMatchObject({
+        state: 'Failed',
+        errorMessage: 'Could not open the task log: EROFS: read-only file system',
+        logProblem: 'Could not open the task log: EROFS: read-only file system',
+      });
+    });
+  });
+
+  describe('while the cluster cannot confirm the claim (database or orchestrator away past the heartbeat timeout)', () => {
+    it('keeps the script running, holds its lines, and writes them in order once a report confirms the claim', async () => {
+      let now = 0;
+      let alive = true;
+      const { sut, orchestrator, step, log } = setup({
+        claimLeaseMs: 1000,
+        now: () => now,
+        nodeIsAlive: () => alive,
+      });
+      let logFromStep: ((line: string) => void) | undefined;
+      let finishStep: (() => void) | undefined;
+      step.run = ({ log: stepLog, signal }) =>
+        new Promise((resolve) => {
+          logFromStep = (line) => stepLog.info(line);
+          finishStep = () => resolve({ kind: 'success' });
+          signal.addEventListener('abort', () => resolve({ kind: 'failed', message: 'killed' }));
+        });
+      const run = sut.run(plan(['a']));
+      while (!logFromStep) await new Promise((resolve) => setTimeout(resolve, 5));
+      // The outage: no heartbeat or progress report gets through for longer than the timeout.
+      orchestrator.progressAnswer = () => {
+        throw unavailable('database unavailable');
+      };
+      alive = false;
+      now += 30_000;
+      for (let line = 1; line <= 50; line += 1) logFromStep(`line ${line}`);
+      const reportsDuringOutage = orchestrator.progress.length;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(orchestrator.progress.length).toBeGreaterThan(reportsDuringOutage);
+      expect(log.lines.filter((line) => line.startsWith('Info: line'))).toEqual([]);
+      // Back: heartbeats and progress reports get through again.
+      orchestrator.progressAnswer = () => ({ cancelRequested: false });
+      alive = true;
+      while (!log.lines.includes('Info: line 50')) await new Promise((resolve) => setTimeout(resolve, 5));
+      finishStep?.();
+      await expect(run).resolves.toMatchObject({ state: 'Success' });
+      expect(log.lines.filter((line) => line.startsWith('Info: line'))).toEqual(
+        Array.from({ length: 50 }, (_, index) => `Info: line ${index + 1}`),
+      );
+      expect(orchestrator.completions[0]).toMatchObject({ logLinesLost: 0 });
+    });
   });
 });

@@ -46,6 +46,7 @@ export class FakeLog implements TaskLogSink {
   error = (message: string) => this.write('Error', message);
   verbose = (message: string) => this.write('Verbose', message);
   sync = () => Promise.resolve();
+  integrity = () => ({ linesLost: 0, problem: '' });
   close = () => {
     this.state = 'closed';
     return Promise.resolve();
