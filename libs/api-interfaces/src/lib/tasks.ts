@@ -34,8 +34,19 @@ export interface ServerTask {
   completedAt: string;
   errorMessage: string;
   nextStep: number;
+  /** Failed, timed out, an error message, or an incomplete log (a Success with warnings). */
   hasWarningsOrErrors: boolean;
+  /**
+   * Log lines the executor could not write to shared storage; 0 when the log is complete. The log
+   * holds a `Warning` line starting with LOG_GAP_PREFIX where they are missing.
+   */
+  logLinesLost: number;
+  /** Why the log is incomplete, for people ("shared storage full (ENOSPC)"); empty when complete. */
+  logProblem: string;
 }
+
+/** Messages of log lines that stand where lines are missing start with this. */
+export const LOG_GAP_PREFIX = 'Log gap: ';
 
 export interface ListTasksQuery extends PageQuery {
   state?: TaskState;

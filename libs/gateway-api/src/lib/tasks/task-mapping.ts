@@ -2,7 +2,13 @@ import type { ServerTask, TaskLog, TaskLogLevel, TaskLogLine, TaskState } from '
 import { executorV1, orchestratorV1 } from '@flotilla/contracts';
 
 export function toServerTask(task: orchestratorV1.ServerTask): ServerTask {
-  return { ...task, state: task.state as TaskState };
+  return {
+    ...task,
+    state: task.state as TaskState,
+    // Named so the REST shape says it: a Success with lost log lines is a Success with warnings.
+    logLinesLost: task.logLinesLost ?? 0,
+    logProblem: task.logProblem ?? '',
+  };
 }
 
 export function toTaskLogLine(line: executorV1.TaskLogLine): TaskLogLine {
