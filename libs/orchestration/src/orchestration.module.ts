@@ -22,9 +22,11 @@ import { ProjectsController } from './projects/projects.controller';
 import { ProjectsRepository } from './projects/projects.repository';
 import { ProjectsService } from './projects/projects.service';
 import { ArtifactStorePackageCatalog, PACKAGE_CATALOG } from './releases/package-catalog';
+import { DatabaseReachability } from './recovery/database-reachability';
 import { DeadNodeRecoveryLoop } from './recovery/dead-node-recovery.loop';
 import { DeadNodeRecoveryRepository } from './recovery/dead-node-recovery.repository';
 import { DeadNodeRecoveryService } from './recovery/dead-node-recovery.service';
+import { RecoveryTaskLog } from './recovery/recovery-task-log';
 import { ReleasesController } from './releases/releases.controller';
 import { ReleasesRepository } from './releases/releases.repository';
 import { ReleasesService } from './releases/releases.service';
@@ -84,6 +86,12 @@ import { VariablesService } from './variables/variables.service';
     DeadNodeRecoveryRepository,
     DeadNodeRecoveryService,
     DeadNodeRecoveryLoop,
+    RecoveryTaskLog,
+    {
+      provide: DatabaseReachability,
+      inject: [FLOTILLA_CONFIG],
+      useFactory: (config: FlotillaConfig) => new DatabaseReachability(config.heartbeatTimeoutMs),
+    },
     {
       provide: TASK_SIGNALS,
       inject: [FLOTILLA_CONFIG],

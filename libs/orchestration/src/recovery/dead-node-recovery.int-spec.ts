@@ -1,4 +1,11 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { status } from '@grpc/grpc-js';
+
+import { AuditRecorder } from '@flotilla/audit/outbox';
+import { TaskLogLevel } from '@flotilla/platform/storage';
 
 import { alice, environmentNamed, executor, scriptStep } from '../testing/orchestration-fixtures';
 import { createOrchestrationHarness, OrchestrationHarness } from '../testing/orchestration-harness';
@@ -7,11 +14,14 @@ import {
   ReplicatedDatabase,
 } from '../testing/replicated-database.test-support';
 import { rpcRefusal } from '../testing/rpc-expectations';
+import { ORCHESTRATOR_AUDIT_SOURCE } from '../shared/orchestrator-service';
 import { Transactions } from '../shared/transactions';
+import { TasksRepository } from '../tasks/tasks.repository';
 import { DeadNodeRecoveryRepository } from './dead-node-recovery.repository';
 import { DeadNodeRecoveryService } from './dead-node-recovery.service';
 import { PROGRESS_GRACE_MS } from './dead-node-recovery.sql';
 import { MAX_RECOVERIES } from './recovery-decision';
+import { RecoveryTaskLog } from './recovery-task-log';
 
 /**
  * Claim, progress and hand-back as orchestrators that predate last_progress_at write them (the
@@ -164,6 +174,8 @@ describe(DeadNodeRecoveryService.name, () => {
         state: 'Success',
         errorMessage: '',
         nextStep: 3,
+        logLinesLost: 0,
+        logProblem: '',
       }),
       sut.claimed.release(executor, { taskId, claim: first.claim, reason: 'again', nextStep: 3 }),
     ])
@@ -257,6 +269,8 @@ describe(DeadNodeRecoveryService.name, () => {
           state: 'Failed',
           errorMessage: 'late',
           nextStep: 1,
+          logLinesLost: 0,
+          logProblem: '',
         }),
       ),
     ).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
@@ -552,5 +566,118 @@ describe(DeadNodeRecoveryService.name, () => {
     expect(exhaustedTask.state).toBe('Failed');
     expect(exhaustedTask.errorMessage).toMatch(/; not re-queued again after 3 recoveries$/);
     await expect(sut.tasks.get(reporting)).resolves.toMatchObject({ state: 'Executing', nodeName: 'node-b' });
+  });
+
+  describe('the reason in the task’s log', () => {
+    let sharedStorage: string;
+    /** What other connections saw of the task (and of wake-ups sent) as recovery appended its record. */
+    let seenAtAppend: { taskId: string; state: string; signalsSent: number }[];
+
+    /** The real RecoveryTaskLog, noting the task's committed state the moment it appends. */
+    class StateNotingTaskLog extends RecoveryTaskLog {
+      override async append(taskId: string, level: TaskLogLevel, message: string): Promise<void> {
+        const [row] = await db.secondReplica.query<{ state: string }[]>(
+          'SELECT state FROM server_tasks WHERE id = $1',
+          [taskId],
+        );
+        seenAtAppend.push({ taskId, state: row?.state ?? 'missing', signalsSent: queuedSignals.length });
+        return super.append(taskId, level, message);
+      }
+    }
+
+    /** A replica whose recovery writes task logs under `root`. */
+    function recoveryWritingLogsTo(root: string) {
+      const transactions = new Transactions(db.dataSource);
+      return new DeadNodeRecoveryService(
+        transactions,
+        new DeadNodeRecoveryRepository(transactions),
+        new TasksRepository(transactions),
+        { taskQueued: (id) => void queuedSignals.push(id), cancelRequested: () => undefined },
+        new AuditRecorder(ORCHESTRATOR_AUDIT_SOURCE),
+        { heartbeatTimeoutMs: 30_000 },
+        new StateNotingTaskLog({ sharedStorage: root }),
+      );
+    }
+
+    const logPath = (taskId: string) => join(sharedStorage, 'TaskLogs', `${taskId}.log`);
+    const EXECUTOR_LINE =
+      '{"timestamp":"2030-01-01T00:00:00.000Z","level":"Info","message":"Step Run completed"}\n';
+    const records = (taskId: string) =>
+      readFileSync(logPath(taskId), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, string>);
+    const lastSeenOf = async (name: string) =>
+      (
+        await db.dataSource.query<{ last_seen: Date }[]>(
+          'SELECT last_seen FROM cluster_nodes WHERE name = $1',
+          [name],
+        )
+      )[0]?.last_seen.toISOString();
+
+    beforeEach(() => {
+      sharedStorage = mkdtempSync(join(tmpdir(), 'recovery-int-'));
+      mkdirSync(join(sharedStorage, 'TaskLogs'));
+      seenAtAppend = [];
+    });
+    afterEach(() => rmSync(sharedStorage, { recursive: true, force: true }));
+
+    it('appends an Error record saying why, after the task failed, behind what its executor wrote', async () => {
+      const [taskId] = await queue(1, false);
+      await claimOn(sut, 'node-a');
+      writeFileSync(logPath(taskId), EXECUTOR_LINE);
+      await makeOffline('node-a');
+      const lastSeen = await lastSeenOf('node-a');
+      queuedSignals.length = 0;
+
+      await expect(recoveryWritingLogsTo(sharedStorage).recoverOnce()).resolves.toMatchObject([
+        { taskId, outcome: 'Failed' },
+      ]);
+
+      expect(seenAtAppend).toEqual([{ taskId, state: 'Failed', signalsSent: 0 }]);
+      expect(readFileSync(logPath(taskId), 'utf8').startsWith(EXECUTOR_LINE)).toBe(true);
+      expect(records(taskId)).toEqual([
+        expect.objectContaining({ message: 'Step Run completed' }),
+        {
+          timestamp: expect.stringMatching(/Z$/) as string,
+          level: 'Error',
+          message: `Recovery: node node-a stopped responding at ${lastSeen}; the task failed.`,
+        },
+      ]);
+    });
+
+    it('appends a Warning record saying why and where it resumes, after the task was re-queued and before the wake-up', async () => {
+      const [taskId] = await queue(1, true);
+      const owned = await claimOn(sut, 'node-a');
+      await sut.claimed.reportProgress({ taskId, claim: owned.claim, nextStep: 1 });
+      await makeOffline('node-a');
+      const lastSeen = await lastSeenOf('node-a');
+      queuedSignals.length = 0;
+
+      await expect(recoveryWritingLogsTo(sharedStorage).recoverOnce()).resolves.toMatchObject([
+        { taskId, outcome: 'Queued' },
+      ]);
+
+      expect(seenAtAppend).toEqual([{ taskId, state: 'Queued', signalsSent: 0 }]);
+      expect(queuedSignals).toEqual([taskId]);
+      expect(records(taskId)).toEqual([
+        {
+          timestamp: expect.stringMatching(/Z$/) as string,
+          level: 'Warning',
+          message: `Recovery: node node-a stopped responding at ${lastSeen}; re-queued to resume at step 2 (recovery 1 of 3)`,
+        },
+      ]);
+    });
+
+    it('recovers the task all the same when its log cannot be written', async () => {
+      const [taskId] = await queue(1, false);
+      await claimOn(sut, 'node-a');
+      await makeOffline('node-a');
+
+      await expect(
+        recoveryWritingLogsTo(join(sharedStorage, 'not-mounted')).recoverOnce(),
+      ).resolves.toMatchObject([{ taskId, outcome: 'Failed' }]);
+      await expect(sut.tasks.get(taskId)).resolves.toMatchObject({ state: 'Failed' });
+    });
   });
 });

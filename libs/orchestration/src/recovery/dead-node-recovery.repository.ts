@@ -32,6 +32,11 @@ export class DeadNodeRecoveryRepository {
     this.sql = deadNodeRecoverySql(transactions.dialect);
   }
 
+  /** One cheap round trip (the same SQL on both dialects): is the database answering? */
+  async ping(): Promise<void> {
+    await this.transactions.manager.query('SELECT 1');
+  }
+
   async findOrphaned(timeoutMs: number, limit: number): Promise<OrphanedTask[]> {
     const rows = await this.transactions.manager.query<OrphanedRow[]>(this.sql.orphaned, [-timeoutMs, limit]);
     return rows.map((row) => ({

@@ -10,7 +10,8 @@ import { Transactions } from '../shared/transactions';
 import { TASK_SIGNALS, TaskSignals } from '../tasks/task-signals';
 import { TasksRepository } from '../tasks/tasks.repository';
 import { DeadNodeRecoveryRepository } from './dead-node-recovery.repository';
-import { OrphanedTask, RecoveryDecision, recoveryDecision } from './recovery-decision';
+import { OrphanedTask, RecoveryDecision, recoveryDecision, recoveryRecord } from './recovery-decision';
+import { RecoveryTaskLog } from './recovery-task-log';
 
 /** Tasks looked at per pass; a pass that fills the batch is followed by another at once. */
 const BATCH = 50;
@@ -26,8 +27,8 @@ export interface RecoveredTask {
  * Takes back the tasks of nodes that stopped heartbeating, and of executors that stopped reporting
  * progress while the rest of their node kept heartbeating. Runs in every orchestrator replica; the
  * conditional writes make sure each task is recovered once, by whichever replica is first.
- * The orchestrator does not write task logs (the executor is their single writer): the reason goes
- * into the task's error_message and the `task.recovered` audit event.
+ * The reason goes into the task's error_message, the `task.recovered` audit event and, once the
+ * change committed (the old owner is fenced off), one system record appended to the task's log.
  */
 @Injectable()
 export class DeadNodeRecoveryService {
@@ -41,7 +42,13 @@ export class DeadNodeRecoveryService {
     @Inject(TASK_SIGNALS) private readonly signals: TaskSignals,
     @Inject(AuditRecorder) private readonly recorder: AuditRecorder,
     @Inject(FLOTILLA_CONFIG) private readonly config: Pick<FlotillaConfig, 'heartbeatTimeoutMs'>,
+    @Inject(RecoveryTaskLog) private readonly taskLog: RecoveryTaskLog,
   ) {}
+
+  /** One cheap round trip, for the loop to watch the database while recovery holds back. */
+  checkDatabase(): Promise<void> {
+    return this.orphans.ping();
+  }
 
   /** One pass over every orphaned task; returns what this replica recovered. */
   async recoverOnce(): Promise<RecoveredTask[]> {
@@ -77,6 +84,8 @@ export class DeadNodeRecoveryService {
     if (!won) return undefined;
     const outcome = decision.action === 'requeue' ? 'Queued' : decision.state;
     const reason = decision.action === 'requeue' ? decision.note : decision.errorMessage;
+    // Before the wake-up, so the record comes ahead of the next owner's lines.
+    await this.taskLog.append(task.id, ...recoveryRecord(decision));
     if (decision.action === 'requeue') this.signals.taskQueued(task.id);
     this.logger.warn(`Recovered task ${task.id} from node ${task.nodeName}: ${outcome} (${reason})`);
     return { taskId: task.id, nodeName: task.nodeName, outcome, reason };

@@ -1,4 +1,4 @@
-import { MAX_RECOVERIES, OrphanedTask, recoveryDecision } from './recovery-decision';
+import { MAX_RECOVERIES, OrphanedTask, recoveryDecision, recoveryRecord } from './recovery-decision';
 
 describe(recoveryDecision.name, () => {
   const sut = recoveryDecision;
@@ -100,5 +100,38 @@ describe(recoveryDecision.name, () => {
       state: 'Canceled',
       errorMessage: 'node node-b stopped responding at 2030-01-02T03:04:05.678Z',
     });
+  });
+});
+
+describe(recoveryRecord.name, () => {
+  it('says why and that the task failed, as an error', () => {
+    expect(
+      recoveryRecord({
+        action: 'finish',
+        state: 'Failed',
+        errorMessage: 'node node-2 stopped responding at 2030-01-02T03:04:05.678Z',
+      }),
+    ).toEqual([
+      'Error',
+      'Recovery: node node-2 stopped responding at 2030-01-02T03:04:05.678Z; the task failed.',
+    ]);
+  });
+
+  it('says why and that the task was canceled, as an error', () => {
+    expect(
+      recoveryRecord({ action: 'finish', state: 'Canceled', errorMessage: 'node node-2 stopped responding' }),
+    ).toEqual(['Error', 'Recovery: node node-2 stopped responding; the task was canceled.']);
+  });
+
+  it('says why and where the task resumes, as a warning', () => {
+    expect(
+      recoveryRecord({
+        action: 'requeue',
+        note: 'node node-2 stopped responding at 2030-01-02T03:04:05.678Z; re-queued to resume at step 2 (recovery 1 of 3)',
+      }),
+    ).toEqual([
+      'Warning',
+      'Recovery: node node-2 stopped responding at 2030-01-02T03:04:05.678Z; re-queued to resume at step 2 (recovery 1 of 3)',
+    ]);
   });
 });

@@ -66,3 +66,13 @@ export function recoveryDecision(task: OrphanedTask): RecoveryDecision {
     note: `${reason}; re-queued to resume at step ${task.nextStep + 1} (recovery ${task.recoveries + 1} of ${MAX_RECOVERIES})`,
   };
 }
+
+/**
+ * The system record recovery appends to the task's log: why, and what became of the task (Error
+ * when it ended, Warning when it will run again).
+ */
+export function recoveryRecord(decision: RecoveryDecision): ['Warning' | 'Error', string] {
+  if (decision.action === 'requeue') return ['Warning', `Recovery: ${decision.note}`];
+  const became = decision.state === 'Canceled' ? 'the task was canceled' : 'the task failed';
+  return ['Error', `Recovery: ${decision.errorMessage}; ${became}.`];
+}

@@ -1,3 +1,7 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { DataSource } from 'typeorm';
 
 import { AuditRecorder } from '@flotilla/audit/outbox';
@@ -16,6 +20,7 @@ import { ProjectsRepository } from '../projects/projects.repository';
 import { ProjectsService } from '../projects/projects.service';
 import { DeadNodeRecoveryRepository } from '../recovery/dead-node-recovery.repository';
 import { DeadNodeRecoveryService } from '../recovery/dead-node-recovery.service';
+import { RecoveryTaskLog } from '../recovery/recovery-task-log';
 import type { PackageCatalog } from '../releases/package-catalog';
 import { ReleasesRepository } from '../releases/releases.repository';
 import { ReleasesService } from '../releases/releases.service';
@@ -36,6 +41,19 @@ export interface HarnessOptions {
   /** Default: unlimited, so specs about other things need not care about the licence. */
   licence?: NodeLicence;
   taskCap?: number;
+  /** Shared storage root (recovery appends to TaskLogs/ there); default: a fresh temporary folder. */
+  sharedStorage?: string;
+}
+
+let temporaryRoot: string | undefined;
+
+/** One temporary shared storage root per test process, with the TaskLogs folder a node would create. */
+function temporarySharedStorage(): string {
+  if (!temporaryRoot) {
+    temporaryRoot = mkdtempSync(join(tmpdir(), 'flotilla-harness-'));
+    mkdirSync(join(temporaryRoot, 'TaskLogs'));
+  }
+  return temporaryRoot;
 }
 
 export const UNLIMITED_LICENCE: NodeLicence = { nodeLimit: 'Unlimited', label: 'licence for Spec Runner' };
@@ -113,6 +131,7 @@ export function createOrchestrationHarness(dataSource: DataSource, options: Harn
       signals,
       audit,
       config,
+      new RecoveryTaskLog({ sharedStorage: options.sharedStorage ?? temporarySharedStorage() }),
     ),
   };
 }

@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { Logger } from '@nestjs/common';
+
+import { RecoveryTaskLog } from './recovery-task-log';
+
+describe(RecoveryTaskLog.name, () => {
+  let root: string;
+  let warnings: string[];
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'recovery-task-log-'));
+    mkdirSync(join(root, 'TaskLogs'));
+    warnings = [];
+    jest
+      .spyOn(Logger.prototype, 'warn')
+      .mockImplementation((message: unknown) => void warnings.push(String(message)));
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const logOf = (taskId: string) => join(root, 'TaskLogs', `${taskId}.log`);
+
+  it('appends one whole record after what the executor wrote', async () => {
+    const executorLine =
+      '{"timestamp":"2030-01-01T00:00:00.000Z","level":"Info","message":"Step Run completed"}\n';
+    writeFileSync(logOf('t1'), executorLine);
+
+    await new RecoveryTaskLog({ sharedStorage: root }).append(
+      't1',
+      'Error',
+      'Recovery: node n1 stopped; the task failed.',
+    );
+
+    const [first, second, ...rest] = readFileSync(logOf('t1'), 'utf8').split('\n');
+    expect(`${first}\n`).toBe(executorLine);
+    expect(JSON.parse(second ?? '')).toEqual({
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) as string,
+      level: 'Error',
+      message: 'Recovery: node n1 stopped; the task failed.',
+    });
+    expect(rest).toEqual(['']);
+    expect(warnings).toEqual([]);
+  });
+
+  it('starts the log of a task that never wrote one', async () => {
+    await new RecoveryTaskLog({ sharedStorage: root }).append('t2', 'Warning', 'Recovery: re-queued');
+
+    expect(readFileSync(logOf('t2'), 'utf8')).toMatch(
+      /^\{"timestamp":"[^"]+","level":"Warning","message":"Recovery: re-queued"\}\n$/,
+    );
+  });
+
+  it('warns and resolves when the log cannot be written', async () => {
+    const sut = new RecoveryTaskLog({ sharedStorage: join(root, 'not-mounted') });
+
+    await expect(sut.append('t3', 'Error', 'Recovery: x')).resolves.toBeUndefined();
+
+    expect(warnings).toEqual([
+      expect.stringMatching(/^Task t3: could not append the recovery record to its log \(ENOENT\): /),
+    ]);
+  });
+
+  it('goes on without the record when the share hangs', async () => {
+    // A FIFO nobody reads: opening it for writing blocks, as a write to a hung network share does.
+    execFileSync('mkfifo', [logOf('t4')]);
+    const sut = new RecoveryTaskLog({ sharedStorage: root }, 200);
+    const startedAt = Date.now();
+
+    await sut.append('t4', 'Error', 'Recovery: x');
+
+    expect(Date.now() - startedAt).toBeLessThan(2000);
+    expect(warnings).toEqual([
+      'Task t4: appending the recovery record to its log took over 200 ms; going on without it',
+    ]);
+    // Unblock the pending open: the record then lands, late, and nothing stays stuck.
+    const reader = await open(logOf('t4'), 'r');
+    const late = await reader.readFile('utf8');
+    await reader.close();
+    expect(late).toMatch(/"message":"Recovery: x"\}\n$/);
+  });
+});
