@@ -1,0 +1,151 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import {
+  ApiClient,
+  Deployer,
+  FINISHED,
+  FlotillaCluster,
+  Identified,
+  readRuns,
+  recordedScript,
+  RestartablePostgres,
+  startFlotillaCluster,
+  startRestartablePostgres,
+  Task,
+} from '@flotilla/testing';
+
+import { allNodesHealthy, waitUntilAllNodesHealthy } from './support/cluster-health';
+import { describeCall, RestRecorder, unacceptableCalls } from './support/rest-recorder';
+
+const HEARTBEAT_TIMEOUT_MS = 4000;
+/** Three nodes of three: 9 of the 20 deployments execute at once, the rest wait their turn. */
+const TASK_CAP = 3;
+const DEPLOYMENTS = 20;
+const SCRIPT_SECONDS = 4;
+const log = (line: string): void => void process.stdout.write(`[faults] ${line}\n`);
+
+/**
+ * PostgreSQL restarted under a running three-node cluster (its own server, so nothing else is
+ * touched), once for less and once for more than the heartbeat timeout, while about half of 20
+ * deployments execute: nothing fails, nothing runs twice, no user sees a 500 — only 503s with
+ * Retry-After while the database is out — and the nodes are all healthy again soon after.
+ */
+describe('PostgreSQL restarts while deployments run on a three-node cluster', () => {
+  let postgres: RestartablePostgres;
+  let cluster: FlotillaCluster;
+  let sideDir: string;
+  let deployer: Deployer;
+  let token: string;
+  let environments: Identified[];
+  const figures: string[] = [];
+
+  beforeAll(async () => {
+    sideDir = await mkdtemp(join(tmpdir(), 'flotilla-faults-db-'));
+    postgres = await startRestartablePostgres();
+    cluster = await startFlotillaCluster({
+      nodes: 3,
+      licence: { nodeLimit: 3 },
+      postgres,
+      env: {
+        FLOTILLA_HEARTBEAT_INTERVAL_MS: '1000',
+        FLOTILLA_HEARTBEAT_TIMEOUT_MS: String(HEARTBEAT_TIMEOUT_MS),
+        FLOTILLA_TASK_CAP: String(TASK_CAP),
+      },
+    });
+    const api = new ApiClient(cluster.baseUrl);
+    const login = await api.login(cluster.adminUsername, cluster.adminPassword);
+    expect(login.status).toBe(200);
+    token = login.body.token;
+    deployer = new Deployer(api);
+    environments = await deployer.environments(DEPLOYMENTS / 2, 'DB restart env');
+  }, 300_000);
+
+  afterAll(async () => {
+    log(`figures:\n  ${figures.join('\n  ')}`);
+    // FAULTS_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed, for diagnosis.
+    const outputFile = process.env['FAULTS_CLUSTER_OUTPUT'];
+    if (outputFile && cluster) await writeFile(outputFile, cluster.output());
+    // The database is dropped by cluster.stop(): the server must be up for it.
+    await postgres?.start().catch(() => undefined);
+    await cluster?.stop();
+    await postgres?.dispose();
+    if (sideDir) await rm(sideDir, { recursive: true, force: true });
+  }, 120_000);
+
+  const executingCount = async (): Promise<number> => {
+    const response = await deployer.api.get<{ total: number }>('/api/tasks?state=Executing&take=1');
+    return response.status === 200 ? response.body.total : 0;
+  };
+
+  it.each([
+    ['shorter', 500],
+    ['longer', 9_000],
+  ])(
+    'an outage %s than the heartbeat timeout fails nothing, runs nothing twice, answers no 500',
+    async (kind, downMs) => {
+      const file = join(sideDir, `${kind}.txt`);
+      const script = recordedScript(file, `sleep ${SCRIPT_SECONDS}`);
+      // One project per kind of process and one environment per deployment of it: no two share the
+      // one-at-a-time key, so the cap alone decides how many run at once.
+      const retryable = await deployer.release(script, true);
+      const oneShot = await deployer.release(script, false);
+
+      const recorder = new RestRecorder({ baseUrl: cluster.baseUrl, token });
+      recorder.start();
+      const taskIds: string[] = [];
+      for (const environment of environments) {
+        taskIds.push(await deployer.deploy(retryable, environment));
+        taskIds.push(await deployer.deploy(oneShot, environment));
+      }
+      // About half executing (the caps' 9 of 20) when the database goes.
+      const deadline = Date.now() + 60_000;
+      let executing = 0;
+      while ((executing = await executingCount()) < TASK_CAP * 3 - 1) {
+        if (Date.now() > deadline) throw new Error(`only ${executing} tasks executing after 60 s`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const outage = await postgres.restart({ downMs });
+      const healthyAt = await waitUntilAllNodesHealthy(cluster, deployer, 120_000);
+      const down = outage.acceptingAt - outage.stoppingAt;
+      const recovery = healthyAt - outage.acceptingAt;
+      const figure = `${kind} outage: PostgreSQL down ${down} ms with ${executing} of ${DEPLOYMENTS} tasks executing; accepting connections → every node healthy: ${recovery} ms`;
+      figures.push(figure);
+      log(figure);
+
+      const tasks: Task[] = [];
+      for (const taskId of taskIds)
+        tasks.push(
+          await deployer.waitForTask(taskId, (task) => FINISHED.includes(task.state), 120_000, 'to finish'),
+        );
+      // Keep calling a moment after the last task finished: late 500s count too.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await recorder.stop();
+
+      expect(
+        tasks
+          .filter((task) => task.state !== 'Success')
+          .map((task) => `${task.id} ${task.state} on ${task.nodeName}: ${task.errorMessage}`),
+      ).toEqual([]);
+      // Every script ran exactly once per deployment: one start and one end each, none missing.
+      const runs = readRuns(file);
+      expect(runs.map((run) => run.taskId).sort()).toEqual([...taskIds].sort());
+      expect(runs.filter((run) => run.endedAt === undefined)).toEqual([]);
+
+      const origin = recorder.calls[0]?.startedAt ?? 0;
+      const outageWindow = { from: outage.stoppingAt, to: healthyAt };
+      log(
+        `${kind} outage: ${recorder.calls.length} calls, ${recorder.during(outage.stoppingAt, outage.acceptingAt).length} while the database was down; outside 2xx: ${recorder.calls.filter((call) => call.status !== call.expected).length}`,
+      );
+      expect(recorder.during(outage.stoppingAt, outage.acceptingAt).length).toBeGreaterThan(3);
+      expect(
+        unacceptableCalls(recorder.calls, outageWindow).map((call) => describeCall(call, origin)),
+      ).toEqual([]);
+      expect(recorder.calls.filter((call) => call.status === 500)).toEqual([]);
+
+      expect(await allNodesHealthy(cluster, deployer)).toBe(true);
+    },
+    240_000,
+  );
+});
