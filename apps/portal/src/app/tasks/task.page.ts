@@ -28,6 +28,7 @@ import { SessionService } from '../core/session.service';
 import { TokenStore } from '../core/token-store';
 import { TaskStateBadgeComponent } from '../shared/task-state-badge.component';
 import { followTaskLog } from './task-log-stream';
+import { incompleteLogWarning, isLogGap } from './task-log-warning';
 
 /** While running, the state is re-read this often (the stream carries log lines, not states). */
 const STATE_REFRESH_MS = 3000;
@@ -44,6 +45,23 @@ type LogStatus = 'live' | 'reconnecting' | 'complete' | 'snapshot';
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [DatePipe, RouterLink, TaskStateBadgeComponent],
   templateUrl: './task.page.html',
+  // Where lines are missing must stand out in a long log, not pass as one more warning.
+  styles: `
+    .log-line.log-gap {
+      background: #4a3b00;
+      outline: 1px solid #f2c94c;
+    }
+    .log-line.log-gap .message {
+      font-weight: 600;
+    }
+    .log-warning {
+      padding: 0.5rem 0.75rem;
+      background: #fdf0d5;
+      color: #7a5200;
+      border: 1px solid #f0d9a8;
+      border-radius: 4px;
+    }
+  `,
 })
 export class TaskPage {
   /** From the route (:taskId). */
@@ -61,6 +79,11 @@ export class TaskPage {
     const state = this.task()?.state;
     return state !== undefined && FINISHED_TASK_STATES.includes(state);
   });
+  protected readonly logWarning = computed(() => {
+    const task = this.task();
+    return task ? incompleteLogWarning(task) : null;
+  });
+  protected readonly isLogGap = isLogGap;
   protected readonly canCancel = computed(() => {
     const state = this.task()?.state;
     return state !== undefined && CANCELLABLE.includes(state) && this.session.can(Permission.TaskCancel);

@@ -7,6 +7,7 @@ import { TasksApi } from '../api/tasks-api';
 import { apiErrorMessage } from '../core/api-error';
 import { PagerComponent } from '../shared/pager.component';
 import { TaskStateBadgeComponent } from '../shared/task-state-badge.component';
+import { incompleteLogWarning } from './task-log-warning';
 
 const PAGE_SIZE = 25;
 
@@ -55,7 +56,14 @@ const PAGE_SIZE = 25;
               <td>
                 <a [routerLink]="['/tasks', task.id]">{{ task.description || task.name }}</a>
               </td>
-              <td><flotilla-task-state [state]="task.state" /></td>
+              <td>
+                <flotilla-task-state [state]="task.state" />
+                @if (logWarning(task); as warning) {
+                  <span class="small log-incomplete" [title]="warning" data-testid="task-log-incomplete">
+                    {{ task.state === 'Success' ? 'with warnings' : 'log incomplete' }}
+                  </span>
+                }
+              </td>
               <td>{{ task.nodeName }}</td>
               <td>{{ task.queuedAt | date: 'medium' }}</td>
               <td>{{ task.completedAt ? (task.completedAt | date: 'medium') : '' }}</td>
@@ -66,9 +74,17 @@ const PAGE_SIZE = 25;
       <flotilla-pager [skip]="skip()" [take]="pageSize" [total]="total()" (skipChange)="goTo($event)" />
     }
   `,
+  styles: `
+    .log-incomplete {
+      margin-left: 0.5rem;
+      color: #7a5200;
+    }
+  `,
 })
 export class TasksPage implements OnInit {
   protected readonly states = TASK_STATES;
+  /** A Success with lost log lines must not look like a clean one in the list either. */
+  protected readonly logWarning = incompleteLogWarning;
   protected readonly pageSize = PAGE_SIZE;
   private readonly api = inject(TasksApi);
 
