@@ -2,12 +2,18 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Response } from 'express';
 
 import type { ApiError } from '@flotilla/api-interfaces';
-import { rpcErrorDetails } from '@flotilla/platform/grpc';
+import { failureReasonOf, rpcErrorDetails } from '@flotilla/platform/grpc';
 
 import { httpErrorForGrpc, INTERNAL_ERROR_MESSAGE } from './grpc-http-status';
 
-/** Turns anything thrown by a route into the API's error JSON {statusCode, error, message}. */
-export function apiErrorOf(exception: unknown): ApiError {
+export interface HttpErrorAnswer {
+  body: ApiError;
+  /** Seconds for a `Retry-After` header, when waiting is what the client should do. */
+  retryAfterSeconds?: number;
+}
+
+/** Turns anything thrown by a route into the API's error answer: JSON {statusCode, error, message}. */
+export function httpErrorOf(exception: unknown): HttpErrorAnswer {
   if (exception instanceof HttpException) {
     const statusCode = exception.getStatus();
     const body = exception.getResponse();
@@ -15,20 +21,31 @@ export function apiErrorOf(exception: unknown): ApiError {
       typeof body === 'object' && body !== null && 'message' in body
         ? (body as { message: string | string[] }).message
         : exception.message;
-    return { statusCode, error: reasonPhrase(statusCode), message };
+    return { body: { statusCode, error: reasonPhrase(statusCode), message } };
   }
   const parserError = clientErrorOf(exception);
-  if (parserError) return parserError;
+  if (parserError) return { body: parserError };
   const grpc = rpcErrorDetails(exception);
   if (grpc) {
-    const { statusCode, message } = httpErrorForGrpc(grpc.code, grpc.message);
-    return { statusCode, error: reasonPhrase(statusCode), message };
+    const { statusCode, message, retryAfterSeconds } = httpErrorForGrpc(
+      grpc.code,
+      grpc.message,
+      failureReasonOf(exception),
+    );
+    return { body: { statusCode, error: reasonPhrase(statusCode), message }, retryAfterSeconds };
   }
   return {
-    statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
-    error: reasonPhrase(500),
-    message: INTERNAL_ERROR_MESSAGE,
+    body: {
+      statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+      error: reasonPhrase(500),
+      message: INTERNAL_ERROR_MESSAGE,
+    },
   };
+}
+
+/** The JSON body alone (for answers that cannot carry headers, e.g. an SSE error event). */
+export function apiErrorOf(exception: unknown): ApiError {
+  return httpErrorOf(exception).body;
 }
 
 /**
@@ -61,7 +78,7 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const error = apiErrorOf(exception);
+    const { body: error, retryAfterSeconds } = httpErrorOf(exception);
     if (error.statusCode >= 500) {
       // The details stay in the log; the client gets the generic message. A backend's own error
       // is one line (its stack is in that service's log); only the gateway's own bugs get a stack.
@@ -77,6 +94,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       response.destroy();
       return;
     }
+    if (retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(retryAfterSeconds));
     response.status(error.statusCode).json(error);
   }
 }
