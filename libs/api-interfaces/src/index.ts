@@ -1,5 +1,6 @@
 export * from './lib/common';
 export * from './lib/deployments';
+export * from './lib/diagnostics';
 export * from './lib/environments';
 export * from './lib/events';
 export * from './lib/nodes';

@@ -4,11 +4,13 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { NodeHeartbeatModule } from '@flotilla/cluster/heartbeat';
 import type { FlotillaConfig } from '@flotilla/platform/config';
 import { GrpcClientsModule } from '@flotilla/platform/grpc';
+import { SharedStorageLayout, SharedStorageProbe } from '@flotilla/platform/storage';
 
 import { GatewayConfigModule } from './config/gateway-config.module';
 import { HttpErrorFilter } from './errors/http-error.filter';
 import { GATEWAY_CONTROLLERS } from './gateway-controllers';
 import { BackendClients } from './grpc/backend-clients';
+import { NodeDiagnosticsService } from './health/node-diagnostics.service';
 import { NodePingService } from './health/node-ping.service';
 import { MultipartPackageUploader } from './packages/multipart-upload';
 import { PackageDownloader } from './packages/package-download';
@@ -34,6 +36,11 @@ export class GatewayModule {
         BackendClients,
         ClientIpResolver,
         NodePingService,
+        NodeDiagnosticsService,
+        {
+          provide: SharedStorageProbe,
+          useValue: new SharedStorageProbe(new SharedStorageLayout(config.sharedStorage)),
+        },
         TokenValidator,
         PackageUploader,
         MultipartPackageUploader,
