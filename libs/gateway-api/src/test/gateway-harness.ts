@@ -13,7 +13,11 @@ export interface GatewayHarness {
 }
 
 /** The real gateway HTTP app on a free loopback port, talking gRPC to scripted backend doubles. */
-export async function startGatewayHarness(options: { maxPackageBytes: number }): Promise<GatewayHarness> {
+export async function startGatewayHarness(options: {
+  maxPackageBytes: number;
+  /** Configuration that replaces the defaults below (e.g. a real artifact store's URL). */
+  env?: Record<string, string>;
+}): Promise<GatewayHarness> {
   const backends = await startBackendDoubles();
   const config = loadFlotillaConfig({
     FLOTILLA_NODE_NAME: 'gateway-test-node',
@@ -26,6 +30,7 @@ export async function startGatewayHarness(options: { maxPackageBytes: number }):
     FLOTILLA_AUDIT_GRPC_URL: backends.urls.audit,
     FLOTILLA_MAX_PACKAGE_BYTES: String(options.maxPackageBytes),
     FLOTILLA_PORTAL_DIR: '',
+    ...options.env,
   });
   const app: NestExpressApplication = await createGatewayApp(
     { ...config, portalDir: undefined },

@@ -41,7 +41,7 @@ export async function call(
 export interface StreamingUpload {
   /** Bytes the client managed to hand to its socket so far. */
   bytesWritten(): number;
-  response: Promise<{ status: number; body: unknown }>;
+  response: Promise<{ status: number; body: unknown; headers: IncomingMessage['headers'] }>;
 }
 
 /**
@@ -54,39 +54,48 @@ export function streamUpload(
   headers: Record<string, string>,
   totalBytes: number,
   pauseAt?: { bytes: number; until: () => Promise<void> },
+  /** The bytes to send (its first `totalBytes`); filler bytes when absent. */
+  content?: Buffer,
 ): StreamingUpload {
   let written = 0;
-  const response = new Promise<{ status: number; body: unknown }>((resolve, reject) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port, path, method: 'POST', headers },
-      (res: IncomingMessage) => {
-        const parts: Buffer[] = [];
-        res.on('data', (part: Buffer) => parts.push(part));
-        res.on('end', () => {
-          const text = Buffer.concat(parts).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : undefined });
-        });
-      },
-    );
-    // The gateway may answer and close before the whole body was sent; that is expected here.
-    req.on('error', (error) => (written < totalBytes ? undefined : reject(error)));
-    const piece = Buffer.alloc(256 * 1024, 7);
-    let paused = false;
-    const pump = (): void => {
-      while (written < totalBytes && !req.destroyed) {
-        if (pauseAt && !paused && written >= pauseAt.bytes) {
-          paused = true;
-          void pauseAt.until().then(pump);
-          return;
+  const response = new Promise<{ status: number; body: unknown; headers: IncomingMessage['headers'] }>(
+    (resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port, path, method: 'POST', headers },
+        (res: IncomingMessage) => {
+          const parts: Buffer[] = [];
+          res.on('data', (part: Buffer) => parts.push(part));
+          res.on('end', () => {
+            const text = Buffer.concat(parts).toString('utf8');
+            resolve({
+              status: res.statusCode ?? 0,
+              body: text ? (JSON.parse(text) as unknown) : undefined,
+              headers: res.headers,
+            });
+          });
+        },
+      );
+      // The gateway may answer and close before the whole body was sent; that is expected here.
+      req.on('error', (error) => (written < totalBytes ? undefined : reject(error)));
+      const piece = Buffer.alloc(256 * 1024, 7);
+      let paused = false;
+      const pump = (): void => {
+        while (written < totalBytes && !req.destroyed) {
+          if (pauseAt && !paused && written >= pauseAt.bytes) {
+            paused = true;
+            void pauseAt.until().then(pump);
+            return;
+          }
+          const size = Math.min(piece.length, totalBytes - written);
+          const data = content ? content.subarray(written, written + size) : piece.subarray(0, size);
+          written += size;
+          if (!req.write(data)) return void req.once('drain', pump);
         }
-        const size = Math.min(piece.length, totalBytes - written);
-        written += size;
-        if (!req.write(piece.subarray(0, size))) return void req.once('drain', pump);
-      }
-      if (!req.destroyed) req.end();
-    };
-    pump();
-  });
+        if (!req.destroyed) req.end();
+      };
+      pump();
+    },
+  );
   return { bytesWritten: () => written, response };
 }
 
