@@ -21,6 +21,11 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  * timeout (DatabaseReachability): after an outage, and after this process starts, nodes and
  * executors first get a full timeout to heartbeat and report again, so an outage of any length
  * fails and re-queues nothing whose owner is alive. While held back, a cheap probe keeps watch.
+ * An outage that falls wholly between two passes goes unseen here; it is then shorter than a pass
+ * interval (half a heartbeat interval, at least 1 s), so it stretches nobody's silence near the
+ * timeout with sane settings (timeout several heartbeat intervals). The database's own start time
+ * (pg_postmaster_start_time) would catch only PostgreSQL restarts, not failovers or network cuts,
+ * and SQL Server's needs VIEW SERVER STATE, so it is not used.
  */
 @Injectable()
 export class DeadNodeRecoveryLoop implements OnApplicationBootstrap, OnApplicationShutdown {
