@@ -188,9 +188,10 @@ export class TaskRun {
 
   private async runSteps(log: TaskLogSink, variables: DeploymentVariables): Promise<TaskRunResult> {
     const { steps } = this.plan;
-    if (this.nextStep >= steps.length && this.nextStep > 0)
-      log.info(`All ${steps.length} steps completed before the task was recovered; nothing left to run`);
-    else if (this.nextStep > 0) log.info(`Resuming at step ${this.nextStep + 1} of ${steps.length}`);
+    if (this.nextStep >= steps.length && this.nextStep > 0) {
+      const done = steps.length === 1 ? 'The only step' : `All ${steps.length} steps`;
+      log.info(`${done} completed before the task was recovered; nothing left to run`);
+    } else if (this.nextStep > 0) log.info(`Resuming at step ${this.nextStep + 1} of ${steps.length}`);
     for (let index = 0; index < Math.min(this.nextStep, steps.length); index += 1) {
       const step = steps[index];
       this.executorFor(step.actionType)?.restoreOutputs?.({

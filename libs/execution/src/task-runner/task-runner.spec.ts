@@ -388,6 +388,14 @@ describe(TaskRunner.name, () => {
       expect(orchestrator.completions).toEqual([expect.objectContaining({ state: 'Success', nextStep: 2 })]);
     });
 
+    it('says so in words that fit a one-step task', async () => {
+      const { sut, log } = setup();
+      await sut.run(plan(['a'], 1));
+      expect(log.lines[0]).toBe(
+        'Info: The only step completed before the task was recovered; nothing left to run',
+      );
+    });
+
     it('hands over a stopping node within a bounded grace, though the completion never got through', async () => {
       const { sut, orchestrator } = setup({ stoppingCompletionGraceMs: 50 });
       answerCompletions(orchestrator, () => {
