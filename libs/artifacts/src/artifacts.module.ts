@@ -7,13 +7,14 @@ import { SharedStorageLayout } from '@flotilla/platform/storage';
 import { PackageFeedService } from './feed/package-feed.service';
 import { ArtifactsGrpcController } from './grpc/artifacts.grpc-controller';
 import { CreatePackages1764200000400 } from './persistence/1764200000400-create-packages';
+import { AddAuditOutboxForwardedFor1764200000410 } from './persistence/1764200000410-add-audit-outbox-forwarded-for';
 import { PackageEntity } from './persistence/package.entity';
 import { PackageRepository } from './persistence/package.repository';
 import { PackageStorage } from './storage/package-storage';
 import { PackageUploadService } from './upload/package-upload.service';
 
 export const ArtifactsEntities = [PackageEntity, auditOutboxEntity('artifacts')];
-export const ArtifactsMigrations = [CreatePackages1764200000400];
+export const ArtifactsMigrations = [CreatePackages1764200000400, AddAuditOutboxForwardedFor1764200000410];
 
 /** Temp files of uploads whose process died; live uploads rewrite theirs far more often than this. */
 const ABANDONED_UPLOAD_AGE_MS = 24 * 60 * 60 * 1000;

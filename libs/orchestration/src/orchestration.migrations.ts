@@ -2,6 +2,7 @@ import { CreateOrchestrationTables1764200000300 } from './migrations/17642000003
 import { AddTaskProgressAndRecoveries1764200000301 } from './migrations/1764200000301-add-task-progress-and-recoveries';
 import { AddNodeStopping1764200000302 } from './migrations/1764200000302-add-node-stopping';
 import { AddTaskLogIntegrity1764200000303 } from './migrations/1764200000303-add-task-log-integrity';
+import { AddAuditOutboxForwardedFor1764200000310 } from './migrations/1764200000310-add-audit-outbox-forwarded-for';
 
 /** The orchestrator's schema history, oldest first (timestamps 1764200000300–399). */
 export const OrchestrationMigrations = [
@@ -9,4 +10,5 @@ export const OrchestrationMigrations = [
   AddTaskProgressAndRecoveries1764200000301,
   AddNodeStopping1764200000302,
   AddTaskLogIntegrity1764200000303,
+  AddAuditOutboxForwardedFor1764200000310,
 ];

@@ -130,5 +130,6 @@ function toEvent(row: AuditOutboxRow): auditV1.AuditEvent {
     details: row.details,
     clientIp: row.clientIp,
     source: row.source,
+    forwardedFor: row.forwardedFor,
   };
 }

@@ -1,5 +1,7 @@
 import { EntitySchema } from 'typeorm';
 
+import { CLIENT_IP_COLUMN_LENGTH, FORWARDED_FOR_COLUMN_LENGTH } from '@flotilla/platform/grpc';
+
 /** An audit event waiting in its producer's database to be relayed to the audit service. */
 export interface AuditOutboxRow {
   id: string;
@@ -10,7 +12,10 @@ export interface AuditOutboxRow {
   resourceType: string;
   resourceId: string;
   details: string;
+  /** A valid address or '' (clientOrigin). */
   clientIp: string;
+  /** The raw X-Forwarded-For, bounded (boundForwardedFor); '' if none. */
+  forwardedFor: string;
   source: string;
   attempts: number;
 }
@@ -32,9 +37,16 @@ export function auditOutboxEntity(service: string): EntitySchema<AuditOutboxRow>
       resourceType: { name: 'resource_type', type: 'varchar', length: 100 },
       resourceId: { name: 'resource_id', type: 'varchar', length: 200 },
       details: { type: 'text' },
-      clientIp: { name: 'client_ip', type: 'varchar', length: 64 },
+      clientIp: { name: 'client_ip', type: 'varchar', length: CLIENT_IP_COLUMN_LENGTH },
       source: { type: 'varchar', length: 50 },
       attempts: { type: 'int', default: 0 },
+      // Added by addAuditOutboxForwardedFor; '' for rows an older producer wrote.
+      forwardedFor: {
+        name: 'forwarded_for',
+        type: 'varchar',
+        length: FORWARDED_FOR_COLUMN_LENGTH,
+        default: '',
+      },
     },
   });
 }

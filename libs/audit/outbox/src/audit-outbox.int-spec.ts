@@ -1,14 +1,19 @@
 import { status } from '@grpc/grpc-js';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-import { systemIdentity } from '@flotilla/platform/grpc';
+import { FORWARDED_FOR_MAX_LENGTH, systemIdentity } from '@flotilla/platform/grpc';
 import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
 
 import type { auditV1 } from '@flotilla/contracts';
 
 import { AuditOutboxRelay, PARKED_ATTEMPTS } from './audit-outbox-relay';
 import { auditOutboxEntity } from './audit-outbox.entity';
-import { createAuditOutboxTable, dropAuditOutboxTable } from './audit-outbox.migration';
+import {
+  addAuditOutboxForwardedFor,
+  createAuditOutboxTable,
+  dropAuditOutboxForwardedFor,
+  dropAuditOutboxTable,
+} from './audit-outbox.migration';
 import { AuditRecorder } from './audit-recorder';
 
 class CreateSpecOutbox1700000000000 implements MigrationInterface {
@@ -17,13 +22,19 @@ class CreateSpecOutbox1700000000000 implements MigrationInterface {
   down = (runner: QueryRunner) => dropAuditOutboxTable(runner, 'spec');
 }
 
+class AddSpecOutboxForwardedFor1700000000001 implements MigrationInterface {
+  name = 'AddSpecOutboxForwardedFor1700000000001';
+  up = (runner: QueryRunner) => addAuditOutboxForwardedFor(runner, 'spec');
+  down = (runner: QueryRunner) => dropAuditOutboxForwardedFor(runner, 'spec');
+}
+
 describe(AuditOutboxRelay.name, () => {
   let db: MigratedTestDatabase;
 
   beforeAll(async () => {
     db = await createMigratedTestDatabase({
       entities: [auditOutboxEntity('spec')],
-      migrations: [CreateSpecOutbox1700000000000],
+      migrations: [CreateSpecOutbox1700000000000, AddSpecOutboxForwardedFor1700000000001],
     });
   });
   afterAll(() => db.dispose());
@@ -73,6 +84,55 @@ describe(AuditOutboxRelay.name, () => {
         source: 'spec',
         details: '{"name":"Web"}',
       }),
+    ]);
+  });
+
+  it('commits an event whatever the client origin holds, and relays the bounded raw header', async () => {
+    const recorder = new AuditRecorder('spec');
+    const twoKb = `203.0.113.9, ${'x'.repeat(2048)}`;
+    await db.dataSource.transaction(async (manager) => {
+      for (const [resourceId, clientIp, forwardedFor] of [
+        ['two-kb', '1'.repeat(2048), twoKb],
+        ['script', '<script>x</script>', undefined],
+        ['mapped', '::ffff:192.0.2.8', '\u0000\u00e9'],
+      ] as const) {
+        await recorder.record(manager, {
+          actor: { ...systemIdentity('spec'), clientIp, forwardedFor },
+          action: 'origin.checked',
+          resourceType: 'Spec',
+          resourceId,
+        });
+      }
+    });
+    const received: auditV1.AuditEvent[] = [];
+    const sut = new AuditOutboxRelay(db.dataSource, 'spec', (events) => {
+      received.push(...events);
+      return Promise.resolve();
+    });
+
+    await expect(sut.flush()).resolves.toBe(3);
+    const byResource = new Map(received.map((event) => [event.resourceId, event]));
+    expect(byResource.get('two-kb')?.clientIp).toBe('');
+    expect(byResource.get('two-kb')?.forwardedFor).toHaveLength(FORWARDED_FOR_MAX_LENGTH);
+    expect(byResource.get('two-kb')?.forwardedFor).toMatch(
+      /^203\.0\.113\.9, x+\.\.\.\[cut, 2061 characters\]$/,
+    );
+    expect(byResource.get('script')).toMatchObject({ clientIp: '', forwardedFor: '<script>x</script>' });
+    expect(byResource.get('mapped')).toMatchObject({ clientIp: '192.0.2.8', forwardedFor: '\\x00\\xe9' });
+  });
+
+  it('takes rows an older producer wrote without forwarded_for, relaying an empty raw header', async () => {
+    await db.dataSource.query(
+      `INSERT INTO spec_audit_outbox (id, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source, attempts)
+       VALUES ('3f2504e0-4f89-41d3-9a0c-0305e82c3399', 'u1', 'Alice', 'old.event', 'Spec', 'r', '{}', '192.0.2.1', 'spec', 0)`,
+    );
+    const received: auditV1.AuditEvent[] = [];
+    await new AuditOutboxRelay(db.dataSource, 'spec', (events) => {
+      received.push(...events);
+      return Promise.resolve();
+    }).flush();
+    expect(received).toEqual([
+      expect.objectContaining({ action: 'old.event', clientIp: '192.0.2.1', forwardedFor: '' }),
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
+import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
 
 import { dialectOf, portableColumns } from '@flotilla/platform/persistence';
 
@@ -34,6 +34,24 @@ export async function createAuditOutboxTable(queryRunner: QueryRunner, service: 
 
 export async function dropAuditOutboxTable(queryRunner: QueryRunner, service: string): Promise<void> {
   await queryRunner.dropTable(auditOutboxTable(service));
+}
+
+/**
+ * Expand only: the outbox keeps the raw X-Forwarded-For beside client_ip. NOT NULL with a ''
+ * default, so an older producer still running during a rolling upgrade inserts without it. Call
+ * it from one new migration of each service that owns an outbox.
+ */
+export async function addAuditOutboxForwardedFor(queryRunner: QueryRunner, service: string): Promise<void> {
+  const c = portableColumns(dialectOf(queryRunner.connection));
+  // 1100 written out (FORWARDED_FOR_COLUMN_LENGTH): a migration must not change with a constant.
+  await queryRunner.addColumn(
+    auditOutboxTable(service),
+    new TableColumn({ ...c.varchar('forwarded_for', 1100), default: "''" }),
+  );
+}
+
+export async function dropAuditOutboxForwardedFor(queryRunner: QueryRunner, service: string): Promise<void> {
+  await queryRunner.dropColumn(auditOutboxTable(service), 'forwarded_for');
 }
 
 /** Marker so the type is used by callers' migration classes. */

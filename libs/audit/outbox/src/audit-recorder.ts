@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { EntityManager } from 'typeorm';
 
-import type { CallerIdentity } from '@flotilla/platform/grpc';
+import { CallerIdentity, clientOrigin } from '@flotilla/platform/grpc';
 
 import { AuditOutboxRow } from './audit-outbox.entity';
 
@@ -27,6 +27,8 @@ export class AuditRecorder {
   ) {}
 
   async record(manager: EntityManager, event: AuditEventInput): Promise<void> {
+    // Shaped here too: an actor may be built by hand, and no header may fail the change's transaction.
+    const origin = clientOrigin(event.actor.clientIp, event.actor.forwardedFor);
     const row: AuditOutboxRow = {
       id: randomUUID(),
       occurredAt: new Date(),
@@ -36,7 +38,8 @@ export class AuditRecorder {
       resourceType: event.resourceType,
       resourceId: event.resourceId,
       details: JSON.stringify(event.details ?? {}),
-      clientIp: event.actor.clientIp,
+      clientIp: origin.clientIp,
+      forwardedFor: origin.forwardedFor,
       source: this.service,
       attempts: 0,
     };

@@ -19,6 +19,7 @@ interface StoredAuditEvent {
   details: string;
   client_ip: string;
   source: string;
+  forwarded_for: string;
 }
 
 export interface AuditEventPage {
@@ -38,6 +39,7 @@ function toRow(stored: StoredAuditEvent): AuditEventRow {
     details: stored.details,
     clientIp: stored.client_ip,
     source: stored.source,
+    forwardedFor: stored.forwarded_for,
   };
 }
 
@@ -71,6 +73,7 @@ export class AuditEventRepository {
           row.details,
           row.clientIp,
           row.source,
+          row.forwardedFor,
         ]);
         // RETURNING / OUTPUT give one row per newly inserted event on both dialects.
         const returned = await manager.query<unknown[]>(this.sql.insertNew(chunk.length), params);

@@ -14,14 +14,17 @@ import { join } from 'node:path';
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 
 import {
+  addAuditOutboxForwardedFor,
   AuditOutboxRelay,
   AuditRecorder,
   auditOutboxEntity,
   createAuditOutboxTable,
+  dropAuditOutboxForwardedFor,
   dropAuditOutboxTable,
 } from '@flotilla/audit/outbox';
 import { auditV1, PROTO_ROOT, SERVICE_CONTRACTS } from '@flotilla/contracts';
 import {
+  FORWARDED_FOR_MAX_LENGTH,
   grpcOptions,
   identityToMetadata,
   PROTO_LOADER_OPTIONS,
@@ -32,10 +35,16 @@ import { createMigratedTestDatabase, freePort, MigratedTestDatabase } from '@flo
 import { AuditTrailModule, AuditTrailEntities, AuditTrailMigrations, EVENT_VIEW } from './index';
 
 /** A producing service's outbox in the same test database, as its own first migration would create it. */
-class CreateProducerOutbox1764200000299 implements MigrationInterface {
-  name = 'CreateProducerOutbox1764200000299';
+class CreateProducerOutbox1764200000298 implements MigrationInterface {
+  name = 'CreateProducerOutbox1764200000298';
   up = (runner: QueryRunner) => createAuditOutboxTable(runner, 'producer');
   down = (runner: QueryRunner) => dropAuditOutboxTable(runner, 'producer');
+}
+
+class AddProducerOutboxForwardedFor1764200000299 implements MigrationInterface {
+  name = 'AddProducerOutboxForwardedFor1764200000299';
+  up = (runner: QueryRunner) => addAuditOutboxForwardedFor(runner, 'producer');
+  down = (runner: QueryRunner) => dropAuditOutboxForwardedFor(runner, 'producer');
 }
 
 @Module({})
@@ -122,7 +131,11 @@ describe(`${AuditTrailModule.name} over gRPC`, () => {
   beforeAll(async () => {
     db = await createMigratedTestDatabase({
       entities: [...AuditTrailEntities, auditOutboxEntity('producer')],
-      migrations: [...AuditTrailMigrations, CreateProducerOutbox1764200000299],
+      migrations: [
+        ...AuditTrailMigrations,
+        CreateProducerOutbox1764200000298,
+        AddProducerOutboxForwardedFor1764200000299,
+      ],
     });
     const url = `127.0.0.1:${await freePort()}`;
     app = await NestFactory.createMicroservice(SpecAuditAppModule.over(db.dataSource), {
@@ -202,6 +215,37 @@ describe(`${AuditTrailModule.name} over gRPC`, () => {
       skip: 0,
       take: 30,
     });
+  });
+
+  it('carries the client origin from an outbox to the trail over gRPC: a valid IP and the bounded raw header', async () => {
+    const recorder = new AuditRecorder('producer');
+    const header = `${'203.0.113.77, '.repeat(150)}<script>x</script>`;
+    await db.dataSource.transaction(async (manager) => {
+      await recorder.record(manager, {
+        actor: { ...systemIdentity('producer'), clientIp: '203.0.113.77', forwardedFor: header },
+        action: 'origin.long-header',
+        resourceType: 'Spec',
+        resourceId: 'o1',
+      });
+      await recorder.record(manager, {
+        actor: { ...systemIdentity('producer'), clientIp: '<script>x</script>' },
+        action: 'origin.script',
+        resourceType: 'Spec',
+        resourceId: 'o2',
+      });
+    });
+    await new AuditOutboxRelay(db.dataSource, 'producer', async (events) => {
+      await client.record(events, producer);
+    }).flush();
+
+    const page = await client.query({ action: 'origin.*' }, auditor);
+    const byAction = new Map(page.items.map((item) => [item.action, item]));
+    expect(byAction.get('origin.long-header')?.clientIp).toBe('203.0.113.77');
+    expect(byAction.get('origin.long-header')?.forwardedFor).toHaveLength(FORWARDED_FOR_MAX_LENGTH);
+    expect(byAction.get('origin.long-header')?.forwardedFor).toMatch(
+      new RegExp(`^(203\\.0\\.113\\.77, )+.*\\.\\.\\.\\[cut, ${header.length} characters\\]$`),
+    );
+    expect(byAction.get('origin.script')).toMatchObject({ clientIp: '', forwardedFor: '<script>x</script>' });
   });
 
   it('answers PERMISSION_DENIED without EventView and INVALID_ARGUMENT naming the bad field', async () => {

@@ -4,7 +4,7 @@ import { status } from '@grpc/grpc-js';
 import { RpcException } from '@nestjs/microservices';
 
 import type { auditV1 } from '@flotilla/contracts';
-import { CallerIdentity } from '@flotilla/platform/grpc';
+import { CallerIdentity, FORWARDED_FOR_MAX_LENGTH } from '@flotilla/platform/grpc';
 import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
 
 import { AuditEventRepository } from './audit-event.repository';
@@ -52,6 +52,7 @@ function dataset(): auditV1.AuditEvent[] {
     details: JSON.stringify({ index: i }),
     clientIp: '192.0.2.7',
     source: 'spec',
+    forwardedFor: i % 2 === 0 ? '' : '192.0.2.7, 10.0.0.1',
   }));
 }
 
@@ -80,11 +81,31 @@ describe(AuditTrailService.name, () => {
   });
   afterEach(() => db.dispose());
 
-  it('migrates down to no audit table', async () => {
-    await db.dataSource.undoLastMigration();
+  it('migrates down step by step: first without forwarded_for, then to no audit table', async () => {
     const runner = db.dataSource.createQueryRunner();
+    await db.dataSource.undoLastMigration();
+    await expect(runner.hasColumn('audit_events', 'forwarded_for')).resolves.toBe(false);
+    await expect(runner.hasColumn('audit_events', 'client_ip')).resolves.toBe(true);
+    await db.dataSource.undoLastMigration();
     await expect(runner.hasTable('audit_events')).resolves.toBe(false);
     await runner.release();
+  });
+
+  it('reads an event stored before forwarded_for existed as having no raw header', async () => {
+    const [event] = dataset();
+    const runner = db.dataSource.createQueryRunner();
+    await db.dataSource.undoLastMigration();
+    await runner.query(
+      `INSERT INTO audit_events (id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source)
+       VALUES ($1, CURRENT_TIMESTAMP, 'u1', 'Alice', 'project.created', 'Project', 'p1', '{}', '192.0.2.7', 'spec')`,
+      [event?.id],
+    );
+    await db.dataSource.runMigrations();
+    await runner.release();
+    const page = await sut.query(auditor, noFilter);
+    expect(page.items).toEqual([
+      expect.objectContaining({ id: event?.id, clientIp: '192.0.2.7', forwardedFor: '' }),
+    ]);
   });
 
   describe('record', () => {
@@ -115,6 +136,27 @@ describe(AuditTrailService.name, () => {
       );
       expect(Number(stamp?.lag)).toBeGreaterThanOrEqual(0);
       expect(Number(stamp?.lag)).toBeLessThan(60);
+    });
+
+    it('stores whatever origin a producer sends: a 2 KB raw header cut, non-address text never as the IP', async () => {
+      const [twoKb, script, ipv6] = dataset();
+      const header = `203.0.113.9, ${'9'.repeat(2048)}`;
+      await sut.record([
+        { ...twoKb, clientIp: '203.0.113.9', forwardedFor: header },
+        { ...script, clientIp: '<script>x</script>', forwardedFor: '' },
+        { ...ipv6, clientIp: '::FFFF:192.0.2.44', forwardedFor: '\u00e9' },
+      ]);
+      const stored = new Map((await sut.query(auditor, noFilter)).items.map((item) => [item.id, item]));
+      expect(stored.get(twoKb?.id ?? '')).toMatchObject({ clientIp: '203.0.113.9' });
+      expect(stored.get(twoKb?.id ?? '')?.forwardedFor).toHaveLength(FORWARDED_FOR_MAX_LENGTH);
+      expect(stored.get(twoKb?.id ?? '')?.forwardedFor).toMatch(
+        /^203\.0\.113\.9, 9+\.\.\.\[cut, 2061 characters\]$/,
+      );
+      expect(stored.get(script?.id ?? '')).toMatchObject({
+        clientIp: '',
+        forwardedFor: '<script>x</script>',
+      });
+      expect(stored.get(ipv6?.id ?? '')).toMatchObject({ clientIp: '192.0.2.44', forwardedFor: '\\xe9' });
     });
 
     it('keeps a batch all-or-nothing across insert statements', async () => {

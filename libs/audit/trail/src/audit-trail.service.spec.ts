@@ -20,6 +20,7 @@ const event: auditV1.AuditEvent = {
   details: '{}',
   clientIp: '192.0.2.7',
   source: 'orchestrator',
+  forwardedFor: '192.0.2.7',
 };
 
 const auditor: CallerIdentity = {

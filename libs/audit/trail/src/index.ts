@@ -1,5 +1,6 @@
 import { AuditEventEntity } from './event/audit-event.entity';
 import { CreateAuditEvents1764200000200 } from './migrations/1764200000200-create-audit-events';
+import { AddAuditEventsForwardedFor1764200000201 } from './migrations/1764200000201-add-audit-events-forwarded-for';
 
 export * from './audit-event.repository';
 export * from './audit-trail.module';
@@ -8,4 +9,4 @@ export * from './event/audit-event.columns';
 export * from './event/audit-event.entity';
 
 export const AuditTrailEntities = [AuditEventEntity];
-export const AuditTrailMigrations = [CreateAuditEvents1764200000200];
+export const AuditTrailMigrations = [CreateAuditEvents1764200000200, AddAuditEventsForwardedFor1764200000201];

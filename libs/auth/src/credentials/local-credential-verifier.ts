@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { ScryptPasswordHasher } from '../passwords/scrypt-password-hasher';
 import { UsersRepository } from '../persistence/users.repository';
 import { AuthUser, toAuthUser } from '../users/auth-user';
-import { normalizeUsername, USERNAME_MAX_LENGTH } from '../users/user-rules';
+import { normalizeUsername, usernameProblem } from '../users/user-rules';
 
 import type { CredentialVerifier } from './credential-verifier';
 
@@ -16,10 +16,12 @@ export class LocalCredentialVerifier implements CredentialVerifier {
   ) {}
 
   async verify(username: string, password: string): Promise<AuthUser | undefined> {
-    const normalized = normalizeUsername(username.trim());
+    const trimmed = username.trim();
+    // No account can have a name outside the username rules; not asking the database for one
+    // also keeps text it cannot hold (NUL) from turning a wrong sign-in into a server error.
     const user =
-      normalized && normalized.length <= USERNAME_MAX_LENGTH
-        ? await this.users.findByNormalizedUsername(this.dataSource.manager, normalized)
+      usernameProblem(trimmed) === undefined
+        ? await this.users.findByNormalizedUsername(this.dataSource.manager, normalizeUsername(trimmed))
         : null;
     if (!user || user.source !== 'local' || !user.passwordHash) {
       // Same work as a real check, so the response time does not reveal unknown usernames.

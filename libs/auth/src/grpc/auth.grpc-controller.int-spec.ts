@@ -1,4 +1,4 @@
-import { status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { DynamicModule, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientGrpcProxy, ClientProxyFactory } from '@nestjs/microservices';
@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 
 import { authV1, SERVICE_CONTRACTS } from '@flotilla/contracts';
 import { FLOTILLA_CONFIG, loadFlotillaConfig } from '@flotilla/platform/config';
-import { grpcOptions, identityToMetadata } from '@flotilla/platform/grpc';
+import { FORWARDED_FOR_MAX_LENGTH, grpcOptions, identityToMetadata } from '@flotilla/platform/grpc';
 import { createMigratedTestDatabase, freePort, MigratedTestDatabase } from '@flotilla/testing';
 
 import { AuthModule } from '../auth.module';
@@ -118,6 +118,23 @@ describe(AuthGrpcController.name, () => {
     expect(await auditRows(db.dataSource, 'user.login-failed')).toEqual([
       expect.objectContaining({ clientIp: '198.51.100.8', details: '{"username":"admin"}' }),
     ]);
+  });
+
+  it('audits a failed sign-in whatever origin metadata arrives with, storing only a valid client IP', async () => {
+    // What an older gateway sent for a hostile X-Forwarded-For: the header's text as the client IP.
+    const hostile = new Metadata();
+    hostile.set('x-flotilla-client-ip', '<script>x</script>');
+    hostile.set('x-flotilla-forwarded-for', `198.51.100.30, ${'z'.repeat(2048)}`);
+    await expect(
+      rpcFailure(lastValueFrom(sut.login({ username: 'hostile', password: 'nope' }, hostile))),
+    ).resolves.toEqual({ code: status.UNAUTHENTICATED, message: INVALID_CREDENTIALS });
+
+    const [row] = (await auditRows(db.dataSource, 'user.login-failed')).filter(
+      (r) => r.resourceId === 'hostile',
+    );
+    expect(row?.clientIp).toBe('');
+    expect(row?.forwardedFor).toHaveLength(FORWARDED_FOR_MAX_LENGTH);
+    expect(row?.forwardedFor).toMatch(/^198\.51\.100\.30, z+\.\.\.\[cut, 2063 characters\]$/);
   });
 
   it('issues, lists, uses and revokes an API key, then signs out', async () => {

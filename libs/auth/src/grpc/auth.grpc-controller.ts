@@ -22,8 +22,12 @@ export class AuthGrpcController implements authV1.AuthServiceController {
   ) {}
 
   async login(request: authV1.LoginRequest, metadata?: Metadata): Promise<authV1.LoginReply> {
-    const { clientIp } = identityFromMetadata(metadata);
-    const session = await this.sessions.login(request.username, request.password, clientIp);
+    // The anonymous caller's metadata still says where the attempt came from (client IP, raw header).
+    const session = await this.sessions.login(
+      request.username,
+      request.password,
+      identityFromMetadata(metadata),
+    );
     return {
       token: session.token,
       expiresAt: session.expiresAt.toISOString(),
@@ -32,7 +36,7 @@ export class AuthGrpcController implements authV1.AuthServiceController {
   }
 
   async logout(request: authV1.TokenRequest, metadata?: Metadata): Promise<authV1.Empty> {
-    await this.sessions.logout(request.token, identityFromMetadata(metadata).clientIp);
+    await this.sessions.logout(request.token, identityFromMetadata(metadata));
     return {};
   }
 

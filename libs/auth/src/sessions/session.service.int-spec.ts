@@ -1,9 +1,12 @@
 import { status } from '@grpc/grpc-js';
+import { Logger } from '@nestjs/common';
 
 import { Role } from '@flotilla/api-interfaces';
+import { auditOutboxTable } from '@flotilla/audit/outbox';
+import { FORWARDED_FOR_MAX_LENGTH } from '@flotilla/platform/grpc';
 import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
 
-import { AuthEntities, AuthMigrations } from '../persistence/auth-entities';
+import { AUTH_AUDIT_SOURCE, AuthEntities, AuthMigrations } from '../persistence/auth-entities';
 import { hashSecret } from '../tokens/secret-tokens';
 import { INVALID_TOKEN } from '../tokens/token-validator';
 import {
@@ -12,6 +15,7 @@ import {
   clearAudit,
   createAuthServices,
   createTestUser,
+  originOf,
   rpcFailure,
 } from '../testing/auth-services.fixture';
 
@@ -37,7 +41,7 @@ describe(SessionService.name, () => {
   }
 
   it('signs in case-insensitively, expires by database time, stores only the hash and audits with the client IP', async () => {
-    const session = await sut.login('jane.doe', 'Jane.Doe password!', '203.0.113.9');
+    const session = await sut.login('jane.doe', 'Jane.Doe password!', originOf('203.0.113.9'));
 
     expect(session.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(session.user.username).toBe('Jane.Doe');
@@ -71,9 +75,9 @@ describe(SessionService.name, () => {
     await clearAudit(db.dataSource);
 
     const failures = [
-      await rpcFailure(sut.login('Jane.Doe', 'wrong password!!', '203.0.113.10')),
-      await rpcFailure(sut.login('nobody', 'whatever password', '203.0.113.11')),
-      await rpcFailure(sut.login('disabled.user', 'disabled.user password!', '203.0.113.12')),
+      await rpcFailure(sut.login('Jane.Doe', 'wrong password!!', originOf('203.0.113.10'))),
+      await rpcFailure(sut.login('nobody', 'whatever password', originOf('203.0.113.11'))),
+      await rpcFailure(sut.login('disabled.user', 'disabled.user password!', originOf('203.0.113.12'))),
     ];
 
     expect(failures).toEqual(Array(3).fill({ code: status.UNAUTHENTICATED, message: INVALID_CREDENTIALS }));
@@ -86,8 +90,86 @@ describe(SessionService.name, () => {
     expect(JSON.stringify(rows)).not.toMatch(/password/);
   });
 
+  describe('whatever the client origin holds', () => {
+    const twoKb = `${'203.0.113.50, '.repeat(140)}<script>x</script>`;
+    const origins = [
+      { name: 'a 2 KB raw header', origin: originOf('203.0.113.50', twoKb) },
+      // An older gateway put the header's entry itself in the client IP.
+      { name: 'non-address text as the client IP', origin: originOf('<script>x</script>') },
+      { name: '2 KB of text as the client IP', origin: originOf('9'.repeat(2048)) },
+    ];
+
+    it.each(origins)('commits the failed sign-in and the sign-in, with $name', async ({ origin }) => {
+      await expect(rpcFailure(sut.login('Jane.Doe', 'wrong password!!', origin))).resolves.toEqual({
+        code: status.UNAUTHENTICATED,
+        message: INVALID_CREDENTIALS,
+      });
+      await sut.login('Jane.Doe', 'Jane.Doe password!', origin);
+
+      const rows = await auditRows(db.dataSource);
+      expect(rows.map((row) => row.action)).toEqual(['user.login-failed', 'user.login']);
+      for (const row of rows) {
+        expect(['203.0.113.50', '']).toContain(row.clientIp);
+        expect(row.forwardedFor.length).toBeGreaterThan(0);
+        expect(row.forwardedFor.length).toBeLessThanOrEqual(FORWARDED_FOR_MAX_LENGTH);
+      }
+    });
+
+    it('stores the valid client IP and the raw header cut with its marker', async () => {
+      await rpcFailure(sut.login('nobody', 'wrong password!!', originOf('::ffff:203.0.113.50', twoKb)));
+      const [row] = await auditRows(db.dataSource, 'user.login-failed');
+      expect(row?.clientIp).toBe('203.0.113.50');
+      expect(row?.forwardedFor).toHaveLength(FORWARDED_FOR_MAX_LENGTH);
+      expect(row?.forwardedFor).toMatch(
+        new RegExp(`^(203\\.0\\.113\\.50, )+.*\\.\\.\\.\\[cut, ${twoKb.length} characters\\]$`),
+      );
+    });
+
+    it('audits a username the database could not even look up (NUL) and answers 401', async () => {
+      await expect(
+        rpcFailure(sut.login('jane\u0000doe', 'wrong password!!', originOf('192.0.2.1'))),
+      ).resolves.toEqual({
+        code: status.UNAUTHENTICATED,
+        message: INVALID_CREDENTIALS,
+      });
+      expect(await auditRows(db.dataSource)).toEqual([
+        expect.objectContaining({
+          action: 'user.login-failed',
+          resourceId: 'jane\\x00doe',
+          clientIp: '192.0.2.1',
+        }),
+      ]);
+    });
+  });
+
+  it('answers 401, not 500, when the failed-sign-in audit cannot be written (outbox gone), and logs it', async () => {
+    const outbox = auditOutboxTable(AUTH_AUDIT_SOURCE);
+    const logged: unknown[] = [];
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation((message: unknown) => {
+      logged.push(message);
+    });
+    await db.dataSource.query(`ALTER TABLE ${outbox} RENAME TO ${outbox}_away`);
+    try {
+      await expect(
+        rpcFailure(sut.login('Jane.Doe', 'wrong password!!', originOf('192.0.2.2'))),
+      ).resolves.toEqual({
+        code: status.UNAUTHENTICATED,
+        message: INVALID_CREDENTIALS,
+      });
+    } finally {
+      await db.dataSource.query(`ALTER TABLE ${outbox}_away RENAME TO ${outbox}`);
+      errors.mockRestore();
+    }
+    // The query logger reports the failed INSERT too; the service adds what was lost.
+    expect(logged).toContainEqual(
+      expect.stringMatching(
+        /^AUDIT LOST: failed sign-in for "Jane\.Doe" from 192\.0\.2\.2 could not be recorded: /,
+      ),
+    );
+  });
+
   it('rejects a session whose expiry has passed by the database clock', async () => {
-    const session = await sut.login('Jane.Doe', 'Jane.Doe password!', '');
+    const session = await sut.login('Jane.Doe', 'Jane.Doe password!', originOf(''));
     await db.dataSource.query(
       `UPDATE sessions SET expires_at = CURRENT_TIMESTAMP - INTERVAL '1 second' WHERE token_hash = $1`,
       [hashSecret(session.token)],
@@ -101,7 +183,7 @@ describe(SessionService.name, () => {
 
   it('stops honouring the sessions of a user who is disabled', async () => {
     const user = await createTestUser(services, 'soon.disabled');
-    const session = await sut.login('soon.disabled', 'soon.disabled password!', '');
+    const session = await sut.login('soon.disabled', 'soon.disabled password!', originOf(''));
     await db.dataSource.query('UPDATE users SET is_active = false WHERE id = $1', [user.id]);
 
     await expect(rpcFailure(services.tokenValidator.validate(session.token))).resolves.toMatchObject({
@@ -110,7 +192,7 @@ describe(SessionService.name, () => {
   });
 
   it('records last_seen_at at most once a minute', async () => {
-    const session = await sut.login('Jane.Doe', 'Jane.Doe password!', '');
+    const session = await sut.login('Jane.Doe', 'Jane.Doe password!', originOf(''));
     const lastSeen = `SELECT last_seen_at FROM sessions WHERE token_hash = '${hashSecret(session.token)}'`;
     await db.dataSource.query(`UPDATE sessions SET last_seen_at = CURRENT_TIMESTAMP - INTERVAL '5 minutes'`);
     const [before] = await db.dataSource.query<{ last_seen_at: Date }[]>(lastSeen);
@@ -125,11 +207,11 @@ describe(SessionService.name, () => {
   });
 
   it('signs out: the token stops working and the sign-out is audited once', async () => {
-    const session = await sut.login('Jane.Doe', 'Jane.Doe password!', '');
+    const session = await sut.login('Jane.Doe', 'Jane.Doe password!', originOf(''));
     await clearAudit(db.dataSource);
 
-    await sut.logout(session.token, '203.0.113.20');
-    await sut.logout(session.token, '203.0.113.20');
+    await sut.logout(session.token, originOf('203.0.113.20'));
+    await sut.logout(session.token, originOf('203.0.113.20'));
 
     await expect(rpcFailure(services.tokenValidator.validate(session.token))).resolves.toMatchObject({
       code: status.UNAUTHENTICATED,

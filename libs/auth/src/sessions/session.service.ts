@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 import { AuditRecorder } from '@flotilla/audit/outbox';
 import { RpcErrors } from '@flotilla/platform/grpc';
+import { isDatabaseUnavailableError } from '@flotilla/platform/persistence';
 
-import { anonymousActor, userActor } from '../audit-actors';
+import { anonymousActor, RequestOrigin, userActor } from '../audit-actors';
 import type { CredentialVerifier } from '../credentials/credential-verifier';
 import { SessionsRepository } from '../persistence/sessions.repository';
 import { UsersRepository } from '../persistence/users.repository';
@@ -17,6 +19,14 @@ export const INVALID_CREDENTIALS = 'Invalid username or password';
 /** The attempted username is audited; bound it so a hostile request cannot bloat the trail. */
 const AUDITED_USERNAME_MAX = 200;
 
+/**
+ * The attempted username as the trail can store it: PostgreSQL text cannot hold NUL (and the
+ * audit service refuses it), so it is escaped like the raw header, then cut to the column.
+ */
+function auditedUsername(username: string): string {
+  return username.replaceAll('\u0000', '\\x00').slice(0, AUDITED_USERNAME_MAX);
+}
+
 export interface OpenedSession {
   token: string;
   expiresAt: Date;
@@ -25,6 +35,8 @@ export interface OpenedSession {
 
 /** Sign-in and sign-out. Sessions live in the database, so every node honours them. */
 export class SessionService {
+  private readonly logger = new Logger(SessionService.name);
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly verifier: CredentialVerifier,
@@ -34,20 +46,10 @@ export class SessionService {
     private readonly sessionHours: number,
   ) {}
 
-  async login(username: string, password: string, clientIp: string): Promise<OpenedSession> {
+  async login(username: string, password: string, origin: RequestOrigin): Promise<OpenedSession> {
     const user = await this.verifier.verify(username, password);
     if (!user) {
-      const attempted = username.slice(0, AUDITED_USERNAME_MAX);
-      // Committed on its own: the sign-in fails, but the attempt must stay on record.
-      await this.dataSource.transaction((manager) =>
-        this.audit.record(manager, {
-          actor: anonymousActor(clientIp),
-          action: 'user.login-failed',
-          resourceType: 'User',
-          resourceId: attempted,
-          details: { username: attempted },
-        }),
-      );
+      await this.auditFailedSignIn(username, origin);
       throw RpcErrors.unauthenticated(INVALID_CREDENTIALS);
     }
     const token = newSessionToken();
@@ -60,7 +62,7 @@ export class SessionService {
         ttlMs: this.sessionHours * 3_600_000,
       });
       await this.audit.record(manager, {
-        actor: userActor(user, clientIp),
+        actor: userActor(user, origin),
         action: 'user.login',
         resourceType: 'User',
         resourceId: user.id,
@@ -71,15 +73,47 @@ export class SessionService {
     return { token, expiresAt: session.expiresAt, user };
   }
 
+  /**
+   * Commits the failed attempt on its own: the sign-in fails, but the attempt must stay on record.
+   * Nothing the client sent can fail this write (the recorder shapes the origin, the username is
+   * escaped and cut). If it fails anyway:
+   * - the database is unreachable: the error goes on and the caller gets UNAVAILABLE (HTTP 503),
+   *   not a verdict on the credentials; the client retries once the database is back, and that
+   *   attempt is audited, so no refused sign-in ever escapes the trail unanswered-for;
+   * - anything else (a bug): logged as an error, and the caller still gets 401, the truth about
+   *   the credentials, rather than a 500 that would read as "the server is broken".
+   */
+  private async auditFailedSignIn(username: string, origin: RequestOrigin): Promise<void> {
+    const attempted = auditedUsername(username);
+    try {
+      await this.dataSource.transaction((manager) =>
+        this.audit.record(manager, {
+          actor: anonymousActor(origin),
+          action: 'user.login-failed',
+          resourceType: 'User',
+          resourceId: attempted,
+          details: { username: attempted },
+        }),
+      );
+    } catch (error) {
+      if (isDatabaseUnavailableError(error)) throw error;
+      this.logger.error(
+        `AUDIT LOST: failed sign-in for "${attempted}" from ${origin.clientIp || 'an unknown address'} ` +
+          `could not be recorded: ${error instanceof Error ? error.message : String(error)}`,
+        error instanceof Error ? error.stack : undefined,
+      );
+    }
+  }
+
   /** Ends the session of this token; an unknown or expired token is already signed out. */
-  async logout(token: string, clientIp: string): Promise<void> {
+  async logout(token: string, origin: RequestOrigin): Promise<void> {
     if (!token || isApiKeySecret(token)) return;
     await this.dataSource.transaction(async (manager) => {
       const session = await this.sessions.findByTokenHash(manager, hashSecret(token));
       if (!session || !(await this.sessions.delete(manager, session.id))) return;
       const user = await this.users.findById(manager, session.userId);
       await this.audit.record(manager, {
-        actor: userActor({ id: session.userId, username: user?.username ?? '' }, clientIp),
+        actor: userActor({ id: session.userId, username: user?.username ?? '' }, origin),
         action: 'user.logout',
         resourceType: 'User',
         resourceId: session.userId,

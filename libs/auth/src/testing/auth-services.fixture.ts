@@ -6,6 +6,7 @@ import { AuditOutboxRow, AuditRecorder, auditOutboxTable } from '@flotilla/audit
 import { CallerIdentity, rpcErrorDetails, systemIdentity } from '@flotilla/platform/grpc';
 
 import { ApiKeyService } from '../api-keys/api-key.service';
+import type { RequestOrigin } from '../audit-actors';
 import { LocalCredentialVerifier } from '../credentials/local-credential-verifier';
 import { ScryptPasswordHasher } from '../passwords/scrypt-password-hasher';
 import { AUTH_AUDIT_SOURCE } from '../persistence/auth-entities';
@@ -52,6 +53,11 @@ export function createTestUser(
 /** The identity the gateway would send for this user. */
 export function callerFor(user: AuthUser, clientIp = '198.51.100.20'): CallerIdentity {
   return { userId: user.id, username: user.username, clientIp, permissions: permissionsOfRoles(user.roles) };
+}
+
+/** Where a sign-in comes from, as the gateway would resolve it (no raw header unless given). */
+export function originOf(clientIp: string, forwardedFor?: string): RequestOrigin {
+  return forwardedFor === undefined ? { clientIp } : { clientIp, forwardedFor };
 }
 
 /** The gRPC code and message a call failed with; fails the test when it succeeded. */

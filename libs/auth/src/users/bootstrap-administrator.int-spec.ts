@@ -2,7 +2,7 @@ import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/test
 
 import { AuthEntities, AuthMigrations } from '../persistence/auth-entities';
 import { UsersRepository } from '../persistence/users.repository';
-import { auditRows, createAuthServices } from '../testing/auth-services.fixture';
+import { auditRows, createAuthServices, originOf } from '../testing/auth-services.fixture';
 
 import { BootstrapAdministrator } from './bootstrap-administrator';
 
@@ -38,7 +38,11 @@ describe(BootstrapAdministrator.name, () => {
     const [first] = created;
     const password = first?.created ? first.generatedPassword : undefined;
     expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
-    const session = await createAuthServices(db.dataSource).sessionService.login('admin', password ?? '', '');
+    const session = await createAuthServices(db.dataSource).sessionService.login(
+      'admin',
+      password ?? '',
+      originOf(''),
+    );
     expect(session.user.roles).toEqual(['Administrator']);
   });
 
@@ -50,7 +54,7 @@ describe(BootstrapAdministrator.name, () => {
     });
     await expect(replica('configured password 1').ensure()).resolves.toEqual({ created: false });
     await expect(
-      createAuthServices(db.dataSource).sessionService.login('admin', 'configured password 1', ''),
+      createAuthServices(db.dataSource).sessionService.login('admin', 'configured password 1', originOf('')),
     ).resolves.toBeDefined();
   });
 

@@ -11,6 +11,7 @@ import {
   clearAudit,
   createAuthServices,
   createTestUser,
+  originOf,
   rpcDetailsOf,
   rpcFailure,
 } from '../testing/auth-services.fixture';
@@ -55,7 +56,9 @@ describe(UserService.name, () => {
       roles: ['Deployer'],
       isActive: true,
     });
-    await expect(services.sessionService.login('ops.lead', newUser.password, '')).resolves.toMatchObject({
+    await expect(
+      services.sessionService.login('ops.lead', newUser.password, originOf('')),
+    ).resolves.toMatchObject({
       user: { id: created.id },
     });
     const [event] = await auditRows(db.dataSource, 'user.created');

@@ -1,3 +1,6 @@
+import { Metadata } from '@grpc/grpc-js';
+
+import { FORWARDED_FOR_MAX_LENGTH } from './caller-identity-origin';
 import { identityFromMetadata, identityToMetadata } from './caller-identity';
 
 describe('caller identity metadata', () => {
@@ -17,6 +20,42 @@ describe('caller identity metadata', () => {
       username: '',
       clientIp: '',
       permissions: [],
+    });
+  });
+
+  it('carries the raw X-Forwarded-For beside the client IP, escaped so gRPC accepts it', () => {
+    const identity = {
+      userId: '',
+      username: '',
+      clientIp: '::ffff:203.0.113.9',
+      forwardedFor: '203.0.113.9,\t\u00e9',
+      permissions: [],
+    };
+    const metadata = identityToMetadata(identity);
+    expect(metadata.get('x-flotilla-forwarded-for')).toEqual(['203.0.113.9,\\x09\\xe9']);
+    expect(identityFromMetadata(metadata)).toEqual({
+      ...identity,
+      clientIp: '203.0.113.9',
+      forwardedFor: '203.0.113.9,\\x09\\xe9',
+    });
+  });
+
+  it('does not trust what reached the port: a non-address client IP and a huge header are shaped', () => {
+    const metadata = new Metadata();
+    metadata.set('x-flotilla-client-ip', '<script>x</script>');
+    metadata.set('x-flotilla-forwarded-for', 'f'.repeat(5000));
+    const identity = identityFromMetadata(metadata);
+    expect(identity.clientIp).toBe('');
+    expect(identity.forwardedFor).toHaveLength(FORWARDED_FOR_MAX_LENGTH);
+    expect(identity.forwardedFor).toMatch(/\.\.\.\[cut, 5000 characters\]$/);
+  });
+
+  it('keeps the refused text of an older gateway as the raw header when none came with it', () => {
+    const metadata = new Metadata();
+    metadata.set('x-flotilla-client-ip', '<script>x</script>');
+    expect(identityFromMetadata(metadata)).toMatchObject({
+      clientIp: '',
+      forwardedFor: '<script>x</script>',
     });
   });
 });

@@ -1,3 +1,5 @@
+import { CLIENT_IP_COLUMN_LENGTH, FORWARDED_FOR_COLUMN_LENGTH } from '@flotilla/platform/grpc';
+
 /**
  * Column sizes of `audit_events`, shared by the entity, the migration and input validation so a
  * value that passes validation always fits. They match the producers' outbox columns.
@@ -9,9 +11,15 @@ export const AUDIT_EVENT_LIMITS = {
   action: 100,
   resourceType: 100,
   resourceId: 200,
-  clientIp: 64,
+  clientIp: CLIENT_IP_COLUMN_LENGTH,
   source: 50,
 } as const;
+
+/**
+ * Size of `forwarded_for`. Not in AUDIT_EVENT_LIMITS: a longer value is not refused but cut
+ * (boundForwardedFor keeps it well inside), since it is raw client text and the event must stay.
+ */
+export const FORWARDED_FOR_COLUMN = FORWARDED_FOR_COLUMN_LENGTH;
 
 export const AUDIT_EVENTS_TABLE = 'audit_events';
 
@@ -25,6 +33,9 @@ export interface AuditEventRow {
   resourceType: string;
   resourceId: string;
   details: string;
+  /** A valid IPv4/IPv6 address in canonical form, or ''. */
   clientIp: string;
   source: string;
+  /** The raw X-Forwarded-For, bounded; '' if none. */
+  forwardedFor: string;
 }

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-import { AUDIT_EVENT_LIMITS as L, AUDIT_EVENTS_TABLE } from './audit-event.columns';
+import { AUDIT_EVENT_LIMITS as L, AUDIT_EVENTS_TABLE, FORWARDED_FOR_COLUMN } from './audit-event.columns';
 
 /**
  * One entry of the audit trail. Append-only: the API never updates or deletes a row; retention
@@ -43,4 +43,8 @@ export class AuditEventEntity {
 
   @Column({ type: 'varchar', length: L.source })
   source!: string;
+
+  /** The raw X-Forwarded-For, bounded; '' for none (and for events stored before it existed). */
+  @Column({ name: 'forwarded_for', type: 'varchar', length: FORWARDED_FOR_COLUMN, default: '' })
+  forwardedFor!: string;
 }

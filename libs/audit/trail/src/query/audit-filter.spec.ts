@@ -62,7 +62,7 @@ describe(buildAuditFilter.name, () => {
 
 describe(buildAuditPageSql.name, () => {
   const columns =
-    'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source';
+    'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source, forwarded_for';
 
   it('pages newest first with id as tie-breaker on PostgreSQL', () => {
     const sut = buildAuditPageSql(

@@ -45,7 +45,7 @@ export function buildAuditFilter(query: AuditQuery, sql: AuditTrailSql): AuditFi
 }
 
 export const SELECT_COLUMNS =
-  'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source';
+  'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source, forwarded_for';
 
 export interface AuditPageSql {
   /** One page, newest first; ties on occurred_at broken by id so paging is stable. */

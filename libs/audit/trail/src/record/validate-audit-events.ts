@@ -1,5 +1,5 @@
 import type { auditV1 } from '@flotilla/contracts';
-import { RpcErrors } from '@flotilla/platform/grpc';
+import { clientOrigin, RpcErrors } from '@flotilla/platform/grpc';
 
 import { AUDIT_EVENT_LIMITS, AuditEventRow } from '../event/audit-event.columns';
 import { parseIsoTimestamp } from '../event/iso-timestamp';
@@ -9,8 +9,11 @@ export const MAX_EVENTS_PER_RECORD = 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type BoundedField = Exclude<keyof typeof AUDIT_EVENT_LIMITS, 'id'>;
-const BOUNDED_FIELDS = Object.keys(AUDIT_EVENT_LIMITS).filter((field) => field !== 'id') as BoundedField[];
+/** The client IP is shaped, not refused (see validateAuditEvent); every other sized field is refused when too long. */
+type BoundedField = Exclude<keyof typeof AUDIT_EVENT_LIMITS, 'id' | 'clientIp'>;
+const BOUNDED_FIELDS = (Object.keys(AUDIT_EVENT_LIMITS) as (keyof typeof AUDIT_EVENT_LIMITS)[]).filter(
+  (field): field is BoundedField => field !== 'id' && field !== 'clientIp',
+);
 const REQUIRED_FIELDS: readonly BoundedField[] = ['action', 'resourceType'];
 
 function invalid(index: number, field: string, problem: string): never {
@@ -36,6 +39,11 @@ function validDetails(index: number, details: string): string {
  * Checks one event and turns it into the row to store, or throws INVALID_ARGUMENT naming the
  * first bad field (`events[3].occurredAt: ...`). Ids are lower-cased so one event sent with
  * differently cased ids is still recognised as the same.
+ *
+ * The origin is client-controlled text, so it never refuses an event: refusing parks it, and a
+ * parked `user.login-failed` is an attempt gone from the trail. A client IP that is not an
+ * address (an older producer stored X-Forwarded-For text there) is stored as '' and the text is
+ * kept in forwardedFor when the producer sent none; forwardedFor is cut to its bound.
  */
 export function validateAuditEvent(event: auditV1.AuditEvent, index: number): AuditEventRow {
   if (!UUID.test(event.id)) invalid(index, 'id', 'must be a UUID');
@@ -52,6 +60,7 @@ export function validateAuditEvent(event: auditV1.AuditEvent, index: number): Au
   for (const field of [...BOUNDED_FIELDS, 'details'] as const) {
     if (event[field].includes('\u0000')) invalid(index, field, 'must not contain NUL characters');
   }
+  const origin = clientOrigin(event.clientIp, event.forwardedFor);
   return {
     id: event.id.toLowerCase(),
     occurredAt,
@@ -61,8 +70,9 @@ export function validateAuditEvent(event: auditV1.AuditEvent, index: number): Au
     resourceType: event.resourceType,
     resourceId: event.resourceId,
     details: validDetails(index, event.details),
-    clientIp: event.clientIp,
+    clientIp: origin.clientIp,
     source: event.source,
+    forwardedFor: origin.forwardedFor,
   };
 }
 

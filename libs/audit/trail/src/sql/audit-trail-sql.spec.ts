@@ -1,11 +1,15 @@
-import { auditTrailSql, INSERT_COLUMNS } from './audit-trail-sql';
+import { auditTrailSql, INSERT_CHUNK_ROWS, INSERT_COLUMNS } from './audit-trail-sql';
 
 const COLUMNS =
-  'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source';
+  'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source, forwarded_for';
 
 describe('auditTrailSql', () => {
   it('lists every stored column but recorded_at, which the database fills', () => {
     expect(INSERT_COLUMNS.join(', ')).toBe(COLUMNS);
+  });
+
+  it("keeps one insert statement under SQL Server's 2,100 parameters", () => {
+    expect(INSERT_CHUNK_ROWS * INSERT_COLUMNS.length).toBeLessThanOrEqual(2100);
   });
 
   describe('postgres', () => {
@@ -14,8 +18,8 @@ describe('auditTrailSql', () => {
     it('inserts with ON CONFLICT (id) DO NOTHING and returns only the new ids', () => {
       expect(sut.insertNew(2)).toBe(
         `INSERT INTO audit_events (${COLUMNS}) VALUES ` +
-          '($1, CAST($2 AS timestamptz), $3, $4, $5, $6, $7, $8, $9, $10), ' +
-          '($11, CAST($12 AS timestamptz), $13, $14, $15, $16, $17, $18, $19, $20) ' +
+          '($1, CAST($2 AS timestamptz), $3, $4, $5, $6, $7, $8, $9, $10, $11), ' +
+          '($12, CAST($13 AS timestamptz), $14, $15, $16, $17, $18, $19, $20, $21, $22) ' +
           'ON CONFLICT (id) DO NOTHING RETURNING id',
       );
     });
@@ -37,10 +41,11 @@ describe('auditTrailSql', () => {
     it('merges under HOLDLOCK, inserting only when not matched, and outputs the new ids', () => {
       expect(sut.insertNew(2)).toBe(
         'MERGE INTO audit_events WITH (HOLDLOCK) AS target USING (VALUES ' +
-          '(@0, @1, @2, @3, @4, @5, @6, @7, @8, @9), (@10, @11, @12, @13, @14, @15, @16, @17, @18, @19)) ' +
+          '(@0, @1, @2, @3, @4, @5, @6, @7, @8, @9, @10), (@11, @12, @13, @14, @15, @16, @17, @18, @19, @20, @21)) ' +
           `AS source (${COLUMNS}) ON target.id = source.id WHEN NOT MATCHED THEN INSERT (${COLUMNS}) VALUES ` +
           '(source.id, CONVERT(datetime2, source.occurred_at, 127), source.actor_id, source.actor_name, source.action, ' +
-          'source.resource_type, source.resource_id, source.details, source.client_ip, source.source) OUTPUT inserted.id;',
+          'source.resource_type, source.resource_id, source.details, source.client_ip, source.source, ' +
+          'source.forwarded_for) OUTPUT inserted.id;',
       );
     });
 

@@ -15,11 +15,12 @@ export const INSERT_COLUMNS = [
   'details',
   'client_ip',
   'source',
+  'forwarded_for',
 ] as const;
 
 /**
  * Rows per insert statement: SQL Server accepts at most 2,100 parameters a statement, so a
- * batch is split into statements of this many rows (10 parameters each), all in one transaction.
+ * batch is split into statements of this many rows (11 parameters each), all in one transaction.
  */
 export const INSERT_CHUNK_ROWS = 100;
 

@@ -1,18 +1,29 @@
-import { isIPv4 } from 'node:net';
-
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import proxyAddr from 'proxy-addr';
 
 import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
+import {
+  boundForwardedFor,
+  canonicalIpAddress,
+  canonicalPeerAddress,
+  ClientOrigin,
+} from '@flotilla/platform/grpc';
 
-const IPV4_MAPPED_PREFIX = '::ffff:';
+type ResolvableRequest = Pick<IncomingMessage, 'socket' | 'headers'>;
 
 /**
- * Resolves the client address recorded in the audit trail: the socket peer, unless the peer is a
- * configured trusted proxy (FLOTILLA_TRUSTED_PROXIES), then the rightmost untrusted address of
- * X-Forwarded-For (all trusted: the leftmost). Without trusted proxies the header is ignored, so
- * a client cannot spoof its address. proxy-addr does the parsing; this is the only place that asks.
+ * Resolves where a request came from, for the audit trail. The client IP is the socket peer,
+ * unless the peer is a configured trusted proxy (FLOTILLA_TRUSTED_PROXIES), then the rightmost
+ * untrusted address of X-Forwarded-For (all trusted: the leftmost). Without trusted proxies the
+ * header is ignored, so a client cannot spoof its address. proxy-addr does the parsing and the
+ * trust; this is the only place that asks it.
+ *
+ * proxy-addr answers whatever text sits at that position of the header, so each hop is
+ * validated: text that is not exactly an IP address (`<script>`, a port, a zone id, 2 KB of junk)
+ * ends the walk and the last valid hop stands — the socket peer, or the address a trusted proxy
+ * vouched for — so header text never becomes the address, and the raw header is kept, bounded,
+ * beside it.
  */
 @Injectable()
 export class ClientIpResolver {
@@ -24,17 +35,33 @@ export class ClientIpResolver {
     this.trust = config.trustedProxies.length ? trusted : () => false;
   }
 
-  resolve(request: Pick<IncomingMessage, 'socket' | 'headers'>): string {
-    if (!request.socket.remoteAddress) return '';
-    return normaliseAddress(proxyAddr(request as IncomingMessage, this.trust));
+  /** The client IP: always a valid address in canonical form, or '' once the socket is gone. */
+  resolve(request: ResolvableRequest): string {
+    const peer = canonicalPeerAddress(request.socket.remoteAddress);
+    if (!peer) return '';
+    // The socket peer, then X-Forwarded-For from the right while each hop is trusted, ending
+    // with the first untrusted entry (proxy-addr never trusts text that is not an address).
+    const [, ...forwarded] = proxyAddr.all(request as IncomingMessage, this.trust);
+    let client = peer;
+    for (const hop of forwarded) {
+      const address = canonicalIpAddress(hop);
+      if (!address) break;
+      client = address;
+    }
+    return client;
+  }
+
+  /**
+   * The client IP and the raw X-Forwarded-For (every value, as Node joined them), bounded.
+   * The header is kept whether or not the peer is trusted: it is evidence, never an address.
+   */
+  origin(request: ResolvableRequest): ClientOrigin {
+    return { clientIp: this.resolve(request), forwardedFor: boundForwardedFor(rawForwardedFor(request)) };
   }
 }
 
-/** "::ffff:10.0.0.1" (an IPv4 peer on a dual-stack socket) → "10.0.0.1"; other addresses unchanged. */
-export function normaliseAddress(address: string): string {
-  const lower = address.toLowerCase();
-  if (lower.startsWith(IPV4_MAPPED_PREFIX) && isIPv4(lower.slice(IPV4_MAPPED_PREFIX.length))) {
-    return lower.slice(IPV4_MAPPED_PREFIX.length);
-  }
-  return address;
+/** Node joins repeated X-Forwarded-For headers into one string (`a, b`), as proxy-addr reads it. */
+function rawForwardedFor(request: ResolvableRequest): string {
+  const header = request.headers['x-forwarded-for'];
+  return Array.isArray(header) ? header.join(', ') : (header ?? '');
 }

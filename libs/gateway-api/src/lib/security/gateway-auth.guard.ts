@@ -42,11 +42,11 @@ export class GatewayAuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, targets);
     const request = context.switchToHttp().getRequest<GatewayRequest>();
-    const clientIp = this.clientIp.resolve(request);
+    const origin = this.clientIp.origin(request);
     if (!access) throw new ForbiddenException('This route declares no permission');
     if (access.kind === 'public') {
       request.caller = {
-        identity: { userId: '', username: '', clientIp, permissions: [] },
+        identity: { userId: '', username: '', ...origin, permissions: [] },
         displayName: '',
         token: '',
       };
@@ -56,12 +56,12 @@ export class GatewayAuthGuard implements CanActivate {
       this.reflector.getAllAndOverride<boolean | undefined>(QUERY_TOKEN_ALLOWED, targets) ?? false;
     const token = credentialOf(request, allowQueryToken);
     if (!token) throw new UnauthorizedException('Sign in, or send an API key in X-Octopus-ApiKey');
-    const principal = await this.tokens.validate(token, clientIp);
+    const principal = await this.tokens.validate(token, origin.clientIp);
     request.caller = {
       identity: {
         userId: principal.userId,
         username: principal.username,
-        clientIp,
+        ...origin,
         permissions: principal.permissions,
       },
       displayName: principal.displayName,

@@ -21,9 +21,20 @@ export interface AuditEvent {
   resourceId: string;
   /** JSON object with what changed; never contains secrets. */
   details: string;
+  /**
+   * The client's address as the gateway resolved it: always a valid IPv4 or IPv6 address (an
+   * IPv4-mapped IPv6 one as IPv4), or empty when unknown.
+   */
   clientIp: string;
   /** Service that produced the event. */
   source: string;
+  /**
+   * The raw X-Forwarded-For the gateway received (all its values, as Node joins them), with
+   * characters outside printable ASCII escaped as \xHH and cut to at most 1024 characters (the
+   * cut ones end with "...[cut, N characters]"). Empty when the request had none. Only for the
+   * trail: it is whatever the client or proxies sent, never trusted as an address.
+   */
+  forwardedFor: string;
 }
 
 export interface RecordEventsRequest {
