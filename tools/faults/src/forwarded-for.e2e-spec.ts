@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 
 import { ApiClient, FlotillaCluster, startFlotillaCluster } from '@flotilla/testing';
@@ -48,6 +49,9 @@ describe('X-Forwarded-For from clients and proxies', () => {
   }, 240_000);
 
   afterAll(async () => {
+    // FAULTS_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed (<file>-forwarded-for), for diagnosis.
+    const outputFile = process.env['FAULTS_CLUSTER_OUTPUT'];
+    if (outputFile && cluster) await writeFile(`${outputFile}-forwarded-for`, cluster.output());
     await cluster?.stop();
   }, 60_000);
 

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
   ApiClient,
+  eventually,
   FlotillaCluster,
   mountSmallTmpfs,
   SmallTmpfs,
@@ -18,9 +20,14 @@ import {
   uploadPackage,
 } from './storage-support/package-uploads';
 import { watchPing } from './storage-support/ping-watch';
-import { folderReportedAs } from './storage-support/storage-diagnostics';
+import { storageReportedAs } from './storage-support/storage-diagnostics';
 
 const KINDS: UploadKind[] = ['raw', 'multipart'];
+/**
+ * Each fault stays on while this many pings are answered (250 ms apart): longer than HAProxy needs
+ * to take a failing gateway out (two failed checks, 1 s apart).
+ */
+const PINGS_PER_FAULT = 12;
 /** Big enough that a nearly full file system cannot take it. */
 const PAYLOAD_BYTES = 256 * 1024;
 
@@ -54,6 +61,9 @@ describe('uploads to a read-only, then full Packages folder', () => {
   afterAll(async () => {
     await ping?.stop();
     await unmountForSure(packagesFolder);
+    // FAULTS_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed (<file>-packages), for diagnosis.
+    const outputFile = process.env['FAULTS_CLUSTER_OUTPUT'];
+    if (outputFile && cluster) await writeFile(`${outputFile}-packages`, cluster.output());
     await cluster?.stop();
   }, 60_000);
 
@@ -98,6 +108,14 @@ describe('uploads to a read-only, then full Packages folder', () => {
     }
   };
 
+  /** Keeps the fault on until the ping watch has seen it for a while. */
+  const holdFault = (from: number) =>
+    eventually(
+      () => Promise.resolve(ping.answeredSince(from) >= PINGS_PER_FAULT || undefined),
+      30_000,
+      `${PINGS_PER_FAULT} pings during the fault`,
+    );
+
   /** The same files again: published, downloadable byte for byte. */
   const expectUploadsWork = async (packages: Record<UploadKind, TestPackage>) => {
     for (const kind of KINDS) {
@@ -128,13 +146,19 @@ describe('uploads to a read-only, then full Packages folder', () => {
       multipart: refused(503, 'read-only'),
     });
     await expectNothingPublished(packages);
-    expect(await folderReportedAs(cluster.nodes[0].baseUrl, token, 'Packages', false)).toMatchObject({
+    expect(await storageReportedAs(cluster.nodes[0].baseUrl, token, 'Packages', false)).toEqual({
+      sharedStorageWritable: false,
+      folder: 'Packages',
+      folderWritable: false,
       errorCode: 'EROFS',
     });
 
+    await holdFault(from);
     await folder.writable();
     faults.push({ name: 'read-only', from, to: Date.now() });
-    await folderReportedAs(cluster.nodes[0].baseUrl, token, 'Packages', true);
+    expect(await storageReportedAs(cluster.nodes[0].baseUrl, token, 'Packages', true)).toMatchObject({
+      sharedStorageWritable: true,
+    });
     expect(await folderContents(folder.dir)).toEqual([]);
     await expectUploadsWork(packages);
   }, 60_000);
@@ -146,13 +170,19 @@ describe('uploads to a read-only, then full Packages folder', () => {
     await folder.fill();
     expect(await refusals(packages)).toEqual({ raw: refused(507, 'full'), multipart: refused(507, 'full') });
     await expectNothingPublished(packages);
-    expect(await folderReportedAs(cluster.nodes[0].baseUrl, token, 'Packages', false)).toMatchObject({
+    expect(await storageReportedAs(cluster.nodes[0].baseUrl, token, 'Packages', false)).toEqual({
+      sharedStorageWritable: false,
+      folder: 'Packages',
+      folderWritable: false,
       errorCode: 'ENOSPC',
     });
 
+    await holdFault(from);
     await folder.free();
     faults.push({ name: 'full', from, to: Date.now() });
-    await folderReportedAs(cluster.nodes[0].baseUrl, token, 'Packages', true);
+    expect(await storageReportedAs(cluster.nodes[0].baseUrl, token, 'Packages', true)).toMatchObject({
+      sharedStorageWritable: true,
+    });
     expect(await folderContents(folder.dir)).toEqual([...publishedFiles].sort());
     await expectUploadsWork(packages);
   }, 60_000);
@@ -167,7 +197,8 @@ describe('uploads to a read-only, then full Packages folder', () => {
     expect(
       faults.map((fault) => ({
         fault: fault.name,
-        pingsDuringIt: pings.filter((one) => one.at >= fault.from && one.at <= fault.to).length >= 4,
+        pingsDuringIt:
+          pings.filter((one) => one.at >= fault.from && one.at <= fault.to).length >= PINGS_PER_FAULT,
       })),
     ).toEqual([
       { fault: 'read-only', pingsDuringIt: true },

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
@@ -78,6 +78,9 @@ describe('task logs on full shared storage', () => {
 
   afterAll(async () => {
     await unmountForSure(taskLogs);
+    // FAULTS_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed (<file>-task-logs), for diagnosis.
+    const outputFile = process.env['FAULTS_CLUSTER_OUTPUT'];
+    if (outputFile && cluster) await writeFile(`${outputFile}-task-logs`, cluster.output());
     await cluster?.stop();
   }, 60_000);
 

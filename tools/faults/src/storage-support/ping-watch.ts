@@ -8,7 +8,10 @@ export interface Ping {
  * Pings a gateway every `everyMs` in the background until stopped, keeping every answer: HAProxy
  * takes a gateway out after two failed checks, so a storage fault must not make a ping fail once.
  */
-export function watchPing(url: string, everyMs = 250): { stop(): Promise<Ping[]> } {
+export function watchPing(
+  url: string,
+  everyMs = 250,
+): { answeredSince(from: number): number; stop(): Promise<Ping[]> } {
   const pings: Ping[] = [];
   let running = true;
   const loop = (async () => {
@@ -25,6 +28,7 @@ export function watchPing(url: string, everyMs = 250): { stop(): Promise<Ping[]>
     }
   })();
   return {
+    answeredSince: (from) => pings.filter((one) => one.at >= from).length,
     stop: async () => {
       running = false;
       await loop;

@@ -1,57 +1,48 @@
+import type { NodeDiagnostics, SharedStorageFolderName } from '@flotilla/api-interfaces';
 import { eventually } from '@flotilla/testing';
 
-/** One folder of shared storage as a node's diagnostics report it. */
-export interface FolderWritability {
-  folder: string;
-  writable: boolean;
-  errorCode?: string;
+/** What a node's diagnostics say of shared storage overall and of one folder. */
+export interface ReportedStorage {
+  sharedStorageWritable: boolean;
+  folder: SharedStorageFolderName;
+  folderWritable: boolean;
+  errorCode: string;
 }
 
-/**
- * The node's own report (GET /api/health/diagnostics) on one folder of shared storage. The agreed
- * interface says only that writability is reported per folder, so the entry naming the folder is
- * looked for wherever the report puts it.
- */
-export async function reportedFolder(
-  baseUrl: string,
+/** One node's own report (GET /api/health/diagnostics, asked of its gateway directly). */
+export async function reportedStorage(
+  nodeUrl: string,
   token: string,
-  folder: string,
-): Promise<FolderWritability> {
-  const response = await fetch(`${baseUrl}/api/health/diagnostics`, {
+  folder: SharedStorageFolderName,
+): Promise<ReportedStorage> {
+  const response = await fetch(`${nodeUrl}/api/health/diagnostics`, {
     headers: { authorization: `Bearer ${token}` },
   });
   const text = await response.text();
   if (response.status !== 200)
     throw new Error(`GET /api/health/diagnostics answered ${response.status}: ${text}`);
-  const entry = findFolder(JSON.parse(text) as unknown, folder);
+  const { sharedStorage } = JSON.parse(text) as NodeDiagnostics;
+  const entry = sharedStorage.folders.find((candidate) => candidate.folder === folder);
   if (!entry) throw new Error(`the diagnostics name no shared storage folder ${folder}: ${text}`);
-  return entry;
+  return {
+    sharedStorageWritable: sharedStorage.writable,
+    folder,
+    folderWritable: entry.writable,
+    errorCode: entry.errorCode,
+  };
 }
 
-function findFolder(value: unknown, folder: string): FolderWritability | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const candidate = value as Partial<FolderWritability>;
-  if (candidate.folder === folder && typeof candidate.writable === 'boolean') {
-    return { folder, writable: candidate.writable, errorCode: candidate.errorCode };
-  }
-  for (const child of Object.values(value)) {
-    const found = findFolder(child, folder);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-/** Waits until the diagnostics report the folder as `writable` (they may cache for a few seconds). */
-export function folderReportedAs(
-  baseUrl: string,
+/** Waits until the diagnostics report the folder as `writable` or not (a probe is reused for ~5 s). */
+export function storageReportedAs(
+  nodeUrl: string,
   token: string,
-  folder: string,
+  folder: SharedStorageFolderName,
   writable: boolean,
-): Promise<FolderWritability> {
+): Promise<ReportedStorage> {
   return eventually(
     async () => {
-      const entry = await reportedFolder(baseUrl, token, folder);
-      return entry.writable === writable ? entry : undefined;
+      const report = await reportedStorage(nodeUrl, token, folder);
+      return report.folderWritable === writable ? report : undefined;
     },
     15_000,
     `diagnostics reporting ${folder} ${writable ? 'writable' : 'not writable'}`,
