@@ -17,7 +17,7 @@ import {
 } from '@flotilla/testing';
 
 import { allNodesHealthy, waitUntilAllNodesHealthy } from './support/cluster-health';
-import { describeCall, RestRecorder, unacceptableCalls } from './support/rest-recorder';
+import { describeCall, RestRecorder, summarise, unacceptableCalls } from './support/rest-recorder';
 
 const HEARTBEAT_TIMEOUT_MS = 4000;
 /** Three nodes of three: 9 of the 20 deployments execute at once, the rest wait their turn. */
@@ -80,7 +80,7 @@ describe('PostgreSQL restarts while deployments run on a three-node cluster', ()
   };
 
   it.each([
-    ['shorter', 500],
+    ['shorter', 300],
     ['longer', 9_000],
   ])(
     'an outage %s than the heartbeat timeout fails nothing, runs nothing twice, answers no 500',
@@ -113,6 +113,12 @@ describe('PostgreSQL restarts while deployments run on a three-node cluster', ()
       const figure = `${kind} outage: PostgreSQL down ${down} ms with ${executing} of ${DEPLOYMENTS} tasks executing; accepting connections → every node healthy: ${recovery} ms`;
       figures.push(figure);
       log(figure);
+      // PostgreSQL's own start-up time adds to downMs; on a starved machine it can exceed the
+      // timeout. The assertions below hold for any outage, but say that this one was not short.
+      if (kind === 'shorter' && down >= HEARTBEAT_TIMEOUT_MS)
+        log(
+          `WARNING: the "shorter" outage lasted ${down} ms, not less than the ${HEARTBEAT_TIMEOUT_MS} ms heartbeat timeout (machine too busy?)`,
+        );
 
       const tasks: Task[] = [];
       for (const taskId of taskIds)
@@ -135,10 +141,12 @@ describe('PostgreSQL restarts while deployments run on a three-node cluster', ()
 
       const origin = recorder.calls[0]?.startedAt ?? 0;
       const outageWindow = { from: outage.stoppingAt, to: healthyAt };
+      const whileDown = recorder.during(outage.stoppingAt, outage.acceptingAt);
       log(
-        `${kind} outage: ${recorder.calls.length} calls, ${recorder.during(outage.stoppingAt, outage.acceptingAt).length} while the database was down; outside 2xx: ${recorder.calls.filter((call) => call.status !== call.expected).length}`,
+        `${kind} outage: ${summarise(recorder.calls)}; ${whileDown.length} under way while the database was down`,
       );
-      expect(recorder.during(outage.stoppingAt, outage.acceptingAt).length).toBeGreaterThan(3);
+      // The recorder must have seen the outage, or the checks below prove nothing.
+      expect(whileDown.length).toBeGreaterThan(0);
       expect(
         unacceptableCalls(recorder.calls, outageWindow).map((call) => describeCall(call, origin)),
       ).toEqual([]);

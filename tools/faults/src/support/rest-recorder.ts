@@ -124,3 +124,16 @@ export function unacceptableCalls(
     return !(call.status === 503 && call.retryAfter !== undefined && duringOutage);
   });
 }
+
+/** "412 calls, slowest 2304 ms; 200 ×380, 503 ×30 (503 with Retry-After ×30)" for the test output. */
+export function summarise(calls: readonly RecordedCall[]): string {
+  const byOutcome = new Map<string, number>();
+  for (const call of calls) {
+    const outcome = call.status === undefined ? 'no answer' : String(call.status);
+    byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
+  }
+  const withRetryAfter = calls.filter((call) => call.status === 503 && call.retryAfter !== undefined).length;
+  const slowest = Math.max(0, ...calls.map((call) => call.endedAt - call.startedAt));
+  const outcomes = [...byOutcome].map(([outcome, count]) => `${outcome} ×${count}`).join(', ');
+  return `${calls.length} calls, slowest ${slowest} ms; ${outcomes} (503 with Retry-After ×${withRetryAfter})`;
+}
