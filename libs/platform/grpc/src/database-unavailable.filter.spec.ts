@@ -25,6 +25,7 @@ import {
   DatabaseUnavailableRpcFilter,
   grpcExceptionFilters,
 } from './database-unavailable.filter';
+import { FailureReason, failureReasonOf } from './failure-reason';
 import { grpcOptions, PROTO_LOADER_OPTIONS } from './grpc-options';
 import { RpcErrors } from './rpc-errors';
 
@@ -62,6 +63,19 @@ class FailingExecutor {
 @Module({ controllers: [FailingExecutor] })
 class FailingExecutorModule {}
 
+/** How a call ended: its status, details and the reason its trailers name (if any). */
+interface Ended {
+  code: status;
+  details: string;
+  reason?: FailureReason;
+}
+
+function ended(error: ServiceError | null): Ended {
+  if (!error) return { code: status.OK, details: '' };
+  const reason = failureReasonOf(error);
+  return { code: error.code, details: error.details, ...(reason ? { reason } : {}) };
+}
+
 /** A plain grpc-js client for ExecutorService, loaded from the same .proto as the server. */
 class ExecutorClient {
   private readonly client: Client;
@@ -75,7 +89,7 @@ class ExecutorClient {
   }
 
   /** The status a unary ReadTaskLog ends with. */
-  read(): Promise<Pick<ServiceError, 'code' | 'details'>> {
+  read(): Promise<Ended> {
     const rpc = this.service['ReadTaskLog'] as MethodDefinition<object, object>;
     return new Promise((resolve) =>
       this.client.makeUnaryRequest(
@@ -84,13 +98,13 @@ class ExecutorClient {
         rpc.responseDeserialize,
         { taskId: 't1' },
         new Metadata(),
-        (error) => resolve({ code: error?.code ?? status.OK, details: error?.details ?? '' }),
+        (error) => resolve(ended(error)),
       ),
     );
   }
 
   /** The status a server-streaming FollowTaskLog ends with. */
-  follow(): Promise<Pick<ServiceError, 'code' | 'details'>> {
+  follow(): Promise<Ended> {
     const rpc = this.service['FollowTaskLog'] as MethodDefinition<object, object>;
     const call = this.client.makeServerStreamRequest(
       rpc.path,
@@ -101,8 +115,8 @@ class ExecutorClient {
     );
     return new Promise((resolve) => {
       call.on('data', () => undefined);
-      call.on('error', (error: ServiceError) => resolve({ code: error.code, details: error.details }));
-      call.on('end', () => resolve({ code: status.OK, details: '' }));
+      call.on('error', (error: ServiceError) => resolve(ended(error)));
+      call.on('end', () => resolve(ended(null)));
     });
   }
 
@@ -148,6 +162,7 @@ describe('gRPC exception filters (a real Nest gRPC server and grpc-js client)', 
     await expect(client.read()).resolves.toEqual({
       code: status.UNAVAILABLE,
       details: DATABASE_UNAVAILABLE_MESSAGE,
+      reason: FailureReason.DatabaseUnavailable,
     });
     expect(warnings).toEqual([
       expect.stringContaining(
@@ -163,10 +178,12 @@ describe('gRPC exception filters (a real Nest gRPC server and grpc-js client)', 
     await expect(client.read()).resolves.toEqual({
       code: status.UNAVAILABLE,
       details: DATABASE_UNAVAILABLE_MESSAGE,
+      reason: FailureReason.DatabaseUnavailable,
     });
     await expect(client.follow()).resolves.toEqual({
       code: status.UNAVAILABLE,
       details: DATABASE_UNAVAILABLE_MESSAGE,
+      reason: FailureReason.DatabaseUnavailable,
     });
   });
 
@@ -202,7 +219,7 @@ describe('DatabaseUnavailableRpcFilter warnings', () => {
     const answer = (path: string) =>
       new Promise((resolve) => sut.catch(refused, host(path)).subscribe({ error: resolve }));
 
-    await expect(answer('/a/One')).resolves.toEqual({
+    await expect(answer('/a/One')).resolves.toMatchObject({
       code: status.UNAVAILABLE,
       message: DATABASE_UNAVAILABLE_MESSAGE,
     });

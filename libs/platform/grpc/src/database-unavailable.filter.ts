@@ -5,6 +5,8 @@ import { Observable, throwError } from 'rxjs';
 
 import { isDatabaseUnavailableError } from '@flotilla/platform/persistence';
 
+import { FailureReason, failureReasonMetadata } from './failure-reason';
+
 export const DATABASE_UNAVAILABLE_MESSAGE =
   'The database is unavailable (restarting or failing over); retry shortly';
 
@@ -31,8 +33,9 @@ function methodOf(host: ArgumentsHost): string {
  * refusing connections) with gRPC UNAVAILABLE, which callers retry, instead of the UNKNOWN
  * "Internal server error" Nest gives any other error, which executors and the gateway treat as a
  * final failure. Everything else is handled exactly as Nest's default filter does (RpcException
- * passes through with its code and message). grpc-js takes the status from the error's `code` and
- * its details from `message`.
+ * passes through with its code and message). grpc-js takes the status from the error's `code`, its
+ * details from `message` and its trailers from `metadata` (x-flotilla-reason: database-unavailable,
+ * so the gateway can say what is wrong without reading the message).
  */
 @Catch()
 export class DatabaseUnavailableRpcFilter extends BaseRpcExceptionFilter implements ExceptionFilter {
@@ -47,7 +50,11 @@ export class DatabaseUnavailableRpcFilter extends BaseRpcExceptionFilter impleme
   override catch(exception: unknown, host: ArgumentsHost): Observable<unknown> {
     if (!isDatabaseUnavailableError(exception)) return super.catch(exception, host);
     this.warn(exception, host);
-    return throwError(() => ({ code: status.UNAVAILABLE, message: DATABASE_UNAVAILABLE_MESSAGE }));
+    return throwError(() => ({
+      code: status.UNAVAILABLE,
+      message: DATABASE_UNAVAILABLE_MESSAGE,
+      metadata: failureReasonMetadata(FailureReason.DatabaseUnavailable),
+    }));
   }
 
   private warn(exception: unknown, host: ArgumentsHost): void {
