@@ -60,18 +60,18 @@ describe(taskQueueSql.name, () => {
 
   it('fences progress and completion by claim and owned state, with database time; completion records lost log lines', () => {
     expect(postgres.progress).toBe(
-      "UPDATE server_tasks SET next_step = $1, last_progress_at = CURRENT_TIMESTAMP WHERE id = $2 AND claim = $3 AND state IN ('Executing', 'Cancelling') RETURNING state",
+      "UPDATE server_tasks SET next_step = CASE WHEN next_step > $1 THEN next_step ELSE $1 END, last_progress_at = CURRENT_TIMESTAMP WHERE id = $2 AND claim = $3 AND state IN ('Executing', 'Cancelling') RETURNING state",
     );
     expect(mssql.progress).toBe(
-      "UPDATE server_tasks SET next_step = @0, last_progress_at = SYSUTCDATETIME() OUTPUT inserted.state WHERE id = @1 AND claim = @2 AND state IN ('Executing', 'Cancelling')",
+      "UPDATE server_tasks SET next_step = CASE WHEN next_step > @0 THEN next_step ELSE @0 END, last_progress_at = SYSUTCDATETIME() OUTPUT inserted.state WHERE id = @1 AND claim = @2 AND state IN ('Executing', 'Cancelling')",
     );
     expect(postgres.complete).toBe(
-      'UPDATE server_tasks SET state = $1, error_message = $2, next_step = $3, log_lines_lost = $6, ' +
+      'UPDATE server_tasks SET state = $1, error_message = $2, next_step = CASE WHEN next_step > $3 THEN next_step ELSE $3 END, log_lines_lost = $6, ' +
         'log_problem = $7, completed_at = CURRENT_TIMESTAMP ' +
         "WHERE id = $4 AND claim = $5 AND state IN ('Executing', 'Cancelling') RETURNING state",
     );
     expect(mssql.complete).toBe(
-      'UPDATE server_tasks SET state = @0, error_message = @1, next_step = @2, log_lines_lost = @5, ' +
+      'UPDATE server_tasks SET state = @0, error_message = @1, next_step = CASE WHEN next_step > @2 THEN next_step ELSE @2 END, log_lines_lost = @5, ' +
         'log_problem = @6, completed_at = SYSUTCDATETIME() ' +
         "OUTPUT inserted.state WHERE id = @3 AND claim = @4 AND state IN ('Executing', 'Cancelling')",
     );

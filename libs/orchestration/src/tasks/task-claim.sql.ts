@@ -45,6 +45,15 @@ export interface TaskQueueSql {
 }
 
 const OWNED = "('Executing', 'Cancelling')";
+
+/**
+ * next_step only ever moves forward. An executor retries a progress report whose reply it never
+ * saw (a database outage, a client timeout), so an older report can commit after a newer one;
+ * taking it as is would make recovery run a finished step again. CASE, not GREATEST: portable.
+ */
+function neverBack(param: string): string {
+  return `CASE WHEN next_step > ${param} THEN next_step ELSE ${param} END`;
+}
 const runningOn = (node: string) =>
   `(SELECT COUNT(*) FROM server_tasks o WHERE o.node_name = ${node} AND o.state IN ${OWNED})`;
 
@@ -61,10 +70,10 @@ const POSTGRES: TaskQueueSql = {
     'INSERT INTO task_concurrency_locks (concurrency_key, task_id, claim, acquired_at) VALUES ($1, $2, $3, CURRENT_TIMESTAMP) ' +
     'ON CONFLICT (concurrency_key) DO NOTHING',
   progress:
-    'UPDATE server_tasks SET next_step = $1, last_progress_at = CURRENT_TIMESTAMP ' +
+    `UPDATE server_tasks SET next_step = ${neverBack('$1')}, last_progress_at = CURRENT_TIMESTAMP ` +
     `WHERE id = $2 AND claim = $3 AND state IN ${OWNED} RETURNING state`,
   complete:
-    'UPDATE server_tasks SET state = $1, error_message = $2, next_step = $3, log_lines_lost = $6, ' +
+    `UPDATE server_tasks SET state = $1, error_message = $2, next_step = ${neverBack('$3')}, log_lines_lost = $6, ` +
     'log_problem = $7, completed_at = CURRENT_TIMESTAMP ' +
     `WHERE id = $4 AND claim = $5 AND state IN ${OWNED} RETURNING state`,
   unlock: 'DELETE FROM task_concurrency_locks WHERE task_id = $1 AND claim = $2',
@@ -89,10 +98,10 @@ const MSSQL: TaskQueueSql = {
     'INSERT INTO task_concurrency_locks (concurrency_key, task_id, claim, acquired_at) SELECT @0, @1, @2, SYSUTCDATETIME() ' +
     'WHERE NOT EXISTS (SELECT 1 FROM task_concurrency_locks WITH (UPDLOCK, HOLDLOCK) WHERE concurrency_key = @0)',
   progress:
-    'UPDATE server_tasks SET next_step = @0, last_progress_at = SYSUTCDATETIME() ' +
+    `UPDATE server_tasks SET next_step = ${neverBack('@0')}, last_progress_at = SYSUTCDATETIME() ` +
     `OUTPUT inserted.state WHERE id = @1 AND claim = @2 AND state IN ${OWNED}`,
   complete:
-    'UPDATE server_tasks SET state = @0, error_message = @1, next_step = @2, log_lines_lost = @5, ' +
+    `UPDATE server_tasks SET state = @0, error_message = @1, next_step = ${neverBack('@2')}, log_lines_lost = @5, ` +
     'log_problem = @6, completed_at = SYSUTCDATETIME() ' +
     `OUTPUT inserted.state WHERE id = @3 AND claim = @4 AND state IN ${OWNED}`,
   unlock: 'DELETE FROM task_concurrency_locks WHERE task_id = @0 AND claim = @1',

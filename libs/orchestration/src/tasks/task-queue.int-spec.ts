@@ -132,6 +132,9 @@ describe(ClaimedTasksService.name, () => {
     await expect(sut.claimed.reportProgress({ taskId, claim, nextStep: 1 })).resolves.toEqual({
       cancelRequested: false,
     });
+    // A retried, older report committing late must not move the task back a step.
+    await sut.claimed.reportProgress({ taskId, claim, nextStep: 0 });
+    await expect(sut.tasks.get(taskId)).resolves.toMatchObject({ nextStep: 1 });
     const done = await sut.claimed.complete(executor, {
       taskId,
       claim,
