@@ -1,6 +1,11 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, DestroyRef, inject, OnInit, signal } from '@angular/core';
-import { ClusterNode, Permission, UpdateNodeRequest } from '@flotilla/api-interfaces';
+import {
+  ClusterNode,
+  Permission,
+  SharedStorageFolderDiagnostic,
+  UpdateNodeRequest,
+} from '@flotilla/api-interfaces';
 
 import { NodesApi } from '../api/nodes-api';
 import { apiErrorMessage } from '../core/api-error';
@@ -16,6 +21,17 @@ export const MAX_TASK_CAP = 1000;
   imports: [DatePipe],
   template: `
     <h1>Nodes</h1>
+    @if (unwritableStorage(); as storage) {
+      <p class="error" role="alert" data-testid="shared-storage-warning">
+        Shared storage not writable from node {{ storage.nodeName }}:
+        @for (folder of storage.folders; track folder.folder) {
+          <span data-testid="shared-storage-folder"
+            >{{ folder.folder }} ({{ folder.error }}, {{ folder.errorCode }})</span
+          >{{ $last ? '.' : ', ' }}
+        }
+        Uploads and task logs there fail until an administrator frees space or makes it writable.
+      </p>
+    }
     @if (actionError(); as message) {
       <p class="error" role="alert" data-testid="node-action-error">{{ message }}</p>
     }
@@ -132,6 +148,11 @@ export class NodesPage implements OnInit {
   protected readonly loading = signal(true);
   protected readonly loadError = signal<string | null>(null);
   protected readonly actionError = signal<string | null>(null);
+  /** Set while the answering node cannot write some shared-storage folder: those folders. */
+  protected readonly unwritableStorage = signal<{
+    nodeName: string;
+    folders: SharedStorageFolderDiagnostic[];
+  } | null>(null);
   /** The node whose change is in flight, so its buttons cannot be pressed twice. */
   protected readonly busy = signal<string | null>(null);
 
@@ -180,6 +201,7 @@ export class NodesPage implements OnInit {
   }
 
   private async load(): Promise<void> {
+    void this.loadDiagnostics();
     try {
       this.nodes.set(await this.api.list());
       this.loadError.set(null);
@@ -187,6 +209,17 @@ export class NodesPage implements OnInit {
       this.loadError.set(apiErrorMessage(error));
     } finally {
       this.loading.set(false);
+    }
+  }
+
+  /** Best effort: the table stands on its own when diagnostics cannot be read. */
+  private async loadDiagnostics(): Promise<void> {
+    try {
+      const seen = await this.api.diagnostics();
+      const folders = seen.sharedStorage.folders.filter((folder) => !folder.writable);
+      this.unwritableStorage.set(folders.length > 0 ? { nodeName: seen.nodeName, folders } : null);
+    } catch {
+      this.unwritableStorage.set(null);
     }
   }
 }
