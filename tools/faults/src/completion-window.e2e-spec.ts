@@ -120,6 +120,8 @@ describe('kill -9 of a node in the completion window', () => {
     expect(afterStep.filter((message) => message.startsWith('Recovery: '))).toEqual([
       expect.stringContaining(`node ${VICTIM} stopped responding`),
     ]);
+    // The reason is the log's last word: nothing after it claims the deployment went on.
+    expect(failedLog.at(-1)).toMatch(/^Recovery: /);
 
     // Retryable: re-queued, resumed on a survivor past its only step, Success; its log says why it
     // moved and never starts the step again.

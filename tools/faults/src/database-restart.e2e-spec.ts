@@ -80,7 +80,7 @@ describe('PostgreSQL restarts while deployments run on a three-node cluster', ()
   };
 
   it.each([
-    ['shorter', 300],
+    ['shorter', 800],
     ['longer', 9_000],
   ])(
     'an outage %s than the heartbeat timeout fails nothing, runs nothing twice, answers no 500',
