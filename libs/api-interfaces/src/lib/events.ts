@@ -12,7 +12,18 @@ export interface AuditEvent {
   resourceId: string;
   /** JSON object with what changed; never contains secrets. */
   details: string;
+  /**
+   * The client's address as the gateway resolved it (trusted X-Forwarded-For aware): always a
+   * valid IPv4 or IPv6 address (IPv4-mapped IPv6 as IPv4, IPv6 lower-case compressed), or ''
+   * when unknown (system events, or a value an older producer stored that was not an address).
+   */
   clientIp: string;
+  /**
+   * The raw X-Forwarded-For of the request, whatever the client and proxies sent (never trusted
+   * as an address): characters outside printable ASCII escaped as `\xHH`, at most 1024
+   * characters, a longer one cut and ending with `...[cut, N characters]`. '' when none.
+   */
+  forwardedFor: string;
   /** The service that produced the event. */
   source: string;
 }

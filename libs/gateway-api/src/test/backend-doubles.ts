@@ -52,6 +52,8 @@ export interface UploadRecord {
 export class BackendLog extends NodeDoubleState {
   validateTokenCalls = 0;
   loginClientIps: string[] = [];
+  /** The whole caller of each sign-in (client IP and raw X-Forwarded-For included). */
+  loginCallers: CallerIdentity[] = [];
   orchestratorCallers: CallerIdentity[] = [];
   uploads: UploadRecord[] = [];
   followCancelled = false;
@@ -71,6 +73,7 @@ function authHandlers(log: BackendLog): grpc.UntypedServiceImplementation {
   };
   const login: Unary<authV1.LoginRequest, authV1.LoginReply> = (call, callback) => {
     log.loginClientIps.push(identityFromMetadata(call.metadata).clientIp);
+    log.loginCallers.push(identityFromMetadata(call.metadata));
     if (call.request.username !== 'admin' || call.request.password !== 'secret') {
       callback(grpcError(grpc.status.UNAUTHENTICATED, 'Invalid username or password'));
       return;
@@ -99,6 +102,7 @@ function orchestratorHandlers(log: BackendLog): grpc.UntypedServiceImplementatio
     call,
     callback,
   ) => {
+    log.orchestratorCallers.push(identityFromMetadata(call.metadata));
     if (call.request.name === 'Taken')
       callback(grpcError(grpc.status.ALREADY_EXISTS, 'A project named Taken already exists'));
     else callback(null, { ...PROJECT, id: 'p2', name: call.request.name });

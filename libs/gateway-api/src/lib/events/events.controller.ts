@@ -2,7 +2,8 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
 
-import { EventPage, ListEventsQuery, Permission } from '@flotilla/api-interfaces';
+import { AuditEvent, EventPage, ListEventsQuery, Permission } from '@flotilla/api-interfaces';
+import type { auditV1 } from '@flotilla/contracts';
 import { identityToMetadata } from '@flotilla/platform/grpc';
 
 import { PageQueryDto } from '../common/page-query.dto';
@@ -47,6 +48,23 @@ export class ListEventsQueryDto extends PageQueryDto implements ListEventsQuery 
   to?: string;
 }
 
+/** The REST shape of an event, field by field, so the contract is api-interfaces, not the proto. */
+function toRestEvent(event: auditV1.AuditEvent): AuditEvent {
+  return {
+    id: event.id,
+    occurredAt: event.occurredAt,
+    actorId: event.actorId,
+    actorName: event.actorName,
+    action: event.action,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId,
+    details: event.details,
+    clientIp: event.clientIp,
+    forwardedFor: event.forwardedFor,
+    source: event.source,
+  };
+}
+
 @ApiTags('events')
 @Controller('events')
 export class EventsController {
@@ -54,7 +72,7 @@ export class EventsController {
 
   @Get()
   @RequirePermission(Permission.EventView)
-  query(@Query() query: ListEventsQueryDto, @Caller() caller: RequestCaller): Promise<EventPage> {
+  async query(@Query() query: ListEventsQueryDto, @Caller() caller: RequestCaller): Promise<EventPage> {
     const request = {
       actor: query.actor ?? '',
       action: query.action ?? '',
@@ -65,6 +83,7 @@ export class EventsController {
       skip: query.skip ?? 0,
       take: query.take ?? 0,
     };
-    return unary(this.backends.audit.query(request, identityToMetadata(caller.identity)));
+    const page = await unary(this.backends.audit.query(request, identityToMetadata(caller.identity)));
+    return { items: page.items.map(toRestEvent), total: page.total, skip: page.skip, take: page.take };
   }
 }
