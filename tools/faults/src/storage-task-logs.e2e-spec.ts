@@ -33,6 +33,10 @@ const SCRIPT = [
   'done',
 ].join('\n');
 const NUMBERED = /^numbered line (\d{4}) of 1500$/;
+/** A short run that starts and ends while the folder is full. */
+const SHORT_LINES = 20;
+const SHORT_SCRIPT = `for i in $(seq 1 ${SHORT_LINES}); do echo "short line $i"; done`;
+const SHORT_NUMBERED = /^short line (\d+)$/;
 
 /** The REST task with the log-integrity fields (H3). */
 interface TaskView {
@@ -43,6 +47,12 @@ interface TaskView {
   logProblem: string;
   errorMessage: string;
 }
+
+/** Stretches of missing numbers, for the record of what a run lost ("245–1000"). */
+const holes = (present: number[]): string[] =>
+  [0, ...present, LINES + 1].flatMap((number, index, all) =>
+    index > 0 && number > all[index - 1] + 1 ? [`${all[index - 1] + 1}–${number - 1}`] : [],
+  );
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -58,6 +68,7 @@ describe('task logs on full shared storage', () => {
   let deployer: Deployer;
   let taskLogs: SmallTmpfs | undefined;
   let release: Identified;
+  let shortRelease: Identified;
   let environment: Identified;
   /** What the first deployment's log looked like, for the accounting once a whole log is known. */
   let faulty: { task: TaskView; audit: NumberedLogAudit } | undefined;
@@ -73,6 +84,7 @@ describe('task logs on full shared storage', () => {
     deployer = new Deployer(api);
     [environment] = await deployer.environments(1, 'Full storage');
     release = await deployer.release(SCRIPT, false);
+    shortRelease = await deployer.release(SHORT_SCRIPT, false);
     taskLogs = await mountSmallTmpfs(join(cluster.sharedStorage, 'TaskLogs'), 2 * 1024 * 1024);
   }, 240_000);
 
@@ -113,6 +125,11 @@ describe('task logs on full shared storage', () => {
     const records = await readWholeLog(api, taskId);
     const audit = auditNumberedLines(records, LINES, NUMBERED);
     faulty = { task, audit };
+    process.stdout.write(
+      `[faults] task log on full storage: ${audit.present.length} of ${LINES} numbered lines present, ` +
+        `logLinesLost ${task.logLinesLost}, markers account for ${audit.linesMarkedMissing}, ` +
+        `holes ${JSON.stringify(holes(audit.present))}, logProblem "${task.logProblem}"\n`,
+    );
     // One comparison, so a failure shows the task's state and the log's shape together.
     expect({
       state: task.state,
@@ -172,5 +189,37 @@ describe('task logs on full shared storage', () => {
     const { task: first, audit: firstAudit } = faulty as NonNullable<typeof faulty>;
     expect(first.logLinesLost - firstAudit.missing).toBeGreaterThanOrEqual(0);
     expect(first.logLinesLost - firstAudit.missing).toBeLessThanOrEqual(audit.otherRecords.length);
+  }, 90_000);
+
+  it('storage full for the whole run: Success with warnings, and the log says how many lines are missing', async () => {
+    const folder = taskLogs as SmallTmpfs;
+    await folder.fill();
+    let task: TaskView;
+    try {
+      task = await finished(await deployer.deploy(shortRelease, environment));
+    } finally {
+      await folder.free();
+    }
+    const records = await readWholeLog(api, task.id);
+    const audit = auditNumberedLines(records, SHORT_LINES, SHORT_NUMBERED);
+    expect({
+      state: task.state,
+      hasWarningsOrErrors: task.hasWarningsOrErrors,
+      everyLineCounted: task.logLinesLost >= SHORT_LINES,
+      logProblem: task.logProblem,
+      torn: tornRecords(records),
+      present: audit.present,
+      unmarkedHoles: audit.unmarkedHoles,
+      linesMarkedMissing: audit.linesMarkedMissing,
+    }).toEqual({
+      state: 'Success',
+      hasWarningsOrErrors: true,
+      everyLineCounted: true,
+      logProblem: expect.stringMatching(/full/i) as unknown,
+      torn: [],
+      present: [],
+      unmarkedHoles: [],
+      linesMarkedMissing: task.logLinesLost,
+    });
   }, 90_000);
 });
