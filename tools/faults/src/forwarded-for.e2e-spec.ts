@@ -18,7 +18,7 @@ const SOURCES = [
 const HEADERS = [
   { name: '2 KB of text', value: 'not an address; '.repeat(128) },
   { name: 'non-IP text', value: '<script>x</script>' },
-  { name: 'an IPv6 address', value: '2001:db8::7' },
+  { name: 'a full-length IPv6 address', value: '2001:db8:85a3:8d3:1319:8a2e:370:7348' },
   { name: 'an IPv4-mapped address', value: '::ffff:203.0.113.9' },
 ];
 
