@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+
 import { ApiClient } from '@flotilla/testing';
 
 export interface LogRecord {
@@ -39,6 +41,36 @@ export function tornRecords(records: LogRecord[]): LogRecord[] {
       !LEVELS.includes(record.level) ||
       /\{\s*"timestamp"\s*:/.test(record.message),
   );
+}
+
+/**
+ * Lines of the log file itself that are not one whole record: the reader's view alone could hide
+ * a torn record (by skipping it), so the file on shared storage is checked too. A file that ends
+ * without a newline ends in a torn record. No file at all has no torn record.
+ */
+export async function tornLinesInFile(path: string): Promise<string[]> {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  const lines = text.split('\n');
+  const last = lines.pop();
+  const torn = last ? [`(no newline at the end) ${last.slice(0, 200)}`] : [];
+  for (const line of lines) {
+    let record: Partial<LogRecord> | undefined;
+    try {
+      record = JSON.parse(line) as Partial<LogRecord>;
+    } catch {
+      record = undefined;
+    }
+    const whole =
+      typeof record?.timestamp === 'string' &&
+      typeof record.level === 'string' &&
+      LEVELS.includes(record.level) &&
+      typeof record.message === 'string';
+    if (!whole) torn.push(line.slice(0, 200));
+  }
+  return torn;
 }
 
 export interface NumberedLogAudit {
