@@ -65,11 +65,17 @@ describe(boundForwardedFor.name, () => {
     expect(boundForwardedFor(exact)).toBe(exact);
   });
 
-  it('cuts a 2 KB header to the limit, ending with a marker that says how long it was', () => {
+  it('cuts a 2 KB header to the limit, with a marker in the middle that says how long it was', () => {
     const bounded = boundForwardedFor('1'.repeat(2048));
     expect(bounded).toHaveLength(FORWARDED_FOR_MAX_LENGTH);
-    expect(bounded).toMatch(/^1+\.\.\.\[cut, 2048 characters\]$/);
+    expect(bounded).toMatch(/^1+\.\.\.\[cut, 2048 characters\]\.\.\.1+$/);
     expect(FORWARDED_FOR_COLUMN_LENGTH).toBeGreaterThanOrEqual(FORWARDED_FOR_MAX_LENGTH);
+  });
+
+  it("keeps both ends of a long chain: the client's claim and the hops our proxies appended", () => {
+    const bounded = boundForwardedFor(`198.51.100.1, ${'junk, '.repeat(400)}203.0.113.9, 127.0.0.2`);
+    expect(bounded.startsWith('198.51.100.1, junk')).toBe(true);
+    expect(bounded.endsWith('junk, 203.0.113.9, 127.0.0.2')).toBe(true);
   });
 
   it('escapes what gRPC metadata cannot carry (tabs, Latin-1, NUL, astral)', () => {

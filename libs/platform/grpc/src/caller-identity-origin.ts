@@ -67,8 +67,10 @@ export function canonicalPeerAddress(remoteAddress: string | undefined): string 
 /**
  * The raw X-Forwarded-For made safe to carry and store: characters outside printable ASCII
  * escaped as `\xHH` (`\u{H…}` above Latin-1), then cut to FORWARDED_FOR_MAX_LENGTH characters
- * ending with `...[cut, N characters]` (N: the escaped length before cutting). Idempotent, so each hop
- * can apply it again to text it did not produce itself.
+ * by taking out the middle, marked `...[cut, N characters]...` (N: the escaped length before
+ * cutting). Both ends are kept: the start is what the client claimed, the end is what our own
+ * proxies appended (the only entries anyone vouches for). Idempotent, so each hop can apply it
+ * again to text it did not produce itself.
  */
 export function boundForwardedFor(raw: string): string {
   const printable = raw.replace(NOT_PRINTABLE_ASCII, (character) => {
@@ -76,8 +78,10 @@ export function boundForwardedFor(raw: string): string {
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
   });
   if (printable.length <= FORWARDED_FOR_MAX_LENGTH) return printable;
-  const marker = `...[cut, ${printable.length} characters]`;
-  return printable.slice(0, FORWARDED_FOR_MAX_LENGTH - marker.length) + marker;
+  const marker = `...[cut, ${printable.length} characters]...`;
+  const kept = FORWARDED_FOR_MAX_LENGTH - marker.length;
+  const head = Math.floor(kept / 2);
+  return printable.slice(0, head) + marker + printable.slice(printable.length - (kept - head));
 }
 
 /**
