@@ -66,6 +66,15 @@ describe(renderHaproxyConfig.name, () => {
     );
   });
 
+  it('answers 503 with Retry-After itself when no gateway is in the pool', () => {
+    const ownError = section(sut, 'backend gateways').filter((line) =>
+      line.startsWith('http-error status 503'),
+    );
+    expect(ownError).toEqual([
+      expect.stringMatching(/content-type application\/json hdr Retry-After \d+ string '\{.*\}'$/),
+    ]);
+  });
+
   it('gives every gRPC service an h2c frontend and backend over all nodes', () => {
     expect(section(sut, 'frontend grpc_orchestrator')).toEqual([
       'bind 127.0.0.1:18052 proto h2',
