@@ -59,9 +59,9 @@ describe('kill -9 of a node in the completion window', () => {
   }, 300_000);
 
   afterAll(async () => {
-    // FAULTS_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed, for diagnosis.
+    // FAULTS_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed (<file>-completion-window), for diagnosis.
     const outputFile = process.env['FAULTS_CLUSTER_OUTPUT'];
-    if (outputFile && cluster) await writeFile(outputFile, cluster.output());
+    if (outputFile && cluster) await writeFile(`${outputFile}-completion-window`, cluster.output());
     await cluster?.stop();
     if (sideDir) await rm(sideDir, { recursive: true, force: true });
   }, 120_000);

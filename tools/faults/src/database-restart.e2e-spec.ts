@@ -71,9 +71,9 @@ describe('PostgreSQL restarts while deployments run on a three-node cluster', ()
 
   afterAll(async () => {
     log(`figures:\n  ${figures.join('\n  ')}`);
-    // FAULTS_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed, for diagnosis.
+    // FAULTS_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed (<file>-database-restart), for diagnosis.
     const outputFile = process.env['FAULTS_CLUSTER_OUTPUT'];
-    if (outputFile && cluster) await writeFile(outputFile, cluster.output());
+    if (outputFile && cluster) await writeFile(`${outputFile}-database-restart`, cluster.output());
     // The database is dropped by cluster.stop(): the server must be up for it.
     await postgres?.start().catch(() => undefined);
     await cluster?.stop();
