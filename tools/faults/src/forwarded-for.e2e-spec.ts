@@ -66,7 +66,8 @@ describe('X-Forwarded-For from clients and proxies', () => {
 
     // HAProxy (option forwardfor) adds its peer as another X-Forwarded-For line; Node joins the
     // lines with ", ", and the gateway's socket peer is HAProxy itself.
-    const headerSeen = viaHaproxy ? `${headerValue}, ${sourceAddress}` : headerValue;
+    // HTTP parsers drop the spaces around a field value (the 2 KB text ends with one).
+    const headerSeen = viaHaproxy ? `${headerValue.trim()}, ${sourceAddress}` : headerValue.trim();
     const socketPeer = viaHaproxy ? TRUSTED_PROXY : sourceAddress;
     const clientIp = expectedClientIp(socketPeer, headerSeen, (address) => address === TRUSTED_PROXY);
     const events = await outcome.events();
