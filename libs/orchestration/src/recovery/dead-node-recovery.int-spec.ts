@@ -477,9 +477,39 @@ describe(DeadNodeRecoveryService.name, () => {
       db.dataSource.transaction((manager) => repository.requeue(manager, found, 30_000)),
     ).resolves.toBe(false);
     await expect(
-      db.dataSource.transaction((manager) => repository.finish(manager, found, 'too late', 30_000)),
-    ).resolves.toBe(false);
+      db.dataSource.transaction((manager) =>
+        repository.finish(manager, found, { state: 'Failed', errorMessage: 'too late' }, 'too late', 30_000),
+      ),
+    ).resolves.toBeUndefined();
     await expect(sut.tasks.get(taskId)).resolves.toMatchObject({ state: 'Executing', nodeName: 'node-a' });
+  });
+
+  it('finishes as Canceled, with the plain reason, a task whose cancel lands between the read and a Success write', async () => {
+    const [taskId] = await queue(1, false);
+    const owned = await claimOn(sut, 'node-a');
+    await sut.claimed.reportProgress({ taskId, claim: owned.claim, nextStep: 3 });
+    await makeOffline('node-a');
+    const repository = new DeadNodeRecoveryRepository(new Transactions(db.dataSource));
+    const [found] = await repository.findOrphaned(30_000, 10);
+    expect(found).toMatchObject({ id: taskId, state: 'Executing', nextStep: 3, stepCount: 3 });
+
+    await sut.tasks.cancel(alice, taskId);
+
+    await expect(
+      db.dataSource.transaction((manager) =>
+        repository.finish(
+          manager,
+          found,
+          { state: 'Success', errorMessage: 'all done' },
+          'node gone',
+          30_000,
+        ),
+      ),
+    ).resolves.toBe('Canceled');
+    await expect(sut.tasks.get(taskId)).resolves.toMatchObject({
+      state: 'Canceled',
+      errorMessage: 'node gone',
+    });
   });
 
   it(`fails a retryable task instead of re-queuing it after ${MAX_RECOVERIES} recoveries`, async () => {
@@ -667,6 +697,97 @@ describe(DeadNodeRecoveryService.name, () => {
           message: `Recovery: node node-a stopped responding at ${lastSeen}; re-queued to resume at step 2 (recovery 1 of 3)`,
         },
       ]);
+    });
+
+    it('finishes as Success, one-shot or retryable, a task whose every step was recorded, saying so with a Warning record; one with a step left is recovered as before', async () => {
+      const [oneShot, stepLeft] = await queue(2, false);
+      const [retryable] = await queue(1, true);
+      const claims = new Map<string, number>();
+      for (let i = 0; i < 3; i++) {
+        const owned = await claimOn(sut, 'node-a');
+        claims.set(owned.taskId, owned.claim);
+      }
+      // Every step acknowledged, then the node died with the completion: next_step == 3 steps.
+      for (const taskId of [oneShot, retryable])
+        await sut.claimed.reportProgress({ taskId, claim: claims.get(taskId) ?? 0, nextStep: 3 });
+      await sut.claimed.reportProgress({ taskId: stepLeft, claim: claims.get(stepLeft) ?? 0, nextStep: 2 });
+      for (const taskId of [oneShot, retryable, stepLeft]) writeFileSync(logPath(taskId), EXECUTOR_LINE);
+      await makeOffline('node-a');
+      const lastSeen = await lastSeenOf('node-a');
+      const note =
+        `node node-a stopped responding at ${lastSeen} after all 3 step(s) had completed; ` +
+        'its completion was lost with the node, so the task is recorded as Success';
+      queuedSignals.length = 0;
+
+      const recovered = await recoveryWritingLogsTo(sharedStorage).recoverOnce();
+
+      expect(recovered.map(({ taskId, outcome, reason }) => ({ taskId, outcome, reason }))).toEqual(
+        expect.arrayContaining([
+          { taskId: oneShot, outcome: 'Success', reason: note },
+          { taskId: retryable, outcome: 'Success', reason: note },
+          { taskId: stepLeft, outcome: 'Failed', reason: `node node-a stopped responding at ${lastSeen}` },
+        ]),
+      );
+      expect(recovered).toHaveLength(3);
+      // Nothing re-queued: no other node is woken to run nothing.
+      expect(queuedSignals).toEqual([]);
+      for (const taskId of [oneShot, retryable]) {
+        const task = await sut.tasks.get(taskId);
+        expect(task).toMatchObject({
+          state: 'Success',
+          errorMessage: note,
+          hasWarningsOrErrors: true,
+          nodeName: 'node-a',
+          nextStep: 3,
+          claim: claims.get(taskId),
+        });
+        expect(task.completedAt).not.toBe('');
+        await expect(progressClock(taskId)).resolves.toMatchObject({ recoveries: 0 });
+        await expect(auditedRecoveries(taskId)).resolves.toEqual([
+          expect.objectContaining({ outcome: 'Success', reason: note, nextStep: 3, recoveries: 0 }),
+        ]);
+        expect(records(taskId)).toEqual([
+          expect.objectContaining({ message: 'Step Run completed' }),
+          {
+            timestamp: expect.stringMatching(/Z$/) as string,
+            level: 'Warning',
+            message: `Recovery: ${note}.`,
+          },
+        ]);
+        await expect(
+          rpcRefusal(
+            sut.claimed.complete(executor, {
+              taskId,
+              claim: claims.get(taskId) ?? 0,
+              state: 'Success',
+              errorMessage: '',
+              nextStep: 3,
+              logLinesLost: 0,
+              logProblem: '',
+            }),
+          ),
+        ).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
+      }
+      await expect(sut.tasks.get(stepLeft)).resolves.toMatchObject({
+        state: 'Failed',
+        errorMessage: `node node-a stopped responding at ${lastSeen}`,
+      });
+      expect(records(stepLeft).at(-1)).toMatchObject({
+        level: 'Error',
+        message: `Recovery: node node-a stopped responding at ${lastSeen}; the task failed.`,
+      });
+      expect(seenAtAppend.map(({ taskId, state }) => [taskId, state]).sort()).toEqual(
+        [
+          [oneShot, 'Success'],
+          [retryable, 'Success'],
+          [stepLeft, 'Failed'],
+        ].sort(),
+      );
+      await expect(
+        db.dataSource.query('SELECT 1 FROM task_concurrency_locks WHERE task_id = ANY($1)', [
+          [oneShot, retryable, stepLeft],
+        ]),
+      ).resolves.toEqual([]);
     });
 
     it('recovers the task all the same when its log cannot be written', async () => {

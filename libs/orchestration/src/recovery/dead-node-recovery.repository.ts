@@ -3,7 +3,10 @@ import { EntityManager } from 'typeorm';
 
 import { structuredQuery, Transactions } from '../shared/transactions';
 import { deadNodeRecoverySql, DeadNodeRecoverySql } from './dead-node-recovery.sql';
-import type { OrphanedTask } from './recovery-decision';
+import type { FinishDecision, OrphanedTask } from './recovery-decision';
+
+/** How a finished task ended, as the finish statement wrote it. */
+export type FinishedState = FinishDecision['state'];
 
 interface OrphanedRow {
   id: string;
@@ -16,9 +19,24 @@ interface OrphanedRow {
   node_dead: number | string;
   node_last_seen: Date | string | null;
   retryable: boolean | number;
+  steps: string | null;
 }
 
 const dateOrNull = (value: Date | string | null) => (value === null ? null : new Date(value));
+
+/**
+ * How many steps the release snapshot holds; null when its JSON cannot be read as an array, so
+ * that recovery never takes a task for finished on the strength of a snapshot it cannot read.
+ */
+export function snapshotStepCount(steps: string | null): number | null {
+  if (steps === null) return null;
+  try {
+    const parsed: unknown = JSON.parse(steps);
+    return Array.isArray(parsed) ? parsed.length : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Reads and rewrites orphaned tasks (dead node, or an executor that stopped reporting progress);
@@ -50,6 +68,7 @@ export class DeadNodeRecoveryRepository {
       lastProgressAt: dateOrNull(row.last_progress_at),
       recoveries: Number(row.recovery_count),
       retryable: row.retryable === true || row.retryable === 1,
+      stepCount: snapshotStepCount(row.steps),
     }));
   }
 
@@ -59,19 +78,26 @@ export class DeadNodeRecoveryRepository {
     return result.affected === 1;
   }
 
-  /** False when another replica got there first, or the task's owner turned out to be alive. */
+  /**
+   * Finishes the task as `outcome` says, or as Canceled with `canceledMessage` when it is (by
+   * now) being canceled. Returns the state written; undefined when another replica got there
+   * first, or the task's owner turned out to be alive.
+   */
   async finish(
     manager: EntityManager,
     task: OrphanedTask,
-    errorMessage: string,
+    outcome: Pick<FinishDecision, 'state' | 'errorMessage'>,
+    canceledMessage: string,
     timeoutMs: number,
-  ): Promise<boolean> {
-    const result = await structuredQuery(manager, this.sql.finish, [
-      errorMessage,
+  ): Promise<FinishedState | undefined> {
+    const result = await structuredQuery<{ state: FinishedState }>(manager, this.sql.finish, [
+      outcome.state,
+      outcome.errorMessage,
+      canceledMessage,
       task.id,
       task.claim,
       -timeoutMs,
     ]);
-    return result.affected === 1;
+    return result.affected === 1 ? result.records[0]?.state : undefined;
   }
 }

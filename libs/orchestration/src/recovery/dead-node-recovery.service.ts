@@ -10,7 +10,13 @@ import { Transactions } from '../shared/transactions';
 import { TASK_SIGNALS, TaskSignals } from '../tasks/task-signals';
 import { TasksRepository } from '../tasks/tasks.repository';
 import { DeadNodeRecoveryRepository } from './dead-node-recovery.repository';
-import { OrphanedTask, RecoveryDecision, recoveryDecision, recoveryRecord } from './recovery-decision';
+import {
+  canceledDecision,
+  OrphanedTask,
+  RecoveryDecision,
+  recoveryDecision,
+  recoveryRecord,
+} from './recovery-decision';
 import { RecoveryTaskLog } from './recovery-task-log';
 
 /** Tasks looked at per pass; a pass that fills the batch is followed by another at once. */
@@ -19,7 +25,7 @@ const BATCH = 50;
 export interface RecoveredTask {
   taskId: string;
   nodeName: string;
-  outcome: 'Queued' | 'Failed' | 'Canceled';
+  outcome: 'Queued' | 'Success' | 'Failed' | 'Canceled';
   reason: string;
 }
 
@@ -69,19 +75,15 @@ export class DeadNodeRecoveryService {
   }
 
   private async recover(task: OrphanedTask): Promise<RecoveredTask | undefined> {
-    const decision = recoveryDecision(task);
     const timeoutMs = this.config.heartbeatTimeoutMs;
-    const won = await this.transactions.run(async (manager) => {
-      const changed =
-        decision.action === 'requeue'
-          ? await this.orphans.requeue(manager, task, timeoutMs)
-          : await this.orphans.finish(manager, task, decision.errorMessage, timeoutMs);
-      if (!changed) return false;
+    const decision = await this.transactions.run(async (manager) => {
+      const made = await this.write(manager, task, timeoutMs);
+      if (!made) return undefined;
       await this.tasks.unlock(manager, task.id, task.claim);
-      await this.audit(manager, task, decision);
-      return true;
+      await this.audit(manager, task, made);
+      return made;
     });
-    if (!won) return undefined;
+    if (!decision) return undefined;
     const outcome = decision.action === 'requeue' ? 'Queued' : decision.state;
     const reason = decision.action === 'requeue' ? decision.note : decision.errorMessage;
     // Before the wake-up, so the record comes ahead of the next owner's lines.
@@ -89,6 +91,25 @@ export class DeadNodeRecoveryService {
     if (decision.action === 'requeue') this.signals.taskQueued(task.id);
     this.logger.warn(`Recovered task ${task.id} from node ${task.nodeName}: ${outcome} (${reason})`);
     return { taskId: task.id, nodeName: task.nodeName, outcome, reason };
+  }
+
+  /**
+   * Writes the decision for the task as read; returns the decision the database holds now, or
+   * undefined when nothing changed. A task canceled between the read and the write is finished
+   * as Canceled (decided in the statement), and so is what the audit and the log then say.
+   */
+  private async write(
+    manager: EntityManager,
+    task: OrphanedTask,
+    timeoutMs: number,
+  ): Promise<RecoveryDecision | undefined> {
+    const decision = recoveryDecision(task);
+    if (decision.action === 'requeue')
+      return (await this.orphans.requeue(manager, task, timeoutMs)) ? decision : undefined;
+    const canceled = canceledDecision(task);
+    const written = await this.orphans.finish(manager, task, decision, canceled.errorMessage, timeoutMs);
+    if (!written) return undefined;
+    return written === decision.state ? decision : canceled;
   }
 
   private audit(manager: EntityManager, task: OrphanedTask, decision: RecoveryDecision): Promise<void> {

@@ -38,10 +38,11 @@ describe(deadNodeRecoverySql.name, () => {
     );
   });
 
-  it('says which cause holds, preferring the dead node, and reads the progress clock and recovery count', () => {
-    expect(postgres.orphaned).toMatch(
-      /^SELECT t\.id, t\.state, t\.claim, t\.node_name, t\.next_step, t\.last_progress_at, t\.recovery_count, CASE WHEN NOT EXISTS \(.+?\) THEN 1 ELSE 0 END AS node_dead, nl\.last_seen AS node_last_seen, r\.retryable /,
-    );
+  it('says which cause holds, preferring the dead node, and reads the progress clock, recovery count and release steps', () => {
+    for (const sql of [postgres.orphaned, mssql.orphaned])
+      expect(sql).toMatch(
+        /^SELECT (TOP \(@1\) )?t\.id, t\.state, t\.claim, t\.node_name, t\.next_step, t\.last_progress_at, t\.recovery_count, CASE WHEN NOT EXISTS \(.+?\) THEN 1 ELSE 0 END AS node_dead, nl\.last_seen AS node_last_seen, r\.retryable, r\.steps FROM server_tasks t /,
+      );
     expect(mssql.orphaned).toContain(
       'CASE WHEN NOT EXISTS (SELECT 1 FROM cluster_nodes n WHERE n.name = t.node_name AND n.last_seen >= DATEADD(millisecond, @0, SYSUTCDATETIME())) THEN 1 ELSE 0 END AS node_dead',
     );
@@ -59,16 +60,17 @@ describe(deadNodeRecoverySql.name, () => {
     for (const sql of [postgres.requeue, mssql.requeue]) expect(sql).not.toContain('next_step');
   });
 
-  it('fails (or finishes canceling) only with the same claim while still orphaned, on database time', () => {
-    const set =
-      "UPDATE server_tasks SET state = CASE WHEN state = 'Cancelling' THEN 'Canceled' ELSE 'Failed' END, ";
+  it('finishes (as given, or as Canceled when being canceled) only with the same claim while still orphaned, on database time', () => {
+    const set = (state: string, message: string, canceledMessage: string) =>
+      `UPDATE server_tasks SET state = CASE WHEN state = 'Cancelling' THEN 'Canceled' ELSE ${state} END, ` +
+      `error_message = CASE WHEN state = 'Cancelling' THEN ${canceledMessage} ELSE ${message} END, `;
     expect(postgres.finish).toBe(
-      `${set}error_message = $1, completed_at = CURRENT_TIMESTAMP WHERE id = $2 AND claim = $3 ` +
-        `AND state IN ('Executing', 'Cancelling') AND ${orphanedPg('server_tasks', '$4')} RETURNING state`,
+      `${set('$1', '$2', '$3')}completed_at = CURRENT_TIMESTAMP WHERE id = $4 AND claim = $5 ` +
+        `AND state IN ('Executing', 'Cancelling') AND ${orphanedPg('server_tasks', '$6')} RETURNING state`,
     );
     expect(mssql.finish).toBe(
-      `${set}error_message = @0, completed_at = SYSUTCDATETIME() OUTPUT inserted.state WHERE id = @1 AND claim = @2 ` +
-        `AND state IN ('Executing', 'Cancelling') AND ${orphanedMs('server_tasks', '@3')}`,
+      `${set('@0', '@1', '@2')}completed_at = SYSUTCDATETIME() OUTPUT inserted.state WHERE id = @3 AND claim = @4 ` +
+        `AND state IN ('Executing', 'Cancelling') AND ${orphanedMs('server_tasks', '@5')}`,
     );
     for (const sql of [postgres.finish, mssql.finish]) expect(sql).not.toContain('recovery_count');
   });

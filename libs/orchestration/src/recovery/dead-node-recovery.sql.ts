@@ -12,8 +12,9 @@ import { dialectSql } from '@flotilla/platform/persistence';
 export interface DeadNodeRecoverySql {
   /**
    * Orphaned owned tasks, with why (`node_dead` 1: the node; 0: the executor's progress), the
-   * node's last heartbeat, the last progress, the recovery count and the release's retryable flag.
-   * Params: negative heartbeat timeout ms, limit.
+   * node's last heartbeat, the last progress, the recovery count, the release's retryable flag and
+   * its steps (the snapshot's JSON text, counted by the caller: JSON functions differ between the
+   * dialects). Params: negative heartbeat timeout ms, limit.
    */
   orphaned: string;
   /**
@@ -21,7 +22,12 @@ export interface DeadNodeRecoverySql {
    * next_step kept. Params: taskId, claim, negative timeout ms.
    */
   requeue: string;
-  /** Executing → Failed / Cancelling → Canceled with the reason. Params: errorMessage, taskId, claim, negative timeout ms. */
+  /**
+   * Executing → the given final state (Failed, or Success when every step was recorded) with its
+   * message; Cancelling → Canceled with its own message, decided here because a cancel may land
+   * between the read and this write. Returns the state written. Params: state if executing,
+   * errorMessage if executing, errorMessage if cancelling, taskId, claim, negative timeout ms.
+   */
   finish: string;
 }
 
@@ -70,7 +76,7 @@ function selected(clock: ClockSql): string {
   return (
     't.id, t.state, t.claim, t.node_name, t.next_step, t.last_progress_at, t.recovery_count, ' +
     `CASE WHEN ${nodeDead('t', clock)} THEN 1 ELSE 0 END AS node_dead, ` +
-    'nl.last_seen AS node_last_seen, r.retryable ' +
+    'nl.last_seen AS node_last_seen, r.retryable, r.steps ' +
     'FROM server_tasks t LEFT JOIN cluster_nodes nl ON nl.name = t.node_name ' +
     'JOIN deployments d ON d.id = t.deployment_id JOIN releases r ON r.id = d.release_id ' +
     `WHERE t.state IN ${OWNED} AND ${orphaned('t', clock)}`
@@ -80,8 +86,10 @@ function selected(clock: ClockSql): string {
 const REQUEUE_SET =
   "UPDATE server_tasks SET state = 'Queued', node_name = NULL, last_progress_at = NULL, " +
   'recovery_count = recovery_count + 1';
-const FINISH_SET =
-  "UPDATE server_tasks SET state = CASE WHEN state = 'Cancelling' THEN 'Canceled' ELSE 'Failed' END, ";
+/** Both CASEs read the row as it was before this update, on both dialects. */
+const finishSet = (state: string, message: string, canceledMessage: string) =>
+  `UPDATE server_tasks SET state = CASE WHEN state = 'Cancelling' THEN 'Canceled' ELSE ${state} END, ` +
+  `error_message = CASE WHEN state = 'Cancelling' THEN ${canceledMessage} ELSE ${message} END, `;
 
 const pg = dialectSql('postgres');
 const ms = dialectSql('mssql');
@@ -100,8 +108,8 @@ const POSTGRES: DeadNodeRecoverySql = {
     `${REQUEUE_SET} WHERE id = $1 AND claim = $2 AND state = 'Executing' ` +
     `AND ${orphaned('server_tasks', pgClock('$3::integer'))} RETURNING state`,
   finish:
-    `${FINISH_SET}error_message = $1, completed_at = CURRENT_TIMESTAMP ` +
-    `WHERE id = $2 AND claim = $3 AND state IN ${OWNED} AND ${orphaned('server_tasks', pgClock('$4::integer'))} RETURNING state`,
+    `${finishSet('$1', '$2', '$3')}completed_at = CURRENT_TIMESTAMP ` +
+    `WHERE id = $4 AND claim = $5 AND state IN ${OWNED} AND ${orphaned('server_tasks', pgClock('$6::integer'))} RETURNING state`,
 };
 
 const MSSQL: DeadNodeRecoverySql = {
@@ -110,8 +118,8 @@ const MSSQL: DeadNodeRecoverySql = {
     `${REQUEUE_SET} OUTPUT inserted.state WHERE id = @0 AND claim = @1 AND state = 'Executing' ` +
     `AND ${orphaned('server_tasks', msClock('@2'))}`,
   finish:
-    `${FINISH_SET}error_message = @0, completed_at = SYSUTCDATETIME() OUTPUT inserted.state ` +
-    `WHERE id = @1 AND claim = @2 AND state IN ${OWNED} AND ${orphaned('server_tasks', msClock('@3'))}`,
+    `${finishSet('@0', '@1', '@2')}completed_at = SYSUTCDATETIME() OUTPUT inserted.state ` +
+    `WHERE id = @3 AND claim = @4 AND state IN ${OWNED} AND ${orphaned('server_tasks', msClock('@5'))}`,
 };
 
 export function deadNodeRecoverySql(dialect: SqlDialect): DeadNodeRecoverySql {

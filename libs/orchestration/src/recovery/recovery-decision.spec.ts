@@ -1,4 +1,11 @@
-import { MAX_RECOVERIES, OrphanedTask, recoveryDecision, recoveryRecord } from './recovery-decision';
+import {
+  allStepsRecorded,
+  canceledDecision,
+  MAX_RECOVERIES,
+  OrphanedTask,
+  recoveryDecision,
+  recoveryRecord,
+} from './recovery-decision';
 
 describe(recoveryDecision.name, () => {
   const sut = recoveryDecision;
@@ -13,6 +20,7 @@ describe(recoveryDecision.name, () => {
     lastProgressAt: new Date('2030-01-02T03:04:05.012Z'),
     recoveries: 0,
     retryable: false,
+    stepCount: 3,
   };
   const hungExecutor: OrphanedTask = {
     ...task,
@@ -92,6 +100,54 @@ describe(recoveryDecision.name, () => {
     });
   });
 
+  it('finishes as Success with a note a task whose every step was recorded, one-shot or retryable, however often recovered', () => {
+    const note =
+      'node node-b stopped responding at 2030-01-02T03:04:05.678Z after all 3 step(s) had completed; ' +
+      'its completion was lost with the node, so the task is recorded as Success';
+    for (const retryable of [false, true])
+      for (const recoveries of [0, MAX_RECOVERIES])
+        for (const nextStep of [3, 4])
+          expect(sut({ ...task, nextStep, retryable, recoveries })).toEqual({
+            action: 'finish',
+            state: 'Success',
+            errorMessage: note,
+          });
+    expect(sut({ ...task, stepCount: 1, nextStep: 1 })).toMatchObject({
+      errorMessage: expect.stringContaining(' after all 1 step(s) had completed; ') as string,
+    });
+  });
+
+  it('says the completion was never reported when the executor, not the node, went silent after the last step', () => {
+    expect(sut({ ...hungExecutor, nextStep: 3 })).toEqual({
+      action: 'finish',
+      state: 'Success',
+      errorMessage:
+        'the deployment executor on node node-b stopped reporting progress at 2030-01-02T03:04:05.012Z ' +
+        'after all 3 step(s) had completed; its completion was never reported, so the task is recorded as Success',
+    });
+  });
+
+  it('still finishes a task being canceled as Canceled after its last step', () => {
+    expect(sut({ ...task, state: 'Cancelling', nextStep: 3, retryable: true })).toEqual({
+      action: 'finish',
+      state: 'Canceled',
+      errorMessage: 'node node-b stopped responding at 2030-01-02T03:04:05.678Z',
+    });
+  });
+
+  it('recovers as before a task with a step left, or whose step count is unknown or zero', () => {
+    expect(sut({ ...task, nextStep: 2 })).toMatchObject({ action: 'finish', state: 'Failed' });
+    expect(sut({ ...task, nextStep: 2, retryable: true })).toMatchObject({ action: 'requeue' });
+    expect(sut({ ...task, nextStep: 3, stepCount: null })).toMatchObject({
+      action: 'finish',
+      state: 'Failed',
+    });
+    expect(sut({ ...task, nextStep: 3, stepCount: null, retryable: true })).toMatchObject({
+      action: 'requeue',
+    });
+    expect(sut({ ...task, nextStep: 0, stepCount: 0 })).toMatchObject({ action: 'finish', state: 'Failed' });
+  });
+
   it('does not count recoveries against a process that is not retryable or a task being canceled', () => {
     expect(sut({ ...task, recoveries: MAX_RECOVERIES })).toMatchObject({
       errorMessage: 'node node-b stopped responding at 2030-01-02T03:04:05.678Z',
@@ -103,7 +159,50 @@ describe(recoveryDecision.name, () => {
   });
 });
 
+describe(allStepsRecorded.name, () => {
+  it('holds only when next_step reached a known, non-zero step count', () => {
+    expect(allStepsRecorded({ nextStep: 1, stepCount: 1 })).toBe(true);
+    expect(allStepsRecorded({ nextStep: 2, stepCount: 1 })).toBe(true);
+    expect(allStepsRecorded({ nextStep: 0, stepCount: 1 })).toBe(false);
+    expect(allStepsRecorded({ nextStep: 0, stepCount: 0 })).toBe(false);
+    expect(allStepsRecorded({ nextStep: 5, stepCount: null })).toBe(false);
+  });
+});
+
+describe(canceledDecision.name, () => {
+  it('finishes as Canceled with why the owner is gone', () => {
+    expect(
+      canceledDecision({
+        cause: 'node-dead',
+        nodeName: 'node-2',
+        nodeLastSeen: null,
+        lastProgressAt: null,
+      }),
+    ).toEqual({
+      action: 'finish',
+      state: 'Canceled',
+      errorMessage: 'node node-2 stopped responding (its node record was removed)',
+    });
+  });
+});
+
 describe(recoveryRecord.name, () => {
+  it('says the task is recorded as Success though its completion was lost, as a warning', () => {
+    expect(
+      recoveryRecord({
+        action: 'finish',
+        state: 'Success',
+        errorMessage:
+          'node node-1 stopped responding at 2030-01-02T03:04:05.678Z after all 1 step(s) had completed; ' +
+          'its completion was lost with the node, so the task is recorded as Success',
+      }),
+    ).toEqual([
+      'Warning',
+      'Recovery: node node-1 stopped responding at 2030-01-02T03:04:05.678Z after all 1 step(s) had completed; ' +
+        'its completion was lost with the node, so the task is recorded as Success.',
+    ]);
+  });
+
   it('says why and that the task failed, as an error', () => {
     expect(
       recoveryRecord({

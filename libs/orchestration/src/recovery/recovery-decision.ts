@@ -26,11 +26,17 @@ export interface OrphanedTask {
   recoveries: number;
   /** The release snapshot's `retryable`: its steps may be resumed on another node. */
   retryable: boolean;
+  /** Steps in the release snapshot; null when the snapshot could not be read. */
+  stepCount: number | null;
 }
 
-export type RecoveryDecision =
-  | { action: 'requeue'; note: string }
-  | { action: 'finish'; state: 'Failed' | 'Canceled'; errorMessage: string };
+export interface FinishDecision {
+  action: 'finish';
+  state: 'Success' | 'Failed' | 'Canceled';
+  errorMessage: string;
+}
+
+export type RecoveryDecision = { action: 'requeue'; note: string } | FinishDecision;
 
 export function stoppedRespondingMessage(task: Pick<OrphanedTask, 'nodeName' | 'nodeLastSeen'>): string {
   return task.nodeLastSeen
@@ -47,13 +53,50 @@ export function orphanReason(
 }
 
 /**
- * A retryable deployment that was executing resumes elsewhere at its first unfinished step, until
- * it has been re-queued MAX_RECOVERIES times; one being canceled is finished as Canceled; anything
- * else fails with the reason.
+ * Every step's completion was acknowledged (next_step is past the last one): all the work is done
+ * and recorded, and only the task's own CompleteTask went missing. An unreadable snapshot (null)
+ * or one without steps proves nothing, so such a task is recovered as before.
+ */
+export function allStepsRecorded(task: Pick<OrphanedTask, 'nextStep' | 'stepCount'>): boolean {
+  return task.stepCount !== null && task.stepCount > 0 && task.nextStep >= task.stepCount;
+}
+
+/** How a task being canceled ends, whatever it had done: Canceled, with why its owner is gone. */
+export function canceledDecision(
+  task: Pick<OrphanedTask, 'cause' | 'nodeName' | 'nodeLastSeen' | 'lastProgressAt'>,
+): FinishDecision {
+  return { action: 'finish', state: 'Canceled', errorMessage: orphanReason(task) };
+}
+
+/**
+ * Why the completion of a task whose every step was recorded never arrived, in the terms of
+ * orphanReason (a dead node wins, as there).
+ */
+function completionLost(task: Pick<OrphanedTask, 'cause' | 'lastProgressAt'>): string {
+  return task.cause === 'node-dead' || !task.lastProgressAt
+    ? 'its completion was lost with the node'
+    : 'its completion was never reported';
+}
+
+/**
+ * A task being canceled is finished as Canceled. An executing task whose every step was recorded
+ * as complete is finished as Success, one-shot or retryable: failing it would be a false failure,
+ * and re-queuing it would only have another node run nothing; the note (error_message) makes it a
+ * Success with warnings. A retryable deployment otherwise resumes elsewhere at its first
+ * unfinished step, until it has been re-queued MAX_RECOVERIES times; anything else fails with the
+ * reason.
  */
 export function recoveryDecision(task: OrphanedTask): RecoveryDecision {
   const reason = orphanReason(task);
-  if (task.state === 'Cancelling') return { action: 'finish', state: 'Canceled', errorMessage: reason };
+  if (task.state === 'Cancelling') return canceledDecision(task);
+  if (allStepsRecorded(task))
+    return {
+      action: 'finish',
+      state: 'Success',
+      errorMessage:
+        `${reason} after all ${task.stepCount} step(s) had completed; ` +
+        `${completionLost(task)}, so the task is recorded as Success`,
+    };
   if (!task.retryable) return { action: 'finish', state: 'Failed', errorMessage: reason };
   if (task.recoveries >= MAX_RECOVERIES)
     return {
@@ -69,10 +112,12 @@ export function recoveryDecision(task: OrphanedTask): RecoveryDecision {
 
 /**
  * The system record recovery appends to the task's log: why, and what became of the task (Error
- * when it ended, Warning when it will run again).
+ * when it failed or was canceled; Warning when it will run again, or when it succeeded but its
+ * completion was lost, which its note already says).
  */
 export function recoveryRecord(decision: RecoveryDecision): ['Warning' | 'Error', string] {
   if (decision.action === 'requeue') return ['Warning', `Recovery: ${decision.note}`];
+  if (decision.state === 'Success') return ['Warning', `Recovery: ${decision.errorMessage}.`];
   const became = decision.state === 'Canceled' ? 'the task was canceled' : 'the task failed';
   return ['Error', `Recovery: ${decision.errorMessage}; ${became}.`];
 }
