@@ -2,6 +2,7 @@ import { orchestratorV1 } from '@flotilla/contracts';
 
 import { TaskOrchestrator } from '../collaborators/task-orchestrator';
 import { DeploymentVariables, redactor } from '../variables/deployment-variables';
+import { ABANDONED, FinalResult, FinalTaskState, loud, reportCompletion } from './completion-report';
 import { GatedTaskLog } from './gated-task-log';
 import {
   backoffDelayMs,
@@ -40,8 +41,7 @@ export interface TaskRunnerOptions {
   now?: () => number;
 }
 
-export type FinalTaskState = 'Success' | 'Failed' | 'Canceled' | 'TimedOut';
-type FinalResult = { state: FinalTaskState; errorMessage: string };
+export type { FinalTaskState };
 export type TaskRunResult =
   | FinalResult
   | { state: 'Abandoned'; errorMessage: string }
@@ -51,7 +51,6 @@ type StopReason = 'cancel' | 'stale' | 'handBack';
 /** `refused`: the orchestrator refused the report itself (a bug, not an outage): not retried. */
 type ProgressOutcome = 'confirmed' | 'stale' | 'refused' | 'unknown';
 
-const ABANDONED = { state: 'Abandoned', errorMessage: 'Another node owns the task' } as const;
 /** A held log line asks for a progress report, but not more often than this after one failed. */
 const MIN_REPORT_SPACING_MS = 250;
 const DEFAULT_STOPPING_COMPLETION_GRACE_MS = 5000;
@@ -326,7 +325,10 @@ export class TaskRun {
         return 'stale';
       }
       if (failure === 'refused') {
-        this.loud(`Task ${this.taskId}: progress report refused by the orchestrator: ${errorMessage(error)}`);
+        loud(
+          this.options.logger,
+          `Task ${this.taskId}: progress report refused by the orchestrator: ${errorMessage(error)}`,
+        );
         return 'refused';
       }
       this.lastProgressFailureAt = this.now();
@@ -364,12 +366,7 @@ export class TaskRun {
     }
   }
 
-  /**
-   * Sends the completion, keeping this process's result, until the orchestrator acknowledges it
-   * or refuses it for good. Bounded only when the node is stopping: then the orchestrator's
-   * recovery finishes the task once the node is gone (from the acknowledged next step).
-   */
-  private async complete(result: FinalResult, integrity: TaskLogIntegrity): Promise<TaskRunResult> {
+  private complete(result: FinalResult, integrity: TaskLogIntegrity): Promise<TaskRunResult> {
     const request: orchestratorV1.CompleteTaskRequest = {
       taskId: this.taskId,
       claim: this.claim,
@@ -378,39 +375,20 @@ export class TaskRun {
       logLinesLost: integrity.linesLost,
       logProblem: integrity.problem,
     };
-    const failures = new ThrottledFailureLog(
-      `Task ${this.taskId}: reporting completion (${result.state})`,
-      this.options.logger,
-      this.now,
+    return reportCompletion(
+      {
+        orchestrator: this.options.orchestrator,
+        logger: this.options.logger,
+        now: this.now,
+        backoff: this.backoff,
+        delay: this.delay,
+        claimIsStale: () => this.stopReason === 'stale',
+        stoppingGraceOver: () => this.stoppingGraceOver(),
+        acknowledgedProgress: () => `step ${this.acknowledgedStep} of ${this.plan.steps.length}`,
+      },
+      request,
+      result,
     );
-    for (let attempt = 0; ; attempt += 1) {
-      if (this.stopReason === 'stale') return this.completionFoundStale(result);
-      try {
-        await this.options.orchestrator.completeTask(request);
-        failures.succeeded();
-        return result;
-      } catch (error) {
-        const failure = classifyRpcFailure(error);
-        if (failure === 'stale') return this.completionFoundStale(result);
-        if (failure === 'refused') {
-          this.loud(
-            `Task ${this.taskId}: completion (${result.state}) REFUSED by the orchestrator and not retried: ` +
-              `${errorMessage(error)}. The task stays Executing until recovery finishes it.`,
-          );
-          return result;
-        }
-        if (this.stoppingGraceOver()) {
-          this.loud(
-            `Task ${this.taskId}: completion (${result.state}) not acknowledged before the node stopped ` +
-              `(${errorMessage(error)}); the orchestrator's recovery finishes it once this node is gone ` +
-              `(after step ${this.acknowledgedStep} of ${this.plan.steps.length}, as acknowledged).`,
-          );
-          return result;
-        }
-        failures.failed(errorMessage(error), 'retrying until the orchestrator acknowledges it');
-        await this.delay.wait(backoffDelayMs(attempt, this.backoff));
-      }
-    }
   }
 
   private stoppingGraceOver(): boolean {
@@ -418,38 +396,4 @@ export class TaskRun {
     const grace = this.options.stoppingCompletionGraceMs ?? DEFAULT_STOPPING_COMPLETION_GRACE_MS;
     return this.now() - this.stoppingSince >= grace;
   }
-
-  /**
-   * Refused as stale: another node owns the task, or an earlier attempt of ours got through and
-   * only its reply was lost (the task is finished, so every write about it is refused now).
-   */
-  private async completionFoundStale(result: FinalResult): Promise<TaskRunResult> {
-    try {
-      const task = await this.options.orchestrator.getTask(this.taskId);
-      if (
-        task.claim === this.claim &&
-        task.state === result.state &&
-        sameMessage(task.errorMessage, result)
-      ) {
-        this.options.logger.log(`Task ${this.taskId}: completion (${result.state}) was already recorded`);
-        return result;
-      }
-    } catch {
-      // Unknown: report what we do know.
-    }
-    this.options.logger.warn(`Task ${this.taskId}: completion refused, claim ${this.claim} is stale`);
-    return ABANDONED;
-  }
-
-  private loud(message: string): void {
-    if (this.options.logger.error) this.options.logger.error(message);
-    else this.options.logger.warn(message);
-  }
-}
-
-/** The orchestrator may have shortened a long message. */
-function sameMessage(recorded: string, result: FinalResult): boolean {
-  return (
-    recorded === result.errorMessage || (recorded.length > 0 && result.errorMessage.startsWith(recorded))
-  );
 }
