@@ -59,7 +59,7 @@ describe(renderHaproxyConfig.name, () => {
         'http-check expect status 200',
         'retries 3',
         'option redispatch',
-        'retry-on conn-failure empty-response junk-response response-timeout 0rtt-rejected 500 502 504',
+        'retry-on all-retryable-errors',
         'server node-1 127.0.0.1:20010 check',
         'server node-2 127.0.0.1:20020 check',
       ]),
