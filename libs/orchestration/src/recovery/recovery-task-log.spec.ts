@@ -76,13 +76,23 @@ describe(RecoveryTaskLog.name, () => {
     await sut.append('t4', 'Error', 'Recovery: x');
 
     expect(Date.now() - startedAt).toBeLessThan(2000);
+    // While that append hangs, the next one does not start (nor wait out its own timeout).
+    const nextStartedAt = Date.now();
+    await sut.append('t5', 'Error', 'Recovery: y');
+    expect(Date.now() - nextStartedAt).toBeLessThan(100);
     expect(warnings).toEqual([
       'Task t4: appending the recovery record to its log took over 200 ms; going on without it',
+      expect.stringMatching(
+        /^Task t5: recovery record not appended: an append to shared storage has hung since /,
+      ),
     ]);
     // Unblock the pending open: the record then lands, late, and nothing stays stuck.
     const reader = await open(logOf('t4'), 'r');
     const late = await reader.readFile('utf8');
     await reader.close();
     expect(late).toMatch(/"message":"Recovery: x"\}\n$/);
+    await new Promise((resolve) => setImmediate(resolve));
+    await sut.append('t6', 'Error', 'Recovery: z');
+    expect(readFileSync(logOf('t6'), 'utf8')).toMatch(/"message":"Recovery: z"\}\n$/);
   });
 });

@@ -23,6 +23,13 @@ export const RECOVERY_NOTICE_TIMEOUT = Symbol('RECOVERY_NOTICE_TIMEOUT');
 export class RecoveryTaskLog {
   private readonly logger = new Logger('DeadNodeRecovery');
   private readonly layout: SharedStorageLayout;
+  /**
+   * An append that outlived its timeout and has not returned. A call on a hung share cannot be
+   * cancelled and holds one of libuv's four file-system threads; while one is stuck no new append
+   * starts (like SharedStorageProbe), so a pass recovering many tasks neither waits out a timeout
+   * per task nor ties up every thread the process has for files.
+   */
+  private stuckSince: string | undefined;
 
   constructor(
     @Inject(FLOTILLA_CONFIG) config: Pick<FlotillaConfig, 'sharedStorage'>,
@@ -33,6 +40,12 @@ export class RecoveryTaskLog {
 
   /** Resolves once written, or once the failure or timeout is logged; never rejects. */
   async append(taskId: string, level: TaskLogLevel, message: string): Promise<void> {
+    if (this.stuckSince) {
+      this.logger.warn(
+        `Task ${taskId}: recovery record not appended: an append to shared storage has hung since ${this.stuckSince}`,
+      );
+      return;
+    }
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
@@ -44,7 +57,12 @@ export class RecoveryTaskLog {
         this.logger.warn(
           `Task ${taskId}: appending the recovery record to its log took over ${this.timeoutMs} ms; going on without it`,
         );
-        writing.catch((error: unknown) => this.couldNotAppend(taskId, error));
+        this.stuckSince = new Date().toISOString();
+        writing
+          .catch((error: unknown) => this.couldNotAppend(taskId, error))
+          .finally(() => {
+            this.stuckSince = undefined;
+          });
       }
     } catch (error) {
       this.couldNotAppend(taskId, error);
