@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -39,6 +39,43 @@ describe(TaskLogWriter.name, () => {
     sut.warning('after');
     await sut.close();
     expect((await lines()).map((line) => line.message)).toEqual(['before', 'after']);
+  });
+
+  it('cuts a record a previous owner left torn (its node died mid-write) before appending', async () => {
+    const first = await TaskLogWriter.open(path, { clock });
+    first.info('whole');
+    await first.close();
+    await appendFile(path, '{"timestamp":"2024-05-01T12:00:00.000Z","level":"Info","message":"cut sh');
+    const sut = await TaskLogWriter.open(path, { clock });
+    sut.info('next owner');
+    await sut.close();
+    const text = await readFile(path, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    expect(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { message: string }).message),
+    ).toEqual(['whole', 'next owner']);
+  });
+
+  it('abandons quietly when closing the file fails (a share reporting a failed write at close)', async () => {
+    const sut = await TaskLogWriter.open(path, {
+      clock,
+      wrapHandle: (handle) =>
+        new Proxy(handle, {
+          get: (target, property, receiver) =>
+            property === 'close'
+              ? async () => {
+                  await target.close();
+                  throw Object.assign(new Error('EIO: i/o error, close'), { code: 'EIO' });
+                }
+              : (Reflect.get(target, property, receiver) as unknown),
+        }),
+    });
+    sut.info('kept');
+    await sut.sync();
+    await expect(sut.abandon()).resolves.toBeUndefined();
   });
 
   it('redacts sensitive values', async () => {

@@ -3,6 +3,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
+import { cutTornTail } from '@flotilla/platform/storage';
+
 import { describeStorageProblem, logGapMessage, StorageProblem, storageProblemOf } from './task-log-gap';
 import { formatTaskLogLine, TaskLogLevel } from './task-log-line';
 import { UnwrittenEntry, UnwrittenRecords } from './unwritten-records';
@@ -98,10 +100,11 @@ export class TaskLogWriter implements TaskLog {
 
   static async open(path: string, options: TaskLogWriterOptions = {}): Promise<TaskLogWriter> {
     await mkdir(dirname(path), { recursive: true });
-    const opened = await open(path, 'a');
+    // a+: appends, and reads back the tail a previous owner may have left torn.
+    const opened = await open(path, 'a+');
     const handle = options.wrapHandle ? options.wrapHandle(opened) : opened;
     try {
-      const { size } = await handle.stat();
+      const size = await cutTornTail(handle);
       return new TaskLogWriter(
         handle,
         size,
@@ -209,7 +212,12 @@ export class TaskLogWriter implements TaskLog {
     if (this.timer) clearTimeout(this.timer);
     this.unwritten.dropAll();
     await this.writing;
-    await this.handle.close();
+    try {
+      await this.handle.close();
+    } catch {
+      // Network shares may report a failed write only at close (EIO, ENOSPC). The log belongs to
+      // another node now and nothing more is written here: a rejection would only go unhandled.
+    }
   }
 
   /** Lines that never reached the log and why; final once close() has resolved. */

@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +16,9 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 
 import { RecoveryTaskLog } from './recovery-task-log';
+
+/** Linux's default pipe capacity: a write of this much fills an empty pipe without blocking. */
+const PIPE_CAPACITY = 65536;
 
 describe(RecoveryTaskLog.name, () => {
   let root: string;
@@ -49,6 +61,18 @@ describe(RecoveryTaskLog.name, () => {
     expect(warnings).toEqual([]);
   });
 
+  it('cuts the record the dead owner left torn before appending its own', async () => {
+    const whole = '{"timestamp":"2030-01-01T00:00:00.000Z","level":"Info","message":"Step Run completed"}\n';
+    writeFileSync(logOf('t7'), `${whole}{"timestamp":"2030-01-01T00:00:01.000Z","level":"Info","mess`);
+
+    await new RecoveryTaskLog({ sharedStorage: root }).append('t7', 'Error', 'Recovery: node n1 stopped.');
+
+    const [first, second, ...rest] = readFileSync(logOf('t7'), 'utf8').split('\n');
+    expect(`${first}\n`).toBe(whole);
+    expect(JSON.parse(second ?? '')).toMatchObject({ level: 'Error', message: 'Recovery: node n1 stopped.' });
+    expect(rest).toEqual(['']);
+  });
+
   it('starts the log of a task that never wrote one', async () => {
     await new RecoveryTaskLog({ sharedStorage: root }).append('t2', 'Warning', 'Recovery: re-queued');
 
@@ -68,8 +92,11 @@ describe(RecoveryTaskLog.name, () => {
   });
 
   it('goes on without the record when the share hangs', async () => {
-    // A FIFO nobody reads: opening it for writing blocks, as a write to a hung network share does.
+    // A FIFO whose pipe buffer is full and that nobody reads: the append's write blocks, as a write
+    // to a hung network share does.
     execFileSync('mkfifo', [logOf('t4')]);
+    const filler = openSync(logOf('t4'), 'r+');
+    writeSync(filler, Buffer.alloc(PIPE_CAPACITY, 0x41));
     const sut = new RecoveryTaskLog({ sharedStorage: root }, 200);
     const startedAt = Date.now();
 
@@ -86,8 +113,9 @@ describe(RecoveryTaskLog.name, () => {
         /^Task t5: recovery record not appended: an append to shared storage has hung since /,
       ),
     ]);
-    // Unblock the pending open: the record then lands, late, and nothing stays stuck.
+    // Drain the pipe: the record then lands, late, and nothing stays stuck.
     const reader = await open(logOf('t4'), 'r');
+    closeSync(filler);
     const late = await reader.readFile('utf8');
     await reader.close();
     expect(late).toMatch(/"message":"Recovery: x"\}\n$/);

@@ -3,7 +3,12 @@ import { open } from 'node:fs/promises';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 
 import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
-import { formatTaskLogRecord, SharedStorageLayout, TaskLogLevel } from '@flotilla/platform/storage';
+import {
+  cutTornTail,
+  formatTaskLogRecord,
+  SharedStorageLayout,
+  TaskLogLevel,
+} from '@flotilla/platform/storage';
 
 /** How long an append may take (a hung network share) before recovery goes on without it. */
 export const RECOVERY_NOTICE_TIMEOUT_MS = 5000;
@@ -81,8 +86,10 @@ export class RecoveryTaskLog {
 
   private async write(taskId: string, level: TaskLogLevel, message: string): Promise<void> {
     const record = Buffer.from(formatTaskLogRecord(new Date().toISOString(), level, message), 'utf8');
-    const handle = await open(this.layout.taskLogPath(taskId), 'a');
+    // a+: appends, and reads back the tail the dead owner may have left torn.
+    const handle = await open(this.layout.taskLogPath(taskId), 'a+');
     try {
+      await cutTornTail(handle);
       const { bytesWritten } = await handle.write(record, 0, record.length);
       if (bytesWritten !== record.length)
         throw new Error(`short write: ${bytesWritten} of ${record.length} bytes (storage full?)`);
