@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { RpcException } from '@nestjs/microservices';
 
 import { FailureReason, rpcErrorWithReason } from '@flotilla/platform/grpc';
-import { StorageFailure, storageFailureOf } from '@flotilla/platform/storage';
+import { StorageFailure } from '@flotilla/platform/storage';
 
 /**
  * The gRPC error for a shared-storage failure of the Packages folder, worded for the user who
@@ -42,10 +42,4 @@ export function storageRpcError(failure: StorageFailure, consequence: string): R
         FailureReason.StorageUnavailable,
       );
   }
-}
-
-/** `error` as a storage RpcException when it is a storage failure, else `error` itself. */
-export function asStorageRpcError(error: unknown, consequence: string): unknown {
-  const failure = storageFailureOf(error);
-  return failure ? storageRpcError(failure, consequence) : error;
 }

@@ -2,11 +2,6 @@ import { status } from '@grpc/grpc-js';
 
 import { rpcErrorDetails } from '@flotilla/platform/grpc';
 
-/** Another node owns the task now: every write about it is refused. */
-export function isStaleClaim(error: unknown): boolean {
-  return rpcErrorDetails(error)?.code === status.FAILED_PRECONDITION;
-}
-
 /** Codes with which the orchestrator judged the request itself: sending it again cannot help. */
 const REFUSALS: ReadonlySet<status> = new Set([
   status.INVALID_ARGUMENT,

@@ -1,4 +1,4 @@
-import { CLIENT_IP_COLUMN_LENGTH, FORWARDED_FOR_COLUMN_LENGTH } from '@flotilla/platform/grpc';
+import { CLIENT_IP_COLUMN_LENGTH } from '@flotilla/platform/grpc';
 
 /**
  * Column sizes of `audit_events`, shared by the entity, the migration and input validation so a
@@ -14,12 +14,6 @@ export const AUDIT_EVENT_LIMITS = {
   clientIp: CLIENT_IP_COLUMN_LENGTH,
   source: 50,
 } as const;
-
-/**
- * Size of `forwarded_for`. Not in AUDIT_EVENT_LIMITS: a longer value is not refused but cut
- * (boundForwardedFor keeps it well inside), since it is raw client text and the event must stay.
- */
-export const FORWARDED_FOR_COLUMN = FORWARDED_FOR_COLUMN_LENGTH;
 
 export const AUDIT_EVENTS_TABLE = 'audit_events';
 

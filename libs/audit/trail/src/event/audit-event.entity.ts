@@ -1,6 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-import { AUDIT_EVENT_LIMITS as L, AUDIT_EVENTS_TABLE, FORWARDED_FOR_COLUMN } from './audit-event.columns';
+import { FORWARDED_FOR_COLUMN_LENGTH } from '@flotilla/platform/grpc';
+
+import { AUDIT_EVENT_LIMITS as L, AUDIT_EVENTS_TABLE } from './audit-event.columns';
 
 /**
  * One entry of the audit trail. Append-only: the API never updates or deletes a row; retention
@@ -45,6 +47,8 @@ export class AuditEventEntity {
   source!: string;
 
   /** The raw X-Forwarded-For, bounded; '' for none (and for events stored before it existed). */
-  @Column({ name: 'forwarded_for', type: 'varchar', length: FORWARDED_FOR_COLUMN, default: '' })
+  // Not in AUDIT_EVENT_LIMITS: a longer value is cut (boundForwardedFor), never refused — it is raw
+  // client text and the event must stay.
+  @Column({ name: 'forwarded_for', type: 'varchar', length: FORWARDED_FOR_COLUMN_LENGTH, default: '' })
   forwardedFor!: string;
 }
