@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,6 +13,8 @@ import {
   setDraining,
   startFlotillaCluster,
 } from '@flotilla/testing';
+
+import { cleanUpAll, keepClusterOutput } from './support/spec-cleanup';
 
 const HEARTBEAT_TIMEOUT_MS = 4000;
 /** Far longer than the test: the window stays open until the node is killed. */
@@ -66,11 +68,11 @@ describe('kill -9 of a node in the completion window', () => {
   }, 300_000);
 
   afterAll(async () => {
-    // FAULTS_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed (<file>-completion-window), for diagnosis.
-    const outputFile = process.env['FAULTS_CLUSTER_OUTPUT'];
-    if (outputFile && cluster) await writeFile(`${outputFile}-completion-window`, cluster.output());
-    await cluster?.stop();
-    if (sideDir) await rm(sideDir, { recursive: true, force: true });
+    await cleanUpAll([
+      () => keepClusterOutput(cluster, 'completion-window'),
+      async () => cluster?.stop(),
+      async () => sideDir && rm(sideDir, { recursive: true, force: true }),
+    ]);
   }, 120_000);
 
   it('records both a one-shot and a retryable task as Success with warnings, saying why in the log, without running or re-queuing anything', async () => {
@@ -95,7 +97,9 @@ describe('kill -9 of a node in the completion window', () => {
     // The survivors take work again before the victim dies: were a task re-queued, one of them
     // would run it, and the node it ends on would show it.
     for (const name of survivors) await setDraining(cluster, name, false);
-    cluster.nodes.find((node) => node.name === VICTIM)?.kill('SIGKILL');
+    const victim = cluster.nodes.find((node) => node.name === VICTIM);
+    if (!victim) throw new Error(`the cluster has no node ${VICTIM}`);
+    victim.kill('SIGKILL');
     const killedAt = Date.now();
     log(`${VICTIM} killed with SIGKILL while holding the completions of ${oneShotId} and ${retryableId}`);
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,6 +19,7 @@ import {
 
 import { allNodesHealthy, waitUntilAllNodesHealthy } from './support/cluster-health';
 import { describeCall, RestRecorder, summarise, unacceptableCalls } from './support/rest-recorder';
+import { cleanUpAll, keepClusterOutput } from './support/spec-cleanup';
 
 const HEARTBEAT_TIMEOUT_MS = 4000;
 /** Three nodes of three: 9 of the 20 deployments execute at once, the rest wait their turn. */
@@ -71,14 +72,14 @@ describe('PostgreSQL restarts while deployments run on a three-node cluster', ()
 
   afterAll(async () => {
     log(`figures:\n  ${figures.join('\n  ')}`);
-    // FAULTS_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed (<file>-database-restart), for diagnosis.
-    const outputFile = process.env['FAULTS_CLUSTER_OUTPUT'];
-    if (outputFile && cluster) await writeFile(`${outputFile}-database-restart`, cluster.output());
-    // The database is dropped by cluster.stop(): the server must be up for it.
-    await postgres?.start().catch(() => undefined);
-    await cluster?.stop();
-    await postgres?.dispose();
-    if (sideDir) await rm(sideDir, { recursive: true, force: true });
+    await cleanUpAll([
+      () => keepClusterOutput(cluster, 'database-restart'),
+      // The database is dropped by cluster.stop(): the server must be up for it.
+      async () => postgres?.start().catch(() => undefined),
+      async () => cluster?.stop(),
+      async () => postgres?.dispose(),
+      async () => sideDir && rm(sideDir, { recursive: true, force: true }),
+    ]);
   }, 120_000);
 
   const executingCount = async (): Promise<number> => {

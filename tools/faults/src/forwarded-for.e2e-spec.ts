@@ -1,10 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 
 import { ApiClient, FlotillaCluster, startFlotillaCluster } from '@flotilla/testing';
 
 import { performAuditedActions, RecordedEvent } from './xff-support/audited-actions';
 import { expectedClientIp } from './xff-support/expected-client-ip';
+import { cleanUpAll, keepClusterOutput } from './support/spec-cleanup';
 
 /** The cluster launcher trusts exactly this proxy address (FLOTILLA_TRUSTED_PROXIES), HAProxy's. */
 const TRUSTED_PROXY = '127.0.0.1';
@@ -49,10 +49,7 @@ describe('X-Forwarded-For from clients and proxies', () => {
   }, 240_000);
 
   afterAll(async () => {
-    // FAULTS_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed (<file>-forwarded-for), for diagnosis.
-    const outputFile = process.env['FAULTS_CLUSTER_OUTPUT'];
-    if (outputFile && cluster) await writeFile(`${outputFile}-forwarded-for`, cluster.output());
-    await cluster?.stop();
+    await cleanUpAll([() => keepClusterOutput(cluster, 'forwarded-for'), async () => cluster?.stop()]);
   }, 60_000);
 
   it.each(CASES)('%s from %s with %s', async (route, _source, _header, sourceAddress, headerValue) => {

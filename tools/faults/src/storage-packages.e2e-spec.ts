@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
@@ -21,6 +20,7 @@ import {
 } from './storage-support/package-uploads';
 import { watchPing } from './storage-support/ping-watch';
 import { storageReportedAs } from './storage-support/storage-diagnostics';
+import { cleanUpAll, keepClusterOutput } from './support/spec-cleanup';
 
 const KINDS: UploadKind[] = ['raw', 'multipart'];
 /**
@@ -59,12 +59,12 @@ describe('uploads to a read-only, then full Packages folder', () => {
   }, 240_000);
 
   afterAll(async () => {
-    await ping?.stop();
-    await unmountForSure(packagesFolder);
-    // FAULTS_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed (<file>-packages), for diagnosis.
-    const outputFile = process.env['FAULTS_CLUSTER_OUTPUT'];
-    if (outputFile && cluster) await writeFile(`${outputFile}-packages`, cluster.output());
-    await cluster?.stop();
+    await cleanUpAll([
+      async () => ping?.stop(),
+      () => unmountForSure(packagesFolder),
+      () => keepClusterOutput(cluster, 'packages'),
+      async () => cluster?.stop(),
+    ]);
   }, 60_000);
 
   // Each fault starts from a writable folder with room, even when the spec before it failed midway.

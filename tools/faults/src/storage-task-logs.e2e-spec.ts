@@ -1,4 +1,4 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
@@ -14,6 +14,7 @@ import {
 } from '@flotilla/testing';
 
 import { unmountForSure } from './storage-support/mounted-folder';
+import { cleanUpAll, keepClusterOutput } from './support/spec-cleanup';
 import {
   auditNumberedLines,
   LogRecord,
@@ -90,11 +91,11 @@ describe('task logs on full shared storage', () => {
   }, 240_000);
 
   afterAll(async () => {
-    await unmountForSure(taskLogs);
-    // FAULTS_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed (<file>-task-logs), for diagnosis.
-    const outputFile = process.env['FAULTS_CLUSTER_OUTPUT'];
-    if (outputFile && cluster) await writeFile(`${outputFile}-task-logs`, cluster.output());
-    await cluster?.stop();
+    await cleanUpAll([
+      () => unmountForSure(taskLogs),
+      () => keepClusterOutput(cluster, 'task-logs'),
+      async () => cluster?.stop(),
+    ]);
   }, 60_000);
 
   const finished = async (taskId: string): Promise<TaskView> => {

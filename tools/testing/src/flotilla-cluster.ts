@@ -135,8 +135,12 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
       child.kill('SIGTERM');
       await child.exited;
     }
-    await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
+    try {
+      await database.drop();
+    } finally {
+      // A drop that fails (its server gone) must not also leave the data folder behind.
+      await rm(dataDir, { recursive: true, force: true });
+    }
   };
 
   const timeoutMs = options.startTimeoutMs ?? 240_000;
