@@ -17,7 +17,6 @@ import { DrainCoordinator } from './drain/drain-coordinator';
 import { ExecutionLifecycle } from './execution.lifecycle';
 import { DeployPackageStep } from './package/deploy-package.step';
 import { RunScriptStep } from './script/run-script.step';
-import { taskLogRetryMsFromEnv } from './task-log/task-log-settings';
 import { TaskLogWriter } from './task-log/task-log-writer';
 import { TaskLogController } from './task-log/task-log.controller';
 import { TaskLogService } from './task-log/task-log.service';
@@ -69,7 +68,6 @@ import { TaskRunner } from './task-runner/task-runner';
         source: PackageSource,
         gate: ClaimGate,
       ) => {
-        const taskLogRetryMs = taskLogRetryMsFromEnv();
         return new TaskRunner({
           orchestrator,
           steps: [
@@ -77,7 +75,11 @@ import { TaskRunner } from './task-runner/task-runner';
             new DeployPackageStep(source, { deployRoot: config.deployRoot, limits: config }),
           ],
           openLog: (taskId, redact, mayWrite) =>
-            TaskLogWriter.open(layout.taskLogPath(taskId), { redact, mayWrite, retryMs: taskLogRetryMs }),
+            TaskLogWriter.open(layout.taskLogPath(taskId), {
+              redact,
+              mayWrite,
+              retryMs: config.taskLogRetryMs,
+            }),
           logger: new Logger('TaskRunner'),
           // After a pause longer than this another node may own the task: confirm before writing.
           claimLeaseMs: config.heartbeatTimeoutMs,

@@ -37,6 +37,20 @@ describe(loadFlotillaConfig.name, () => {
     expect(() => loadFlotillaConfig({ ...base, FLOTILLA_DB_DIALECT: 'mssql' })).toThrow(/mssql:\/\//);
   });
 
+  describe('task log retry window', () => {
+    it('defaults to 60 s and reads FLOTILLA_TASK_LOG_RETRY_MS', () => {
+      expect(loadFlotillaConfig(base).taskLogRetryMs).toBe(60_000);
+      expect(loadFlotillaConfig({ ...base, FLOTILLA_TASK_LOG_RETRY_MS: '1500' }).taskLogRetryMs).toBe(1500);
+    });
+
+    it('refuses a value that is not a whole number of milliseconds, naming the variable', () => {
+      expect(() => loadFlotillaConfig({ ...base, FLOTILLA_TASK_LOG_RETRY_MS: 'soon' })).toThrow(ConfigError);
+      expect(() => loadFlotillaConfig({ ...base, FLOTILLA_TASK_LOG_RETRY_MS: '-1' })).toThrow(
+        /FLOTILLA_TASK_LOG_RETRY_MS/,
+      );
+    });
+  });
+
   describe('unpack limits', () => {
     it('default to 20 GiB and 100 000 entries per package', () => {
       const sut = loadFlotillaConfig(base);

@@ -55,6 +55,11 @@ export interface FlotillaConfig {
   licenceXml: string | undefined;
   /** How long a stopping node waits for its running tasks before handing them back to the queue. */
   drainTimeoutMs: number;
+  /**
+   * How long an executor keeps retrying task log lines that shared storage refuses (full,
+   * read-only, I/O errors) before counting them as lost.
+   */
+  taskLogRetryMs: number;
 }
 
 /** The variables that raise the unpack limits; the executor names them when it refuses a package. */
@@ -163,6 +168,7 @@ export function loadFlotillaConfig(
       .filter(Boolean),
     licenceXml: readLicence(reader),
     drainTimeoutMs: reader.int('FLOTILLA_DRAIN_TIMEOUT_MS', 60_000, { min: 0, max: 86_400_000 }),
+    taskLogRetryMs: reader.int('FLOTILLA_TASK_LOG_RETRY_MS', 60_000, { min: 0, max: 3_600_000 }),
   };
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
     reader.problem('FLOTILLA_HEARTBEAT_TIMEOUT_MS must be longer than FLOTILLA_HEARTBEAT_INTERVAL_MS');
