@@ -93,7 +93,13 @@ export default tseslint.config(
   },
   {
     // *.test-support.ts: helpers only specs import (jest does not run them as suites).
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/*.test-support.ts'],
+    files: [
+      '**/*.spec.ts',
+      '**/*.int-spec.ts',
+      '**/*.contract-spec.ts',
+      '**/*.e2e-spec.ts',
+      '**/*.test-support.ts',
+    ],
     rules: {
       '@typescript-eslint/unbound-method': 'off',
       '@nx/enforce-module-boundaries': boundaries([

@@ -87,7 +87,7 @@ export interface FlotillaCluster {
  * IPC channel: N nodes of six services behind real HAProxy, its own fresh database and shared folder.
  */
 export async function startFlotillaCluster(options: FlotillaClusterOptions): Promise<FlotillaCluster> {
-  const database = await createTestDatabase(options.postgres?.baseUrl);
+  const database = await createTestDatabase({ baseUrl: options.postgres?.baseUrl });
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-cluster-'));
   const child = new IpcChild<ClusterMessage>(
     'tools/cluster/src/main.ts',

@@ -10,3 +10,4 @@ export * from './intervals';
 export * from './cluster-deployer';
 export * from './restartable-postgres';
 export * from './small-tmpfs';
+export * from './mssql-server';

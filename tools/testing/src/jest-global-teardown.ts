@@ -1,5 +1,7 @@
+import type { MssqlServer } from './mssql-server';
 import type { PostgresServer } from './postgres-server';
 
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { flotillaPostgres?: PostgresServer }).flotillaPostgres?.stop();
+  const servers = globalThis as { flotillaPostgres?: PostgresServer; flotillaMssql?: MssqlServer };
+  await Promise.all([servers.flotillaPostgres?.stop(), servers.flotillaMssql?.stop()]);
 }

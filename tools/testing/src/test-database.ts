@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
+import type { DatabaseConfig, SqlDialect } from '@flotilla/platform/config';
 import { createDataSource, EntityList, MigrationList, runMigrations } from '@flotilla/platform/persistence';
 
 /** Base URL of the test PostgreSQL server, exported by the jest global setup. */
@@ -15,12 +16,40 @@ export function testPostgresBaseUrl(): string {
   return url;
 }
 
-export interface TestDatabase {
-  url: string;
+/** Base URL of the test SQL Server (or TDS server), exported by the jest global setup. */
+export function testMssqlBaseUrl(): string {
+  const url = process.env['FLOTILLA_TEST_MSSQL_BASE_URL'];
+  if (!url)
+    throw new Error(
+      `no SQL Server for this test run: ${process.env['FLOTILLA_TEST_MSSQL_UNAVAILABLE'] ?? 'run tests through jest (global setup starts one)'}`,
+    );
+  return url;
+}
+
+/** Whether the run's SQL Server is a real one or Babelfish (set by the jest global setup). */
+export function testMssqlKind(): 'sqlserver' | 'babelfish' {
+  return process.env['FLOTILLA_TEST_MSSQL_KIND'] === 'babelfish' ? 'babelfish' : 'sqlserver';
+}
+
+/**
+ * The database the data-layer contract suite (`*.contract-spec.ts`) runs on in this jest run:
+ * FLOTILLA_TEST_DIALECT, PostgreSQL unless told otherwise. The same files run on every dialect.
+ */
+export function testDialect(): SqlDialect {
+  return process.env['FLOTILLA_TEST_DIALECT'] === 'mssql' ? 'mssql' : 'postgres';
+}
+
+export interface TestDatabase extends DatabaseConfig {
   drop(): Promise<void>;
 }
 
-async function adminQuery(baseUrl: string, sql: string): Promise<void> {
+export interface TestDatabaseOptions {
+  dialect?: SqlDialect;
+  /** Another server than the run's own (e.g. a restartable PostgreSQL of the fault suite). */
+  baseUrl?: string;
+}
+
+async function postgresAdmin(baseUrl: string, sql: string): Promise<void> {
   const client = new Client({ connectionString: `${baseUrl}/postgres` });
   await client.connect();
   try {
@@ -30,16 +59,54 @@ async function adminQuery(baseUrl: string, sql: string): Promise<void> {
   }
 }
 
+/** `mssql://u:p@host:port?opts` with `/database` put in the path. */
+export function mssqlDatabaseUrl(baseUrl: string, database: string): string {
+  const url = new URL(baseUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** One statement on `master`, through the same TypeORM mssql driver the product uses. */
+async function mssqlAdmin(baseUrl: string, sql: string): Promise<void> {
+  const admin = await createDataSource(
+    { dialect: 'mssql', url: mssqlDatabaseUrl(baseUrl, 'master') },
+    { entities: [], applicationName: 'flotilla-test-admin', poolSize: 1 },
+  ).initialize();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.destroy();
+  }
+}
+
 /**
- * A fresh, empty database of its own for one test file, on the test PostgreSQL server or on the
- * server at `baseUrl` (e.g. a restartable one of the fault suite).
+ * A fresh, empty database of its own for one test file, on the run's server for the dialect
+ * (PostgreSQL unless told otherwise) or on the server at `options.baseUrl`.
  */
-export async function createTestDatabase(baseUrl = testPostgresBaseUrl()): Promise<TestDatabase> {
+export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
+  const dialect = options.dialect ?? 'postgres';
   const name = `flotilla_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(baseUrl, `CREATE DATABASE ${name}`);
+  if (dialect === 'mssql') {
+    const baseUrl = options.baseUrl ?? testMssqlBaseUrl();
+    await mssqlAdmin(baseUrl, `CREATE DATABASE ${name}`);
+    return {
+      dialect,
+      url: mssqlDatabaseUrl(baseUrl, name),
+      // SQL Server refuses to drop a database someone is still connected to; ROLLBACK IMMEDIATE
+      // ends those sessions. Babelfish has no ALTER DATABASE (and drops regardless).
+      drop: async () => {
+        if (testMssqlKind() === 'sqlserver')
+          await mssqlAdmin(baseUrl, `ALTER DATABASE ${name} SET SINGLE_USER WITH ROLLBACK IMMEDIATE`);
+        await mssqlAdmin(baseUrl, `DROP DATABASE IF EXISTS ${name}`);
+      },
+    };
+  }
+  const baseUrl = options.baseUrl ?? testPostgresBaseUrl();
+  await postgresAdmin(baseUrl, `CREATE DATABASE ${name}`);
   return {
+    dialect,
     url: `${baseUrl}/${name}`,
-    drop: () => adminQuery(baseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    drop: () => postgresAdmin(baseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }
 
@@ -49,13 +116,16 @@ export interface MigratedTestDatabase extends TestDatabase {
   dispose(): Promise<void>;
 }
 
-/** A fresh database with the given migrations applied and an initialised DataSource over it. */
-export async function createMigratedTestDatabase(parts: {
-  entities: EntityList;
-  migrations: MigrationList;
-}): Promise<MigratedTestDatabase> {
-  const database = await createTestDatabase();
-  const config = { dialect: 'postgres' as const, url: database.url };
+/**
+ * A fresh database with the given migrations applied and an initialised DataSource over it, on
+ * the run's contract dialect (testDialect()) unless one is given.
+ */
+export async function createMigratedTestDatabase(
+  parts: { entities: EntityList; migrations: MigrationList },
+  dialect: SqlDialect = testDialect(),
+): Promise<MigratedTestDatabase> {
+  const database = await createTestDatabase({ dialect });
+  const config: DatabaseConfig = { dialect, url: database.url };
   await runMigrations(createDataSource(config, { ...parts, applicationName: 'flotilla-test-migrate' }));
   const dataSource = await createDataSource(config, {
     ...parts,

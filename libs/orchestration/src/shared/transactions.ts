@@ -46,5 +46,7 @@ export async function structuredQuery<T>(
   if (!runner) throw new Error('structuredQuery needs a transactional EntityManager');
   const result = await runner.query(sql, params, true);
   const records = (Array.isArray(result.records) ? result.records : []) as T[];
-  return { records, affected: result.affected ?? records.length };
+  // A statement that returns rows (RETURNING, OUTPUT) returned one per row it changed; count those.
+  // Babelfish reports rowsAffected 0 for UPDATE … OUTPUT, and on the other servers both agree.
+  return { records, affected: records.length > 0 ? records.length : (result.affected ?? 0) };
 }

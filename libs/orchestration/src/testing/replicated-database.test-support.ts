@@ -17,7 +17,7 @@ export async function createReplicatedOrchestrationDatabase(): Promise<Replicate
     migrations: OrchestrationMigrations,
   });
   const secondReplica = await createDataSource(
-    { dialect: 'postgres', url: db.url },
+    { dialect: db.dialect, url: db.url },
     { entities: OrchestrationEntities, applicationName: 'replica-2' },
   ).initialize();
   return {
