@@ -1,5 +1,7 @@
 // One jest run for the whole workspace: unit specs (*.spec.ts), integration specs against real
-// servers (*.int-spec.ts) and end-to-end specs against running processes (*.e2e-spec.ts).
+// servers (*.int-spec.ts), the data-layer contract suite (*.contract-spec.ts: on PostgreSQL here, and
+// again on SQL Server with FLOTILLA_TEST_DIALECT=mssql, see tools/scripts/run-tests.js) and
+// end-to-end specs against running processes (*.e2e-spec.ts).
 const { readFileSync } = require('node:fs');
 
 const { compilerOptions } = JSON.parse(readFileSync(`${__dirname}/../../tsconfig.base.json`, 'utf8'));
