@@ -1,5 +1,7 @@
 import { status } from '@grpc/grpc-js';
 
+import { dialectSql } from '@flotilla/platform/persistence';
+
 import { ServerTaskEntity } from '../tasks/server-task.entity';
 import { alice, environmentNamed, projectWithRelease } from '../testing/orchestration-fixtures';
 import { createOrchestrationHarness, OrchestrationHarness } from '../testing/orchestration-harness';
@@ -34,11 +36,14 @@ describe(NodesService.name, () => {
   ) => harness.nodes.heartbeat({ nodeName, service, version: '1.0.0', defaultTaskCap, stopping: false });
   const claim = (harness: OrchestrationHarness, nodeName: string) =>
     harness.claimed.claim({ nodeName, freeSlots: 10 }).then((reply) => reply.plan?.task?.id);
-  const makeOffline = (name: string) =>
-    db.dataSource.query(
-      "UPDATE cluster_nodes SET last_seen = CURRENT_TIMESTAMP - INTERVAL '1 minute' WHERE name = $1",
-      [name],
+  /** Puts a node's last heartbeat a minute back by the database clock, past the offline timeout. */
+  const makeOffline = (name: string) => {
+    const sql = dialectSql(db.dialect);
+    return db.dataSource.query(
+      `UPDATE cluster_nodes SET last_seen = ${sql.nowPlusMs(sql.param(2))} WHERE name = ${sql.param(1)}`,
+      [name, -60_000],
     );
+  };
 
   /** Queues deployments that may all run at once (one environment each). */
   async function queueTasks(count: number): Promise<string[]> {

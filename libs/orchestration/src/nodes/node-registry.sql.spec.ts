@@ -43,7 +43,18 @@ describe(nodeRegistrySql.name, () => {
         "CASE WHEN n.last_seen < (CURRENT_TIMESTAMP + ($2::integer * INTERVAL '1 millisecond')) THEN 1 ELSE 0 END AS is_offline " +
         'FROM cluster_nodes n WHERE n.name = $1 FOR UPDATE',
     );
-    expect(mssql.lockForClaim).toContain('FROM cluster_nodes n WITH (UPDLOCK, ROWLOCK) WHERE n.name = @0');
+    // SQL Server: a no-op UPDATE takes the row lock (table hints are ignored by Babelfish).
+    expect(mssql.lockForClaim).toMatch(
+      /^UPDATE cluster_nodes SET task_cap = task_cap WHERE name = @0; SELECT n\.task_cap, .* FROM cluster_nodes n WHERE n\.name = @0$/,
+    );
+    expect(mssql.lockForClaim).not.toContain('WITH (');
+  });
+
+  it('locks the node row before merging a heartbeat into its services', () => {
+    expect(postgres.lockServices).toBe('SELECT services FROM cluster_nodes WHERE name = $1 FOR UPDATE');
+    expect(mssql.lockServices).toBe(
+      'UPDATE cluster_nodes SET task_cap = task_cap WHERE name = @0; SELECT services FROM cluster_nodes WHERE name = @0',
+    );
   });
 
   it('removes a node only while the database clock says it is offline', () => {

@@ -30,8 +30,17 @@ export interface NodeRegistrySql {
   removeOffline: string;
 }
 
-const postgresNow = dialectSql('postgres');
-const mssqlNow = dialectSql('mssql');
+const postgresFragments = dialectSql('postgres');
+const mssqlFragments = dialectSql('mssql');
+/**
+ * SQL Server: the row lock a claim or a heartbeat merge serialises on is taken by a no-op UPDATE
+ * (an exclusive row lock held to the end of the transaction on SQL Server, a row lock on MVCC
+ * servers such as Babelfish), not by UPDLOCK on the SELECT: table hints are only honoured by
+ * SQL Server (Babelfish accepts and ignores them), and correctness must not rest on them.
+ * The SELECT after it is a statement of its own, so under READ COMMITTED it sees every
+ * transaction that held the lock before.
+ */
+const MSSQL_LOCK_NODE = 'UPDATE cluster_nodes SET task_cap = task_cap WHERE name = @0; ';
 const RUNNING =
   "(SELECT COUNT(*) FROM server_tasks t WHERE t.node_name = n.name AND t.state IN ('Executing', 'Cancelling'))";
 const IS_STOPPING = 'CASE WHEN n.stopping_since IS NULL THEN 0 ELSE 1 END AS is_stopping';
@@ -53,13 +62,13 @@ const POSTGRES: NodeRegistrySql = {
     'UPDATE cluster_nodes SET services = $1, version = $2, last_seen = CURRENT_TIMESTAMP, ' +
     `${stoppingSince('$4::integer', 'CURRENT_TIMESTAMP')} WHERE name = $3`,
   list:
-    `SELECT ${COLUMNS}, CASE WHEN n.last_seen < ${postgresNow.nowPlusMs('$1::integer')} THEN 1 ELSE 0 END AS is_offline, ` +
+    `SELECT ${COLUMNS}, CASE WHEN n.last_seen < ${postgresFragments.nowPlusMs('$1::integer')} THEN 1 ELSE 0 END AS is_offline, ` +
     `${RUNNING} AS running_tasks FROM cluster_nodes n ORDER BY n.name`,
   lockForClaim:
     `SELECT n.task_cap, n.is_draining, ${IS_STOPPING}, ${RUNNING} AS running_tasks, ` +
-    `CASE WHEN n.last_seen < ${postgresNow.nowPlusMs('$2::integer')} THEN 1 ELSE 0 END AS is_offline ` +
+    `CASE WHEN n.last_seen < ${postgresFragments.nowPlusMs('$2::integer')} THEN 1 ELSE 0 END AS is_offline ` +
     'FROM cluster_nodes n WHERE n.name = $1 FOR UPDATE',
-  removeOffline: `DELETE FROM cluster_nodes WHERE name = $1 AND last_seen < ${postgresNow.nowPlusMs('$2::integer')}`,
+  removeOffline: `DELETE FROM cluster_nodes WHERE name = $1 AND last_seen < ${postgresFragments.nowPlusMs('$2::integer')}`,
 };
 
 const MSSQL: NodeRegistrySql = {
@@ -67,18 +76,18 @@ const MSSQL: NodeRegistrySql = {
     'INSERT INTO cluster_nodes (name, services, version, started_at, last_seen, task_cap, is_draining) ' +
     "SELECT @0, '[]', @1, SYSUTCDATETIME(), SYSUTCDATETIME(), @2, 0 " +
     'WHERE NOT EXISTS (SELECT 1 FROM cluster_nodes WITH (UPDLOCK, HOLDLOCK) WHERE name = @0)',
-  lockServices: 'SELECT services FROM cluster_nodes WITH (UPDLOCK, ROWLOCK) WHERE name = @0',
+  lockServices: `${MSSQL_LOCK_NODE}SELECT services FROM cluster_nodes WHERE name = @0`,
   heartbeat:
     'UPDATE cluster_nodes SET services = @0, version = @1, last_seen = SYSUTCDATETIME(), ' +
     `${stoppingSince('@3', 'SYSUTCDATETIME()')} WHERE name = @2`,
   list:
-    `SELECT ${COLUMNS}, CASE WHEN n.last_seen < ${mssqlNow.nowPlusMs('@0')} THEN 1 ELSE 0 END AS is_offline, ` +
+    `SELECT ${COLUMNS}, CASE WHEN n.last_seen < ${mssqlFragments.nowPlusMs('@0')} THEN 1 ELSE 0 END AS is_offline, ` +
     `${RUNNING} AS running_tasks FROM cluster_nodes n ORDER BY n.name`,
   lockForClaim:
-    `SELECT n.task_cap, n.is_draining, ${IS_STOPPING}, ${RUNNING} AS running_tasks, ` +
-    `CASE WHEN n.last_seen < ${mssqlNow.nowPlusMs('@1')} THEN 1 ELSE 0 END AS is_offline ` +
-    'FROM cluster_nodes n WITH (UPDLOCK, ROWLOCK) WHERE n.name = @0',
-  removeOffline: `DELETE FROM cluster_nodes WHERE name = @0 AND last_seen < ${mssqlNow.nowPlusMs('@1')}`,
+    `${MSSQL_LOCK_NODE}SELECT n.task_cap, n.is_draining, ${IS_STOPPING}, ${RUNNING} AS running_tasks, ` +
+    `CASE WHEN n.last_seen < ${mssqlFragments.nowPlusMs('@1')} THEN 1 ELSE 0 END AS is_offline ` +
+    'FROM cluster_nodes n WHERE n.name = @0',
+  removeOffline: `DELETE FROM cluster_nodes WHERE name = @0 AND last_seen < ${mssqlFragments.nowPlusMs('@1')}`,
 };
 
 export function nodeRegistrySql(dialect: SqlDialect): NodeRegistrySql {
