@@ -1,19 +1,21 @@
 import { EntityManager } from 'typeorm';
 
 import { sqlFor } from './db-clock';
+import { sessionClockFor } from './session-clock.sql';
 import { SessionEntity } from './session.entity';
 
 /** last_seen_at is informational; writing it on every request would make each request a write. */
-const LAST_SEEN_RESOLUTION_MS = 60_000;
+const LAST_SEEN_RESOLUTION_SECONDS = 60;
 
 /** I/O for the sessions table. Expiry is always judged by the database clock. */
 export class SessionsRepository {
-  /** Opens a session that expires `ttlMs` after the database's now. */
+  /** Opens a session that expires `ttlSeconds` (a whole number) after the database's now. */
   async open(
     manager: EntityManager,
-    row: { id: string; tokenHash: string; userId: string; ttlMs: number },
+    row: { id: string; tokenHash: string; userId: string; ttlSeconds: number },
   ): Promise<SessionEntity> {
-    const sql = sqlFor(manager);
+    const now = sqlFor(manager).now;
+    const expiry = sessionClockFor(manager).nowPlusSeconds(':ttlSeconds');
     await manager
       .createQueryBuilder()
       .insert()
@@ -22,11 +24,11 @@ export class SessionsRepository {
         id: row.id,
         tokenHash: row.tokenHash,
         userId: row.userId,
-        createdAt: () => sql.now,
-        lastSeenAt: () => sql.now,
-        expiresAt: () => sql.nowPlusMs(':ttlMs'),
+        createdAt: () => now,
+        lastSeenAt: () => now,
+        expiresAt: () => expiry,
       })
-      .setParameter('ttlMs', row.ttlMs)
+      .setParameter('ttlSeconds', row.ttlSeconds)
       .execute();
     return manager.findOneByOrFail(SessionEntity, { id: row.id });
   }
@@ -42,13 +44,16 @@ export class SessionsRepository {
 
   /** Records activity, at most once a minute per session. */
   async touch(manager: EntityManager, id: string): Promise<void> {
-    const sql = sqlFor(manager);
+    const now = sqlFor(manager).now;
+    const resolutionAgo = sessionClockFor(manager).nowPlusSeconds(':resolution');
     await manager
       .createQueryBuilder()
       .update(SessionEntity)
-      .set({ lastSeenAt: () => sql.now })
+      .set({ lastSeenAt: () => now })
       .where('id = :id', { id })
-      .andWhere(`last_seen_at < ${sql.nowPlusMs(':resolution')}`, { resolution: -LAST_SEEN_RESOLUTION_MS })
+      .andWhere(`last_seen_at < ${resolutionAgo}`, {
+        resolution: -LAST_SEEN_RESOLUTION_SECONDS,
+      })
       .execute();
   }
 

@@ -4,9 +4,12 @@ import { Logger } from '@nestjs/common';
 import { Role } from '@flotilla/api-interfaces';
 import { auditOutboxTable } from '@flotilla/audit/outbox';
 import { FORWARDED_FOR_MAX_LENGTH } from '@flotilla/platform/grpc';
+import { dialectSql } from '@flotilla/platform/persistence';
 import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
 
 import { AUTH_AUDIT_SOURCE, AuthEntities, AuthMigrations } from '../persistence/auth-entities';
+import { SessionEntity } from '../persistence/session.entity';
+import { UserEntity } from '../persistence/user.entity';
 import { hashSecret } from '../tokens/secret-tokens';
 import { INVALID_TOKEN } from '../tokens/token-validator';
 import {
@@ -35,9 +38,34 @@ describe(SessionService.name, () => {
   afterAll(() => db.dispose());
   beforeEach(() => clearAudit(db.dataSource));
 
+  /** The database's UTC now (SQL Server's CURRENT_TIMESTAMP is the server's local time). */
   async function dbNow(): Promise<Date> {
-    const [row] = await db.dataSource.query<{ now: Date }[]>('SELECT CURRENT_TIMESTAMP AS now');
+    const [row] = await db.dataSource.query<{ now: Date }[]>(`SELECT ${dialectSql(db.dialect).now} AS now`);
     return row?.now ?? new Date(NaN);
+  }
+
+  /** Moves a session column to the database's now plus `ms` (negative: into the past). */
+  async function setSessionTime(column: 'expires_at' | 'last_seen_at', ms: number, tokenHash: string) {
+    const sql = dialectSql(db.dialect);
+    await db.dataSource.query(
+      `UPDATE sessions SET ${column} = ${sql.nowPlusMs(sql.param(1))} WHERE token_hash = ${sql.param(2)}`,
+      [ms, tokenHash],
+    );
+  }
+
+  const disable = (where: { username: string } | { id: string }) =>
+    db.dataSource.getRepository(UserEntity).update(where, { isActive: false });
+
+  /**
+   * Renames a table, to take the outbox away. PostgreSQL has ALTER TABLE … RENAME; SQL Server has
+   * sp_rename, whose object type Babelfish requires ('OBJECT' is right on SQL Server too).
+   */
+  async function renameTable(from: string, to: string): Promise<void> {
+    await db.dataSource.query(
+      db.dialect === 'mssql'
+        ? `EXEC sp_rename '${from}', '${to}', 'OBJECT'`
+        : `ALTER TABLE ${from} RENAME TO ${to}`,
+    );
   }
 
   it('signs in case-insensitively, expires by database time, stores only the hash and audits with the client IP', async () => {
@@ -71,7 +99,7 @@ describe(SessionService.name, () => {
 
   it('refuses a wrong password, an unknown user and a disabled user alike, and commits a failed-login audit row each', async () => {
     await createTestUser(services, 'disabled.user');
-    await db.dataSource.query(`UPDATE users SET is_active = false WHERE username = 'disabled.user'`);
+    await disable({ username: 'disabled.user' });
     await clearAudit(db.dataSource);
 
     const failures = [
@@ -148,7 +176,7 @@ describe(SessionService.name, () => {
     const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation((message: unknown) => {
       logged.push(message);
     });
-    await db.dataSource.query(`ALTER TABLE ${outbox} RENAME TO ${outbox}_away`);
+    await renameTable(outbox, `${outbox}_away`);
     try {
       await expect(
         rpcFailure(sut.login('Jane.Doe', 'wrong password!!', originOf('192.0.2.2'))),
@@ -157,7 +185,7 @@ describe(SessionService.name, () => {
         message: INVALID_CREDENTIALS,
       });
     } finally {
-      await db.dataSource.query(`ALTER TABLE ${outbox}_away RENAME TO ${outbox}`);
+      await renameTable(`${outbox}_away`, outbox);
       errors.mockRestore();
     }
     // The query logger reports the failed INSERT too; the service adds what was lost.
@@ -168,12 +196,22 @@ describe(SessionService.name, () => {
     );
   });
 
+  it('opens sessions of the longest configurable length (FLOTILLA_SESSION_HOURS=720) by the database clock', async () => {
+    const longest = createAuthServices(db.dataSource, 720).sessionService;
+
+    const session = await longest.login('Jane.Doe', 'Jane.Doe password!', originOf(''));
+
+    const hoursAhead = (session.expiresAt.getTime() - (await dbNow()).getTime()) / 3_600_000;
+    expect(hoursAhead).toBeGreaterThan(719.99);
+    expect(hoursAhead).toBeLessThanOrEqual(720);
+    await expect(services.tokenValidator.validate(session.token)).resolves.toMatchObject({
+      credential: 'session',
+    });
+  });
+
   it('rejects a session whose expiry has passed by the database clock', async () => {
     const session = await sut.login('Jane.Doe', 'Jane.Doe password!', originOf(''));
-    await db.dataSource.query(
-      `UPDATE sessions SET expires_at = CURRENT_TIMESTAMP - INTERVAL '1 second' WHERE token_hash = $1`,
-      [hashSecret(session.token)],
-    );
+    await setSessionTime('expires_at', -1_000, hashSecret(session.token));
 
     await expect(rpcFailure(services.tokenValidator.validate(session.token))).resolves.toEqual({
       code: status.UNAUTHENTICATED,
@@ -184,7 +222,7 @@ describe(SessionService.name, () => {
   it('stops honouring the sessions of a user who is disabled', async () => {
     const user = await createTestUser(services, 'soon.disabled');
     const session = await sut.login('soon.disabled', 'soon.disabled password!', originOf(''));
-    await db.dataSource.query('UPDATE users SET is_active = false WHERE id = $1', [user.id]);
+    await disable({ id: user.id });
 
     await expect(rpcFailure(services.tokenValidator.validate(session.token))).resolves.toMatchObject({
       code: status.UNAUTHENTICATED,
@@ -193,17 +231,30 @@ describe(SessionService.name, () => {
 
   it('records last_seen_at at most once a minute', async () => {
     const session = await sut.login('Jane.Doe', 'Jane.Doe password!', originOf(''));
-    const lastSeen = `SELECT last_seen_at FROM sessions WHERE token_hash = '${hashSecret(session.token)}'`;
-    await db.dataSource.query(`UPDATE sessions SET last_seen_at = CURRENT_TIMESTAMP - INTERVAL '5 minutes'`);
-    const [before] = await db.dataSource.query<{ last_seen_at: Date }[]>(lastSeen);
+    const tokenHash = hashSecret(session.token);
+    const lastSeen = async () =>
+      (await db.dataSource.getRepository(SessionEntity).findOneByOrFail({ tokenHash })).lastSeenAt;
+    await setSessionTime('last_seen_at', -5 * 60_000, tokenHash);
+    const before = await lastSeen();
 
     await services.tokenValidator.validate(session.token);
-    const [touched] = await db.dataSource.query<{ last_seen_at: Date }[]>(lastSeen);
+    const touched = await lastSeen();
     await services.tokenValidator.validate(session.token);
-    const [again] = await db.dataSource.query<{ last_seen_at: Date }[]>(lastSeen);
+    const again = await lastSeen();
 
-    expect(touched?.last_seen_at.getTime()).toBeGreaterThan(before?.last_seen_at.getTime() ?? Infinity);
-    expect(again?.last_seen_at).toEqual(touched?.last_seen_at);
+    const now = await dbNow();
+    expect(touched.getTime()).toBeGreaterThan(before.getTime() + 4 * 60_000);
+    expect(touched.getTime()).toBeLessThanOrEqual(now.getTime());
+    expect(again).toEqual(touched);
+  });
+
+  it('audits one sign-out when two arrive at once for the same token', async () => {
+    const session = await sut.login('Jane.Doe', 'Jane.Doe password!', originOf(''));
+    await clearAudit(db.dataSource);
+
+    await Promise.all([sut.logout(session.token, originOf('')), sut.logout(session.token, originOf(''))]);
+
+    expect((await auditRows(db.dataSource)).map((row) => row.action)).toEqual(['user.logout']);
   });
 
   it('signs out: the token stops working and the sign-out is audited once', async () => {

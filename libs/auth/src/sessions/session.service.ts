@@ -59,7 +59,7 @@ export class SessionService {
         id: randomUUID(),
         tokenHash: hashSecret(token),
         userId: user.id,
-        ttlMs: this.sessionHours * 3_600_000,
+        ttlSeconds: this.sessionHours * 3_600,
       });
       await this.audit.record(manager, {
         actor: userActor(user, origin),
