@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { ScryptPasswordHasher } from '../passwords/scrypt-password-hasher';
 import { UsersRepository } from '../persistence/users.repository';
 import { AuthUser, toAuthUser } from '../users/auth-user';
-import { normalizeUsername, usernameProblem } from '../users/user-rules';
+import { usernameProblem } from '../users/user-rules';
 
 import type { CredentialVerifier } from './credential-verifier';
 
@@ -21,7 +21,7 @@ export class LocalCredentialVerifier implements CredentialVerifier {
     // also keeps text it cannot hold (NUL) from turning a wrong sign-in into a server error.
     const user =
       usernameProblem(trimmed) === undefined
-        ? await this.users.findByNormalizedUsername(this.dataSource.manager, normalizeUsername(trimmed))
+        ? await this.users.findByUsername(this.dataSource.manager, trimmed)
         : null;
     if (!user || user.source !== 'local' || !user.passwordHash) {
       // Same work as a real check, so the response time does not reveal unknown usernames.

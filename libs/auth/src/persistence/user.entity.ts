@@ -12,7 +12,10 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 100 })
   username!: string;
 
-  /** Lower case; unique, so usernames differing only in case are one account. */
+  /**
+   * Lower case (set by UsersRepository only); unique, so usernames differing only in case are one
+   * account on every database, whatever its collation.
+   */
   @Column({ name: 'username_normalized', type: 'varchar', length: 100 })
   usernameNormalized!: string;
 

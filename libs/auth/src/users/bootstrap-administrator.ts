@@ -10,7 +10,7 @@ import { rpcErrorDetails, systemIdentity } from '@flotilla/platform/grpc';
 import type { AuthSettings } from '../auth-settings';
 import { UsersRepository } from '../persistence/users.repository';
 
-import { normalizeUsername, passwordProblem, usernameProblem } from './user-rules';
+import { passwordProblem, usernameProblem } from './user-rules';
 import { UserService } from './user.service';
 
 export type BootstrapOutcome =
@@ -38,7 +38,7 @@ export class BootstrapAdministrator {
       throw new Error(
         `Cannot create the bootstrap administrator (FLOTILLA_ADMIN_USERNAME/PASSWORD): ${problem}`,
       );
-    if (await this.users.findByNormalizedUsername(this.dataSource.manager, normalizeUsername(username))) {
+    if (await this.users.findByUsername(this.dataSource.manager, username)) {
       return { created: false };
     }
     const password = configured ?? randomBytes(18).toString('base64url');

@@ -1,9 +1,13 @@
+import { randomUUID } from 'node:crypto';
+
 import { status } from '@grpc/grpc-js';
 
 import { Role } from '@flotilla/api-interfaces';
+import { isUniqueViolation } from '@flotilla/platform/persistence';
 import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
 
 import { AuthEntities, AuthMigrations } from '../persistence/auth-entities';
+import { UserEntity } from '../persistence/user.entity';
 import {
   auditRows,
   AuthServices,
@@ -42,10 +46,7 @@ describe(UserService.name, () => {
   afterAll(() => db.dispose());
   beforeEach(() => clearAudit(db.dataSource));
 
-  async function userCount(): Promise<number> {
-    const [row] = await db.dataSource.query<{ n: number }[]>('SELECT COUNT(*)::int AS n FROM users');
-    return row?.n ?? -1;
-  }
+  const userCount = () => db.dataSource.getRepository(UserEntity).count();
 
   it('creates a user who can then sign in, audited as user.created without the password', async () => {
     const created = await sut.create(callerFor(admin, '192.0.2.1'), newUser);
@@ -92,6 +93,32 @@ describe(UserService.name, () => {
     }
     expect(await userCount()).toBe(before + 1);
     expect(await auditRows(db.dataSource, 'user.created')).toHaveLength(1);
+  });
+
+  it('makes a username one account in any case by its lower-cased form, not by the collation', async () => {
+    // PostgreSQL compares text case-sensitively, SQL Server's default collation (and Babelfish's)
+    // does not: the rule holds on both only because every row carries its lower-cased name and
+    // every lookup and the unique index go through that column.
+    const rows = await db.dataSource.getRepository(UserEntity).find();
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row.usernameNormalized).toBe(row.username.toLowerCase());
+    await expect(services.users.findByUsername(db.dataSource.manager, 'oPS.LEAD')).resolves.toMatchObject({
+      username: 'Ops.Lead',
+    });
+
+    const sameNameOtherCase = services.users.insert(db.dataSource.manager, {
+      id: randomUUID(),
+      username: 'ops.LEAD',
+      displayName: 'x',
+      passwordHash: null,
+      roles: [],
+      source: 'local',
+    });
+    const failure: unknown = await sameNameOtherCase.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isUniqueViolation(failure)).toBe(true);
   });
 
   it('requires UserEdit to create and UserView to list', async () => {

@@ -12,7 +12,7 @@ import { UsersRepository } from '../persistence/users.repository';
 import { requirePermission } from '../principal/principal';
 
 import { AuthUser, toAuthUser } from './auth-user';
-import { normalizeUsername, validateNewAccount } from './user-rules';
+import { validateNewAccount } from './user-rules';
 
 export interface CreateUserInput {
   username: string;
@@ -41,8 +41,7 @@ export class UserService {
    */
   async createAccount(actor: CallerIdentity, input: CreateUserInput): Promise<AuthUser> {
     const account = validateNewAccount(input);
-    const usernameNormalized = normalizeUsername(account.username);
-    if (await this.users.findByNormalizedUsername(this.dataSource.manager, usernameNormalized)) {
+    if (await this.users.findByUsername(this.dataSource.manager, account.username)) {
       throw alreadyExists(account.username);
     }
     const passwordHash = await this.hasher.hash(account.password);
@@ -51,7 +50,6 @@ export class UserService {
         const row = await this.users.insert(manager, {
           id: randomUUID(),
           username: account.username,
-          usernameNormalized,
           displayName: account.displayName,
           passwordHash,
           roles: account.roles,
