@@ -3,6 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { Role } from '@flotilla/api-interfaces';
 import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
 
+import { ApiKeyEntity } from '../persistence/api-key.entity';
 import { AuthEntities, AuthMigrations } from '../persistence/auth-entities';
 import { hashSecret } from '../tokens/secret-tokens';
 import {
@@ -42,10 +43,10 @@ describe(ApiKeyService.name, () => {
 
     expect(created.secret).toMatch(/^API-[A-Z2-7]{32}$/);
     expect(created.key).toMatchObject({ userId: deployer.id, purpose: 'nightly build' });
-    const stored = await db.dataSource.query<unknown[]>('SELECT key_hash FROM api_keys WHERE id = $1', [
-      created.key.id,
-    ]);
-    expect(stored).toEqual([{ key_hash: hashSecret(created.secret) }]);
+    const stored = await db.dataSource
+      .getRepository(ApiKeyEntity)
+      .find({ select: { keyHash: true }, where: { id: created.key.id } });
+    expect(stored).toEqual([{ keyHash: hashSecret(created.secret) }]);
     await expect(services.tokenValidator.validate(created.secret)).resolves.toMatchObject({
       userId: deployer.id,
       username: 'ci.bot',
@@ -81,6 +82,21 @@ describe(ApiKeyService.name, () => {
     });
     expect((await sut.list(callerFor(deployer))).map((key) => key.id)).not.toContain(created.key.id);
     expect((await auditRows(db.dataSource)).map((row) => row.action)).toEqual(['api-key.revoked']);
+  });
+
+  it('audits one revoke when two arrive at once for the same key', async () => {
+    const created = await sut.create(callerFor(deployer), 'revoked twice at once');
+    await clearAudit(db.dataSource);
+
+    await Promise.all([
+      sut.revoke(callerFor(deployer), created.key.id),
+      sut.revoke(callerFor(admin), created.key.id),
+    ]);
+
+    expect((await auditRows(db.dataSource)).map((row) => row.action)).toEqual(['api-key.revoked']);
+    await expect(rpcFailure(services.tokenValidator.validate(created.secret))).resolves.toMatchObject({
+      code: status.UNAUTHENTICATED,
+    });
   });
 
   it('hides other users’ keys from revocation unless the caller administers the system', async () => {

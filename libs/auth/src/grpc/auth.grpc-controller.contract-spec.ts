@@ -20,6 +20,7 @@ import { AuthGrpcController } from './auth.grpc-controller';
 /** What the app's FlotillaConfigModule and DatabaseModule provide, pointed at the test database. */
 function testInfrastructure(db: MigratedTestDatabase, auditPort: number): DynamicModule {
   const config = loadFlotillaConfig({
+    FLOTILLA_DB_DIALECT: db.dialect,
     FLOTILLA_DB_URL: db.url,
     // Nothing listens there: audit events stay in the outbox, where this test reads them.
     FLOTILLA_AUDIT_GRPC_URL: `127.0.0.1:${auditPort}`,
