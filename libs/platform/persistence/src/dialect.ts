@@ -9,7 +9,11 @@ import type { SqlDialect } from '@flotilla/platform/config';
 export interface DialectSql {
   /** The database's current UTC time. */
   now: string;
-  /** `now` shifted by a number of milliseconds held in a bound parameter. */
+  /**
+   * `now` shifted by a number of milliseconds held in a bound parameter. On SQL Server DATEADD
+   * takes an int: at most 2^31 - 1 ms (about 24.8 days); longer spans go in seconds (see the auth
+   * lib's session clock).
+   */
   nowPlusMs(param: string): string;
   /** Positional parameter placeholder for raw queries (1-based). */
   param(index: number): string;
