@@ -13,6 +13,7 @@ import {
   createReplicatedOrchestrationDatabase,
   ReplicatedDatabase,
 } from '../testing/replicated-database.test-support';
+import { contractSql } from '../testing/contract-sql.test-support';
 import { rpcRefusal } from '../testing/rpc-expectations';
 import { ORCHESTRATOR_AUDIT_SOURCE } from '../shared/orchestrator-service';
 import { Transactions } from '../shared/transactions';
@@ -23,19 +24,21 @@ import { PROGRESS_GRACE_MS } from './dead-node-recovery.sql';
 import { MAX_RECOVERIES } from './recovery-decision';
 import { RecoveryTaskLog } from './recovery-task-log';
 
+/** This run's database: the spec's own raw SQL is written for both. */
+const { p, now, nowPlusMs, list } = contractSql();
+
 /**
  * Claim, progress and hand-back as orchestrators that predate last_progress_at write them (the
  * claim's task-cap check left out): during a rolling upgrade they share the database with us.
  */
 const PREDATING_SQL = {
   claim:
-    "UPDATE server_tasks SET state = 'Executing', node_name = $1, claim = claim + 1, started_at = CURRENT_TIMESTAMP " +
-    "WHERE id = $2 AND state = 'Queued'",
-  progress:
-    "UPDATE server_tasks SET next_step = $1 WHERE id = $2 AND claim = $3 AND state IN ('Executing', 'Cancelling')",
+    `UPDATE server_tasks SET state = 'Executing', node_name = ${p(1)}, claim = claim + 1, started_at = ${now} ` +
+    `WHERE id = ${p(2)} AND state = 'Queued'`,
+  progress: `UPDATE server_tasks SET next_step = ${p(1)} WHERE id = ${p(2)} AND claim = ${p(3)} AND state IN ('Executing', 'Cancelling')`,
   release:
-    "UPDATE server_tasks SET state = 'Queued', node_name = NULL, next_step = $1 " +
-    "WHERE id = $2 AND claim = $3 AND state = 'Executing'",
+    `UPDATE server_tasks SET state = 'Queued', node_name = NULL, next_step = ${p(1)} ` +
+    `WHERE id = ${p(2)} AND claim = ${p(3)} AND state = 'Executing'`,
 };
 
 describe(DeadNodeRecoveryService.name, () => {
@@ -78,7 +81,7 @@ describe(DeadNodeRecoveryService.name, () => {
   async function progressClock(taskId: string) {
     const [row] = await db.dataSource.query<
       { last_progress_at: Date | null; started_at: Date | null; recovery_count: number }[]
-    >('SELECT last_progress_at, started_at, recovery_count FROM server_tasks WHERE id = $1', [taskId]);
+    >(`SELECT last_progress_at, started_at, recovery_count FROM server_tasks WHERE id = ${p(1)}`, [taskId]);
     return {
       lastProgressAt: row.last_progress_at,
       startedAt: row.started_at,
@@ -89,9 +92,8 @@ describe(DeadNodeRecoveryService.name, () => {
   /** The task's executor went quiet a minute ago (claimed before that); its node keeps heartbeating. */
   async function silenceExecutor(taskId: string): Promise<Date> {
     await db.dataSource.query(
-      "UPDATE server_tasks SET started_at = CURRENT_TIMESTAMP - INTERVAL '2 minutes', " +
-        "last_progress_at = CURRENT_TIMESTAMP - INTERVAL '1 minute' WHERE id = $1",
-      [taskId],
+      `UPDATE server_tasks SET started_at = ${nowPlusMs(2)}, last_progress_at = ${nowPlusMs(3)} WHERE id = ${p(1)}`,
+      [taskId, -120_000, -60_000],
     );
     const { lastProgressAt } = await progressClock(taskId);
     if (!lastProgressAt) throw new Error(`task ${taskId} has no progress clock`);
@@ -103,17 +105,17 @@ describe(DeadNodeRecoveryService.name, () => {
 
   async function auditedRecoveries(taskId: string) {
     const rows = await db.dataSource.query<{ details: string }[]>(
-      "SELECT details FROM orchestrator_audit_outbox WHERE action = 'task.recovered' AND resource_id = $1",
+      `SELECT details FROM orchestrator_audit_outbox WHERE action = 'task.recovered' AND resource_id = ${p(1)}`,
       [taskId],
     );
     return rows.map((row) => JSON.parse(row.details) as Record<string, unknown>);
   }
 
   const makeOffline = (name: string) =>
-    db.dataSource.query(
-      "UPDATE cluster_nodes SET last_seen = CURRENT_TIMESTAMP - INTERVAL '1 minute' WHERE name = $1",
-      [name],
-    );
+    db.dataSource.query(`UPDATE cluster_nodes SET last_seen = ${nowPlusMs(2)} WHERE name = ${p(1)}`, [
+      name,
+      -60_000,
+    ]);
 
   /** Queues `count` deployments of a three-step process, each to its own environment. */
   async function queue(count: number, retryable: boolean): Promise<string[]> {
@@ -182,7 +184,7 @@ describe(DeadNodeRecoveryService.name, () => {
       await expect(rpcRefusal(late)).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
     await expect(
       db.dataSource.query(
-        "SELECT details FROM orchestrator_audit_outbox WHERE action = 'task.released' AND resource_id = $1",
+        `SELECT details FROM orchestrator_audit_outbox WHERE action = 'task.released' AND resource_id = ${p(1)}`,
         [taskId],
       ),
     ).resolves.toHaveLength(1);
@@ -197,7 +199,7 @@ describe(DeadNodeRecoveryService.name, () => {
       sut.claimed.release(executor, { taskId, claim: owned.claim, reason: 'stopping', nextStep: 0 }),
     ).resolves.toMatchObject({ state: 'Canceled', errorMessage: 'Canceled (stopping)' });
     await expect(
-      db.dataSource.query('SELECT 1 FROM task_concurrency_locks WHERE task_id = $1', [taskId]),
+      db.dataSource.query(`SELECT 1 FROM task_concurrency_locks WHERE task_id = ${p(1)}`, [taskId]),
     ).resolves.toEqual([]);
   });
 
@@ -226,13 +228,13 @@ describe(DeadNodeRecoveryService.name, () => {
     });
     expect(task.completedAt).not.toBe('');
     await expect(
-      db.dataSource.query('SELECT 1 FROM task_concurrency_locks WHERE task_id = $1', [taskId]),
+      db.dataSource.query(`SELECT 1 FROM task_concurrency_locks WHERE task_id = ${p(1)}`, [taskId]),
     ).resolves.toEqual([]);
     await expect(
       rpcRefusal(sut.claimed.reportProgress({ taskId, claim: owned.claim, nextStep: 1 })),
     ).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
     const [audit] = await db.dataSource.query<{ details: string }[]>(
-      "SELECT details FROM orchestrator_audit_outbox WHERE action = 'task.recovered' AND resource_id = $1",
+      `SELECT details FROM orchestrator_audit_outbox WHERE action = 'task.recovered' AND resource_id = ${p(1)}`,
       [taskId],
     );
     expect(JSON.parse(audit?.details ?? '{}')).toMatchObject({
@@ -333,7 +335,10 @@ describe(DeadNodeRecoveryService.name, () => {
 
   it('recovers the task of an executor that stopped reporting while its node keeps heartbeating, not one that reports', async () => {
     const [silent, reporting] = await queue(2, false);
+    // Under a one-second timeout the node must have just beaten to claim (queueing can take longer).
+    await beat('node-a');
     const silentClaim = await claimOn(quick, 'node-a');
+    await beat('node-a');
     const reportingClaim = await claimOn(quick, 'node-a');
     expect([silentClaim.taskId, reportingClaim.taskId]).toEqual([silent, reporting]);
 
@@ -406,10 +411,10 @@ describe(DeadNodeRecoveryService.name, () => {
     const [taskId] = await queue(1, false);
     await db.dataSource.query(PREDATING_SQL.claim, ['node-a', taskId]);
     await db.dataSource.query(PREDATING_SQL.progress, [1, taskId, 1]);
-    await db.dataSource.query(
-      "UPDATE server_tasks SET started_at = CURRENT_TIMESTAMP - INTERVAL '10 minutes' WHERE id = $1",
-      [taskId],
-    );
+    await db.dataSource.query(`UPDATE server_tasks SET started_at = ${nowPlusMs(2)} WHERE id = ${p(1)}`, [
+      taskId,
+      -600_000,
+    ]);
     await expect(progressClock(taskId)).resolves.toMatchObject({ lastProgressAt: null });
 
     await expect(sut.recovery.recoverOnce()).resolves.toEqual([]);
@@ -426,7 +431,7 @@ describe(DeadNodeRecoveryService.name, () => {
     await silenceExecutor(taskId);
     // Handed back and claimed again through orchestrators that neither clear nor start the clock.
     await db.dataSource.query(PREDATING_SQL.release, [0, taskId, first.claim]);
-    await db.dataSource.query('DELETE FROM task_concurrency_locks WHERE task_id = $1', [taskId]);
+    await db.dataSource.query(`DELETE FROM task_concurrency_locks WHERE task_id = ${p(1)}`, [taskId]);
     await db.dataSource.query(PREDATING_SQL.claim, ['node-b', taskId]);
     const clock = await progressClock(taskId);
     expect(clock.lastProgressAt?.getTime()).toBeLessThan(clock.startedAt?.getTime() ?? -Infinity);
@@ -441,13 +446,12 @@ describe(DeadNodeRecoveryService.name, () => {
     // than the grace), so this is a node dying, not an executor going quiet on a live node.
     const lastHeard = async (progressAgoMs: number, nodeAgoMs: number) => {
       await db.dataSource.query(
-        "UPDATE server_tasks SET started_at = CURRENT_TIMESTAMP - INTERVAL '2 minutes', " +
-          "last_progress_at = CURRENT_TIMESTAMP - ($2::integer * INTERVAL '1 millisecond') WHERE id = $1",
-        [taskId, progressAgoMs],
+        `UPDATE server_tasks SET started_at = ${nowPlusMs(2)}, last_progress_at = ${nowPlusMs(3)} WHERE id = ${p(1)}`,
+        [taskId, -120_000, -progressAgoMs],
       );
       await db.dataSource.query(
-        "UPDATE cluster_nodes SET last_seen = CURRENT_TIMESTAMP - ($1::integer * INTERVAL '1 millisecond') WHERE name = 'node-a'",
-        [nodeAgoMs],
+        `UPDATE cluster_nodes SET last_seen = ${nowPlusMs(1)} WHERE name = 'node-a'`,
+        [-nodeAgoMs],
       );
     };
     await lastHeard(31_000, 29_500);
@@ -541,7 +545,7 @@ describe(DeadNodeRecoveryService.name, () => {
     });
     await expect(progressClock(taskId)).resolves.toMatchObject({ recoveries: MAX_RECOVERIES });
     await expect(
-      db.dataSource.query('SELECT 1 FROM task_concurrency_locks WHERE task_id = $1', [taskId]),
+      db.dataSource.query(`SELECT 1 FROM task_concurrency_locks WHERE task_id = ${p(1)}`, [taskId]),
     ).resolves.toEqual([]);
     const audited = await auditedRecoveries(taskId);
     expect(audited.map((details) => [details['outcome'], details['recoveries']])).toEqual([
@@ -567,7 +571,7 @@ describe(DeadNodeRecoveryService.name, () => {
     expect(onB).toEqual([...silentFailing, ...silentRetrying, ...exhausted, reporting]);
     await makeOffline('node-a');
     for (const taskId of [...silentFailing, ...silentRetrying, ...exhausted]) await silenceExecutor(taskId);
-    await db.dataSource.query('UPDATE server_tasks SET recovery_count = $1 WHERE id = $2', [
+    await db.dataSource.query(`UPDATE server_tasks SET recovery_count = ${p(1)} WHERE id = ${p(2)}`, [
       MAX_RECOVERIES,
       exhausted[0],
     ]);
@@ -607,7 +611,7 @@ describe(DeadNodeRecoveryService.name, () => {
     class StateNotingTaskLog extends RecoveryTaskLog {
       override async append(taskId: string, level: TaskLogLevel, message: string): Promise<void> {
         const [row] = await db.secondReplica.query<{ state: string }[]>(
-          'SELECT state FROM server_tasks WHERE id = $1',
+          `SELECT state FROM server_tasks WHERE id = ${p(1)}`,
           [taskId],
         );
         seenAtAppend.push({ taskId, state: row?.state ?? 'missing', signalsSent: queuedSignals.length });
@@ -640,7 +644,7 @@ describe(DeadNodeRecoveryService.name, () => {
     const lastSeenOf = async (name: string) =>
       (
         await db.dataSource.query<{ last_seen: Date }[]>(
-          'SELECT last_seen FROM cluster_nodes WHERE name = $1',
+          `SELECT last_seen FROM cluster_nodes WHERE name = ${p(1)}`,
           [name],
         )
       )[0]?.last_seen.toISOString();
@@ -784,8 +788,10 @@ describe(DeadNodeRecoveryService.name, () => {
         ].sort(),
       );
       await expect(
-        db.dataSource.query('SELECT 1 FROM task_concurrency_locks WHERE task_id = ANY($1)', [
-          [oneShot, retryable, stepLeft],
+        db.dataSource.query(`SELECT 1 FROM task_concurrency_locks WHERE task_id IN ${list(1, 3)}`, [
+          oneShot,
+          retryable,
+          stepLeft,
         ]),
       ).resolves.toEqual([]);
     });

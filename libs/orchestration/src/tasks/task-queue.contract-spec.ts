@@ -12,10 +12,17 @@ import {
   createReplicatedOrchestrationDatabase,
   ReplicatedDatabase,
 } from '../testing/replicated-database.test-support';
+import { contractSql } from '../testing/contract-sql.test-support';
 import { rpcRefusal } from '../testing/rpc-expectations';
+import { NodesRepository } from '../nodes/nodes.repository';
+import { Transactions } from '../shared/transactions';
 import { ClaimedTasksService } from './claimed-tasks.service';
 import { ServerTaskEntity } from './server-task.entity';
 import { TaskConcurrencyLockEntity } from './task-concurrency-lock.entity';
+import { TasksRepository } from './tasks.repository';
+
+/** This run's database: the spec's own raw SQL is written for both. */
+const { p } = contractSql();
 
 describe(ClaimedTasksService.name, () => {
   let db: ReplicatedDatabase;
@@ -26,17 +33,50 @@ describe(ClaimedTasksService.name, () => {
     db = await createReplicatedOrchestrationDatabase();
     sut = createOrchestrationHarness(db.dataSource);
     other = createOrchestrationHarness(db.secondReplica);
-    // Claims come only from registered nodes; these have room for every task of every spec here.
-    for (const nodeName of ['node-a', 'node-b', 'node-c'])
-      await sut.nodes.heartbeat({
-        nodeName,
-        service: 'executor',
-        version: '1.0.0',
-        defaultTaskCap: 50,
-        stopping: false,
-      });
   });
   afterAll(() => db.dispose());
+  // Each spec starts from an empty queue. Claims come only from live registered nodes: beat before
+  // each spec, not once, so that a slow run (a loaded machine, a slower server) does not take them
+  // for offline after the 30 s timeout. These have room for every task of every spec here.
+  beforeEach(async () => {
+    await finishEverything();
+    for (const nodeName of ['node-a', 'node-b', 'node-c']) await heartbeat(nodeName, 50);
+  });
+
+  const heartbeat = (nodeName: string, defaultTaskCap: number) =>
+    sut.nodes.heartbeat({ nodeName, service: 'executor', version: '1.0.0', defaultTaskCap, stopping: false });
+
+  /**
+   * Claims `taskId` for `nodeName` the way ClaimedTasksService does (node lock, conditional update,
+   * concurrency key) in a transaction left open: a claimer caught mid-claim. Commit it to finish.
+   */
+  async function claimHeldOpen(taskId: string, nodeName: string): Promise<{ commit(): Promise<void> }> {
+    const transactions = new Transactions(db.dataSource);
+    const tasks = new TasksRepository(transactions);
+    const runner = db.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    const finish = async (commit: boolean) => {
+      if (commit) await runner.commitTransaction();
+      else if (runner.isTransactionActive) await runner.rollbackTransaction();
+      await runner.release();
+    };
+    try {
+      const node = await new NodesRepository(transactions).lockForClaim(runner.manager, nodeName, 30_000);
+      const claim = await tasks.claim(runner.manager, taskId, nodeName, node?.taskCap ?? 0);
+      const task = await tasks.findById(taskId, runner.manager);
+      if (claim === undefined || !task) throw new Error(`${nodeName} could not claim ${taskId}`);
+      if (!(await tasks.lock(runner.manager, task.concurrencyKey, taskId, claim)))
+        throw new Error(`the concurrency key of ${taskId} is taken`);
+      return { commit: () => finish(true) };
+    } catch (error) {
+      await finish(false);
+      throw error;
+    }
+  }
+
+  /** Long enough for a concurrent claim to reach whatever the held-open claim makes it wait on. */
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 2000));
 
   /** Claims until the queue has nothing more for this claimer. */
   async function drain(harness: OrchestrationHarness, node: string): Promise<string[]> {
@@ -196,7 +236,7 @@ describe(ClaimedTasksService.name, () => {
     // Read back through another replica: it is in the row, not just in the reply.
     await expect(other.tasks.get(incomplete.taskId)).resolves.toMatchObject(expected);
     const audited = await db.dataSource.query<{ details: string }[]>(
-      "SELECT details FROM orchestrator_audit_outbox WHERE action = 'task.completed' AND resource_id = $1",
+      `SELECT details FROM orchestrator_audit_outbox WHERE action = 'task.completed' AND resource_id = ${p(1)}`,
       [incomplete.taskId],
     );
     expect(audited.map((row) => JSON.parse(row.details) as unknown)).toEqual([
@@ -249,6 +289,60 @@ describe(ClaimedTasksService.name, () => {
     });
     const next = await other.claimed.claim({ nodeName: 'node-b', freeSlots: 1 });
     expect(next.plan?.task?.id).toBe(second.taskId);
+    await finishEverything();
+  });
+
+  it('keeps the concurrency key from a second claim while the first claim of that key is still being made', async () => {
+    const { release } = await projectWithRelease(sut, 'Key race');
+    const environment = await environmentNamed(sut, 'Key race env');
+    const older = await sut.deployments.create(alice, {
+      releaseId: release.id,
+      environmentId: environment.id,
+    });
+    const newer = await sut.deployments.create(alice, {
+      releaseId: release.id,
+      environmentId: environment.id,
+    });
+    // The newer task is being claimed, key included, but not committed: to every other connection
+    // both tasks still look queued and the key free, so only the key's uniqueness can stop this one.
+    const held = await claimHeldOpen(newer.taskId, 'node-a');
+    const racing = other.claimed.claim({ nodeName: 'node-b', freeSlots: 1 });
+    await settle().finally(() => held.commit());
+
+    await expect(racing).resolves.toEqual({ plan: undefined });
+    await expect(sut.tasks.get(older.taskId)).resolves.toMatchObject({ state: 'Queued', claim: 0 });
+    await expect(sut.tasks.get(newer.taskId)).resolves.toMatchObject({
+      state: 'Executing',
+      nodeName: 'node-a',
+    });
+    await expect(
+      db.dataSource.getRepository(TaskConcurrencyLockEntity).findBy({ taskId: older.taskId }),
+    ).resolves.toEqual([]);
+    await finishEverything();
+  });
+
+  it('counts a claim still being made against the node’s cap, so a concurrent claim of another task waits and stops', async () => {
+    await heartbeat('capped', 1);
+    const { release } = await projectWithRelease(sut, 'Cap race');
+    const queued: string[] = [];
+    for (const name of ['Cap race 1', 'Cap race 2']) {
+      const environment = await environmentNamed(sut, name);
+      queued.push(
+        (await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id }))
+          .taskId,
+      );
+    }
+    // The newer task is being claimed for the node; the concurrent claimer goes for the older one,
+    // a different row, so only the node's lock (not the task row) can make it count the first.
+    const held = await claimHeldOpen(queued[1], 'capped');
+    const racing = other.claimed.claim({ nodeName: 'capped', freeSlots: 1 });
+    await settle().finally(() => held.commit());
+
+    await expect(racing).resolves.toEqual({ plan: undefined });
+    await expect(
+      db.dataSource.getRepository(ServerTaskEntity).findBy({ nodeName: 'capped', state: 'Executing' }),
+    ).resolves.toEqual([expect.objectContaining({ id: queued[1] })]);
+    await expect(sut.tasks.get(queued[0])).resolves.toMatchObject({ state: 'Queued', claim: 0 });
     await finishEverything();
   });
 
