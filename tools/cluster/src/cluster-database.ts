@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import { Client } from 'pg';
 
+import { ConfigError } from '@flotilla/platform/config';
 import { freePort } from '@flotilla/platform/net';
 
 export interface ClusterDatabase {
@@ -56,7 +57,8 @@ async function embedded(dataDir: string): Promise<ClusterDatabase> {
 }
 
 /**
- * The cluster's one database: FLOTILLA_DB_URL when given (used as is), else a fresh
+ * The cluster's one database: FLOTILLA_DB_URL when given (used as is, on FLOTILLA_DB_DIALECT:
+ * postgres or mssql), else — PostgreSQL only — a fresh
  * `flotilla_cluster` database on the PostgreSQL at 127.0.0.1:5432, else an embedded PostgreSQL.
  */
 export async function provideClusterDatabase(
@@ -64,7 +66,17 @@ export async function provideClusterDatabase(
   dataDir: string,
 ): Promise<ClusterDatabase> {
   const given = env['FLOTILLA_DB_URL'];
-  if (given) return { url: given, description: 'FLOTILLA_DB_URL', stop: () => Promise.resolve() };
+  const dialect = env['FLOTILLA_DB_DIALECT'] ?? 'postgres';
+  if (given)
+    return { url: given, description: `FLOTILLA_DB_URL (${dialect})`, stop: () => Promise.resolve() };
+  // Only PostgreSQL is provided here: any other database is the operator's, given by URL.
+  if (dialect !== 'postgres')
+    throw new ConfigError([
+      dialect === 'mssql'
+        ? 'FLOTILLA_DB_DIALECT=mssql needs FLOTILLA_DB_URL=mssql://user:password@host:1433/database?encrypt=true ' +
+          '(npm run cluster provides only PostgreSQL; create the database first: CREATE DATABASE flotilla_cluster)'
+        : `FLOTILLA_DB_DIALECT must be postgres or mssql (got ${dialect})`,
+    ]);
   try {
     await recreate(LOCAL_POSTGRES, CLUSTER_DATABASE);
     return {

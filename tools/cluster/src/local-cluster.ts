@@ -81,8 +81,8 @@ function migrate(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<v
 }
 
 /**
- * A real local cluster: one PostgreSQL, one Redis (optional), one shared folder, N nodes of six
- * service processes each, and HAProxy in front of the gateways and of every gRPC service. Each
+ * A real local cluster: one database (PostgreSQL, or SQL Server by URL), one Redis (optional), one
+ * shared folder, N nodes of six service processes each, and HAProxy in front of the gateways and of every gRPC service. Each
  * node's clients reach the other services through HAProxy, as in production.
  */
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { ConfigError } from '@flotilla/platform/config';
 import { NodeLimit, parseNodeLimit } from '@flotilla/platform/licence';
 
 import type { ClusterMessage } from '@flotilla/cluster/protocol';
@@ -55,7 +56,8 @@ function readOptions(): {
 
 /**
  * `npm run cluster -- --nodes N [--no-redis]`: a real local HA cluster — N nodes of six service
- * processes behind HAProxy, one PostgreSQL, one Redis, one shared folder. Ctrl-C stops everything.
+ * processes behind HAProxy, one database (PostgreSQL, or FLOTILLA_DB_DIALECT=mssql with
+ * FLOTILLA_DB_URL), one Redis, one shared folder. Ctrl-C stops everything.
  * Started with an IPC channel it also takes commands (see cluster-control.ts) for HA tests.
  */
 async function main(): Promise<void> {
@@ -118,7 +120,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  // A configuration problem is the operator's to fix: its message says what, a stack adds nothing.
+  const message =
+    error instanceof ConfigError
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
   console.error(message);
   send({ type: 'failed', error: message });
   process.exit(1);

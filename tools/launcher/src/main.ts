@@ -5,6 +5,7 @@ import { ConfigError, loadFlotillaConfig } from '@flotilla/platform/config';
 import { NODE_SERVICES } from '@flotilla/cluster/protocol';
 
 import { adminPassword } from './admin-password';
+import { DATABASE_URL_FORMS, databaseUrlProblems, describeDatabaseUrl } from './database-url';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './embedded-database';
 import { migrateDatabase } from './migrate-database';
 import { ensurePortalBuilt } from './portal-build';
@@ -15,7 +16,8 @@ const repoRoot = resolve(__dirname, '..', '..', '..');
 
 /**
  * `npm start`: one Flotilla node on this machine. Without FLOTILLA_DB_URL it runs an embedded
- * PostgreSQL under .flotilla/; it applies migrations, starts the six services as separate
+ * PostgreSQL under .flotilla/; with one it uses that database on FLOTILLA_DB_DIALECT (postgres, or
+ * mssql for SQL Server: mssql://user:password@host:port/database). It applies migrations, starts the six services as separate
  * processes, waits for the gateway and prints the portal URL and the admin credentials.
  */
 async function main(): Promise<void> {
@@ -30,6 +32,16 @@ async function main(): Promise<void> {
   };
 
   let database: EmbeddedDatabase | undefined;
+  const dialect = env['FLOTILLA_DB_DIALECT'];
+  if (!env['FLOTILLA_DB_URL'] && dialect && dialect !== 'postgres') {
+    // Only PostgreSQL is embedded: any other database is the operator's, given by URL.
+    console.error(
+      dialect === 'mssql'
+        ? `FLOTILLA_DB_DIALECT=mssql needs FLOTILLA_DB_URL=${DATABASE_URL_FORMS.mssql} (npm start embeds only PostgreSQL)`
+        : `FLOTILLA_DB_DIALECT must be postgres or mssql (got ${dialect})`,
+    );
+    process.exit(1);
+  }
   if (!env['FLOTILLA_DB_URL']) {
     const port = Number(env['FLOTILLA_EMBEDDED_PG_PORT'] ?? 54329);
     console.log(
@@ -59,6 +71,9 @@ async function main(): Promise<void> {
 
   try {
     const config = loadFlotillaConfig(env);
+    const problems = databaseUrlProblems(config.database);
+    if (problems.length) throw new ConfigError(problems);
+    console.log(`[launcher] Database: ${describeDatabaseUrl(config.database)}`);
     if (env['FLOTILLA_SKIP_PORTAL_BUILD'] !== 'true')
       ensurePortalBuilt(repoRoot, env['FLOTILLA_PORTAL_DIR'] ?? '');
     const applied = await migrateDatabase(config.database);

@@ -1,5 +1,6 @@
 import { ConfigError, EnvReader, SqlDialect } from '@flotilla/platform/config';
 
+import { databaseUrlProblems } from './database-url';
 import { migrateDatabase } from './migrate-database';
 
 /** `npm run migrate`: applies pending schema migrations to FLOTILLA_DB_URL and exits. */
@@ -8,6 +9,8 @@ async function main(): Promise<void> {
   const dialect = reader.oneOf<SqlDialect>('FLOTILLA_DB_DIALECT', ['postgres', 'mssql'], 'postgres');
   const url = reader.string('FLOTILLA_DB_URL');
   reader.done();
+  const problems = databaseUrlProblems({ dialect, url });
+  if (problems.length) throw new ConfigError(problems);
   const applied = await migrateDatabase({ dialect, url });
   console.log(
     applied.length
