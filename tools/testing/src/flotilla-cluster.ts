@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import type { SqlDialect } from '@flotilla/platform/config';
 import type {
   ClusterCommand,
   ClusterMessage,
@@ -31,6 +32,12 @@ export interface FlotillaClusterOptions {
    * by every spec), e.g. a RestartablePostgres a fault spec stops and starts.
    */
   postgres?: { baseUrl: string };
+  /**
+   * The database the cluster runs on (default postgres): a fresh database on the run's server for
+   * that dialect (the SQL Server one is FLOTILLA_TEST_MSSQL_BASE_URL). `postgres` above implies
+   * the postgres dialect.
+   */
+  dialect?: SqlDialect;
   /**
    * TEST ONLY: these nodes run their deployment executor through the test entry point that holds
    * every CompleteTask for `holdMs` before sending it, printing
@@ -63,6 +70,7 @@ export interface FlotillaCluster {
   statsUrl: string;
   adminUsername: string;
   adminPassword: string;
+  dialect: SqlDialect;
   databaseUrl: string;
   /** The shared folder every node mounts (Packages/, TaskLogs/, Artifacts/, EventExports/). */
   sharedStorage: string;
@@ -87,7 +95,10 @@ export interface FlotillaCluster {
  * IPC channel: N nodes of six services behind real HAProxy, its own fresh database and shared folder.
  */
 export async function startFlotillaCluster(options: FlotillaClusterOptions): Promise<FlotillaCluster> {
-  const database = await createTestDatabase({ baseUrl: options.postgres?.baseUrl });
+  const dialect = options.dialect ?? 'postgres';
+  if (options.postgres && dialect !== 'postgres')
+    throw new Error(`a PostgreSQL server was given for a cluster on the ${dialect} dialect`);
+  const database = await createTestDatabase({ dialect, baseUrl: options.postgres?.baseUrl });
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-cluster-'));
   const child = new IpcChild<ClusterMessage>(
     'tools/cluster/src/main.ts',
@@ -107,7 +118,7 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
     {
       ...process.env,
       FLOTILLA_DATA_DIR: dataDir,
-      FLOTILLA_DB_DIALECT: 'postgres',
+      FLOTILLA_DB_DIALECT: database.dialect,
       FLOTILLA_DB_URL: database.url,
       FLOTILLA_POLL_INTERVAL_MS: '500',
       FLOTILLA_CLUSTER_REDIS: options.redis === false ? 'off' : 'on',
@@ -168,6 +179,7 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
     statsUrl: started.statsUrl,
     adminUsername: started.adminUsername,
     adminPassword: started.adminPassword,
+    dialect: database.dialect,
     databaseUrl: started.databaseUrl,
     // tools/cluster keeps the shared folder under the data folder (local-cluster.ts).
     sharedStorage: join(dataDir, 'shared'),

@@ -5,12 +5,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
+import type { SqlDialect } from '@flotilla/platform/config';
 import { freePort } from '@flotilla/platform/net';
-import { createTestDatabase } from './test-database';
+import { createTestDatabase, testMssqlKind } from './test-database';
 
 const repoRoot = resolve(__dirname, '..', '..', '..');
 
 export interface FlotillaNodeOptions {
+  /**
+   * The database the node runs on (default postgres): a fresh database on the run's PostgreSQL,
+   * or on its SQL Server (FLOTILLA_TEST_MSSQL_BASE_URL) for mssql.
+   */
+  dialect?: SqlDialect;
   /** Serve the built portal (builds it first when missing). Off by default: API tests skip it. */
   portal?: boolean;
   /** Extra environment for every service of the node. */
@@ -23,6 +29,7 @@ export interface FlotillaNode {
   baseUrl: string;
   adminUsername: string;
   adminPassword: string;
+  dialect: SqlDialect;
   databaseUrl: string;
   sharedStorage: string;
   deployRoot: string;
@@ -31,12 +38,48 @@ export interface FlotillaNode {
   stop(): Promise<void>;
 }
 
+/** A database a product-level test (a node, a cluster) runs on in this jest run. */
+export interface DialectUnderTest {
+  dialect: SqlDialect;
+  /** For test names: "PostgreSQL", "SQL Server (Babelfish)"... */
+  label: string;
+  /** Why it cannot run on this machine (no SQL Server): the test says so and is skipped. */
+  skipped?: string;
+}
+
+/**
+ * Both databases the product runs on. SQL Server is the jest global setup's server
+ * (FLOTILLA_TEST_MSSQL_BASE_URL); without one (FLOTILLA_TEST_MSSQL_UNAVAILABLE) it carries the reason.
+ */
+export function dialectsUnderTest(): DialectUnderTest[] {
+  const unavailable = process.env['FLOTILLA_TEST_MSSQL_UNAVAILABLE'];
+  const mssql: DialectUnderTest = {
+    dialect: 'mssql',
+    label: testMssqlKind() === 'babelfish' ? 'SQL Server (Babelfish)' : 'SQL Server',
+  };
+  if (!process.env['FLOTILLA_TEST_MSSQL_BASE_URL'])
+    mssql.skipped = unavailable ?? 'no SQL Server in this run (FLOTILLA_TEST_MSSQL=off)';
+  return [{ dialect: 'postgres', label: 'PostgreSQL' }, mssql];
+}
+
+/**
+ * `describe` once per database in dialectsUnderTest(); one that cannot run here is a skipped
+ * describe whose name says so and why.
+ */
+export function describeOnEachDialect(title: string, body: (target: DialectUnderTest) => void): void {
+  for (const target of dialectsUnderTest()) {
+    if (target.skipped)
+      describe.skip(`${title} on ${target.label} — SKIPPED: ${target.skipped}`, () => body(target));
+    else describe(`${title} on ${target.label}`, () => body(target));
+  }
+}
+
 /**
  * Starts a real single Flotilla node — the same launcher as `npm start`, six service processes —
  * on free loopback ports, with its own fresh database, shared folder and deploy root.
  */
 export async function startFlotillaNode(options: FlotillaNodeOptions = {}): Promise<FlotillaNode> {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase({ dialect: options.dialect ?? 'postgres' });
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-node-'));
   const adminPassword = randomBytes(12).toString('base64url');
   const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));
@@ -45,7 +88,7 @@ export async function startFlotillaNode(options: FlotillaNodeOptions = {}): Prom
     ...process.env,
     FLOTILLA_NODE_NAME: `test-node-${ports[0]}`,
     FLOTILLA_DATA_DIR: dataDir,
-    FLOTILLA_DB_DIALECT: 'postgres',
+    FLOTILLA_DB_DIALECT: database.dialect,
     FLOTILLA_DB_URL: database.url,
     FLOTILLA_ADMIN_USERNAME: 'admin',
     FLOTILLA_ADMIN_PASSWORD: adminPassword,
@@ -113,6 +156,7 @@ export async function startFlotillaNode(options: FlotillaNodeOptions = {}): Prom
     baseUrl: `http://127.0.0.1:${ports[0]}`,
     adminUsername: 'admin',
     adminPassword,
+    dialect: database.dialect,
     databaseUrl: database.url,
     sharedStorage: join(dataDir, 'shared'),
     deployRoot: join(dataDir, 'deployments'),
