@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { RpcException } from '@nestjs/microservices';
 
 import type { orchestratorV1 } from '@flotilla/contracts';
+import { dialectSql } from '@flotilla/platform/persistence';
 import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
 
 import { OrchestrationEntities } from './orchestration.entities';
@@ -33,12 +34,13 @@ describe(`${ProjectsService.name} and the other CRUD services`, () => {
   });
   afterAll(() => db.dispose());
 
+  const param = (index: number) => dialectSql(db.dialect).param(index);
   const count = async (table: string) =>
     Number((await db.dataSource.query<{ n: string }[]>(`SELECT COUNT(*) AS n FROM ${table}`))[0]?.n);
   const auditActions = async (resourceId: string) =>
     (
       await db.dataSource.query<{ action: string }[]>(
-        'SELECT action FROM orchestrator_audit_outbox WHERE resource_id = $1 ORDER BY occurred_at',
+        `SELECT action FROM orchestrator_audit_outbox WHERE resource_id = ${param(1)} ORDER BY occurred_at`,
         [resourceId],
       )
     ).map((row) => row.action);
@@ -155,7 +157,7 @@ describe(`${ProjectsService.name} and the other CRUD services`, () => {
       { name: 'ApiKey', value: '', environmentIds: [env.id], isSensitive: true },
     ]);
     const details = await db.dataSource.query<{ details: string }[]>(
-      "SELECT details FROM orchestrator_audit_outbox WHERE action = 'variables.modified' AND resource_id = $1",
+      `SELECT details FROM orchestrator_audit_outbox WHERE action = 'variables.modified' AND resource_id = ${param(1)}`,
       [project.id],
     );
     expect(details[0]?.details).not.toContain('top-secret');
@@ -268,8 +270,10 @@ describe(`${ProjectsService.name} and the other CRUD services`, () => {
       runningTasks: 0,
       services: ['executor', 'orchestrator'],
     });
+    const sql = dialectSql(db.dialect);
     await db.dataSource.query(
-      "UPDATE cluster_nodes SET last_seen = CURRENT_TIMESTAMP - INTERVAL '1 minute' WHERE name = 'node-1'",
+      `UPDATE cluster_nodes SET last_seen = ${sql.nowPlusMs(sql.param(1))} WHERE name = 'node-1'`,
+      [-60_000],
     );
     await expect(quick.nodes.list()).resolves.toMatchObject({
       items: [{ name: 'node-1', state: 'Offline' }],

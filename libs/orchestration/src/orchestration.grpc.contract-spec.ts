@@ -59,6 +59,7 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
     });
     const listen = `127.0.0.1:${await freePort()}`;
     Object.assign(process.env, {
+      FLOTILLA_DB_DIALECT: db.dialect,
       FLOTILLA_DB_URL: db.url,
       // The orchestrator heartbeats its own node: make that the node these specs play.
       FLOTILLA_NODE_NAME: 'wire-node',
