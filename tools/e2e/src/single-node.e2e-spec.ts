@@ -1,7 +1,14 @@
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import { ApiClient, buildZip, eventually, FlotillaNode, startFlotillaNode } from '@flotilla/testing';
+import {
+  ApiClient,
+  buildZip,
+  describeOnEachDialect,
+  eventually,
+  FlotillaNode,
+  startFlotillaNode,
+} from '@flotilla/testing';
 
 interface Identified {
   id: string;
@@ -40,16 +47,21 @@ function isRunning(pid: number): boolean {
 const MAX_PACKAGE_BYTES = 4 * 1024 * 1024;
 
 /**
- * The whole single-node deployment path against real processes: six services, PostgreSQL,
- * shared storage and bash, driven only through the REST API as a user or a script would.
+ * The whole single-node deployment path against real processes: six services, the database,
+ * shared storage and bash, driven only through the REST API as a user or a script would. The same
+ * steps run on PostgreSQL and on SQL Server (the run's TDS server); without one that is skipped,
+ * saying why.
  */
-describe('single node, end to end', () => {
+describeOnEachDialect('single node, end to end', ({ dialect }) => {
   let node: FlotillaNode;
   let api: ApiClient;
   let staging: Identified;
 
   beforeAll(async () => {
-    node = await startFlotillaNode({ env: { FLOTILLA_MAX_PACKAGE_BYTES: String(MAX_PACKAGE_BYTES) } });
+    node = await startFlotillaNode({
+      dialect,
+      env: { FLOTILLA_MAX_PACKAGE_BYTES: String(MAX_PACKAGE_BYTES) },
+    });
     api = new ApiClient(node.baseUrl);
     expect((await api.login(node.adminUsername, node.adminPassword)).status).toBe(200);
     const environment = await api.post<Identified>('/api/environments', {
