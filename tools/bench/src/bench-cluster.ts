@@ -46,11 +46,14 @@ export async function startBenchCluster(
   return cluster;
 }
 
+/** The bootstrap administrator of a cluster or of a single node. */
+export type AdminCredentials = Pick<FlotillaCluster, 'adminUsername' | 'adminPassword'>;
+
 /** The REST calls the benchmarks make, failing loudly on any unexpected status. */
 export class BenchApi {
   private constructor(readonly client: ApiClient) {}
 
-  static async signIn(baseUrl: string, cluster: FlotillaCluster): Promise<BenchApi> {
+  static async signIn(baseUrl: string, cluster: AdminCredentials): Promise<BenchApi> {
     const client = new ApiClient(baseUrl);
     const response = await client.login(cluster.adminUsername, cluster.adminPassword);
     if (response.status !== 200) throw new Error(`sign-in at ${baseUrl}: ${response.status}`);
@@ -58,7 +61,7 @@ export class BenchApi {
   }
 
   /** The session token, for load generators that make their own requests. */
-  async token(cluster: FlotillaCluster): Promise<string> {
+  async token(cluster: AdminCredentials): Promise<string> {
     const response = await this.client.post<{ token: string }>('/api/users/login', {
       username: cluster.adminUsername,
       password: cluster.adminPassword,

@@ -1,11 +1,11 @@
-import { ServerTask } from '@flotilla/api-interfaces';
 import { loadFlotillaConfig } from '@flotilla/platform/config';
 
 import { BenchApi, countByNode, formatNodeCounts, startBenchCluster } from './bench-cluster';
 import { oneOf, readOptions, wholeNumber } from './bench-options';
 import { runBenchmark, Teardown } from './bench-runner';
 import { LatencySummary, summarise } from './percentiles';
-import { formatTable, ms, printVerdicts, progress, Verdict } from './report';
+import { pickupLatencies, runPickupDeployments } from './pickup-run';
+import { formatTable, ms, printVerdicts, Verdict } from './report';
 
 const USAGE = `Cluster pickup latency: deployments queued through HAProxy on a 3-node cluster, one after another;
 latency = task startedAt - queuedAt (both database time). Runs with Redis wake-up and/or polling only.
@@ -35,8 +35,6 @@ interface ModeResult {
   unsuccessful: number;
 }
 
-const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
-
 async function measureMode(
   teardown: Teardown,
   mode: 'redis' | 'polling',
@@ -52,23 +50,11 @@ async function measureMode(
   if (mode === 'redis' && !cluster.redis && !process.env['FLOTILLA_REDIS_URL'])
     throw new Error('the cluster runs without Redis (is redis-server on PATH?)');
   const api = await BenchApi.signIn(cluster.baseUrl, cluster);
-  const [environmentId] = await api.environments(1, 'Pickup');
-  const releaseId = await api.release('Pickup bench', 'echo picked up');
-
-  const measured: ServerTask[] = [];
-  const total = settings.warmup + settings.count;
-  for (let index = 0; index < total; index += 1) {
-    if (settings.gapMs > 0) await sleep(Math.random() * settings.gapMs);
-    const taskId = await api.deploy(releaseId, environmentId);
-    const task = await api.waitForFinished(taskId, 120_000);
-    if (!task.startedAt) throw new Error(`task ${taskId} finished ${task.state} without starting`);
-    if (index >= settings.warmup) measured.push(task);
-    if ((index + 1) % 20 === 0) progress(`${mode}: ${index + 1}/${total} deployments`);
-  }
+  const measured = await runPickupDeployments(api, settings, mode);
   await teardown.release(cluster);
   return {
     mode,
-    summary: summarise(measured.map((task) => Date.parse(task.startedAt) - Date.parse(task.queuedAt))),
+    summary: summarise(pickupLatencies(measured)),
     pickedUpBy: countByNode(measured),
     unsuccessful: measured.filter((task) => task.state !== 'Success').length,
   };

@@ -3,8 +3,14 @@ import { loadFlotillaConfig } from '@flotilla/platform/config';
 import { BenchApi, startBenchCluster } from './bench-cluster';
 import { readOptions, wholeNumber, wholeNumbers } from './bench-options';
 import { runBenchmark, Teardown } from './bench-runner';
-import { formatTable, printVerdicts, progress, seconds, Verdict } from './report';
-import { throughputOf, ThroughputFigures } from './throughput-stats';
+import { formatTable, printVerdicts, seconds, Verdict } from './report';
+import {
+  idealSpanMs,
+  measureThroughput,
+  THROUGHPUT_SCRIPT_SECONDS as SCRIPT_SECONDS,
+  ThroughputRun,
+  ThroughputSettings,
+} from './throughput-run';
 
 const USAGE = `Cluster throughput: deployments whose script sleeps 1 s, queued through HAProxy while every node's
 task cap is 0, then released at once, on clusters of 1, 2 and 3 nodes (task cap 5 each);
@@ -12,9 +18,6 @@ tasks/s = tasks / (last completedAt - first startedAt), database time.
 Usage: npm run bench:throughput -- [options]`;
 
 const TARGET_RATIO = 2.7;
-/** Deployments of one project to one environment run one at a time; this many projects spread them. */
-const PROJECTS = 10;
-const SCRIPT_SECONDS = 1;
 
 const options = readOptions(USAGE, {
   count: { default: '300', help: 'deployments per cluster size' },
@@ -26,67 +29,14 @@ const options = readOptions(USAGE, {
   },
 });
 
-interface SizeResult {
+interface SizeResult extends ThroughputRun {
   nodes: number;
-  figures: ThroughputFigures;
-  /** Client clock: caps restored to every task seen finished (to within the 0.5 s status poll). */
-  wallMs: number;
-  /** Queueing time of all deployments, client clock. */
-  queueingMs: number;
-}
-
-const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
-
-/** Every (release, environment) pair at most once, so no deployment waits for another of the same pair. */
-function deploymentPairs(releases: string[], environments: string[], count: number) {
-  return environments
-    .flatMap((environmentId) => releases.map((releaseId) => ({ releaseId, environmentId })))
-    .slice(0, count);
-}
-
-async function queueAll(
-  api: BenchApi,
-  pairs: { releaseId: string; environmentId: string }[],
-  posters: number,
-) {
-  const taskIds: string[] = [];
-  let next = 0;
-  const poster = async (): Promise<void> => {
-    while (next < pairs.length) {
-      const pair = pairs[next++];
-      taskIds.push(await api.deploy(pair.releaseId, pair.environmentId));
-    }
-  };
-  await Promise.all(Array.from({ length: posters }, () => poster()));
-  return taskIds;
-}
-
-/** Waits on two cheap counts, then confirms on the full list (a count can race a state change). */
-async function waitForAll(api: BenchApi, taskIds: readonly string[], timeoutMs: number) {
-  const wanted = new Set(taskIds);
-  const deadline = Date.now() + timeoutMs;
-  let lastReport = Date.now();
-  for (;;) {
-    // Queued first: a task leaving Queued between the two calls is then counted as Executing.
-    const queued = await api.countInState('Queued');
-    const executing = await api.countInState('Executing');
-    if (queued + executing === 0) {
-      const tasks = (await api.allTasks()).filter((task) => wanted.has(task.id));
-      if (tasks.length === wanted.size && tasks.every((task) => task.completedAt)) return tasks;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out: ${queued} queued and ${executing} executing`);
-    if (Date.now() - lastReport > 10_000) {
-      progress(`${queued} queued, ${executing} executing`);
-      lastReport = Date.now();
-    }
-    await sleep(500);
-  }
 }
 
 async function measureSize(
   teardown: Teardown,
   nodes: number,
-  settings: { count: number; cap: number; posters: number; pollMs: number },
+  settings: ThroughputSettings & { pollMs: number },
 ): Promise<SizeResult> {
   const cluster = await startBenchCluster(teardown, `${nodes}-node cluster`, {
     nodes,
@@ -95,31 +45,14 @@ async function measureSize(
     env: { FLOTILLA_TASK_CAP: String(settings.cap), FLOTILLA_POLL_INTERVAL_MS: String(settings.pollMs) },
   });
   const api = await BenchApi.signIn(cluster.baseUrl, cluster);
-  const projects = Math.min(PROJECTS, settings.count);
-  const environments = await api.environments(Math.ceil(settings.count / projects), 'Throughput');
-  const releases: string[] = [];
-  for (let index = 1; index <= projects; index += 1)
-    releases.push(await api.release(`Throughput ${index}`, `sleep ${SCRIPT_SECONDS}`));
-  const pairs = deploymentPairs(releases, environments, settings.count);
-  progress(
-    `${nodes} node(s): queueing ${pairs.length} deployments (${projects} projects x ${environments.length} environments)`,
+  const run = await measureThroughput(
+    api,
+    cluster.nodes.map((node) => node.name),
+    settings,
+    `${nodes} node(s)`,
   );
-
-  // The whole queue is in place before any node may claim, so the span measures the cluster
-  // executing, not how fast clients can create deployments through the API. A task cap of 0
-  // holds claims (draining would also take the gateways out of HAProxy).
-  const names = cluster.nodes.map((node) => node.name);
-  await Promise.all(names.map((name) => api.setTaskCap(name, 0)));
-  const queueingStartedAt = Date.now();
-  const taskIds = await queueAll(api, pairs, settings.posters);
-  const queueingMs = Date.now() - queueingStartedAt;
-  const startedAt = Date.now();
-  await Promise.all(names.map((name) => api.setTaskCap(name, settings.cap)));
-  const idealMs = (settings.count / (nodes * settings.cap)) * SCRIPT_SECONDS * 1000;
-  const tasks = await waitForAll(api, taskIds, idealMs * 5 + 120_000);
-  const wallMs = Date.now() - startedAt;
   await teardown.release(cluster);
-  return { nodes, figures: throughputOf(tasks), wallMs, queueingMs };
+  return { nodes, ...run };
 }
 
 function resultTable(results: readonly SizeResult[], settings: { count: number; cap: number }): string {
@@ -143,7 +76,7 @@ function resultTable(results: readonly SizeResult[], settings: { count: number; 
       figures.tasksPerSecond.toFixed(2),
       seconds(wallMs),
       seconds(queueingMs),
-      seconds(Math.ceil(settings.count / (nodes * settings.cap)) * SCRIPT_SECONDS * 1000),
+      seconds(idealSpanMs(settings, nodes)),
       [...figures.byNode].map(([node, load]) => `${node}: ${load.tasks} (${load.mostAtOnce})`).join(', '),
     ]),
   );
