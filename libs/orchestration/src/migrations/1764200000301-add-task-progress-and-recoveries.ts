@@ -2,6 +2,8 @@ import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
 
 import { dialectOf, portableColumns } from '@flotilla/platform/persistence';
 
+import { dropDefaultedColumns } from './drop-defaulted-columns';
+
 /**
  * Expand only: lets recovery notice a hung executor on a live node and stop re-queuing a task
  * that keeps killing its nodes. Both columns are safe for nodes that predate them: NULL
@@ -22,6 +24,6 @@ export class AddTaskProgressAndRecoveries1764200000301 implements MigrationInter
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.dropColumns('server_tasks', ['recovery_count', 'last_progress_at']);
+    await dropDefaultedColumns(queryRunner, 'server_tasks', ['recovery_count', 'last_progress_at']);
   }
 }

@@ -2,6 +2,8 @@ import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
 
 import { dialectOf, portableColumns } from '@flotilla/platform/persistence';
 
+import { dropDefaultedColumns } from './drop-defaulted-columns';
+
 /**
  * Expand only: a finished task says whether its log is complete (lines the executor could not
  * write to shared storage, and why). Safe for nodes that predate it: completions that leave the
@@ -20,6 +22,6 @@ export class AddTaskLogIntegrity1764200000303 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.dropColumns('server_tasks', ['log_problem', 'log_lines_lost']);
+    await dropDefaultedColumns(queryRunner, 'server_tasks', ['log_problem', 'log_lines_lost']);
   }
 }

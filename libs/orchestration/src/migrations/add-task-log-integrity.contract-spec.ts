@@ -1,4 +1,4 @@
-import { runMigrations } from '@flotilla/platform/persistence';
+import { dialectSql, runMigrations } from '@flotilla/platform/persistence';
 import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
 
 import { OrchestrationEntities } from '../orchestration.entities';
@@ -8,7 +8,7 @@ import {
   insertTaskLikeAnOlderNode,
   serverTaskColumns,
   undoMigrationsFrom,
-} from '../testing/server-task-migration.test-support';
+} from './server-task-columns.test-support';
 import { AddTaskLogIntegrity1764200000303 } from './1764200000303-add-task-log-integrity';
 
 const COLUMNS = ['log_lines_lost', 'log_problem'];
@@ -26,7 +26,7 @@ describe(AddTaskLogIntegrity1764200000303.name, () => {
 
   const logColumns = (taskId: string) =>
     db.dataSource.query<{ log_lines_lost: number; log_problem: string | null }[]>(
-      'SELECT log_lines_lost, log_problem FROM server_tasks WHERE id = $1',
+      `SELECT log_lines_lost, log_problem FROM server_tasks WHERE id = ${dialectSql(db.dialect).param(1)}`,
       [taskId],
     );
 
@@ -42,7 +42,8 @@ describe(AddTaskLogIntegrity1764200000303.name, () => {
     // Nodes that predate the columns insert and complete tasks without naming them.
     const oldStyle = await insertTaskLikeAnOlderNode(db.dataSource, taskId);
     await db.dataSource.query(
-      "UPDATE server_tasks SET state = 'Success', error_message = NULL, completed_at = CURRENT_TIMESTAMP WHERE id = $1",
+      `UPDATE server_tasks SET state = 'Success', error_message = NULL, completed_at = ${dialectSql(db.dialect).now} ` +
+        `WHERE id = ${dialectSql(db.dialect).param(1)}`,
       [oldStyle],
     );
     await expect(logColumns(oldStyle)).resolves.toEqual([{ log_lines_lost: 0, log_problem: null }]);

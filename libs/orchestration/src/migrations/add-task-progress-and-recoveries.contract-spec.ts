@@ -1,4 +1,4 @@
-import { runMigrations } from '@flotilla/platform/persistence';
+import { dialectSql, runMigrations } from '@flotilla/platform/persistence';
 import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
 
 import { OrchestrationEntities } from '../orchestration.entities';
@@ -8,7 +8,7 @@ import {
   insertTaskLikeAnOlderNode,
   serverTaskColumns,
   undoMigrationsFrom,
-} from '../testing/server-task-migration.test-support';
+} from './server-task-columns.test-support';
 import { AddTaskProgressAndRecoveries1764200000301 } from './1764200000301-add-task-progress-and-recoveries';
 
 const COLUMNS = ['last_progress_at', 'recovery_count'];
@@ -26,7 +26,7 @@ describe(AddTaskProgressAndRecoveries1764200000301.name, () => {
 
   const progressColumns = (taskId: string) =>
     db.dataSource.query<{ last_progress_at: Date | null; recovery_count: number }[]>(
-      'SELECT last_progress_at, recovery_count FROM server_tasks WHERE id = $1',
+      `SELECT last_progress_at, recovery_count FROM server_tasks WHERE id = ${dialectSql(db.dialect).param(1)}`,
       [taskId],
     );
 
