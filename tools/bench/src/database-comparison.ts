@@ -1,3 +1,6 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
 import { ServerTask } from '@flotilla/api-interfaces';
 import { loadFlotillaConfig, SqlDialect } from '@flotilla/platform/config';
 import { isMssqlServer, startFlotillaNode, startMssqlServer, startPostgresServer } from '@flotilla/testing';
@@ -33,6 +36,7 @@ const options = readOptions(USAGE, {
     help: 'FLOTILLA_POLL_INTERVAL_MS (default: the production default from libs/platform/config)',
   },
   only: { help: 'postgres | mssql: measure one database only (no ratio)' },
+  'node-output': { help: "folder to write each node's output to (<dialect>-node.log) when it stops" },
   'no-redis': {
     flag: true,
     help: 'wake executors by polling only (pickup then measures the poll interval, not the database)',
@@ -57,6 +61,7 @@ interface Settings {
   posters: number;
   pollMs: number;
   redis: boolean;
+  nodeOutput: string | undefined;
 }
 
 interface ProvidedServer {
@@ -133,7 +138,13 @@ async function startContender(
         ...(redisUrl ? { FLOTILLA_REDIS_URL: redisUrl } : {}),
       },
     }),
-    (started) => started.stop(),
+    async (started) => {
+      if (settings.nodeOutput) {
+        await mkdir(settings.nodeOutput, { recursive: true });
+        await writeFile(join(settings.nodeOutput, `${dialect}-node.log`), started.output());
+      }
+      await started.stop();
+    },
   );
   progress(`${server.label}: node ready in ${seconds(Date.now() - startedAt)}`);
   const api = await BenchApi.signIn(node.baseUrl, node);
@@ -235,6 +246,7 @@ runBenchmark(async (teardown) => {
       600_000,
     ),
     redis: options['no-redis'] !== 'true',
+    nodeOutput: options['node-output'],
   };
   const contenders: Contender[] = [];
   for (const dialect of dialects) contenders.push(await startContender(teardown, dialect, settings));
