@@ -5,11 +5,19 @@ import { RpcException } from '@nestjs/microservices';
 
 import type { auditV1 } from '@flotilla/contracts';
 import { CallerIdentity, FORWARDED_FOR_MAX_LENGTH } from '@flotilla/platform/grpc';
-import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
+import { dialectSql } from '@flotilla/platform/persistence';
+import {
+  createMigratedTestDatabase,
+  MigratedTestDatabase,
+  TestDatabase,
+  testMssqlKind,
+} from '@flotilla/testing';
 
 import { AuditEventRepository } from './audit-event.repository';
+import { AUDIT_EVENT_LIMITS } from './event/audit-event.columns';
 import { AuditTrailService, EVENT_VIEW } from './audit-trail.service';
 import { AuditTrailEntities, AuditTrailMigrations } from './index';
+import { auditTrailSql } from './sql/audit-trail-sql';
 
 const auditor: CallerIdentity = {
   userId: 'u9',
@@ -63,6 +71,46 @@ function newestFirst(events: auditV1.AuditEvent[]): string[] {
     .map((event) => event.id);
 }
 
+/** Parameters of the trail's own insert statement for one event, in INSERT_COLUMNS order. */
+function insertParams(event: auditV1.AuditEvent): string[] {
+  const { id, occurredAt, actorId, actorName, action, resourceType, resourceId, details } = event;
+  return [
+    id,
+    occurredAt,
+    actorId,
+    actorName,
+    action,
+    resourceType,
+    resourceId,
+    details,
+    event.clientIp,
+    event.source,
+    event.forwardedFor,
+  ];
+}
+
+/** Counts sessions of this database waiting for another's lock, as column `waiting`. */
+function waitingSessionsSql(dialect: TestDatabase['dialect']): string {
+  if (dialect === 'postgres')
+    return "SELECT COUNT(*) AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+  // Babelfish has no sys.dm_exec_requests, and its sys.sysprocesses reports sessions as blocked
+  // when none waits; its PostgreSQL catalog, readable from T-SQL, knows (documented difference).
+  if (testMssqlKind() === 'babelfish')
+    return "SELECT COUNT(*) AS waiting FROM pg_catalog.pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%audit_events%'";
+  return 'SELECT COUNT(*) AS waiting FROM sys.dm_exec_requests WHERE database_id = DB_ID() AND blocking_session_id <> 0';
+}
+
+/** Resolves once some session waits for another's lock (polls for up to 20 s). */
+async function someSessionWaits(db: MigratedTestDatabase): Promise<void> {
+  const waiting = waitingSessionsSql(db.dialect);
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+    const [row] = await db.dataSource.query<{ waiting: number | string }[]>(waiting);
+    if (Number(row?.waiting) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('no session started waiting for the held insert within 20 s');
+}
+
 async function rpcCode(promise: Promise<unknown>): Promise<unknown> {
   const failure = await promise.then(
     () => new Error('expected a failure'),
@@ -72,41 +120,59 @@ async function rpcCode(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe(AuditTrailService.name, () => {
+  const parts = { entities: AuditTrailEntities, migrations: AuditTrailMigrations };
+
+  describe('migrations', () => {
+    // Each test here changes the schema, so each has a database of its own.
+    let own: MigratedTestDatabase;
+    let reader: AuditTrailService;
+
+    beforeEach(async () => {
+      own = await createMigratedTestDatabase(parts);
+      reader = new AuditTrailService(new AuditEventRepository(own.dataSource));
+    });
+    afterEach(() => own.dispose());
+
+    it('migrates down step by step: first without forwarded_for, then to no audit table', async () => {
+      const runner = own.dataSource.createQueryRunner();
+      await own.dataSource.undoLastMigration();
+      await expect(runner.hasColumn('audit_events', 'forwarded_for')).resolves.toBe(false);
+      await expect(runner.hasColumn('audit_events', 'client_ip')).resolves.toBe(true);
+      await own.dataSource.undoLastMigration();
+      await expect(runner.hasTable('audit_events')).resolves.toBe(false);
+      await runner.release();
+    });
+
+    it('reads an event stored before forwarded_for existed as having no raw header', async () => {
+      const [event] = dataset();
+      const runner = own.dataSource.createQueryRunner();
+      await own.dataSource.undoLastMigration();
+      const sql = dialectSql(own.dialect);
+      await runner.query(
+        `INSERT INTO audit_events (id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source)
+         VALUES (${sql.param(1)}, ${sql.now}, 'u1', 'Alice', 'project.created', 'Project', 'p1', '{}', '192.0.2.7', 'spec')`,
+        [event?.id],
+      );
+      await own.dataSource.runMigrations();
+      await runner.release();
+      const page = await reader.query(auditor, noFilter);
+      expect(page.items).toEqual([
+        expect.objectContaining({ id: event?.id, clientIp: '192.0.2.7', forwardedFor: '' }),
+      ]);
+    });
+  });
+
+  // One database for the rest of the file, emptied before each test: a fresh database a test
+  // costs seconds on a TDS server (new database, catalog queries of the migrations, new sessions).
   let db: MigratedTestDatabase;
   let sut: AuditTrailService;
 
-  beforeEach(async () => {
-    db = await createMigratedTestDatabase({ entities: AuditTrailEntities, migrations: AuditTrailMigrations });
+  beforeAll(async () => {
+    db = await createMigratedTestDatabase(parts);
     sut = new AuditTrailService(new AuditEventRepository(db.dataSource));
   });
-  afterEach(() => db.dispose());
-
-  it('migrates down step by step: first without forwarded_for, then to no audit table', async () => {
-    const runner = db.dataSource.createQueryRunner();
-    await db.dataSource.undoLastMigration();
-    await expect(runner.hasColumn('audit_events', 'forwarded_for')).resolves.toBe(false);
-    await expect(runner.hasColumn('audit_events', 'client_ip')).resolves.toBe(true);
-    await db.dataSource.undoLastMigration();
-    await expect(runner.hasTable('audit_events')).resolves.toBe(false);
-    await runner.release();
-  });
-
-  it('reads an event stored before forwarded_for existed as having no raw header', async () => {
-    const [event] = dataset();
-    const runner = db.dataSource.createQueryRunner();
-    await db.dataSource.undoLastMigration();
-    await runner.query(
-      `INSERT INTO audit_events (id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source)
-       VALUES ($1, CURRENT_TIMESTAMP, 'u1', 'Alice', 'project.created', 'Project', 'p1', '{}', '192.0.2.7', 'spec')`,
-      [event?.id],
-    );
-    await db.dataSource.runMigrations();
-    await runner.release();
-    const page = await sut.query(auditor, noFilter);
-    expect(page.items).toEqual([
-      expect.objectContaining({ id: event?.id, clientIp: '192.0.2.7', forwardedFor: '' }),
-    ]);
-  });
+  beforeEach(() => db.dataSource.query('DELETE FROM audit_events'));
+  afterAll(() => db.dispose());
 
   describe('record', () => {
     it('stores a re-sent id once, counting only newly stored events', async () => {
@@ -119,8 +185,33 @@ describe(AuditTrailService.name, () => {
 
     it('stores each id once when two relays send the same batch at the same moment', async () => {
       const events = dataset();
+      // Sessions opened beforehand, so the three inserts really overlap instead of queueing behind
+      // logins (seconds each on a loaded TDS server).
+      await Promise.all([1, 2, 3].map(() => db.dataSource.query('SELECT 1 AS warm')));
       const replies = await Promise.all([sut.record(events), sut.record(events), sut.record(events)]);
       expect(replies.reduce((sum, reply) => sum + reply.recorded, 0)).toBe(50);
+      await expect(sut.query(auditor, noFilter)).resolves.toMatchObject({ total: 50 });
+    });
+
+    it('waits out a relay whose insert of the same id is not committed yet, storing that id once', async () => {
+      const events = dataset();
+      const held = events[7];
+      if (!held) throw new Error('the dataset is empty');
+      // Another relay's transaction has inserted one of the ids with the trail's own statement and
+      // not committed: the batch must wait for it (PostgreSQL's ON CONFLICT, SQL Server's locking
+      // read) or fail on the key and run again (SQL Server's snapshot read, Babelfish), then skip it.
+      const other = db.dataSource.createQueryRunner();
+      await other.startTransaction();
+      try {
+        await other.query(auditTrailSql(db.dialect).insertNew(1), insertParams(held));
+        const recording = sut.record(events);
+        await someSessionWaits(db);
+        await other.commitTransaction();
+        await expect(recording).resolves.toEqual({ recorded: 49 });
+      } finally {
+        if (other.isTransactionActive) await other.rollbackTransaction();
+        await other.release();
+      }
       await expect(sut.query(auditor, noFilter)).resolves.toMatchObject({ total: 50 });
     });
 
@@ -131,11 +222,12 @@ describe(AuditTrailService.name, () => {
       expect(page.items).toEqual([
         { ...event, actorName: 'Zoë Ødegaard', details: '{"name":"Wéb","n":[1,2]}' },
       ]);
-      const [stamp] = await db.dataSource.query<{ lag: number }[]>(
-        'SELECT EXTRACT(EPOCH FROM (CURRENT_TIMESTAMP - recorded_at)) AS lag FROM audit_events',
+      const [stamp] = await db.dataSource.query<{ recorded_at: Date; db_now: Date }[]>(
+        `SELECT recorded_at, ${dialectSql(db.dialect).now} AS db_now FROM audit_events`,
       );
-      expect(Number(stamp?.lag)).toBeGreaterThanOrEqual(0);
-      expect(Number(stamp?.lag)).toBeLessThan(60);
+      const lagMs = (stamp?.db_now.getTime() ?? NaN) - (stamp?.recorded_at.getTime() ?? NaN);
+      expect(lagMs).toBeGreaterThanOrEqual(0);
+      expect(lagMs).toBeLessThan(60_000);
     });
 
     it('stores whatever origin a producer sends: a 2 KB raw header cut, non-address text never as the IP', async () => {
@@ -163,8 +255,11 @@ describe(AuditTrailService.name, () => {
       const rows = dataset()
         .concat(dataset(), dataset().slice(0, 3))
         .map((event) => ({ ...event, occurredAt: new Date(event.occurredAt) }));
-      // Bypasses validation to make the second statement (rows 100..102) fail inside the database.
-      rows[101] = { ...rows[101], actorName: 'nul\u0000' };
+      // Bypasses validation to make the second statement fail inside the database: rows are
+      // inserted in id order, so the greatest id is in the last statement (rows 100..102); a name
+      // longer than its column is refused by every database (NUL would be stored by SQL Server).
+      const last = rows.reduce((max, row, index) => (row.id > (rows[max]?.id ?? '') ? index : max), 0);
+      rows[last] = { ...rows[last], actorName: 'x'.repeat(AUDIT_EVENT_LIMITS.actorName + 1) };
       await expect(new AuditEventRepository(db.dataSource).insertNew(rows)).rejects.toThrow();
       await expect(sut.query(auditor, noFilter)).resolves.toMatchObject({ total: 0 });
     });
@@ -214,12 +309,45 @@ describe(AuditTrailService.name, () => {
         expected((e) => e.action.startsWith('project')),
       );
       await expect(ids({ action: 'project' })).resolves.toEqual({ ids: [], total: 0 });
+      // Case counts on every database (SQL Server's default collation would ignore it).
+      await expect(ids({ action: 'Project.created' })).resolves.toEqual({ ids: [], total: 0 });
+      await expect(ids({ action: 'PROJECT.*' })).resolves.toEqual({ ids: [], total: 0 });
+    });
+
+    it('takes _ % [ and \\ in an action prefix literally', async () => {
+      const [template] = events;
+      if (!template) throw new Error('the dataset is empty');
+      const actions = [
+        'user_x.created',
+        'userAx.created',
+        'user%x.created',
+        'user[x].created',
+        'userx.created',
+        'user\\x.created',
+      ];
+      const extra = actions.map((action): auditV1.AuditEvent => ({ ...template, id: randomUUID(), action }));
+      await sut.record(extra);
+      const only = (action: string) => ({
+        ids: newestFirst(extra.filter((e) => e.action === action)),
+        total: 1,
+      });
+      await expect(ids({ action: 'user_*' })).resolves.toEqual(only('user_x.created'));
+      await expect(ids({ action: 'user%*' })).resolves.toEqual(only('user%x.created'));
+      await expect(ids({ action: 'user[x]*' })).resolves.toEqual(only('user[x].created'));
+      await expect(ids({ action: 'user[x*' })).resolves.toEqual(only('user[x].created'));
+      await expect(ids({ action: 'user\\*' })).resolves.toEqual(only('user\\x.created'));
+      await expect(ids({ action: 'user*' })).resolves.toMatchObject({ total: actions.length });
     });
 
     it('matches resource type and id, combining every filter with AND', async () => {
       await expect(ids({ resourceType: 'Environment' })).resolves.toEqual(
         expected((e) => e.resourceType === 'Environment'),
       );
+      await expect(ids({ resourceType: 'environment' })).resolves.toEqual({ ids: [], total: 0 });
+      await expect(ids({ resourceType: 'Project', resourceId: 'R1' })).resolves.toEqual({
+        ids: [],
+        total: 0,
+      });
       await expect(ids({ resourceType: 'Project', resourceId: 'r1' })).resolves.toEqual(
         expected((e) => e.resourceType === 'Project' && e.resourceId === 'r1'),
       );

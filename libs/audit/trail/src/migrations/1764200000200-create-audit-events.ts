@@ -49,6 +49,8 @@ export class CreateAuditEvents1764200000200 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.dropTable(T);
+    // DROP TABLE takes its indexes with it. Dropping them first by name, as TypeORM would, fails on
+    // Babelfish, whose sys.indexes shows internal names that DROP INDEX does not know.
+    await queryRunner.dropTable(T, false, true, false);
   }
 }

@@ -38,8 +38,11 @@ describe(buildAuditFilter.name, () => {
 
   it('ANDs every filter with bound parameters on SQL Server', () => {
     expect(buildAuditFilter(everything, auditTrailSql('mssql')).where).toBe(
-      "WHERE (actor_name = @0 OR actor_id = @1) AND action LIKE @2 ESCAPE '\\' AND resource_type = @3 " +
-        'AND resource_id = @4 AND occurred_at >= CONVERT(datetime2, @5, 127) AND occurred_at < CONVERT(datetime2, @6, 127)',
+      'WHERE (actor_name = @0 OR (actor_id = @1 AND actor_id COLLATE Latin1_General_BIN2 = @1)) ' +
+        "AND (action LIKE @2 ESCAPE '\\' AND action COLLATE Latin1_General_BIN2 LIKE @2 ESCAPE '\\') " +
+        'AND (resource_type = @3 AND resource_type COLLATE Latin1_General_BIN2 = @3) ' +
+        'AND (resource_id = @4 AND resource_id COLLATE Latin1_General_BIN2 = @4) ' +
+        'AND occurred_at >= CONVERT(datetime2, @5, 127) AND occurred_at < CONVERT(datetime2, @6, 127)',
     );
   });
 

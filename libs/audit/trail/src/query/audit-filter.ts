@@ -8,14 +8,18 @@ export interface AuditFilterSql {
   params: string[];
 }
 
-/** Escapes LIKE wildcards so `deploy_ment.*` matches an underscore, not any character. */
+/**
+ * Escapes LIKE wildcards so `deploy_ment.*` matches an underscore, not any character; `[` too,
+ * which opens a character class in SQL Server's LIKE. The escape character is a backslash on both dialects.
+ */
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_[]/g, (character) => `\\${character}`);
 }
 
 /**
  * Turns a checked query into SQL conditions combined with AND. Every value is a bound parameter;
- * only the dialect's fixed fragments are spliced in.
+ * only the dialect's fixed fragments are spliced in. Only the actor name ignores case; ids, actions
+ * and resources match exactly on both dialects (SQL Server's default collation would ignore case).
  */
 export function buildAuditFilter(query: AuditQuery, sql: AuditTrailSql): AuditFilterSql {
   const params: string[] = [];
@@ -26,18 +30,19 @@ export function buildAuditFilter(query: AuditQuery, sql: AuditTrailSql): AuditFi
   const conditions: string[] = [];
   if (query.actor !== undefined) {
     conditions.push(
-      `(${sql.actorNameEquals(bind(query.actor.toLowerCase()))} OR actor_id = ${bind(query.actor)})`,
+      `(${sql.actorNameEquals(bind(query.actor.toLowerCase()))} OR ${sql.textEquals('actor_id', bind(query.actor))})`,
     );
   }
   if (query.action !== undefined) {
     conditions.push(
       'exact' in query.action
-        ? `action = ${bind(query.action.exact)}`
-        : `action LIKE ${bind(`${escapeLike(query.action.prefix)}%`)} ESCAPE '\\'`,
+        ? sql.textEquals('action', bind(query.action.exact))
+        : sql.textLike('action', bind(`${escapeLike(query.action.prefix)}%`)),
     );
   }
-  if (query.resourceType !== undefined) conditions.push(`resource_type = ${bind(query.resourceType)}`);
-  if (query.resourceId !== undefined) conditions.push(`resource_id = ${bind(query.resourceId)}`);
+  if (query.resourceType !== undefined)
+    conditions.push(sql.textEquals('resource_type', bind(query.resourceType)));
+  if (query.resourceId !== undefined) conditions.push(sql.textEquals('resource_id', bind(query.resourceId)));
   if (query.from !== undefined)
     conditions.push(`occurred_at >= ${sql.timestamp(bind(query.from.toISOString()))}`);
   if (query.to !== undefined) conditions.push(`occurred_at < ${sql.timestamp(bind(query.to.toISOString()))}`);

@@ -28,6 +28,11 @@ describe('auditTrailSql', () => {
       expect(sut.actorNameEquals('$1')).toBe('LOWER(actor_name) = $1');
     });
 
+    it('compares exactly with = and LIKE, which PostgreSQL does with case', () => {
+      expect(sut.textEquals('action', '$1')).toBe('action = $1');
+      expect(sut.textLike('action', '$1')).toBe("action LIKE $1 ESCAPE '\\'");
+    });
+
     it('casts ISO strings to timestamptz and pages with LIMIT/OFFSET', () => {
       expect(sut.timestamp('$3')).toBe('CAST($3 AS timestamptz)');
       expect(sut.page(30, 60)).toBe('LIMIT 30 OFFSET 60');
@@ -38,14 +43,23 @@ describe('auditTrailSql', () => {
   describe('mssql', () => {
     const sut = auditTrailSql('mssql');
 
-    it('merges under HOLDLOCK, inserting only when not matched, and outputs the new ids', () => {
+    it('inserts only ids not stored yet, with no MERGE and no table hint, and outputs the new ids', () => {
       expect(sut.insertNew(2)).toBe(
-        'MERGE INTO audit_events WITH (HOLDLOCK) AS target USING (VALUES ' +
-          '(@0, @1, @2, @3, @4, @5, @6, @7, @8, @9, @10), (@11, @12, @13, @14, @15, @16, @17, @18, @19, @20, @21)) ' +
-          `AS source (${COLUMNS}) ON target.id = source.id WHEN NOT MATCHED THEN INSERT (${COLUMNS}) VALUES ` +
-          '(source.id, CONVERT(datetime2, source.occurred_at, 127), source.actor_id, source.actor_name, source.action, ' +
+        `INSERT INTO audit_events (${COLUMNS}) OUTPUT inserted.id SELECT ` +
+          'source.id, CONVERT(datetime2, source.occurred_at, 127), source.actor_id, source.actor_name, source.action, ' +
           'source.resource_type, source.resource_id, source.details, source.client_ip, source.source, ' +
-          'source.forwarded_for) OUTPUT inserted.id;',
+          'source.forwarded_for FROM (VALUES ' +
+          '(@0, @1, @2, @3, @4, @5, @6, @7, @8, @9, @10), (@11, @12, @13, @14, @15, @16, @17, @18, @19, @20, @21)) ' +
+          `AS source (${COLUMNS}) WHERE NOT EXISTS (SELECT 1 FROM audit_events stored WHERE stored.id = source.id);`,
+      );
+    });
+
+    it('compares exactly through a binary collation, keeping the plain comparison for the index', () => {
+      expect(sut.textEquals('action', '@1')).toBe(
+        '(action = @1 AND action COLLATE Latin1_General_BIN2 = @1)',
+      );
+      expect(sut.textLike('action', '@1')).toBe(
+        "(action LIKE @1 ESCAPE '\\' AND action COLLATE Latin1_General_BIN2 LIKE @1 ESCAPE '\\')",
       );
     });
 

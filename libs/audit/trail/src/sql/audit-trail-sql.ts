@@ -30,10 +30,18 @@ export const INSERT_CHUNK_ROWS = 100;
  * rounds them (the mssql driver would bind a JS Date as `datetime`, 3.33 ms resolution).
  */
 export interface AuditTrailSql {
-  /** Inserts `rowCount` events, skipping ids already stored; returns one row (`id`) per new event. */
+  /**
+   * Inserts `rowCount` events, skipping ids already stored; returns one row (`id`) per new event.
+   * On SQL Server a concurrent insert of the same id can still fail it with a key violation
+   * (see AuditEventRepository.insertNew, which retries the batch).
+   */
   insertNew(rowCount: number): string;
   /** The stored actor name compared without case to a parameter already lower-cased. */
   actorNameEquals(param: string): string;
+  /** A column equal to a parameter, case and accents significant (as PostgreSQL's `=`). */
+  textEquals(column: string, param: string): string;
+  /** A column LIKE a pattern parameter escaped with `\`, case significant (as PostgreSQL's LIKE). */
+  textLike(column: string, param: string): string;
   /** An ISO-8601 UTC string parameter as a timestamp comparable with occurred_at. */
   timestamp(param: string): string;
   /** Positional parameter placeholder (1-based index). */
@@ -69,14 +77,20 @@ const POSTGRES: AuditTrailSql = {
   },
   // Matches the expression index ix_audit_events_actor_name ON (LOWER(actor_name)).
   actorNameEquals: (param) => `LOWER(actor_name) = ${param}`,
+  textEquals: (column, param) => `${column} = ${param}`,
+  textLike: (column, param) => `${column} LIKE ${param} ESCAPE '\\'`,
   timestamp: (param) => `CAST(${param} AS timestamptz)`,
   param: (index) => dialectSql('postgres').param(index),
   page: (take, skip) => dialectSql('postgres').limit(take, skip),
 };
 
+/** Binary collation: compares code points, so case and accents count (SQL Server's default is _CI_AS). */
+const EXACT = 'Latin1_General_BIN2';
+
 const MSSQL: AuditTrailSql = {
-  // HOLDLOCK makes the NOT MATCHED check and the insert atomic against a concurrent relay
-  // sending the same ids; without it two MERGEs could both insert and one would hit the key.
+  // No MERGE (Babelfish has none) and no HOLDLOCK (a hint must not carry correctness): the
+  // NOT EXISTS skips ids already committed; an id a concurrent relay inserts in between makes this
+  // statement fail on the primary key (2627), and the repository retries the whole batch.
   insertNew: (rowCount) => {
     const values = valuesRows(
       rowCount,
@@ -87,13 +101,18 @@ const MSSQL: AuditTrailSql = {
       column === 'occurred_at' ? 'CONVERT(datetime2, source.occurred_at, 127)' : `source.${column}`,
     ).join(', ');
     return (
-      `MERGE INTO ${T} WITH (HOLDLOCK) AS target USING (VALUES ${values}) AS source (${columnList}) ` +
-      `ON target.id = source.id WHEN NOT MATCHED THEN INSERT (${columnList}) VALUES (${sourceColumns}) ` +
-      `OUTPUT inserted.id;`
+      `INSERT INTO ${T} (${columnList}) OUTPUT inserted.id SELECT ${sourceColumns} ` +
+      `FROM (VALUES ${values}) AS source (${columnList}) ` +
+      `WHERE NOT EXISTS (SELECT 1 FROM ${T} stored WHERE stored.id = source.id);`
     );
   },
   // SQL Server's default collation (…_CI_AS) compares without case, so the plain column index serves.
   actorNameEquals: (param) => `actor_name = ${param}`,
+  // The collation's comparison finds candidates through the column's index; the binary one keeps
+  // only exact matches, so 'U2' is not actor 'u2' here either.
+  textEquals: (column, param) => `(${column} = ${param} AND ${column} COLLATE ${EXACT} = ${param})`,
+  textLike: (column, param) =>
+    `(${column} LIKE ${param} ESCAPE '\\' AND ${column} COLLATE ${EXACT} LIKE ${param} ESCAPE '\\')`,
   timestamp: (param) => `CONVERT(datetime2, ${param}, 127)`,
   param: (index) => dialectSql('mssql').param(index),
   page: (take, skip) => dialectSql('mssql').limit(take, skip),
