@@ -73,6 +73,20 @@ describe(NodesService.name, () => {
     expect(Date.parse(again.lastSeen)).toBeGreaterThan(Date.parse(first.lastSeen));
   });
 
+  it('merges the services of concurrent heartbeats of one node from two replicas, losing none', async () => {
+    const other = createOrchestrationHarness(db.secondReplica);
+    await heartbeat(sut, 'busy', 5, 'executor');
+    const services = ['gateway', 'orchestrator', 'artifacts', 'audit', 'auth', 'portal'];
+
+    // Each heartbeat reads the node's services and writes them back with its own: without the
+    // row lock, two at once would each write a set missing the other's service.
+    await Promise.all(services.map((service, i) => heartbeat(i % 2 === 0 ? sut : other, 'busy', 5, service)));
+
+    await expect(sut.nodes.get({ name: 'busy' })).resolves.toMatchObject({
+      services: ['executor', ...services].sort(),
+    });
+  });
+
   it('puts the third of three heartbeating nodes over a licence limit of 2, and it claims nothing', async () => {
     const licensed = createOrchestrationHarness(db.dataSource, {
       licence: { nodeLimit: 2, label: 'licence for Acme' },
