@@ -75,8 +75,33 @@ describe(ClaimedTasksService.name, () => {
     }
   }
 
-  /** Long enough for a concurrent claim to reach whatever the held-open claim makes it wait on. */
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 2000));
+  /**
+   * Runs `claim` beside the held-open claim and commits that one once `claim` has finished, or has
+   * gone on for 3 s past taking its node lock, where it waits on the held claim if it must. A fixed
+   * delay from the start is not enough on a loaded machine: the claimer could still be reading the
+   * queue when the held claim commits, and the race this is about would never be run.
+   */
+  async function raceAgainst<T>(held: { commit(): Promise<void> }, claim: () => Promise<T>): Promise<T> {
+    const lockForClaim = NodesRepository.prototype.lockForClaim;
+    let reachedNodeLock = () => undefined as void;
+    const reached = new Promise<void>((resolve) => (reachedNodeLock = resolve));
+    const spy = jest.spyOn(NodesRepository.prototype, 'lockForClaim').mockImplementation(function (
+      this: NodesRepository,
+      ...args
+    ) {
+      reachedNodeLock();
+      return lockForClaim.apply(this, args);
+    });
+    const racing = claim();
+    const stood = reached.then(() => new Promise((resolve) => setTimeout(resolve, 3000)));
+    try {
+      await Promise.race([racing.catch(() => undefined), stood]);
+    } finally {
+      spy.mockRestore();
+      await held.commit();
+    }
+    return racing;
+  }
 
   /** Claims until the queue has nothing more for this claimer. */
   async function drain(harness: OrchestrationHarness, node: string): Promise<string[]> {
@@ -93,33 +118,44 @@ describe(ClaimedTasksService.name, () => {
     await db.dataSource.query('DELETE FROM task_concurrency_locks');
   }
 
-  it('lets two concurrent claimers claim each of 20 queued tasks exactly once', async () => {
-    const { release } = await projectWithRelease(sut, 'Claim race');
-    const queued: string[] = [];
-    for (let i = 0; i < 20; i++) {
-      // Distinct environments: all 20 may run at once, so only the claim decides.
-      const environment = await environmentNamed(sut, `Race ${i}`);
-      queued.push(
-        (await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id }))
-          .taskId,
-      );
-    }
+  /**
+   * For the specs that queue and claim many tasks: 20 deployments and some 80 claim transactions
+   * take 5 s on PostgreSQL but 20-40 s on Babelfish on a loaded two-core machine (each new pooled
+   * connection costs it about 3 s to open there), past the default 30 s.
+   */
+  const MANY_TASKS_TIMEOUT_MS = 90_000;
 
-    const results = await Promise.all([
-      drain(sut, 'node-a'),
-      drain(sut, 'node-a'),
-      drain(other, 'node-b'),
-      drain(other, 'node-b'),
-    ]);
+  it(
+    'lets two concurrent claimers claim each of 20 queued tasks exactly once',
+    async () => {
+      const { release } = await projectWithRelease(sut, 'Claim race');
+      const queued: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        // Distinct environments: all 20 may run at once, so only the claim decides.
+        const environment = await environmentNamed(sut, `Race ${i}`);
+        queued.push(
+          (await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id }))
+            .taskId,
+        );
+      }
 
-    const claimed = results.flat();
-    expect(claimed).toHaveLength(20);
-    expect(new Set(claimed)).toEqual(new Set(queued));
-    const rows = await db.dataSource.getRepository(ServerTaskEntity).findBy({ state: 'Executing' });
-    expect(rows).toHaveLength(20);
-    expect(rows.every((row) => row.claim === 1 && row.startedAt !== null)).toBe(true);
-    await finishEverything();
-  });
+      const results = await Promise.all([
+        drain(sut, 'node-a'),
+        drain(sut, 'node-a'),
+        drain(other, 'node-b'),
+        drain(other, 'node-b'),
+      ]);
+
+      const claimed = results.flat();
+      expect(claimed).toHaveLength(20);
+      expect(new Set(claimed)).toEqual(new Set(queued));
+      const rows = await db.dataSource.getRepository(ServerTaskEntity).findBy({ state: 'Executing' });
+      expect(rows).toHaveLength(20);
+      expect(rows.every((row) => row.claim === 1 && row.startedAt !== null)).toBe(true);
+      await finishEverything();
+    },
+    MANY_TASKS_TIMEOUT_MS,
+  );
 
   it('claims nothing for a node without free slots', async () => {
     const { release } = await projectWithRelease(sut, 'No slots');
@@ -306,8 +342,7 @@ describe(ClaimedTasksService.name, () => {
     // The newer task is being claimed, key included, but not committed: to every other connection
     // both tasks still look queued and the key free, so only the key's uniqueness can stop this one.
     const held = await claimHeldOpen(newer.taskId, 'node-a');
-    const racing = other.claimed.claim({ nodeName: 'node-b', freeSlots: 1 });
-    await settle().finally(() => held.commit());
+    const racing = raceAgainst(held, () => other.claimed.claim({ nodeName: 'node-b', freeSlots: 1 }));
 
     await expect(racing).resolves.toEqual({ plan: undefined });
     await expect(sut.tasks.get(older.taskId)).resolves.toMatchObject({ state: 'Queued', claim: 0 });
@@ -335,8 +370,7 @@ describe(ClaimedTasksService.name, () => {
     // The newer task is being claimed for the node; the concurrent claimer goes for the older one,
     // a different row, so only the node's lock (not the task row) can make it count the first.
     const held = await claimHeldOpen(queued[1], 'capped');
-    const racing = other.claimed.claim({ nodeName: 'capped', freeSlots: 1 });
-    await settle().finally(() => held.commit());
+    const racing = raceAgainst(held, () => other.claimed.claim({ nodeName: 'capped', freeSlots: 1 }));
 
     await expect(racing).resolves.toEqual({ plan: undefined });
     await expect(
