@@ -28,14 +28,34 @@ class AddSpecOutboxForwardedFor1700000000001 implements MigrationInterface {
   down = (runner: QueryRunner) => dropAuditOutboxForwardedFor(runner, 'spec');
 }
 
+const parts = {
+  entities: [auditOutboxEntity('spec')],
+  migrations: [CreateSpecOutbox1700000000000, AddSpecOutboxForwardedFor1700000000001],
+};
+
+describe('audit outbox migrations', () => {
+  it('migrate down step by step: first without forwarded_for, then to no outbox table', async () => {
+    // A database of its own: this test takes the schema apart.
+    const own = await createMigratedTestDatabase(parts);
+    try {
+      const runner = own.dataSource.createQueryRunner();
+      await own.dataSource.undoLastMigration();
+      await expect(runner.hasColumn('spec_audit_outbox', 'forwarded_for')).resolves.toBe(false);
+      await expect(runner.hasColumn('spec_audit_outbox', 'client_ip')).resolves.toBe(true);
+      await own.dataSource.undoLastMigration();
+      await expect(runner.hasTable('spec_audit_outbox')).resolves.toBe(false);
+      await runner.release();
+    } finally {
+      await own.dispose();
+    }
+  });
+});
+
 describe(AuditOutboxRelay.name, () => {
   let db: MigratedTestDatabase;
 
   beforeAll(async () => {
-    db = await createMigratedTestDatabase({
-      entities: [auditOutboxEntity('spec')],
-      migrations: [CreateSpecOutbox1700000000000, AddSpecOutboxForwardedFor1700000000001],
-    });
+    db = await createMigratedTestDatabase(parts);
   });
   afterAll(() => db.dispose());
 

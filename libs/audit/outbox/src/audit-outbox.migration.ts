@@ -3,6 +3,7 @@ import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 
 import { dialectOf, portableColumns } from '@flotilla/platform/persistence';
 
 import { auditOutboxTable } from './audit-outbox.entity';
+import { dropDefaultedColumn } from './drop-defaulted-column';
 
 /** Creates the outbox table of one service; call it from that service's own migration. */
 export async function createAuditOutboxTable(queryRunner: QueryRunner, service: string): Promise<void> {
@@ -33,7 +34,9 @@ export async function createAuditOutboxTable(queryRunner: QueryRunner, service: 
 }
 
 export async function dropAuditOutboxTable(queryRunner: QueryRunner, service: string): Promise<void> {
-  await queryRunner.dropTable(auditOutboxTable(service));
+  // DROP TABLE takes its index with it. Dropping it first by name, as TypeORM would, fails on
+  // Babelfish, whose sys.indexes shows internal names that DROP INDEX does not know.
+  await queryRunner.dropTable(auditOutboxTable(service), false, true, false);
 }
 
 /**
@@ -51,7 +54,7 @@ export async function addAuditOutboxForwardedFor(queryRunner: QueryRunner, servi
 }
 
 export async function dropAuditOutboxForwardedFor(queryRunner: QueryRunner, service: string): Promise<void> {
-  await queryRunner.dropColumn(auditOutboxTable(service), 'forwarded_for');
+  await dropDefaultedColumn(queryRunner, auditOutboxTable(service), 'forwarded_for');
 }
 
 /** Marker so the type is used by callers' migration classes. */
