@@ -123,15 +123,17 @@ describe(AuditTrailService.name, () => {
   const parts = { entities: AuditTrailEntities, migrations: AuditTrailMigrations };
 
   describe('migrations', () => {
-    // Each test here changes the schema, so each has a database of its own.
+    // These tests take the schema apart, so they share a database apart from the data tests';
+    // each starts by migrating it up to date, whatever the one before left.
     let own: MigratedTestDatabase;
     let reader: AuditTrailService;
 
-    beforeEach(async () => {
+    beforeAll(async () => {
       own = await createMigratedTestDatabase(parts);
       reader = new AuditTrailService(new AuditEventRepository(own.dataSource));
     });
-    afterEach(() => own.dispose());
+    beforeEach(() => own.dataSource.runMigrations());
+    afterAll(() => own.dispose());
 
     it('migrates down step by step: first without forwarded_for, then to no audit table', async () => {
       const runner = own.dataSource.createQueryRunner();
