@@ -90,12 +90,20 @@ export class BenchApi {
 
   /** Queues a deployment; resolves to its task id. */
   async deploy(releaseId: string, environmentId: string): Promise<string> {
+    const outcome = await this.tryDeploy(releaseId, environmentId);
+    if (outcome.taskId === undefined) throw new Error(`deployment: ${outcome.status}`);
+    return outcome.taskId;
+  }
+
+  /** Queues a deployment; the task id, or the status the gateway answered instead of 201. */
+  async tryDeploy(releaseId: string, environmentId: string): Promise<{ status: number; taskId?: string }> {
     const response = await this.client.post<{ taskId: string }>('/api/deployments', {
       releaseId,
       environmentId,
     });
-    if (response.status !== 201) throw new Error(`deployment: ${response.status}`);
-    return response.body.taskId;
+    return response.status === 201
+      ? { status: response.status, taskId: response.body.taskId }
+      : { status: response.status };
   }
 
   async task(taskId: string): Promise<ServerTask> {

@@ -20,6 +20,8 @@ export interface ThroughputRun {
   wallMs: number;
   /** Queueing time of all deployments, client clock. */
   queueingMs: number;
+  /** Statuses of deployment requests the server failed and that were sent again (empty: none). */
+  failedRequests: number[];
 }
 
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
@@ -31,21 +33,40 @@ function deploymentPairs(releases: string[], environments: string[], count: numb
     .slice(0, count);
 }
 
+/** A deployment request the server failed (5xx) is sent again, at most this many times in all. */
+const DEPLOY_ATTEMPTS = 3;
+
+/**
+ * Queues every pair through `posters` concurrent clients. A request the server failed (5xx: it
+ * queued nothing) is counted and sent again, so one failure costs a figure its honesty, not the
+ * whole run; any other refusal, or a third failure of one request, ends the run.
+ */
 async function queueAll(
   api: BenchApi,
   pairs: { releaseId: string; environmentId: string }[],
   posters: number,
 ) {
   const taskIds: string[] = [];
+  const failures: number[] = [];
   let next = 0;
   const poster = async (): Promise<void> => {
     while (next < pairs.length) {
       const pair = pairs[next++];
-      taskIds.push(await api.deploy(pair.releaseId, pair.environmentId));
+      for (let attempt = 1; ; attempt += 1) {
+        const outcome = await api.tryDeploy(pair.releaseId, pair.environmentId);
+        if (outcome.taskId !== undefined) {
+          taskIds.push(outcome.taskId);
+          break;
+        }
+        failures.push(outcome.status);
+        if (outcome.status < 500 || attempt >= DEPLOY_ATTEMPTS)
+          throw new Error(`deployment: ${outcome.status} (attempt ${attempt})`);
+        progress(`deployment request answered ${outcome.status}: sending it again`);
+      }
     }
   };
   await Promise.all(Array.from({ length: posters }, () => poster()));
-  return taskIds;
+  return { taskIds, failures };
 }
 
 /** Waits on two cheap counts, then confirms on the full list (a count can race a state change). */
@@ -95,13 +116,18 @@ export async function measureThroughput(
   // A task cap of 0 holds claims (draining would also take the gateways out of HAProxy).
   await Promise.all(nodeNames.map((name) => api.setTaskCap(name, 0)));
   const queueingStartedAt = Date.now();
-  const taskIds = await queueAll(api, pairs, settings.posters);
+  const { taskIds, failures } = await queueAll(api, pairs, settings.posters);
   const queueingMs = Date.now() - queueingStartedAt;
   const startedAt = Date.now();
   await Promise.all(nodeNames.map((name) => api.setTaskCap(name, settings.cap)));
   const idealMs = idealSpanMs(settings, nodeNames.length);
   const tasks = await waitForAll(api, taskIds, idealMs * 5 + 120_000);
-  return { figures: throughputOf(tasks), wallMs: Date.now() - startedAt, queueingMs };
+  return {
+    figures: throughputOf(tasks),
+    wallMs: Date.now() - startedAt,
+    queueingMs,
+    failedRequests: failures,
+  };
 }
 
 /** The sleeps alone at full cap on every node. */
