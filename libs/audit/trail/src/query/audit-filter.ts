@@ -53,7 +53,12 @@ export const SELECT_COLUMNS =
   'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source, forwarded_for';
 
 export interface AuditPageSql {
-  /** One page, newest first; ties on occurred_at broken by id so paging is stable. */
+  /**
+   * One page, newest first; ties on occurred_at broken by id so paging is stable. Ids are stored
+   * as lower-case UUIDs, whose order is the same under PostgreSQL's collation and SQL Server's
+   * case-insensitive one (hex digits and hyphens in fixed places), so pages match on both and the
+   * index on (occurred_at, id) still gives the order without a sort.
+   */
   select: string;
   /** How many rows match the same filter, as column `total`. */
   count: string;
