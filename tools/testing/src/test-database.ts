@@ -80,6 +80,22 @@ async function mssqlAdmin(baseUrl: string, sql: string): Promise<void> {
 }
 
 /**
+ * Babelfish fails a CREATE DATABASE that runs beside another one ("tuple concurrently updated",
+ * its catalogue rows); jest's workers create theirs at the same moment, so try again shortly.
+ */
+async function createMssqlDatabase(baseUrl: string, name: string, attempts = 5): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await mssqlAdmin(baseUrl, `CREATE DATABASE ${name}`);
+      return;
+    } catch (error) {
+      if (attempt >= attempts || !/tuple concurrently updated/i.test(String(error))) throw error;
+      await new Promise((wake) => setTimeout(wake, 200 * attempt));
+    }
+  }
+}
+
+/**
  * A fresh, empty database of its own for one test file, on the run's server for the dialect
  * (PostgreSQL unless told otherwise) or on the server at `options.baseUrl`.
  */
@@ -88,7 +104,7 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   const name = `flotilla_test_${randomBytes(6).toString('hex')}`;
   if (dialect === 'mssql') {
     const baseUrl = options.baseUrl ?? testMssqlBaseUrl();
-    await mssqlAdmin(baseUrl, `CREATE DATABASE ${name}`);
+    await createMssqlDatabase(baseUrl, name);
     return {
       dialect,
       url: mssqlDatabaseUrl(baseUrl, name),
