@@ -31,6 +31,11 @@ export interface LocalClusterOptions {
   testLicenceNodeLimit?: NodeLimit;
   /** TEST ONLY: these nodes' executors hold each task completion (see node-processes.ts). */
   testHoldCompletion?: HoldCompletion;
+  /**
+   * Receives, before anything starts, the function that stops what has started so far: a signal
+   * that arrives while the cluster is still starting must not leave processes behind.
+   */
+  onStopAvailable?: (stop: () => Promise<void>) => void;
 }
 
 export interface LocalCluster {
@@ -88,9 +93,16 @@ function migrate(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<v
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const { log } = options;
   const cleanups: (() => Promise<void>)[] = [];
-  const stop = async (): Promise<void> => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error) => log(String(error)));
-  };
+  // One stop, however many ask for it (a signal and a start that fails because of it).
+  let stopping: Promise<void> | undefined;
+  let stopped = false;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      stopped = true;
+      for (const cleanup of cleanups.splice(0).reverse())
+        await cleanup().catch((error) => log(String(error)));
+    })());
+  options.onStopAvailable?.(stop);
   try {
     await mkdir(options.dataDir, { recursive: true });
     const sharedStorage = join(options.dataDir, 'shared');
@@ -204,6 +216,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     cleanups.push(async () => {
       await Promise.all(nodes.map((node) => node.stop()));
     });
+    // Stopped while starting (a signal): start no node the cleanups above no longer reach.
+    if (stopped) throw new Error('the cluster was stopped while starting');
     for (const node of nodes) node.start();
 
     const timeoutMs = options.startTimeoutMs ?? 180_000;

@@ -68,12 +68,12 @@ async function main(): Promise<void> {
   log(`[cluster] ${haproxy}; starting ${options.nodes} node(s)`);
 
   // Read by the signal handlers, which may fire while the cluster is still starting.
-  const state: { cluster?: LocalCluster } = {};
+  const state: { cluster?: LocalCluster; stopStarting?: () => Promise<void> } = {};
   let stopping: Promise<void> | undefined;
   const shutdown = (exitCode: number): void => {
     stopping ??= (async () => {
       log('[cluster] Stopping...');
-      await state.cluster?.stop();
+      await (state.cluster?.stop() ?? state.stopStarting?.());
       process.exit(exitCode);
     })();
   };
@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     env: process.env,
     dataDir: process.env['FLOTILLA_DATA_DIR'] ?? join(repoRoot, '.flotilla', 'cluster'),
     log,
+    onStopAvailable: (stop) => (state.stopStarting = stop),
   });
   state.cluster = running;
   process.on('message', (message: unknown) => {
