@@ -10,6 +10,7 @@ import type {
   ClusterSummary,
 } from '@flotilla/cluster/protocol';
 
+import { cleanUpFailedStart, dropTestDatabaseWhenReleased } from './flotilla-node';
 import { IpcChild, withinTimeout } from './ipc-child';
 import { createTestDatabase } from './test-database';
 
@@ -129,7 +130,8 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
   const ready = new Promise<ClusterSummary>((resolveReady, rejectReady) => {
     child.onMessage((message) => {
       if (message.type === 'ready') resolveReady(message.cluster);
-      else if (message.type === 'failed') rejectReady(new Error(message.error));
+      else if (message.type === 'failed')
+        rejectReady(new Error(`${message.error}\ncluster output:\n${child.tail(80)}`));
       else if (message.ok) {
         summary = message.cluster;
         child.settle(message.id, { reply: undefined });
@@ -147,7 +149,7 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
       await child.exited;
     }
     try {
-      await database.drop();
+      await dropTestDatabaseWhenReleased(database);
     } finally {
       // A drop that fails (its server gone) must not also leave the data folder behind.
       await rm(dataDir, { recursive: true, force: true });
@@ -158,7 +160,7 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
   try {
     summary = await withinTimeout(ready, timeoutMs, () => `cluster not ready:\n${child.tail(80)}`);
   } catch (error) {
-    await stop();
+    await cleanUpFailedStart(stop, 'cluster');
     throw error;
   }
   const started = summary;

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 
 import type { SqlDialect } from '@flotilla/platform/config';
 import { freePort } from '@flotilla/platform/net';
-import { createTestDatabase, testMssqlKind } from './test-database';
+import { createTestDatabase, TestDatabase, testMssqlKind } from './test-database';
 
 const repoRoot = resolve(__dirname, '..', '..', '..');
 
@@ -71,6 +71,32 @@ export function describeOnEachDialect(title: string, body: (target: DialectUnder
     if (target.skipped)
       describe.skip(`${title} on ${target.label} — SKIPPED: ${target.skipped}`, () => body(target));
     else describe(`${title} on ${target.label}`, () => body(target));
+  }
+}
+
+/**
+ * Drops a node's or cluster's database once its processes are gone. Their sessions can outlive
+ * them by a moment on the server (seen on Babelfish: "cannot drop database … currently in use"),
+ * so that one refusal is retried for a few seconds.
+ */
+export async function dropTestDatabaseWhenReleased(database: TestDatabase): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await database.drop();
+      return;
+    } catch (error) {
+      if (attempt >= 20 || !/in use/i.test(String(error))) throw error;
+      await new Promise((resolveWait) => setTimeout(resolveWait, 500));
+    }
+  }
+}
+
+/** Cleans up after a start that failed, keeping the start's error as the one reported. */
+export async function cleanUpFailedStart(stop: () => Promise<void>, what: string): Promise<void> {
+  try {
+    await stop();
+  } catch (error) {
+    process.stderr.write(`cleaning up the ${what} that failed to start also failed: ${String(error)}\n`);
   }
 }
 
@@ -140,14 +166,17 @@ export async function startFlotillaNode(options: FlotillaNodeOptions = {}): Prom
       launcher.kill('SIGTERM');
       await exited;
     }
-    await database.drop();
-    await rm(dataDir, { recursive: true, force: true });
+    try {
+      await dropTestDatabaseWhenReleased(database);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   };
 
   try {
     await Promise.race([ready, timeout]);
   } catch (error) {
-    await stop();
+    await cleanUpFailedStart(stop, 'node');
     throw error;
   } finally {
     clearTimeout(timer);
