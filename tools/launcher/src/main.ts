@@ -21,6 +21,7 @@ const repoRoot = resolve(__dirname, '..', '..', '..');
  * processes, waits for the gateway and prints the portal URL and the admin credentials.
  */
 async function main(): Promise<void> {
+  const launchedAt = Date.now();
   const dataRoot = resolve(process.env['FLOTILLA_DATA_DIR'] ?? join(repoRoot, '.flotilla'));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -76,9 +77,10 @@ async function main(): Promise<void> {
     console.log(`[launcher] Database: ${describeDatabaseUrl(config.database)}`);
     if (env['FLOTILLA_SKIP_PORTAL_BUILD'] !== 'true')
       ensurePortalBuilt(repoRoot, env['FLOTILLA_PORTAL_DIR'] ?? '');
+    const migrationStart = Date.now();
     const applied = await migrateDatabase(config.database);
     console.log(
-      `[launcher] Database schema: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`,
+      `[launcher] Database schema: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'} (${Date.now() - migrationStart} ms)`,
     );
 
     for (const name of NODE_SERVICES) {
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
     console.log(
       [
         '',
-        `Flotilla node ${config.nodeName} is running.`,
+        `Flotilla node ${config.nodeName} is running (ready in ${Math.round((Date.now() - launchedAt) / 1000)} s).`,
         `  Portal:   ${baseUrl}/`,
         `  API docs: ${baseUrl}/api/docs`,
         `  Sign in:  ${config.adminUsername} / ${env['FLOTILLA_ADMIN_PASSWORD']}`,
