@@ -28,27 +28,38 @@ class AddSpecOutboxForwardedFor1700000000001 implements MigrationInterface {
   down = (runner: QueryRunner) => dropAuditOutboxForwardedFor(runner, 'spec');
 }
 
+/**
+ * Creating a database and running migrations reads the catalogue table by table: seconds on
+ * PostgreSQL, up to a minute on Babelfish on a busy 2-core machine. The jest default (30 s) would
+ * fail on load, not on a defect; tests and hooks that migrate get this instead.
+ */
+const MIGRATION_RUN_MS = 120_000;
+
 const parts = {
   entities: [auditOutboxEntity('spec')],
   migrations: [CreateSpecOutbox1700000000000, AddSpecOutboxForwardedFor1700000000001],
 };
 
 describe('audit outbox migrations', () => {
-  it('migrate down step by step: first without forwarded_for, then to no outbox table', async () => {
-    // A database of its own: this test takes the schema apart.
-    const own = await createMigratedTestDatabase(parts);
-    try {
-      const runner = own.dataSource.createQueryRunner();
-      await own.dataSource.undoLastMigration();
-      await expect(runner.hasColumn('spec_audit_outbox', 'forwarded_for')).resolves.toBe(false);
-      await expect(runner.hasColumn('spec_audit_outbox', 'client_ip')).resolves.toBe(true);
-      await own.dataSource.undoLastMigration();
-      await expect(runner.hasTable('spec_audit_outbox')).resolves.toBe(false);
-      await runner.release();
-    } finally {
-      await own.dispose();
-    }
-  });
+  it(
+    'migrate down step by step: first without forwarded_for, then to no outbox table',
+    async () => {
+      // A database of its own: this test takes the schema apart.
+      const own = await createMigratedTestDatabase(parts);
+      try {
+        const runner = own.dataSource.createQueryRunner();
+        await own.dataSource.undoLastMigration();
+        await expect(runner.hasColumn('spec_audit_outbox', 'forwarded_for')).resolves.toBe(false);
+        await expect(runner.hasColumn('spec_audit_outbox', 'client_ip')).resolves.toBe(true);
+        await own.dataSource.undoLastMigration();
+        await expect(runner.hasTable('spec_audit_outbox')).resolves.toBe(false);
+        await runner.release();
+      } finally {
+        await own.dispose();
+      }
+    },
+    MIGRATION_RUN_MS,
+  );
 });
 
 describe(AuditOutboxRelay.name, () => {
@@ -56,7 +67,7 @@ describe(AuditOutboxRelay.name, () => {
 
   beforeAll(async () => {
     db = await createMigratedTestDatabase(parts);
-  });
+  }, MIGRATION_RUN_MS);
   afterAll(() => db.dispose());
 
   it('keeps events recorded in a rolled-back transaction out, and relays committed ones once', async () => {

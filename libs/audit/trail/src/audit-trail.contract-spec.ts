@@ -35,6 +35,13 @@ const noFilter: auditV1.QueryEventsRequest = {
   skip: 0,
   take: 500,
 };
+/**
+ * Creating a database and running migrations reads the catalogue table by table: seconds on
+ * PostgreSQL, up to a minute on Babelfish on a busy 2-core machine. The jest default (30 s) would
+ * fail on load, not on a defect; tests and hooks that migrate get this instead.
+ */
+const MIGRATION_RUN_MS = 120_000;
+
 const BASE = Date.parse('2025-03-01T00:00:00.000Z');
 const ACTORS = [
   { actorId: 'u1', actorName: 'Alice' },
@@ -131,37 +138,45 @@ describe(AuditTrailService.name, () => {
     beforeAll(async () => {
       own = await createMigratedTestDatabase(parts);
       reader = new AuditTrailService(new AuditEventRepository(own.dataSource));
-    });
-    beforeEach(() => own.dataSource.runMigrations());
+    }, MIGRATION_RUN_MS);
+    beforeEach(() => own.dataSource.runMigrations(), MIGRATION_RUN_MS);
     afterAll(() => own.dispose());
 
-    it('migrates down step by step: first without forwarded_for, then to no audit table', async () => {
-      const runner = own.dataSource.createQueryRunner();
-      await own.dataSource.undoLastMigration();
-      await expect(runner.hasColumn('audit_events', 'forwarded_for')).resolves.toBe(false);
-      await expect(runner.hasColumn('audit_events', 'client_ip')).resolves.toBe(true);
-      await own.dataSource.undoLastMigration();
-      await expect(runner.hasTable('audit_events')).resolves.toBe(false);
-      await runner.release();
-    });
+    it(
+      'migrates down step by step: first without forwarded_for, then to no audit table',
+      async () => {
+        const runner = own.dataSource.createQueryRunner();
+        await own.dataSource.undoLastMigration();
+        await expect(runner.hasColumn('audit_events', 'forwarded_for')).resolves.toBe(false);
+        await expect(runner.hasColumn('audit_events', 'client_ip')).resolves.toBe(true);
+        await own.dataSource.undoLastMigration();
+        await expect(runner.hasTable('audit_events')).resolves.toBe(false);
+        await runner.release();
+      },
+      MIGRATION_RUN_MS,
+    );
 
-    it('reads an event stored before forwarded_for existed as having no raw header', async () => {
-      const [event] = dataset();
-      const runner = own.dataSource.createQueryRunner();
-      await own.dataSource.undoLastMigration();
-      const sql = dialectSql(own.dialect);
-      await runner.query(
-        `INSERT INTO audit_events (id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source)
+    it(
+      'reads an event stored before forwarded_for existed as having no raw header',
+      async () => {
+        const [event] = dataset();
+        const runner = own.dataSource.createQueryRunner();
+        await own.dataSource.undoLastMigration();
+        const sql = dialectSql(own.dialect);
+        await runner.query(
+          `INSERT INTO audit_events (id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source)
          VALUES (${sql.param(1)}, ${sql.now}, 'u1', 'Alice', 'project.created', 'Project', 'p1', '{}', '192.0.2.7', 'spec')`,
-        [event?.id],
-      );
-      await own.dataSource.runMigrations();
-      await runner.release();
-      const page = await reader.query(auditor, noFilter);
-      expect(page.items).toEqual([
-        expect.objectContaining({ id: event?.id, clientIp: '192.0.2.7', forwardedFor: '' }),
-      ]);
-    });
+          [event?.id],
+        );
+        await own.dataSource.runMigrations();
+        await runner.release();
+        const page = await reader.query(auditor, noFilter);
+        expect(page.items).toEqual([
+          expect.objectContaining({ id: event?.id, clientIp: '192.0.2.7', forwardedFor: '' }),
+        ]);
+      },
+      MIGRATION_RUN_MS,
+    );
   });
 
   // One database for the rest of the file, emptied before each test: a fresh database a test
@@ -172,7 +187,7 @@ describe(AuditTrailService.name, () => {
   beforeAll(async () => {
     db = await createMigratedTestDatabase(parts);
     sut = new AuditTrailService(new AuditEventRepository(db.dataSource));
-  });
+  }, MIGRATION_RUN_MS);
   beforeEach(() => db.dataSource.query('DELETE FROM audit_events'));
   afterAll(() => db.dispose());
 

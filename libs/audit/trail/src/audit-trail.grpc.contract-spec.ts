@@ -35,6 +35,13 @@ import { createMigratedTestDatabase, freePort, MigratedTestDatabase } from '@flo
 import { AuditTrailModule, AuditTrailEntities, AuditTrailMigrations, EVENT_VIEW } from './index';
 
 /** A producing service's outbox in the same test database, as its own first migration would create it. */
+/**
+ * Creating a database and running migrations reads the catalogue table by table: seconds on
+ * PostgreSQL, up to a minute on Babelfish on a busy 2-core machine. The jest default (30 s) would
+ * fail on load, not on a defect; the hook that migrates gets this instead.
+ */
+const MIGRATION_RUN_MS = 120_000;
+
 class CreateProducerOutbox1764200000298 implements MigrationInterface {
   name = 'CreateProducerOutbox1764200000298';
   up = (runner: QueryRunner) => createAuditOutboxTable(runner, 'producer');
@@ -144,7 +151,7 @@ describe(`${AuditTrailModule.name} over gRPC`, () => {
     });
     await app.listen();
     client = new AuditGrpcClient(url);
-  });
+  }, MIGRATION_RUN_MS);
 
   afterAll(async () => {
     client.close();
