@@ -11,6 +11,7 @@ import { alice, environmentNamed, executor, scriptStep } from '../testing/orches
 import { createOrchestrationHarness, OrchestrationHarness } from '../testing/orchestration-harness';
 import {
   createReplicatedOrchestrationDatabase,
+  DATABASE_SETUP_TIMEOUT_MS,
   ReplicatedDatabase,
 } from '../testing/replicated-database.test-support';
 import { contractSql } from '../testing/contract-sql.test-support';
@@ -59,7 +60,7 @@ describe(DeadNodeRecoveryService.name, () => {
     sut = createOrchestrationHarness(db.dataSource, { signals });
     other = createOrchestrationHarness(db.secondReplica, { signals });
     quick = createOrchestrationHarness(db.dataSource, { signals, heartbeatTimeoutMs: 1000 });
-  });
+  }, DATABASE_SETUP_TIMEOUT_MS);
   afterAll(() => db.dispose());
   beforeEach(async () => {
     await db.dataSource.query("UPDATE server_tasks SET state = 'Success' WHERE state <> 'Success'");

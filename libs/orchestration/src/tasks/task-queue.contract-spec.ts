@@ -10,6 +10,7 @@ import {
 import { createOrchestrationHarness, OrchestrationHarness } from '../testing/orchestration-harness';
 import {
   createReplicatedOrchestrationDatabase,
+  DATABASE_SETUP_TIMEOUT_MS,
   ReplicatedDatabase,
 } from '../testing/replicated-database.test-support';
 import { contractSql } from '../testing/contract-sql.test-support';
@@ -33,15 +34,19 @@ describe(ClaimedTasksService.name, () => {
     db = await createReplicatedOrchestrationDatabase();
     sut = createOrchestrationHarness(db.dataSource);
     other = createOrchestrationHarness(db.secondReplica);
-  });
+  }, DATABASE_SETUP_TIMEOUT_MS);
   afterAll(() => db.dispose());
   // Each spec starts from an empty queue. Claims come only from live registered nodes: beat before
   // each spec, not once, so that a slow run (a loaded machine, a slower server) does not take them
   // for offline after the 30 s timeout. These have room for every task of every spec here.
   beforeEach(async () => {
     await finishEverything();
-    for (const nodeName of ['node-a', 'node-b', 'node-c']) await heartbeat(nodeName, 50);
+    await beatAll();
   });
+
+  const beatAll = async () => {
+    for (const nodeName of ['node-a', 'node-b', 'node-c']) await heartbeat(nodeName, 50);
+  };
 
   const heartbeat = (nodeName: string, defaultTaskCap: number) =>
     sut.nodes.heartbeat({ nodeName, service: 'executor', version: '1.0.0', defaultTaskCap, stopping: false });
@@ -139,6 +144,8 @@ describe(ClaimedTasksService.name, () => {
         );
       }
 
+      // Queueing 20 can outlast the heartbeat timeout on a slow server; live nodes beat all along.
+      await beatAll();
       const results = await Promise.all([
         drain(sut, 'node-a'),
         drain(sut, 'node-a'),
