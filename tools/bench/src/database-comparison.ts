@@ -50,7 +50,9 @@ interface DatabaseResult {
   durability: string;
   pickup: LatencySummary;
   pickupNotSuccess: number;
-  throughput: ThroughputRun;
+  /** Undefined when the throughput run failed (throughputError says why). */
+  throughput?: ThroughputRun;
+  throughputError?: string;
 }
 
 interface Settings {
@@ -198,13 +200,17 @@ function resultTable(results: readonly DatabaseResult[], settings: Settings): st
       ms(pickup.p99),
       ms(pickup.max),
       ms(pickup.mean),
-      throughput.figures.tasksPerSecond.toFixed(2),
-      seconds(throughput.figures.spanMs),
-      seconds(idealSpanMs({ count: settings.deployments, cap: settings.cap }, 1)),
-      seconds(throughput.queueingMs),
-      `${pickup.count - pickupNotSuccess}/${pickup.count} + ${throughput.figures.succeeded}/${throughput.figures.tasks}`,
-      String(throughput.failedRequests.length),
-      String(Math.max(...[...throughput.figures.byNode.values()].map((load) => load.mostAtOnce))),
+      ...(throughput
+        ? [
+            throughput.figures.tasksPerSecond.toFixed(2),
+            seconds(throughput.figures.spanMs),
+            seconds(idealSpanMs({ count: settings.deployments, cap: settings.cap }, 1)),
+            seconds(throughput.queueingMs),
+            `${pickup.count - pickupNotSuccess}/${pickup.count} + ${throughput.figures.succeeded}/${throughput.figures.tasks}`,
+            String(throughput.failedRequests.length),
+            String(Math.max(...[...throughput.figures.byNode.values()].map((load) => load.mostAtOnce))),
+          ]
+        : ['failed', '', '', '', `${pickup.count - pickupNotSuccess}/${pickup.count}`, '', '']),
     ]),
   );
 }
@@ -218,16 +224,20 @@ function ratioLines(results: readonly DatabaseResult[]): string[] {
   return [
     `ratio ${other.label} / PostgreSQL:`,
     `  pickup latency  p50 ${ratio(other.pickup.p50, base.pickup.p50)}, p99 ${ratio(other.pickup.p99, base.pickup.p99)}, mean ${ratio(other.pickup.mean, base.pickup.mean)}  (above 1: slower)`,
-    `  throughput      ${ratio(other.throughput.figures.tasksPerSecond, base.throughput.figures.tasksPerSecond)}  (below 1: slower)`,
+    other.throughput && base.throughput
+      ? `  throughput      ${ratio(other.throughput.figures.tasksPerSecond, base.throughput.figures.tasksPerSecond)}  (below 1: slower)`
+      : '  throughput      not measured on both',
   ];
 }
 
 function verdicts(results: readonly DatabaseResult[]): Verdict[] {
   return results.map((result) => {
+    const { throughput } = result;
     const notSuccess =
-      result.pickupNotSuccess + result.throughput.figures.tasks - result.throughput.figures.succeeded;
-    const failedRequests = result.throughput.failedRequests;
+      result.pickupNotSuccess + (throughput ? throughput.figures.tasks - throughput.figures.succeeded : 0);
+    const failedRequests = throughput?.failedRequests ?? [];
     const problems = [
+      ...(result.throughputError ? [`throughput run failed: ${result.throughputError}`] : []),
       ...(notSuccess ? [`${notSuccess} deployment(s) not Success`] : []),
       ...(failedRequests.length
         ? [
@@ -267,18 +277,24 @@ runBenchmark(async (teardown) => {
   const results: DatabaseResult[] = [];
   // Throughput one database at a time: two nodes executing at once would compete for the CPUs.
   for (const contender of contenders) {
-    const throughput = await measureThroughput(
-      contender.api,
-      [contender.nodeName],
-      { count: settings.deployments, cap: settings.cap, posters: settings.posters },
-      `${contender.label} throughput`,
-    );
-    results.push({
-      ...contender,
+    const pickup = {
       pickup: summarise(pickupLatencies(contender.pickupTasks)),
       pickupNotSuccess: contender.pickupTasks.filter((task) => task.state !== 'Success').length,
-      throughput,
-    });
+    };
+    try {
+      const throughput = await measureThroughput(
+        contender.api,
+        [contender.nodeName],
+        { count: settings.deployments, cap: settings.cap, posters: settings.posters },
+        `${contender.label} throughput`,
+      );
+      results.push({ ...contender, ...pickup, throughput });
+    } catch (error) {
+      // The other database's figures still stand: report this one as failed, saying why.
+      const message = error instanceof Error ? error.message : String(error);
+      progress(`${contender.label} throughput failed: ${message}`);
+      results.push({ ...contender, ...pickup, throughputError: message });
+    }
   }
 
   process.stdout.write(
