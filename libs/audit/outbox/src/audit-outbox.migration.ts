@@ -1,10 +1,8 @@
 import { MigrationInterface, QueryRunner, Table, TableColumn, TableIndex } from 'typeorm';
 
-import { dialectOf, portableColumns } from '@flotilla/platform/persistence';
+import { dialectOf, dropDefaultedColumns, portableColumns } from '@flotilla/platform/persistence';
 
 import { auditOutboxTable } from './audit-outbox.entity';
-import { dropDefaultedColumn } from './drop-defaulted-column';
-
 /** Creates the outbox table of one service; call it from that service's own migration. */
 export async function createAuditOutboxTable(queryRunner: QueryRunner, service: string): Promise<void> {
   const c = portableColumns(dialectOf(queryRunner.connection));
@@ -54,7 +52,7 @@ export async function addAuditOutboxForwardedFor(queryRunner: QueryRunner, servi
 }
 
 export async function dropAuditOutboxForwardedFor(queryRunner: QueryRunner, service: string): Promise<void> {
-  await dropDefaultedColumn(queryRunner, auditOutboxTable(service), 'forwarded_for');
+  await dropDefaultedColumns(queryRunner, auditOutboxTable(service), ['forwarded_for']);
 }
 
 /** Marker so the type is used by callers' migration classes. */

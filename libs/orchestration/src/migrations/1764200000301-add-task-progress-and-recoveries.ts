@@ -1,8 +1,6 @@
 import { MigrationInterface, QueryRunner, TableColumn } from 'typeorm';
 
-import { dialectOf, portableColumns } from '@flotilla/platform/persistence';
-
-import { dropDefaultedColumns } from './drop-defaulted-columns';
+import { dialectOf, dropDefaultedColumns, portableColumns } from '@flotilla/platform/persistence';
 
 /**
  * Expand only: lets recovery notice a hung executor on a live node and stop re-queuing a task

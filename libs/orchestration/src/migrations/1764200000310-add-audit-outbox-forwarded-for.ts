@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 import { addAuditOutboxForwardedFor, auditOutboxTable } from '@flotilla/audit/outbox';
 
-import { dropDefaultedColumns } from './drop-defaulted-columns';
+import { dropDefaultedColumns } from '@flotilla/platform/persistence';
 
 /** Expand only: the orchestrator's outbox keeps the raw X-Forwarded-For of each event. */
 export class AddAuditOutboxForwardedFor1764200000310 implements MigrationInterface {

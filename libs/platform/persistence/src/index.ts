@@ -1,5 +1,6 @@
 export * from './data-source.factory';
 export * from './dialect';
+export * from './drop-defaulted-columns';
 export * from './migrate';
 export * from './unique-violation';
 export * from './database-unavailable';

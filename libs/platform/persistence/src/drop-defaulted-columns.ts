@@ -1,6 +1,6 @@
 import type { QueryRunner } from 'typeorm';
 
-import { dialectOf } from '@flotilla/platform/persistence';
+import { dialectOf } from './dialect';
 
 /**
  * Drops columns that have a DEFAULT, for the `down` of an expand migration, on both dialects.
@@ -11,9 +11,6 @@ import { dialectOf } from '@flotilla/platform/persistence';
  * dropped (`OBJECT_ID` finds them): Babelfish lists its defaults in sys.default_constraints but
  * keeps them as PostgreSQL column defaults, which no DROP CONSTRAINT reaches and DROP COLUMN takes
  * along. PostgreSQL drops a column with its default.
- *
- * Kept here for the orchestrator's migrations; the same need exists wherever an expand migration
- * added a defaulted column (a shared home is @flotilla/platform/persistence).
  */
 export async function dropDefaultedColumns(
   queryRunner: QueryRunner,
@@ -33,7 +30,7 @@ export async function dropDefaultedColumns(
     )) as { name: string }[];
     for (const { name } of defaults)
       await queryRunner.query(`ALTER TABLE ${table} DROP CONSTRAINT ${quoteName(name)}`);
-    await queryRunner.query(`ALTER TABLE ${table} DROP COLUMN ${column}`);
+    await queryRunner.query(`ALTER TABLE ${table} DROP COLUMN ${quoteName(column)}`);
   }
 }
 
