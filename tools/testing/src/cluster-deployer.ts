@@ -84,7 +84,8 @@ export class Deployer {
     const created: Identified[] = [];
     for (let index = 1; index <= count; index += 1) {
       const response = await this.api.post<Identified>('/api/environments', { name: `${prefix} ${index}` });
-      if (response.status !== 201) throw new Error(`environment: ${response.status}`);
+      if (response.status !== 201)
+        throw new Error(`environment: ${response.status} ${JSON.stringify(response.body)}`);
       created.push(response.body);
     }
     return created;
@@ -95,17 +96,17 @@ export class Deployer {
     const project = await this.api.post<Identified>('/api/projects', {
       name: `HA ${randomUUID().slice(0, 8)}`,
     });
-    if (project.status !== 201) throw new Error(`project: ${project.status}`);
+    if (project.status !== 201) throw new Error(`project: ${project.status} ${JSON.stringify(project.body)}`);
     const process = await this.api.put(`/api/projects/${project.body.id}/deploymentprocess`, {
       steps: [{ name: 'Run', actionType: 'run-script', properties: { scriptBody } }],
       retryable,
     });
-    if (process.status !== 200) throw new Error(`process: ${process.status}`);
+    if (process.status !== 200) throw new Error(`process: ${process.status} ${JSON.stringify(process.body)}`);
     const release = await this.api.post<Identified>(`/api/projects/${project.body.id}/releases`, {
       version: '1.0.0',
       packages: [],
     });
-    if (release.status !== 201) throw new Error(`release: ${release.status}`);
+    if (release.status !== 201) throw new Error(`release: ${release.status} ${JSON.stringify(release.body)}`);
     return release.body;
   }
 
@@ -115,13 +116,15 @@ export class Deployer {
       releaseId: release.id,
       environmentId: environment.id,
     });
-    if (deployment.status !== 201) throw new Error(`deployment: ${deployment.status}`);
+    if (deployment.status !== 201)
+      throw new Error(`deployment: ${deployment.status} ${JSON.stringify(deployment.body)}`);
     return deployment.body.taskId;
   }
 
   async task(taskId: string): Promise<Task> {
     const response = await this.api.get<Task>(`/api/tasks/${taskId}`);
-    if (response.status !== 200) throw new Error(`task ${taskId}: ${response.status}`);
+    if (response.status !== 200)
+      throw new Error(`task ${taskId}: ${response.status} ${JSON.stringify(response.body)}`);
     return response.body;
   }
 
@@ -143,13 +146,15 @@ export class Deployer {
 
   async logMessages(taskId: string): Promise<string[]> {
     const response = await this.api.get<{ lines: { message: string }[] }>(`/api/tasks/${taskId}/log`);
-    if (response.status !== 200) throw new Error(`log of ${taskId}: ${response.status}`);
+    if (response.status !== 200)
+      throw new Error(`log of ${taskId}: ${response.status} ${JSON.stringify(response.body)}`);
     return response.body.lines.map((line) => line.message);
   }
 
   async nodes(): Promise<ClusterNodeView[]> {
     const response = await this.api.get<{ items: ClusterNodeView[] }>('/api/nodes');
-    if (response.status !== 200) throw new Error(`nodes: ${response.status}`);
+    if (response.status !== 200)
+      throw new Error(`nodes: ${response.status} ${JSON.stringify(response.body)}`);
     return response.body.items;
   }
 }
