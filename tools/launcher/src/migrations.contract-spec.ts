@@ -6,7 +6,7 @@ import { AuthEntities } from '@flotilla/auth';
 import { OrchestrationEntities } from '@flotilla/orchestration';
 import type { DatabaseConfig } from '@flotilla/platform/config';
 import { createDataSource } from '@flotilla/platform/persistence';
-import { createTestDatabase, testDialect, testMssqlKind, TestDatabase } from '@flotilla/testing';
+import { createTestDatabase, testDialect, TestDatabase } from '@flotilla/testing';
 
 import { ALL_MIGRATIONS } from './all-migrations';
 import { migrateDatabase } from './migrate-database';
@@ -28,16 +28,6 @@ const CLASSES = Object.values(ALL_MIGRATIONS).filter(
 const timestampOf = (migration: { name: string }) => Number(/(\d{13})$/.exec(migration.name)?.[1]);
 const IN_RUN_ORDER = [...CLASSES].sort((a, b) => timestampOf(a) - timestampOf(b));
 const NAMES = IN_RUN_ORDER.map((migration) => migration.name);
-
-/**
- * Babelfish keeps no named DEFAULT constraints (they become PostgreSQL column defaults), so the
- * `ALTER TABLE … DROP CONSTRAINT "DF_…"` TypeORM's dropColumn issues before dropping a column with
- * a default fails there. The orchestrator's downs drop such columns through the catalogue instead
- * (dropDefaultedColumns) and revert on Babelfish; the full revert also needs the auth and
- * artifacts outboxes' forwarded_for (dropAuditOutboxForwardedFor, the newest migration among
- * them) to drop their defaults that way. Until then it runs on PostgreSQL and SQL Server only.
- */
-const REVERTIBLE = testDialect() === 'postgres' || testMssqlKind() === 'sqlserver';
 
 /**
  * A whole migration run reads the catalogue table by table: 14-20 s on Babelfish on a busy 2-core
@@ -154,7 +144,7 @@ describe(`the product's migrations on ${testDialect()}`, () => {
       SLOW_SERVER_MS,
     );
 
-    (REVERTIBLE ? it : it.skip)(
+    it(
       'reverts every migration, newest first, to an empty schema, and migrates up again',
       async () => {
         const reader = await open(db);

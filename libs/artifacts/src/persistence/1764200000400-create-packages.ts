@@ -37,6 +37,7 @@ export class CreatePackages1764200000400 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await dropAuditOutboxTable(queryRunner, 'artifacts');
-    await queryRunner.dropTable('packages');
+    // DROP TABLE takes its indexes along; dropping them first by name fails on Babelfish.
+    await queryRunner.dropTable('packages', false, true, false);
   }
 }

@@ -201,7 +201,8 @@ export class CreateOrchestrationTables1764200000300 implements MigrationInterfac
       'environments',
       'projects',
     ]) {
-      await queryRunner.dropTable(table);
+      // DROP TABLE takes its indexes along; dropping them first by name fails on Babelfish.
+      await queryRunner.dropTable(table, false, true, false);
     }
   }
 }

@@ -83,8 +83,8 @@ export class CreateAuthTables1764200000100 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await dropAuditOutboxTable(queryRunner, 'auth');
-    await queryRunner.dropTable('api_keys');
-    await queryRunner.dropTable('sessions');
-    await queryRunner.dropTable('users');
+    // DROP TABLE takes its indexes along; dropping them first by name fails on Babelfish.
+    for (const table of ['api_keys', 'sessions', 'users'])
+      await queryRunner.dropTable(table, false, true, false);
   }
 }
