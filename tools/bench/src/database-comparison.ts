@@ -50,6 +50,8 @@ interface DatabaseResult {
   durability: string;
   pickup: LatencySummary;
   pickupNotSuccess: number;
+  /** Statuses of pickup deployment requests the server failed (each sent again). */
+  pickupFailedRequests: number[];
   /** Undefined when the throughput run failed (throughputError says why). */
   throughput?: ThroughputRun;
   throughputError?: string;
@@ -171,7 +173,7 @@ async function interleavedPickups(contenders: readonly Contender[], settings: Se
   for (let index = 0; index < total; index += 1) {
     const order = index % 2 === 0 ? contenders : [...contenders].reverse();
     for (const contender of order) {
-      const task = await pickupOnce(contender.pickupTarget);
+      const task = await pickupOnce(contender.pickupTarget, { resendFailed: true });
       if (index >= settings.warmup) contender.pickupTasks.push(task);
     }
     if ((index + 1) % 20 === 0) progress(`pickup: ${index + 1}/${total} rounds`);
@@ -194,7 +196,7 @@ function resultTable(results: readonly DatabaseResult[], settings: Settings): st
       'requests failed',
       'most at once',
     ],
-    results.map(({ label, pickup, pickupNotSuccess, throughput }) => [
+    results.map(({ label, pickup, pickupNotSuccess, pickupFailedRequests, throughput }) => [
       label,
       ms(pickup.p50),
       ms(pickup.p99),
@@ -207,10 +209,18 @@ function resultTable(results: readonly DatabaseResult[], settings: Settings): st
             seconds(idealSpanMs({ count: settings.deployments, cap: settings.cap }, 1)),
             seconds(throughput.queueingMs),
             `${pickup.count - pickupNotSuccess}/${pickup.count} + ${throughput.figures.succeeded}/${throughput.figures.tasks}`,
-            String(throughput.failedRequests.length),
+            String(pickupFailedRequests.length + throughput.failedRequests.length),
             String(Math.max(...[...throughput.figures.byNode.values()].map((load) => load.mostAtOnce))),
           ]
-        : ['failed', '', '', '', `${pickup.count - pickupNotSuccess}/${pickup.count}`, '', '']),
+        : [
+            'failed',
+            '',
+            '',
+            '',
+            `${pickup.count - pickupNotSuccess}/${pickup.count}`,
+            String(pickupFailedRequests.length),
+            '',
+          ]),
     ]),
   );
 }
@@ -235,7 +245,7 @@ function verdicts(results: readonly DatabaseResult[]): Verdict[] {
     const { throughput } = result;
     const notSuccess =
       result.pickupNotSuccess + (throughput ? throughput.figures.tasks - throughput.figures.succeeded : 0);
-    const failedRequests = throughput?.failedRequests ?? [];
+    const failedRequests = [...result.pickupFailedRequests, ...(throughput?.failedRequests ?? [])];
     const problems = [
       ...(result.throughputError ? [`throughput run failed: ${result.throughputError}`] : []),
       ...(notSuccess ? [`${notSuccess} deployment(s) not Success`] : []),
@@ -280,6 +290,7 @@ runBenchmark(async (teardown) => {
     const pickup = {
       pickup: summarise(pickupLatencies(contender.pickupTasks)),
       pickupNotSuccess: contender.pickupTasks.filter((task) => task.state !== 'Success').length,
+      pickupFailedRequests: contender.pickupTarget.failedRequests,
     };
     try {
       const throughput = await measureThroughput(
