@@ -123,9 +123,16 @@ export interface StartedBabelfish {
   stop(): Promise<void>;
 }
 
+/**
+ * How Babelfish maps T-SQL databases to PostgreSQL schemas: `multi-db` (any number of databases,
+ * schema `<db>_dbo`) or `single-db` (one user database, schema `dbo`).
+ */
+export type BabelfishMigrationMode = 'multi-db' | 'single-db';
+
 /** Starts a fresh Babelfish server; undefined when its tarball is not on this machine. */
 export async function startBabelfish(
   tarball = findBabelfishTarball(),
+  migrationMode: BabelfishMigrationMode = 'multi-db',
 ): Promise<StartedBabelfish | undefined> {
   if (!tarball) return undefined;
   const build = await extractedBuild(tarball);
@@ -142,7 +149,7 @@ export async function startBabelfish(
     BBF_USER: LOGIN.user,
     BBF_PASSWORD: LOGIN.password,
     BBF_FAST: '1',
-    BBF_MIGRATION_MODE: 'multi-db',
+    BBF_MIGRATION_MODE: migrationMode,
   };
   const stop = async (): Promise<void> => {
     await run(script, ['stop', dataDir], { ...account, env }).catch(() => undefined);
@@ -158,7 +165,7 @@ export async function startBabelfish(
     baseUrl: `mssql://${LOGIN.user}:${LOGIN.password}@127.0.0.1:${tdsPort}?encrypt=false&trustServerCertificate=true`,
     tdsPort,
     kind: 'babelfish',
-    describe: `Babelfish for PostgreSQL 4.3.0 (TDS on 127.0.0.1:${tdsPort}, data ${dataDir})`,
+    describe: `Babelfish for PostgreSQL 4.3.0, ${migrationMode} (TDS on 127.0.0.1:${tdsPort}, data ${dataDir})`,
     stop,
   };
 }

@@ -99,7 +99,11 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
   const dialect = options.dialect ?? 'postgres';
   if (options.postgres && dialect !== 'postgres')
     throw new Error(`a PostgreSQL server was given for a cluster on the ${dialect} dialect`);
-  const database = await createTestDatabase({ dialect, baseUrl: options.postgres?.baseUrl });
+  const database = await createTestDatabase({
+    dialect,
+    baseUrl: options.postgres?.baseUrl,
+    productServer: true,
+  });
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-cluster-'));
   const child = new IpcChild<ClusterMessage>(
     'tools/cluster/src/main.ts',

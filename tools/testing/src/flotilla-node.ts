@@ -105,7 +105,7 @@ export async function cleanUpFailedStart(stop: () => Promise<void>, what: string
  * on free loopback ports, with its own fresh database, shared folder and deploy root.
  */
 export async function startFlotillaNode(options: FlotillaNodeOptions = {}): Promise<FlotillaNode> {
-  const database = await createTestDatabase({ dialect: options.dialect ?? 'postgres' });
+  const database = await createTestDatabase({ dialect: options.dialect ?? 'postgres', productServer: true });
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-node-'));
   const adminPassword = randomBytes(12).toString('base64url');
   const ports = await Promise.all(Array.from({ length: 6 }, () => freePort()));

@@ -6,6 +6,8 @@ import { DataSource } from 'typeorm';
 import type { DatabaseConfig, SqlDialect } from '@flotilla/platform/config';
 import { createDataSource, EntityList, MigrationList, runMigrations } from '@flotilla/platform/persistence';
 
+import { findBabelfishTarball, startBabelfish } from './babelfish-server';
+
 /** Base URL of the test PostgreSQL server, exported by the jest global setup. */
 export function testPostgresBaseUrl(): string {
   const url = process.env['FLOTILLA_TEST_PG_BASE_URL'];
@@ -47,6 +49,16 @@ export interface TestDatabaseOptions {
   dialect?: SqlDialect;
   /** Another server than the run's own (e.g. a restartable PostgreSQL of the fault suite). */
   baseUrl?: string;
+  /**
+   * For a whole product (nodes, clusters) on the mssql dialect: when the run's SQL Server is
+   * Babelfish, a Babelfish server of the database's own, in single-db mode. Babelfish 4.3 has a
+   * defect (babelfish_extensions#3058, fixed upstream in BABEL-5270): when a backend re-plans a
+   * cached foreign-key check it maps the schema again, `<db>_dbo` becoming `<db>_<db>_dbo`, and
+   * every insert checked by that key fails on that connection from then on ("relation … does not
+   * exist"). Seen under the product's concurrent load, never in the contract specs. In single-db
+   * mode the schema is plain `dbo`, which maps to itself. A real SQL Server has no such mapping.
+   */
+  productServer?: boolean;
 }
 
 async function postgresAdmin(baseUrl: string, sql: string): Promise<void> {
@@ -102,6 +114,8 @@ async function createMssqlDatabase(baseUrl: string, name: string, attempts = 5):
 export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const dialect = options.dialect ?? 'postgres';
   const name = `flotilla_test_${randomBytes(6).toString('hex')}`;
+  if (dialect === 'mssql' && options.productServer && !options.baseUrl && testMssqlKind() === 'babelfish')
+    return createOnSingleDbBabelfish(name);
   if (dialect === 'mssql') {
     const baseUrl = options.baseUrl ?? testMssqlBaseUrl();
     await createMssqlDatabase(baseUrl, name);
@@ -109,7 +123,8 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
       dialect,
       url: mssqlDatabaseUrl(baseUrl, name),
       // SQL Server refuses to drop a database someone is still connected to; ROLLBACK IMMEDIATE
-      // ends those sessions. Babelfish has no ALTER DATABASE (and drops regardless).
+      // ends those sessions. Babelfish has no ALTER DATABASE: there a drop waits for the sessions to
+      // end (dropTestDatabaseWhenReleased retries it).
       drop: async () => {
         if (testMssqlKind() === 'sqlserver')
           await mssqlAdmin(baseUrl, `ALTER DATABASE ${name} SET SINGLE_USER WITH ROLLBACK IMMEDIATE`);
@@ -124,6 +139,18 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
     url: `${baseUrl}/${name}`,
     drop: () => postgresAdmin(baseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
+}
+
+async function createOnSingleDbBabelfish(name: string): Promise<TestDatabase> {
+  const server = await startBabelfish(findBabelfishTarball(), 'single-db');
+  if (!server) throw new Error('the run uses Babelfish, but its tarball is gone');
+  try {
+    await createMssqlDatabase(server.baseUrl, name);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { dialect: 'mssql', url: mssqlDatabaseUrl(server.baseUrl, name), drop: () => server.stop() };
 }
 
 export interface MigratedTestDatabase extends TestDatabase {
