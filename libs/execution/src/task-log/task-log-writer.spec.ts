@@ -114,4 +114,37 @@ describe(TaskLogWriter.name, () => {
     expect((await lines()).map((line) => line.message)).toEqual(['before', 'held']);
     await sut.close();
   });
+
+  it('asks again right before writing: a claim lost while the flush was under way (the process frozen) writes nothing', async () => {
+    let allowed = true;
+    let freezeAtNextStat = false;
+    const sut = await TaskLogWriter.open(path, {
+      clock,
+      mayWrite: () => allowed,
+      wrapHandle: (handle) =>
+        new Proxy(handle, {
+          get: (target, property, receiver) =>
+            property === 'stat'
+              ? async () => {
+                  const stats = await target.stat();
+                  // flush() has already asked; the lease runs out before the write itself.
+                  if (freezeAtNextStat) allowed = false;
+                  return stats;
+                }
+              : (Reflect.get(target, property, receiver) as unknown),
+        }),
+    });
+    sut.info('before');
+    await sut.sync();
+    freezeAtNextStat = true;
+    sut.info('in flight');
+    await sut.sync();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect((await lines()).map((line) => line.message)).toEqual(['before']);
+    freezeAtNextStat = false;
+    allowed = true;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect((await lines()).map((line) => line.message)).toEqual(['before', 'in flight']);
+    await sut.close();
+  });
 });

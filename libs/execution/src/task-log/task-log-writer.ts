@@ -163,7 +163,7 @@ export class TaskLogWriter implements TaskLog {
       return this.writing;
     }
     // Chained so batches land in order even when a write is slow.
-    this.writing = this.writing.then(() => this.writeUnwritten());
+    this.writing = this.writing.then(() => this.writeUnwritten(force));
     return this.writing;
   }
 
@@ -242,22 +242,30 @@ export class TaskLogWriter implements TaskLog {
     this.problems.add(describeStorageProblem(problem));
   }
 
-  /** Writes batches until nothing is left or a write fails (then a retry is scheduled). */
-  private async writeUnwritten(): Promise<void> {
+  /**
+   * Writes batches until nothing is left, a write fails (then a retry is scheduled) or writing
+   * must wait for the claim (then a flush is scheduled).
+   */
+  private async writeUnwritten(force: boolean): Promise<void> {
     while (!this.closed && this.hasUnwritten()) {
       if (this.failing) {
         const cutoff = performance.now() - this.limits.retryMs;
         this.countLost(this.unwritten.expire(cutoff, this.failing.problem), this.failing.problem);
       }
-      if (!(await this.writeBatch())) {
+      const outcome = await this.writeBatch(force);
+      if (outcome === 'deferred') {
+        this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+        return;
+      }
+      if (outcome === 'failed') {
         this.scheduleRetry();
         return;
       }
     }
   }
 
-  /** One write of whole records; false when storage refused (what was written whole is kept). */
-  private async writeBatch(): Promise<boolean> {
+  /** One write of whole records; 'failed' when storage refused (what was written whole is kept). */
+  private async writeBatch(force: boolean): Promise<'written' | 'failed' | 'deferred'> {
     try {
       if (this.dirty) {
         await this.handle.truncate(this.size);
@@ -268,9 +276,12 @@ export class TaskLogWriter implements TaskLog {
       }
     } catch (error) {
       this.noteFailure(error);
-      return false;
+      return 'failed';
     }
-    if (this.unwritten.isEmpty) return true;
+    // Asked again just before writing: flush() asked before the awaits above, and the process may
+    // have been frozen in between (SIGSTOP, a long stall) while another node took the task's log.
+    if (!force && !this.mayWrite()) return 'deferred';
+    if (this.unwritten.isEmpty) return 'written';
     const entries = this.unwritten.take(MAX_BATCH_BYTES);
     const records = entries.map((entry) => this.render(entry));
     const bytes = Buffer.concat(records);
@@ -284,11 +295,11 @@ export class TaskLogWriter implements TaskLog {
     } catch (error) {
       await this.keepWholeRecords(entries, records, written);
       this.noteFailure(error);
-      return false;
+      return 'failed';
     }
     this.size += bytes.length;
     this.failing = undefined;
-    return true;
+    return 'written';
   }
 
   /** After a failed write: cut the file back to the last whole record; the rest waits again. */
