@@ -136,8 +136,14 @@ export class Deployer {
   ): Promise<Task> {
     return eventually(
       async () => {
-        const task = await this.task(taskId);
-        return accept(task) ? task : undefined;
+        const response = await this.api.get<Task>(`/api/tasks/${taskId}`);
+        // 503 is the cluster's "try again shortly" (HAProxy with no gateway UP for a moment, e.g. the
+        // one gateway a test left in rotation missing a health check on a loaded machine): a client
+        // polling a task asks again, as the Retry-After says. Anything else is a failure.
+        if (response.status === 503) return undefined;
+        if (response.status !== 200)
+          throw new Error(`task ${taskId}: ${response.status} ${JSON.stringify(response.body)}`);
+        return accept(response.body) ? response.body : undefined;
       },
       timeoutMs,
       `task ${taskId} ${what}`,
