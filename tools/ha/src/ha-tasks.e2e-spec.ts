@@ -33,11 +33,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * fourth, node-3's executor alone frozen in the last.
  *
  * On each database the product runs on: the exactly-once run on every one (without a SQL Server
- * that run says it was skipped and why); the fault scenarios on PostgreSQL only for now, shown as
- * skipped on SQL Server — each would need its own minutes-long run on a second cluster.
+ * that run says it was skipped and why); the fault scenarios on PostgreSQL only for now — each
+ * would need its own minutes-long run on a second cluster. On SQL Server they are not declared at
+ * all, so the run shows no skipped test that never could have run.
  */
 describeOnEachDialect('server tasks on a three-node cluster', ({ dialect }) => {
-  const faultScenario = dialect === 'postgres' ? it : it.skip;
+  const faultScenario = (name: string, test: jest.ProvidesCallback, timeoutMs?: number): void => {
+    if (dialect === 'postgres') it(name, test, timeoutMs);
+  };
   let cluster: FlotillaCluster;
   let sideDir: string;
   let viaHaproxy: Deployer;
