@@ -9,13 +9,22 @@ export class ApiClient {
 
   constructor(readonly baseUrl: string) {}
 
+  /**
+   * Signs in. A 503 (try again shortly) is asked again for up to 30 s, as a client following
+   * Retry-After does: a node answers its ping before every service behind it is up (its auth
+   * service opening its first connections to a slow database on a loaded machine, say).
+   */
   async login(username: string, password: string): Promise<ApiResponse<{ token: string }>> {
-    const response = await this.request<{ token: string }>('POST', '/api/users/login', {
-      username,
-      password,
-    });
-    if (response.status === 200 || response.status === 201) this.token = response.body.token;
-    return response;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const response = await this.request<{ token: string }>('POST', '/api/users/login', {
+        username,
+        password,
+      });
+      if (response.status === 200 || response.status === 201) this.token = response.body.token;
+      if (response.status !== 503 || Date.now() > deadline) return response;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 
   get<T>(path: string): Promise<ApiResponse<T>> {
