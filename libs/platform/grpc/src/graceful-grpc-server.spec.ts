@@ -24,13 +24,21 @@ const SLOW: ServiceDefinition = {
 };
 const Client = makeGenericClientConstructor(SLOW, 'Test');
 
-/** A real grpc-js server whose one method answers after `delayMs`, wrapped as Nest would hold it. */
+/**
+ * A real grpc-js server whose one method answers after `delayMs`, wrapped as Nest would hold it.
+ * `arrived` resolves when the server is running the first call: a fixed sleep instead let CI's
+ * loaded machine close the server before the client had even connected.
+ */
 async function serve(delayMs: number, graceMs: number) {
   const grpcServer = new Server();
+  let markArrived!: () => void;
+  const arrived = new Promise<void>((resolve) => (markArrived = resolve));
   grpcServer.addService(SLOW, {
     // Unref'd: the call cut by the grace period never answers, and must not keep jest running.
-    Slow: (_call: unknown, callback: (error: null, value: Buffer) => void) =>
-      void setTimeout(() => callback(null, Buffer.from('done')), delayMs).unref(),
+    Slow: (_call: unknown, callback: (error: null, value: Buffer) => void) => {
+      markArrived();
+      setTimeout(() => callback(null, Buffer.from('done')), delayMs).unref();
+    },
   });
   const port = await new Promise<number>((resolve, reject) =>
     grpcServer.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
@@ -46,15 +54,15 @@ async function serve(delayMs: number, graceMs: number) {
         resolve({ value: value?.toString(), error: error ?? undefined }),
       ),
     );
-  return { sut, client, call };
+  return { sut, client, call, arrived };
 }
 
 describe(GracefulGrpcServer.name, () => {
   it('lets a call in flight finish, then refuses new calls', async () => {
-    const { sut, client, call } = await serve(300, 5000);
+    const { sut, client, call, arrived } = await serve(300, 5000);
     try {
       const inFlight = call();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await arrived;
       const closed = sut.close();
       await expect(inFlight).resolves.toEqual({ value: 'done', error: undefined });
       await closed;
@@ -66,10 +74,10 @@ describe(GracefulGrpcServer.name, () => {
   });
 
   it('cuts a call still running after the grace period', async () => {
-    const { sut, client, call } = await serve(60_000, 200);
+    const { sut, client, call, arrived } = await serve(60_000, 200);
     try {
       const inFlight = call();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await arrived;
       const startedAt = Date.now();
       await sut.close();
       expect(Date.now() - startedAt).toBeLessThan(5000);
