@@ -14,6 +14,20 @@ describe('caller identity metadata', () => {
     expect(identityFromMetadata(identityToMetadata(identity))).toEqual(identity);
   });
 
+  it('carries the request id and the caller token a service forwards onward', () => {
+    const identity = {
+      userId: 'u1',
+      username: 'u',
+      clientIp: '',
+      permissions: [],
+      requestId: '6f1c2a9e-0b1d-4c55-9a39-3f0a1f7c2d10',
+      callerToken: 'header.payload.signature',
+    };
+    expect(identityFromMetadata(identityToMetadata(identity))).toEqual(identity);
+    const odd = identityToMetadata({ ...identity, requestId: 'has spaces; and more' });
+    expect(odd.get('x-flotilla-request-id')).toEqual([]);
+  });
+
   it('reads an anonymous caller when no metadata was sent', () => {
     expect(identityFromMetadata(undefined)).toEqual({
       userId: '',

@@ -1,0 +1,33 @@
+/**
+ * The caller token: a JWT the gateway signs (EdDSA, Ed25519) after it authenticated a user, sent
+ * on each gRPC call as `x-flotilla-caller-token`. It is the only thing a service takes a user
+ * from; plain identity metadata is stripped on arrival. Short-lived and bound to one audience
+ * (the target service), so a token seen by one service cannot be replayed against another
+ * except by that service itself, acting onward for the same user (delegation, checked against
+ * the mTLS peer).
+ */
+export const CALLER_TOKEN_ISSUER = 'flotilla-gateway';
+/** JOSE `typ`, so no other JWT signed by the same key type could pass for a caller token. */
+export const CALLER_TOKEN_TYPE = 'flotilla-caller+jwt';
+export const CALLER_TOKEN_ALGORITHM = 'EdDSA';
+
+/** Default lifetime: long enough for one user request's fan-out, short enough to be useless later. */
+export const DEFAULT_CALLER_TOKEN_LIFETIME_S = 30;
+/** The issue's bound; a verifier refuses any token claiming to live longer. */
+export const MAX_CALLER_TOKEN_LIFETIME_S = 60;
+/** Nodes' clocks differ by a little (NTP); not by more than this. */
+export const CALLER_TOKEN_CLOCK_SKEW_S = 5;
+
+/** The claims beyond the registered ones (iss, aud, sub, iat, exp, jti). */
+export interface CallerTokenClaims {
+  /** The user id (JWT `sub`). */
+  sub: string;
+  username: string;
+  permissions: string[];
+  /** The client address the gateway resolved ('' if unknown). */
+  clientIp: string;
+  /** The bounded raw X-Forwarded-For, for the audit trail only. */
+  forwardedFor?: string;
+  /** One per user request; the gateway's. */
+  requestId?: string;
+}

@@ -1,0 +1,30 @@
+import { Permission } from '@flotilla/api-interfaces';
+
+import { gatewayUser, onTheirOwn, ServiceCallPolicies } from '../call-policy';
+
+/**
+ * AuthService: only the gateway talks to auth. Sign-in and token resolution come before there is
+ * a user, so the gateway makes them on its own. API keys are always the token's own user's (the
+ * request names no other user: auth takes the owner from the verified token), so ApiKeyEdit is
+ * all they need; revoking someone else's key additionally needs AdministerSystem (checked in
+ * ApiKeyService, which answers "not found" for a key the caller may not see).
+ */
+export const AUTH_CALL_POLICIES: ServiceCallPolicies = {
+  Login: { callers: [onTheirOwn('gateway')], why: 'the gateway signs a user in' },
+  Logout: { callers: [gatewayUser('signed-in')], why: 'a signed-in user ends their own session' },
+  ValidateToken: {
+    callers: [onTheirOwn('gateway')],
+    why: 'the gateway resolves a presented session or API key before it knows the user',
+  },
+  CreateApiKey: {
+    callers: [gatewayUser(Permission.ApiKeyEdit)],
+    why: 'a user makes an API key for themselves',
+  },
+  ListApiKeys: { callers: [gatewayUser(Permission.ApiKeyEdit)], why: 'a user lists their own API keys' },
+  RevokeApiKey: {
+    callers: [gatewayUser(Permission.ApiKeyEdit)],
+    why: "a user revokes their own key (another's: AdministerSystem, checked by auth)",
+  },
+  CreateUser: { callers: [gatewayUser(Permission.UserEdit)], why: 'an administrator creates an account' },
+  ListUsers: { callers: [gatewayUser(Permission.UserView)], why: 'the users page' },
+};

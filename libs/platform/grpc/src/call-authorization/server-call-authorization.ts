@@ -1,0 +1,151 @@
+import {
+  Metadata,
+  ServerInterceptingCall,
+  ServerInterceptingCallInterface,
+  ServerInterceptor,
+  ServerListenerBuilder,
+  ResponderBuilder,
+  status,
+} from '@grpc/grpc-js';
+
+import type { FlotillaService } from '@flotilla/contracts';
+
+import {
+  CALLER_TOKEN_METADATA_KEY,
+  CallerIdentity,
+  IDENTITY_METADATA_PREFIX,
+  identityToMetadata,
+  systemIdentity,
+} from '../caller-identity';
+import { peerIdentityFromCertificate } from '../peer-identity';
+import { CALL_POLICIES, refusalOf } from './call-policies';
+import type { ServiceCallPolicies } from './call-policy';
+import { TrustedCallerTokenKeys } from './caller-token-keys';
+import { CallerTokenRejected, CallerTokenVerifier } from './caller-token-verifier';
+
+export interface ServerCallAuthorizationOptions {
+  /** The PKI folder whose caller-token/*.pub keys are trusted; default FLOTILLA_PKI_DIR. */
+  pkiDir?: string;
+  /** Instead of pkiDir (tests). */
+  trustedKeys?: TrustedCallerTokenKeys;
+  /** Instead of the declared ones (tests of the mechanism itself). */
+  policies?: ServiceCallPolicies;
+}
+
+type Decision = { admitted: true; metadata: Metadata } | { admitted: false; code: status; details: string };
+
+/** '/flotilla.auth.v1.AuthService/Login' → 'AuthService/Login' (what refusals name). */
+function methodName(path: string): { qualified: string; method: string } {
+  const [, servicePath = '', method = ''] = /^\/([^/]*)\/([^/]*)$/.exec(path) ?? [];
+  const service = servicePath.slice(servicePath.lastIndexOf('.') + 1);
+  return { qualified: `${service}/${method}`, method };
+}
+
+/** Removes every identity key that reached the port: only what this server verified is set again. */
+function stripIdentity(metadata: Metadata): void {
+  for (const key of Object.keys(metadata.toJSON())) {
+    if (key.startsWith(IDENTITY_METADATA_PREFIX)) metadata.remove(key);
+  }
+}
+
+/**
+ * Decides one call: who the peer is (its verified certificate), who the user is (a verified
+ * caller token, or none), whether the method's policy admits them. Pure apart from key reads,
+ * so the interceptor below stays plumbing.
+ */
+export class CallAuthorizer {
+  constructor(
+    private readonly service: FlotillaService,
+    private readonly verifier: CallerTokenVerifier,
+    private readonly policies: ServiceCallPolicies,
+  ) {}
+
+  async decide(
+    path: string,
+    call: Pick<ServerInterceptingCallInterface, 'getAuthContext'>,
+    metadata: Metadata,
+  ): Promise<Decision> {
+    const { qualified, method } = methodName(path);
+    const peer = peerIdentityFromCertificate(call.getAuthContext().sslPeerCertificate);
+    if (!peer) {
+      return {
+        admitted: false,
+        code: status.UNAUTHENTICATED,
+        details: `${qualified}: calls need a client certificate from the cluster CA naming a Flotilla identity`,
+      };
+    }
+    const tokens = metadata.get(CALLER_TOKEN_METADATA_KEY);
+    stripIdentity(metadata);
+    let user: CallerIdentity | undefined;
+    if (tokens.length > 1) {
+      return {
+        admitted: false,
+        code: status.UNAUTHENTICATED,
+        details: `${qualified}: more than one caller token`,
+      };
+    }
+    const token = tokens[0];
+    if (token !== undefined) {
+      try {
+        if (typeof token !== 'string') throw new CallerTokenRejected('The caller token is not text');
+        // Its own service, or the peer's: a service acting onward for a user forwards the token
+        // it was given, which names that service (the mTLS peer here), never a third one.
+        user = await this.verifier.verify(token, [...new Set([this.service, peer.service])]);
+      } catch (error) {
+        const reason = error instanceof CallerTokenRejected ? error.message : String(error);
+        return { admitted: false, code: status.UNAUTHENTICATED, details: `${qualified}: ${reason}` };
+      }
+    }
+    const refusal = refusalOf(qualified, this.policies[method], { peer: peer.service, user });
+    if (refusal) return { admitted: false, code: status.PERMISSION_DENIED, details: refusal };
+    return { admitted: true, metadata: identityToMetadata(user ?? systemIdentity(peer.service), metadata) };
+  }
+}
+
+export function callAuthorizer(
+  service: FlotillaService,
+  options: ServerCallAuthorizationOptions = {},
+): CallAuthorizer {
+  const pkiDir = options.pkiDir ?? process.env['FLOTILLA_PKI_DIR'];
+  const keys =
+    options.trustedKeys ??
+    (pkiDir ? TrustedCallerTokenKeys.fromPkiDir(pkiDir) : new TrustedCallerTokenKeys(() => new Map()));
+  return new CallAuthorizer(
+    service,
+    new CallerTokenVerifier(keys),
+    options.policies ?? CALL_POLICIES[service],
+  );
+}
+
+/**
+ * The grpc-js server interceptor of `service`: every call is decided before its handler sees it
+ * (the handler starts only once the metadata passes); a refused call ends with UNAUTHENTICATED
+ * (no or bad credentials) or PERMISSION_DENIED (the method's policy), naming the method.
+ */
+export function callAuthorizationInterceptor(
+  service: FlotillaService,
+  options: ServerCallAuthorizationOptions = {},
+): ServerInterceptor {
+  const authorizer = callAuthorizer(service, options);
+  return (descriptor, call) => {
+    const listener = new ServerListenerBuilder()
+      .withOnReceiveMetadata((metadata, next) => {
+        authorizer.decide(descriptor.path, call, metadata).then(
+          (decision) => {
+            if (decision.admitted) next(decision.metadata);
+            else
+              call.sendStatus({ code: decision.code, details: decision.details, metadata: new Metadata() });
+          },
+          (error: unknown) =>
+            call.sendStatus({
+              code: status.INTERNAL,
+              details: `Call authorization failed: ${error instanceof Error ? error.message : String(error)}`,
+              metadata: new Metadata(),
+            }),
+        );
+      })
+      .build();
+    const responder = new ResponderBuilder().withStart((next) => next(listener)).build();
+    return new ServerInterceptingCall(call, responder);
+  };
+}
