@@ -1,4 +1,5 @@
 export * from './bootstrap-grpc-service';
+export * from './call-authorization';
 export * from './call-deadline';
 export * from './database-unavailable.filter';
 export * from './caller-identity';
