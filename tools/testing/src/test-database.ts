@@ -163,13 +163,36 @@ export interface MigratedTestDatabase extends TestDatabase {
  * A fresh database with the given migrations applied and an initialised DataSource over it, on
  * the run's contract dialect (testDialect()) unless one is given.
  */
+/**
+ * Runs the migrations, again when Babelfish's catalogue views fail a schema look-up because
+ * another test file dropped its database at that moment ("could not open relation with OID n",
+ * seen once in a CI run under load). Each migration runs in its own transaction, so the failed one
+ * rolled back and a new run carries on from it. PostgreSQL and SQL Server never retry.
+ */
+async function migrateTestDatabase(
+  config: DatabaseConfig,
+  parts: { entities: EntityList; migrations: MigrationList },
+  attempts = 3,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await runMigrations(createDataSource(config, { ...parts, applicationName: 'flotilla-test-migrate' }));
+      return;
+    } catch (error) {
+      const catalogueRace = /could not open relation with OID/i.test(String(error));
+      if (attempt >= attempts || !catalogueRace || testMssqlKind() !== 'babelfish') throw error;
+      await new Promise((wake) => setTimeout(wake, 200 * attempt));
+    }
+  }
+}
+
 export async function createMigratedTestDatabase(
   parts: { entities: EntityList; migrations: MigrationList },
   dialect: SqlDialect = testDialect(),
 ): Promise<MigratedTestDatabase> {
   const database = await createTestDatabase({ dialect });
   const config: DatabaseConfig = { dialect, url: database.url };
-  await runMigrations(createDataSource(config, { ...parts, applicationName: 'flotilla-test-migrate' }));
+  await migrateTestDatabase(config, parts);
   const dataSource = await createDataSource(config, {
     ...parts,
     applicationName: 'flotilla-test',
