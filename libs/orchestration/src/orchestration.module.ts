@@ -38,6 +38,7 @@ import { NoTaskSignals, RedisTaskSignals, TASK_SIGNALS, TaskSignals } from './ta
 import { TasksController } from './tasks/tasks.controller';
 import { TasksRepository } from './tasks/tasks.repository';
 import { TasksService } from './tasks/tasks.service';
+import { masterKeyringProvider } from './variables/master-keyring.provider';
 import { VariablesController } from './variables/variables.controller';
 import { VariablesRepository } from './variables/variables.repository';
 import { VariablesService } from './variables/variables.service';
@@ -62,6 +63,7 @@ import { VariablesService } from './variables/variables.service';
   ],
   providers: [
     Transactions,
+    masterKeyringProvider,
     ProjectsRepository,
     ProjectsService,
     EnvironmentsRepository,

@@ -6,12 +6,14 @@ import { AuditRecorder } from '@flotilla/audit/outbox';
 import type { orchestratorV1 } from '@flotilla/contracts';
 import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
 import { isUniqueViolation } from '@flotilla/platform/persistence';
+import { MasterKeyring } from '@flotilla/platform/secrets';
 
 import { ProcessesRepository } from '../processes/processes.repository';
 import { ProjectsRepository } from '../projects/projects.repository';
 import { isForeignKeyViolation } from '../shared/constraint-violations';
 import { MAX_DESCRIPTION_LENGTH, requiredId } from '../shared/names';
 import { Transactions } from '../shared/transactions';
+import { sealSensitiveValues } from '../variables/sealed-variables';
 import { VariablesRepository } from '../variables/variables.repository';
 import { PACKAGE_CATALOG, PackageCatalog } from './package-catalog';
 import { toRelease } from './release.mapper';
@@ -28,6 +30,7 @@ export class ReleasesService {
     @Inject(ReleasesRepository) private readonly releases: ReleasesRepository,
     @Inject(PACKAGE_CATALOG) private readonly catalog: PackageCatalog,
     @Inject(AuditRecorder) private readonly audit: AuditRecorder,
+    @Inject(MasterKeyring) private readonly keyring: MasterKeyring,
   ) {}
 
   /** Freezes the project's current process and variables into a new release. */
@@ -48,7 +51,7 @@ export class ReleasesService {
         `project "${project.name}" has no deployment process yet; define one before creating a release`,
       );
     }
-    const variables = await this.variables.find(projectId);
+    const variables = await this.variables.findInClear(projectId);
     const packages = resolveReleasePackages(process.steps, request.packages);
     // Checked before the transaction: no database locks are held across a network call.
     const missing = await this.catalog.missing(actor, packages);
@@ -68,7 +71,8 @@ export class ReleasesService {
           notes,
           packages: JSON.stringify(packages),
           steps: JSON.stringify(process.steps),
-          variables: JSON.stringify(variables.variables),
+          // Sealed again, bound to this release: a snapshot's secrets are never stored in clear either.
+          variables: JSON.stringify(sealSensitiveValues(this.keyring, { release: id }, variables.variables)),
           processVersion: process.version,
           retryable: process.retryable,
         });

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 
 import { AuditRecorder } from '@flotilla/audit/outbox';
 import type { FlotillaConfig } from '@flotilla/platform/config';
+import { generateMasterKey, hasMasterKeyConfigured, loadMasterKeyring, MasterKeyring } from '@flotilla/platform/secrets';
 
 import { DeploymentsRepository } from '../deployments/deployments.repository';
 import { DeploymentsService } from '../deployments/deployments.service';
@@ -43,6 +44,16 @@ export interface HarnessOptions {
   taskCap?: number;
   /** Shared storage root (recovery appends to TaskLogs/ there); default: a fresh temporary folder. */
   sharedStorage?: string;
+  /** The master keyring (default: the test run's key from the environment, else one made for this process). */
+  keyring?: MasterKeyring;
+}
+
+let processKeyring: MasterKeyring | undefined;
+
+/** The jest global setup gives every test process FLOTILLA_MASTER_KEY; a spec run without it gets its own. */
+function defaultKeyring(): MasterKeyring {
+  processKeyring ??= hasMasterKeyConfigured() ? loadMasterKeyring() : MasterKeyring.of(generateMasterKey());
+  return processKeyring;
 }
 
 let temporaryRoot: string | undefined;
@@ -73,7 +84,8 @@ export function createOrchestrationHarness(dataSource: DataSource, options: Harn
   const projects = new ProjectsRepository(transactions);
   const environments = new EnvironmentsRepository(transactions);
   const processes = new ProcessesRepository(transactions);
-  const variables = new VariablesRepository(transactions);
+  const keyring = options.keyring ?? defaultKeyring();
+  const variables = new VariablesRepository(transactions, keyring);
   const releases = new ReleasesRepository(transactions);
   const tasks = new TasksRepository(transactions);
   const nodes = new NodesRepository(transactions);
@@ -101,6 +113,7 @@ export function createOrchestrationHarness(dataSource: DataSource, options: Harn
       releases,
       options.catalog ?? everyPackageExists,
       audit,
+      keyring,
     ),
     deployments: new DeploymentsService(
       transactions,
@@ -116,7 +129,7 @@ export function createOrchestrationHarness(dataSource: DataSource, options: Harn
     claimed: new ClaimedTasksService(
       transactions,
       tasks,
-      new TaskPlanRepository(),
+      new TaskPlanRepository(keyring),
       nodeRegistry,
       nodes,
       signals,

@@ -46,7 +46,7 @@ export class VariablesService {
     try {
       const saved = await this.transactions.run(async (manager) => {
         await this.requireProject(projectId, manager);
-        const current = await this.variables.find(projectId, manager);
+        const current = await this.variables.findInClear(projectId, manager);
         const next = {
           projectId,
           version: current.version + 1,
