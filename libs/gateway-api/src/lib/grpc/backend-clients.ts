@@ -13,6 +13,7 @@ import {
 import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
 import { grpcClientToken } from '@flotilla/platform/grpc';
 
+import { enableGatewayCallerTokens } from './caller-token-signing';
 import { dedicatedArtifactClient } from './dedicated-artifact-client';
 import type { RawArtifactClient } from './raw-artifact-client';
 
@@ -35,6 +36,8 @@ export class BackendClients implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    // Before the first call: every call made for a user carries a token signed here.
+    enableGatewayCallerTokens();
     this.auth = this.authGrpc.getService(SERVICE_CONTRACTS.auth.serviceName);
     this.orchestrator = this.orchestratorGrpc.getService(SERVICE_CONTRACTS.orchestrator.serviceName);
     this.executor = this.executorGrpc.getService(SERVICE_CONTRACTS.executor.serviceName);
