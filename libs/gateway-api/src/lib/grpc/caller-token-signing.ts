@@ -9,7 +9,9 @@ import { CallerTokenMinter, enableCallerTokenMinting } from '@flotilla/platform/
  * rotated key signs from the gateway's next start while services trust old and new meanwhile.
  * A folder without the key stops the start with the file and the fix named.
  */
-export function enableGatewayCallerTokens(pkiDir: string | undefined = process.env['FLOTILLA_PKI_DIR']): void {
+export function enableGatewayCallerTokens(
+  pkiDir: string | undefined = process.env['FLOTILLA_PKI_DIR'],
+): void {
   const logger = new Logger('CallerTokens');
   if (!pkiDir) {
     // Without a PKI folder there is no mutual TLS either: the services refuse every call.
