@@ -13,6 +13,7 @@ import { TASKS_CANCEL_CHANNEL } from './claim-loop/task-wakeups';
 import { ExecutionModule } from './execution.module';
 import { startExecutorApp } from './test-support/executor-app';
 import { OrchestratorDouble } from './test-support/orchestrator-double';
+import { scriptWritableFolder } from './test-support/script-writable';
 import { sleep, waitFor } from './test-support/waiting';
 
 function scriptTask(id: string, scripts: string[], variables: Record<string, string> = {}) {
@@ -92,7 +93,7 @@ describe(`${ExecutionModule.name} (HA)`, () => {
   });
 
   it('on shutdown past the drain timeout kills the step and hands the task back at its step', async () => {
-    const pidFile = join(folder, 'step.pid');
+    const pidFile = join(await scriptWritableFolder(folder), 'step.pid');
     orchestrator.queue.push(
       scriptTask(
         'task-long',

@@ -17,10 +17,21 @@ import { DrainCoordinator } from './drain/drain-coordinator';
 import { ExecutionLifecycle } from './execution.lifecycle';
 import { DeployPackageStep } from './package/deploy-package.step';
 import { RunScriptStep } from './script/run-script.step';
+import {
+  describeScriptFence,
+  prepareScriptFence,
+  ScriptFence,
+  ScriptFenceSettings,
+  scriptFenceSettingsFromEnv,
+} from './script/script-fence';
 import { TaskLogWriter } from './task-log/task-log-writer';
 import { TaskLogController } from './task-log/task-log.controller';
 import { TaskLogService } from './task-log/task-log.service';
 import { TaskRunner } from './task-runner/task-runner';
+
+const SCRIPT_FENCE_SETTINGS = Symbol('SCRIPT_FENCE_SETTINGS');
+/** Who scripts run as (ScriptFence), resolved at start. */
+export const SCRIPT_FENCE = Symbol('SCRIPT_FENCE');
 
 /**
  * The deployment executor: claims tasks from the orchestrator while the node may (task cap,
@@ -52,6 +63,23 @@ import { TaskRunner } from './task-runner/task-runner';
       useFactory: (layout: SharedStorageLayout, orchestrator: TaskOrchestrator) =>
         new TaskLogService(layout, orchestrator),
     },
+    { provide: SCRIPT_FENCE_SETTINGS, useFactory: () => scriptFenceSettingsFromEnv() },
+    {
+      // Resolved (the script user created if need be) before the node claims anything, and said at start.
+      provide: SCRIPT_FENCE,
+      inject: [FLOTILLA_CONFIG, SCRIPT_FENCE_SETTINGS],
+      useFactory: async (config: FlotillaConfig, settings: ScriptFenceSettings): Promise<ScriptFence> => {
+        const fence = await prepareScriptFence(settings, {
+          deployRoot: config.deployRoot,
+          sharedStorage: config.sharedStorage,
+        });
+        const logger = new Logger('ScriptFence');
+        for (const note of fence.notes) logger.log(note);
+        if (fence.state === 'fenced') logger.log(describeScriptFence(fence));
+        else logger.warn(describeScriptFence(fence));
+        return fence;
+      },
+    },
     {
       provide: ClaimGate,
       inject: [FLOTILLA_CONFIG],
@@ -60,18 +88,29 @@ import { TaskRunner } from './task-runner/task-runner';
     },
     {
       provide: TaskRunner,
-      inject: [FLOTILLA_CONFIG, SharedStorageLayout, TASK_ORCHESTRATOR, PACKAGE_SOURCE, ClaimGate],
+      inject: [
+        FLOTILLA_CONFIG,
+        SharedStorageLayout,
+        TASK_ORCHESTRATOR,
+        PACKAGE_SOURCE,
+        ClaimGate,
+        SCRIPT_FENCE,
+        SCRIPT_FENCE_SETTINGS,
+      ],
       useFactory: (
         config: FlotillaConfig,
         layout: SharedStorageLayout,
         orchestrator: TaskOrchestrator,
         source: PackageSource,
         gate: ClaimGate,
+        fence: ScriptFence,
+        fenceSettings: ScriptFenceSettings,
       ) => {
         return new TaskRunner({
           orchestrator,
+          outputLimits: fenceSettings.outputLimits,
           steps: [
-            new RunScriptStep(),
+            new RunScriptStep({ fence }),
             new DeployPackageStep(source, { deployRoot: config.deployRoot, limits: config }),
           ],
           openLog: (taskId, redact, mayWrite) =>

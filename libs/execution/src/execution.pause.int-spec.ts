@@ -8,6 +8,7 @@ import { freePort, processGroupAlive } from '@flotilla/testing';
 
 import { ExecutionModule } from './execution.module';
 import { OrchestratorDouble } from './test-support/orchestrator-double';
+import { scriptWritableFolder } from './test-support/script-writable';
 import { sleep, waitFor } from './test-support/waiting';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
@@ -64,7 +65,7 @@ describe(`${ExecutionModule.name} (paused node)`, () => {
   });
 
   it('stops a task whose claim went stale while the node was paused, writing nothing more', async () => {
-    const pidFile = join(folder, 'step.pid');
+    const pidFile = join(await scriptWritableFolder(folder), 'step.pid');
     const logPath = join(folder, 'shared', 'TaskLogs', 'task-paused.log');
     orchestrator.queue.push(tickingTask(pidFile));
     let output = '';

@@ -10,8 +10,14 @@ export interface ProcessGroupOptions {
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
   signal: AbortSignal;
-  onStdoutLine: (line: string) => void;
-  onStderrLine: (line: string) => void;
+  /** `cutChars`: characters of an overlong line left out (see maxLineChars). */
+  onStdoutLine: (line: string, cutChars: number) => void;
+  onStderrLine: (line: string, cutChars: number) => void;
+  /** At most this much of one output line is kept in memory; the rest is only counted. */
+  maxLineChars?: number;
+  /** Run as this OS user and group (the executor must be root to switch). */
+  uid?: number;
+  gid?: number;
   /** Between SIGTERM and SIGKILL of the group. */
   killGraceMs?: number;
 }
@@ -41,10 +47,13 @@ export function runInProcessGroup(options: ProcessGroupOptions): Promise<Process
       cwd: options.cwd,
       env: options.env,
       detached: true,
+      // libuv also drops the supplementary groups when it switches user.
+      ...(options.uid !== undefined ? { uid: options.uid } : {}),
+      ...(options.gid !== undefined ? { gid: options.gid } : {}),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const stdout = new LineSplitter(options.onStdoutLine);
-    const stderr = new LineSplitter(options.onStderrLine);
+    const stdout = new LineSplitter(options.onStdoutLine, options.maxLineChars);
+    const stderr = new LineSplitter(options.onStderrLine, options.maxLineChars);
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
 

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -123,7 +123,11 @@ describe(RunScriptStep.name, () => {
   });
 
   it('kills the whole process group within 2 s when aborted', async () => {
-    const pids = join(folder, 'pids');
+    // Scripts run as the unprivileged script user (when the tests run as root), and the task log
+    // writer keeps its own folder 0700: the script writes its pids to a folder open to it.
+    const open = await mkdtemp(join(tmpdir(), 'flotilla-script-pids-'));
+    await chmod(open, 0o777);
+    const pids = join(open, 'pids');
     const abort = new AbortController();
     const step = scriptStep(`echo $$ > ${pids}\nsleep 30 &\necho $! >> ${pids}\nwait`);
     const { context, log } = await stepContext(logPath, step, undefined, abort.signal);
@@ -144,6 +148,7 @@ describe(RunScriptStep.name, () => {
     expect(Date.now() - abortedAt).toBeLessThan(2000);
     // The group (led by the shell) has no live member left.
     expect(liveGroupMembers(shell)).toEqual([]);
+    await rm(open, { recursive: true, force: true });
   });
 
   it('kills a script that outlives timeoutSeconds and says so', async () => {

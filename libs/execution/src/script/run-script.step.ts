@@ -1,10 +1,15 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
+import { longestMaskedFragment } from '../task-log/secret-masking';
+import { TaskOutputLimiter } from '../task-log/task-output-limits';
 import { StepContext, StepExecutor, StepOutcome } from '../task-runner/step-executor';
-import { substituteVariables, variablesAsEnvironment } from '../variables/deployment-variables';
+import { variablesAsEnvironment } from '../variables/deployment-variables';
 import { runInProcessGroup } from './process-group';
+import { scriptEnvironment } from './script-environment';
+import { ScriptFence } from './script-fence';
+import { resolveScriptIdentity, DEFAULT_SCRIPT_USER } from './script-user';
+import { createScriptWorkspace } from './script-workspace';
+import { substituteForShell } from './shell-substitution';
 
 const DEFAULT_TIMEOUT_SECONDS = 3600;
 
@@ -13,14 +18,11 @@ export interface RunScriptOptions {
   workRoot?: string;
   /** Between SIGTERM and SIGKILL when a script is stopped. */
   killGraceMs?: number;
-}
-
-/**
- * The base environment of a script: the executor's own, without its FLOTILLA_* configuration
- * (which may carry credentials a deployment script has no business reading).
- */
-function baseEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('FLOTILLA_')));
+  /**
+   * Who scripts run as. By default the executor works it out on first use: as root, the
+   * `flotilla-script` user (created if missing); otherwise its own user, unfenced.
+   */
+  fence?: ScriptFence | Promise<ScriptFence>;
 }
 
 export function parseTimeoutSeconds(raw: string | undefined): number {
@@ -31,32 +33,70 @@ export function parseTimeoutSeconds(raw: string | undefined): number {
   return value;
 }
 
-/** `run-script`: bash with the step's scriptBody, in its own process group and work folder. */
+async function defaultFence(): Promise<ScriptFence> {
+  try {
+    const identity = await resolveScriptIdentity(DEFAULT_SCRIPT_USER);
+    return identity.fenced
+      ? { state: 'fenced', identity, notes: [] }
+      : { state: 'unfenced', identity, notes: [] };
+  } catch (error) {
+    return { state: 'unusable', problem: (error as Error).message, notes: [] };
+  }
+}
+
+/**
+ * `run-script`: bash with the step's scriptBody, in its own process group and work folder, as the
+ * fence's unprivileged user with an environment of its own. `#{Name}` becomes a reference to an
+ * environment variable, never the value itself, so no value can inject shell code.
+ */
 export class RunScriptStep implements StepExecutor {
   readonly actionType = 'run-script';
+  private fence: Promise<ScriptFence> | undefined;
 
   constructor(private readonly options: RunScriptOptions = {}) {}
 
   async run(context: StepContext): Promise<StepOutcome> {
     const { step, variables, log, signal } = context;
     const timeoutSeconds = parseTimeoutSeconds(step.properties['timeoutSeconds']);
-    const script = substituteVariables(step.properties['scriptBody'] ?? '', variables);
-    const folder = await mkdtemp(join(this.options.workRoot ?? tmpdir(), 'flotilla-step-'));
+    const fence = await (this.fence ??= Promise.resolve(this.options.fence ?? defaultFence()));
+    if (fence.state === 'unusable')
+      return { kind: 'failed', message: `Scripts cannot run here: ${fence.problem}` };
+    const substituted = substituteForShell(step.properties['scriptBody'] ?? '', (name) =>
+      variables.get(name),
+    );
+    const owner = fence.state === 'fenced' ? fence.identity : undefined;
+    const output = context.output ?? new TaskOutputLimiter(undefined, variables.sensitiveValues());
+    const workspace = await createScriptWorkspace(
+      this.options.workRoot ?? tmpdir(),
+      substituted.script,
+      owner,
+    );
+    const writeLine = (write: (message: string) => void) => (line: string, cutChars: number) => {
+      const admitted = output.admit(line, cutChars);
+      if (admitted.notice) log.warning(admitted.notice);
+      if ('text' in admitted) write(admitted.text);
+    };
     try {
-      const scriptPath = join(folder, 'script.sh');
-      const workDir = join(folder, 'work');
-      await writeFile(scriptPath, script, { mode: 0o600 });
-      await mkdir(workDir);
       const result = await runInProcessGroup({
         command: 'bash',
-        args: [scriptPath],
-        cwd: workDir,
-        env: { ...baseEnvironment(), ...variablesAsEnvironment(variables) },
+        args: [workspace.scriptPath],
+        cwd: workspace.workDir,
+        env: scriptEnvironment({
+          home: workspace.home,
+          tmp: workspace.tmp,
+          user: fence.identity.user,
+          variables: variablesAsEnvironment(variables),
+          substitutions: substituted.environment,
+        }),
+        uid: owner?.uid,
+        gid: owner?.gid,
+        // Enough past the cut that a secret straddling it is still masked whole.
+        maxLineChars: output.limits.maxLineChars + longestMaskedFragment(variables.sensitiveValues()),
         timeoutMs: timeoutSeconds * 1000,
         signal,
         killGraceMs: this.options.killGraceMs,
-        onStdoutLine: (line) => log.info(line),
-        onStderrLine: (line) => log.error(line),
+        onStdoutLine: writeLine((message) => log.info(message)),
+        onStderrLine: writeLine((message) => log.error(message)),
       });
       switch (result.reason) {
         case 'timedOut': {
@@ -77,7 +117,7 @@ export class RunScriptStep implements StepExecutor {
         }
       }
     } finally {
-      await rm(folder, { recursive: true, force: true });
+      await workspace.remove();
     }
   }
 }

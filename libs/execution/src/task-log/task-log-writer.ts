@@ -1,4 +1,4 @@
-import { mkdir, open } from 'node:fs/promises';
+import { chmod, mkdir, open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -99,11 +99,15 @@ export class TaskLogWriter implements TaskLog {
   }
 
   static async open(path: string, options: TaskLogWriterOptions = {}): Promise<TaskLogWriter> {
-    await mkdir(dirname(path), { recursive: true });
+    // The services' user only (0700/0600): a script runs as another user and must read no task's log.
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     // a+: appends, and reads back the tail a previous owner may have left torn.
-    const opened = await open(path, 'a+');
+    const opened = await open(path, 'a+', 0o600);
     const handle = options.wrapHandle ? options.wrapHandle(opened) : opened;
     try {
+      // A log (or its folder) made by an older version was world-readable: close it now.
+      if (((await opened.stat()).mode & 0o077) !== 0) await opened.chmod(0o600);
+      if (((await stat(dirname(path))).mode & 0o077) !== 0) await chmod(dirname(path), 0o700);
       const size = await cutTornTail(handle);
       return new TaskLogWriter(
         handle,

@@ -1,6 +1,7 @@
 import { orchestratorV1 } from '@flotilla/contracts';
 
 import { TaskLog } from '../task-log/task-log-writer';
+import { TaskOutputLimiter } from '../task-log/task-output-limits';
 import { DeploymentVariables } from '../variables/deployment-variables';
 
 export interface StepContext {
@@ -11,6 +12,8 @@ export interface StepContext {
   log: TaskLog;
   /** Aborted when the task is cancelled or another node took it over: stop at once. */
   signal: AbortSignal;
+  /** The task's budget for script output (masking, line and total caps), shared by its steps. */
+  output?: TaskOutputLimiter;
 }
 
 export type StepOutcome =

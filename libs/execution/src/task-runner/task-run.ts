@@ -1,7 +1,9 @@
 import { orchestratorV1 } from '@flotilla/contracts';
 
 import { TaskOrchestrator } from '../collaborators/task-orchestrator';
-import { DeploymentVariables, redactor } from '../variables/deployment-variables';
+import { secretMasker } from '../task-log/secret-masking';
+import { TaskOutputLimiter, TaskOutputLimits } from '../task-log/task-output-limits';
+import { DeploymentVariables } from '../variables/deployment-variables';
 import { ABANDONED, FinalResult, FinalTaskState, loud, reportCompletion } from './completion-report';
 import { GatedTaskLog } from './gated-task-log';
 import {
@@ -39,6 +41,8 @@ export interface TaskRunnerOptions {
   /** False when the cluster may consider this node dead (no heartbeat within the timeout). */
   nodeIsAlive?: () => boolean;
   now?: () => number;
+  /** Caps on a task's script output (one line, the whole task); defaults: 16 KiB, 50 MiB. */
+  outputLimits?: TaskOutputLimits;
 }
 
 export type { FinalTaskState };
@@ -142,7 +146,8 @@ export class TaskRun {
     const variables = DeploymentVariables.forPlan(this.plan);
     let log: GatedTaskLog;
     try {
-      const sink = await this.options.openLog(this.taskId, redactor(variables.sensitiveValues()), () =>
+      // Masks each line of a multi-line secret too: output reaches the log one line at a time.
+      const sink = await this.options.openLog(this.taskId, secretMasker(variables.sensitiveValues()), () =>
         this.claimStands(),
       );
       log = new GatedTaskLog(sink, {
@@ -157,7 +162,10 @@ export class TaskRun {
       return { result: { state: 'Failed', errorMessage: problem }, integrity: { linesLost: 0, problem } };
     }
     this.log = log;
-    const result = await this.runSteps(log, variables);
+    const output = new TaskOutputLimiter(this.options.outputLimits, variables.sensitiveValues());
+    const result = await this.runSteps(log, variables, output);
+    const dropped = output.droppedSummary();
+    if (dropped && this.stopReason !== 'stale') log.warning(dropped);
     // Held lines (after a pause or outage) must not reach the log before the claim is confirmed.
     if (result.state !== 'Abandoned') await this.confirmClaim();
     if (this.stopReason === 'stale' || result.state === 'Abandoned') {
@@ -185,7 +193,11 @@ export class TaskRun {
     return nodeIsAlive?.() ?? true;
   }
 
-  private async runSteps(log: TaskLogSink, variables: DeploymentVariables): Promise<TaskRunResult> {
+  private async runSteps(
+    log: TaskLogSink,
+    variables: DeploymentVariables,
+    output: TaskOutputLimiter,
+  ): Promise<TaskRunResult> {
     const { steps } = this.plan;
     if (this.nextStep >= steps.length && this.nextStep > 0) {
       const done = steps.length === 1 ? 'The only step' : `All ${steps.length} steps`;
@@ -204,7 +216,7 @@ export class TaskRun {
     for (let index = this.nextStep; index < steps.length && !this.stopReason; index += 1) {
       const step = steps[index];
       log.info(`Step ${index + 1} of ${steps.length}: ${step.name} (${step.actionType})`);
-      const outcome = await this.runStep(index, log, variables);
+      const outcome = await this.runStep(index, log, variables, output);
       // A step that finished just as the node began stopping need not run again elsewhere.
       if (this.stopReason === 'handBack' && outcome.kind === 'success') this.nextStep = index + 1;
       if (this.stopReason) break;
@@ -245,6 +257,7 @@ export class TaskRun {
     index: number,
     log: TaskLogSink,
     variables: DeploymentVariables,
+    output: TaskOutputLimiter,
   ): Promise<StepOutcome> {
     const step = this.plan.steps[index];
     const executor = this.executorFor(step.actionType);
@@ -257,6 +270,7 @@ export class TaskRun {
         variables,
         log,
         signal: this.abort.signal,
+        output,
       });
     } catch (error) {
       return { kind: 'failed', message: errorMessage(error) };
