@@ -5,6 +5,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import type { NodeLimit } from '@flotilla/platform/licence';
+import { ensureMasterKeyFile, hasMasterKeyConfigured, MASTER_KEY_FILE_ENV } from '@flotilla/platform/secrets';
 
 import { ClusterDatabase, provideClusterDatabase } from './cluster-database';
 import { ClusterRedis, hasRedisServer, startRedisServer } from './cluster-redis';
@@ -117,6 +118,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       FLOTILLA_DB_DIALECT: options.env['FLOTILLA_DB_DIALECT'] ?? 'postgres',
       FLOTILLA_DB_URL: database.url,
     };
+    // One master key for the whole local cluster (every orchestrator seals and opens with it).
+    if (!hasMasterKeyConfigured(baseEnv))
+      baseEnv[MASTER_KEY_FILE_ENV] = ensureMasterKeyFile(join(options.dataDir, 'master.key')).path;
     await migrate(baseEnv, log);
     const testLicence: TestLicence | undefined =
       options.testLicenceNodeLimit === undefined

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 
 import { ConfigError, loadFlotillaConfig } from '@flotilla/platform/config';
+import { ensureMasterKeyFile, hasMasterKeyConfigured, MASTER_KEY_FILE_ENV } from '@flotilla/platform/secrets';
 
 import { NODE_SERVICES } from '@flotilla/cluster/protocol';
 
@@ -23,6 +24,14 @@ const repoRoot = resolve(__dirname, '..', '..', '..');
 async function main(): Promise<void> {
   const launchedAt = Date.now();
   const dataRoot = resolve(process.env['FLOTILLA_DATA_DIR'] ?? join(repoRoot, '.flotilla'));
+  // Sensitive variables are sealed under the master key: made at first start unless configured.
+  // Set here (not only for the services) because migrating may need it to seal older clear values.
+  if (!hasMasterKeyConfigured()) {
+    const keyFile = ensureMasterKeyFile(join(dataRoot, 'master.key'));
+    process.env[MASTER_KEY_FILE_ENV] = keyFile.path;
+    if (keyFile.created)
+      console.log(`[launcher] Made the master key for sensitive values: ${keyFile.path} (0600; back it up apart from the database)`);
+  }
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     FLOTILLA_SHARED_STORAGE: resolve(process.env['FLOTILLA_SHARED_STORAGE'] ?? join(dataRoot, 'shared')),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 
 import { isMssqlServer, MssqlServer, startMssqlServer } from './mssql-server';
@@ -11,6 +12,10 @@ import { startPostgresServer } from './postgres-server';
  */
 export default async function globalSetup(): Promise<void> {
   process.env['TZ'] = 'UTC';
+  // Sensitive values are sealed under a master key: every test process, and the nodes and clusters
+  // they start, get one for this run (unless the caller gave one).
+  if (!process.env['FLOTILLA_MASTER_KEY'] && !process.env['FLOTILLA_MASTER_KEY_FILE'])
+    process.env['FLOTILLA_MASTER_KEY'] = randomBytes(32).toString('base64');
   const server = await startPostgresServer();
   process.env['FLOTILLA_TEST_PG_BASE_URL'] = server.baseUrl;
   (globalThis as { flotillaPostgres?: typeof server }).flotillaPostgres = server;
