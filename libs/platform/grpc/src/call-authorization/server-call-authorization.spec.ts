@@ -41,6 +41,8 @@ describe('server call authorization', () => {
   let plaintextAudit: AuthorizedTestServer;
 
   beforeAll(async () => {
+    // The jest setup lets test code mint as the gateway does; these specs choose per test.
+    disableCallerTokenMinting();
     pkiDir = mkdtempSync(join(tmpdir(), 'flotilla-call-authz-'));
     writeTestCallerTokenKey(pkiDir, 'kid-a');
     minter = CallerTokenMinter.fromPkiDir(pkiDir);
