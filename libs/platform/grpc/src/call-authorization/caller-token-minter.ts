@@ -13,27 +13,66 @@ import {
 } from './caller-token-claims';
 import { CallerTokenSigningKey, readCallerTokenSigningKey } from './caller-token-keys';
 
+/** How often at most the gateway looks whether caller-token/current names another key. */
+export const SIGNING_KEY_REFRESH_MS = 5_000;
+
+/**
+ * The PKI folder's current signing key, followed without a restart: after a rotation
+ * (`npm run pki -- rotate-caller-token`) the gateway signs with the new key within
+ * SIGNING_KEY_REFRESH_MS; services trust it at its first token (they reload on an unknown kid).
+ * A folder caught mid-rotation (unreadable for a moment) keeps the key in use.
+ */
+export class PkiFolderSigningKey {
+  private key: CallerTokenSigningKey;
+  private checkedAt: number;
+
+  constructor(
+    private readonly pkiDir: string,
+    private readonly now: () => number = Date.now,
+    private readonly refreshMs = SIGNING_KEY_REFRESH_MS,
+  ) {
+    this.key = readCallerTokenSigningKey(pkiDir);
+    this.checkedAt = now();
+  }
+
+  current(): CallerTokenSigningKey {
+    if (this.now() - this.checkedAt >= this.refreshMs) {
+      this.checkedAt = this.now();
+      try {
+        this.key = readCallerTokenSigningKey(this.pkiDir);
+      } catch {
+        // Keep signing with the key that worked; the next check reads again.
+      }
+    }
+    return this.key;
+  }
+}
+
 /**
  * Signs caller tokens. Exists in the gateway process only: it is the one place that
  * authenticates users, and the only holder of the signing key.
  */
 export class CallerTokenMinter {
+  private readonly source: { current(): CallerTokenSigningKey };
+
   constructor(
-    private readonly key: CallerTokenSigningKey,
+    key: CallerTokenSigningKey | PkiFolderSigningKey,
     private readonly lifetimeSeconds = DEFAULT_CALLER_TOKEN_LIFETIME_S,
   ) {
     if (!(lifetimeSeconds > 0 && lifetimeSeconds <= MAX_CALLER_TOKEN_LIFETIME_S)) {
       throw new Error(`A caller token lives 1 to ${MAX_CALLER_TOKEN_LIFETIME_S} s, not ${lifetimeSeconds}`);
     }
+    this.source = key instanceof PkiFolderSigningKey ? key : { current: () => key };
   }
 
-  /** The minter of the PKI folder's current signing key (re-read at each gateway start). */
+  /** The minter of the PKI folder's current signing key, following its rotations. */
   static fromPkiDir(pkiDir: string, lifetimeSeconds?: number): CallerTokenMinter {
-    return new CallerTokenMinter(readCallerTokenSigningKey(pkiDir), lifetimeSeconds);
+    return new CallerTokenMinter(new PkiFolderSigningKey(pkiDir), lifetimeSeconds);
   }
 
+  /** The kid it signs with now. */
   get kid(): string {
-    return this.key.kid;
+    return this.source.current().kid;
   }
 
   /** A token for `identity`, good only at `audience` (the service the call goes to). */
@@ -50,14 +89,15 @@ export class CallerTokenMinter {
       ...(identity.forwardedFor ? { forwardedFor: identity.forwardedFor } : {}),
       ...(identity.requestId ? { requestId: identity.requestId } : {}),
     };
+    const key = this.source.current();
     return new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: CALLER_TOKEN_ALGORITHM, kid: this.key.kid, typ: CALLER_TOKEN_TYPE })
+      .setProtectedHeader({ alg: CALLER_TOKEN_ALGORITHM, kid: key.kid, typ: CALLER_TOKEN_TYPE })
       .setIssuer(CALLER_TOKEN_ISSUER)
       .setSubject(identity.userId)
       .setAudience(audience)
       .setIssuedAt(nowSeconds)
       .setExpirationTime(nowSeconds + this.lifetimeSeconds)
       .setJti(randomUUID())
-      .sign(this.key.privateKey);
+      .sign(key.privateKey);
   }
 }

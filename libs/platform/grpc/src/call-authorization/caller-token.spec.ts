@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,7 +12,7 @@ import {
   readTrustedCallerTokenKeys,
   TrustedCallerTokenKeys,
 } from './caller-token-keys';
-import { CallerTokenMinter } from './caller-token-minter';
+import { CallerTokenMinter, PkiFolderSigningKey } from './caller-token-minter';
 import { CallerTokenRejected, CallerTokenVerifier } from './caller-token-verifier';
 import { writeTestCallerTokenKey } from './testing/test-caller-token-keys.test-support';
 
@@ -158,6 +158,23 @@ describe('caller tokens', () => {
     expect(await rejection(rotatingVerifier.verify(await minter.mint(alice, 'auth'), ['auth']))).toMatch(
       /unknown key/,
     );
+  });
+
+  it('signs with a rotated key within the refresh interval, and keeps the old one through a half-done rotation', async () => {
+    let now = 0;
+    const rotating = new CallerTokenMinter(new PkiFolderSigningKey(pkiDir, () => now, 5_000));
+    expect(rotating.kid).toBe('kid-1');
+    writeTestCallerTokenKey(pkiDir, 'kid-2');
+    now = 1_000;
+    expect(rotating.kid).toBe('kid-1');
+    now = 6_000;
+    expect(rotating.kid).toBe('kid-2');
+    await expect(verifier.verify(await rotating.mint(alice, 'auth'), ['auth'])).resolves.toMatchObject({
+      userId: alice.userId,
+    });
+    writeFileSync(join(pkiDir, 'caller-token', 'current'), 'kid-3-not-written-yet\n');
+    now = 12_000;
+    expect(rotating.kid).toBe('kid-2');
   });
 
   it('reads the folder again for unknown kids at most once per interval', async () => {
