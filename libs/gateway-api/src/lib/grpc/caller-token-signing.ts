@@ -5,9 +5,9 @@ import { CallerTokenMinter, enableCallerTokenMinting } from '@flotilla/platform/
 /**
  * Makes this process (the gateway) sign a caller token for every call it makes for a user: the
  * services take the user from that token only. The key is the PKI folder's current caller-token
- * key (FLOTILLA_PKI_DIR, made at first start with the certificates); it is read at start, so a
- * rotated key signs from the gateway's next start while services trust old and new meanwhile.
- * A folder without the key stops the start with the file and the fix named.
+ * key (FLOTILLA_PKI_DIR, made at first start with the certificates), followed through rotations
+ * (the minter looks at caller-token/current every few seconds). A folder without the key stops
+ * the start with the file named.
  */
 export function enableGatewayCallerTokens(
   pkiDir: string | undefined = process.env['FLOTILLA_PKI_DIR'],
