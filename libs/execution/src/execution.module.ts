@@ -110,7 +110,7 @@ export const SCRIPT_FENCE = Symbol('SCRIPT_FENCE');
           orchestrator,
           outputLimits: fenceSettings.outputLimits,
           steps: [
-            new RunScriptStep({ fence }),
+            new RunScriptStep({ fence, passEnvironment: fenceSettings.passEnvironment }),
             new DeployPackageStep(source, { deployRoot: config.deployRoot, limits: config }),
           ],
           openLog: (taskId, redact, mayWrite) =>

@@ -23,6 +23,8 @@ export interface RunScriptOptions {
    * `flotilla-script` user (created if missing); otherwise its own user, unfenced.
    */
   fence?: ScriptFence | Promise<ScriptFence>;
+  /** Executor environment variables handed to scripts on purpose (FLOTILLA_SCRIPT_PASS_ENV). */
+  passEnvironment?: readonly string[];
 }
 
 export function parseTimeoutSeconds(raw: string | undefined): number {
@@ -87,6 +89,7 @@ export class RunScriptStep implements StepExecutor {
           user: fence.identity.user,
           variables: variablesAsEnvironment(variables),
           substitutions: substituted.environment,
+          passed: this.options.passEnvironment,
         }),
         uid: owner?.uid,
         gid: owner?.gid,

@@ -44,6 +44,21 @@ describe(scriptEnvironment.name, () => {
       expect(values).not.toContain(executorEnvironment[name]);
   });
 
+  it('hands over the variables the operator names, but never a FLOTILLA_* one', () => {
+    const env = scriptEnvironment({
+      home: '/h',
+      tmp: '/t',
+      user: 'u',
+      variables: {},
+      substitutions: {},
+      inherited: { ...executorEnvironment, CLUSTER_NODE_NAME: 'node-2' },
+      passed: ['CLUSTER_NODE_NAME', 'FLOTILLA_DB_URL', 'NOT_SET'],
+    });
+    expect(env['CLUSTER_NODE_NAME']).toBe('node-2');
+    expect(Object.keys(env)).not.toContain('FLOTILLA_DB_URL');
+    expect(Object.keys(env)).not.toContain('NOT_SET');
+  });
+
   it('lets the deployment set PATH, but never its HOME, TMPDIR or USER', () => {
     const env = scriptEnvironment({
       home: '/h',

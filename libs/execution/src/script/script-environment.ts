@@ -10,8 +10,10 @@ export interface ScriptEnvironmentParts {
   variables: Record<string, string>;
   /** References that stand for `#{Name}` in the script text. */
   substitutions: Record<string, string>;
-  /** Where PATH and LANG come from (the executor's environment); nothing else of it is taken. */
+  /** Where PATH and LANG come from (the executor's environment); nothing else of it is taken... */
   inherited?: NodeJS.ProcessEnv;
+  /** ...but these names, which the operator hands to scripts on purpose (FLOTILLA_SCRIPT_PASS_ENV). */
+  passed?: readonly string[];
 }
 
 /**
@@ -22,9 +24,15 @@ export interface ScriptEnvironmentParts {
  */
 export function scriptEnvironment(parts: ScriptEnvironmentParts): Record<string, string> {
   const inherited = parts.inherited ?? process.env;
+  const passed: Record<string, string> = {};
+  for (const name of parts.passed ?? []) {
+    const value = inherited[name];
+    if (value !== undefined && !name.toUpperCase().startsWith('FLOTILLA_')) passed[name] = value;
+  }
   return {
     PATH: inherited['PATH'] || DEFAULT_PATH,
     LANG: inherited['LANG'] || 'C.UTF-8',
+    ...passed,
     ...parts.variables,
     ...parts.substitutions,
     HOME: parts.home,

@@ -58,14 +58,23 @@ describe(scriptFenceSettingsFromEnv.name, () => {
     expect(scriptFenceSettingsFromEnv({})).toEqual({
       scriptUser: 'flotilla-script',
       outputLimits: { maxLineChars: 16384, maxTotalBytes: 52428800 },
+      passEnvironment: [],
     });
     expect(
       scriptFenceSettingsFromEnv({
         FLOTILLA_SCRIPT_USER: 'deployer',
         FLOTILLA_TASK_OUTPUT_MAX_LINE_CHARS: '100',
         FLOTILLA_TASK_OUTPUT_MAX_BYTES: '2000',
+        FLOTILLA_SCRIPT_PASS_ENV: ' CLUSTER_NODE_NAME, RACK ',
       }),
-    ).toEqual({ scriptUser: 'deployer', outputLimits: { maxLineChars: 100, maxTotalBytes: 2000 } });
+    ).toEqual({
+      scriptUser: 'deployer',
+      outputLimits: { maxLineChars: 100, maxTotalBytes: 2000 },
+      passEnvironment: ['CLUSTER_NODE_NAME', 'RACK'],
+    });
+    expect(() => scriptFenceSettingsFromEnv({ FLOTILLA_SCRIPT_PASS_ENV: 'RACK,flotilla_db_url' })).toThrow(
+      'FLOTILLA_SCRIPT_PASS_ENV may not hand scripts flotilla_db_url',
+    );
     expect(() => scriptFenceSettingsFromEnv({ FLOTILLA_TASK_OUTPUT_MAX_BYTES: 'lots' })).toThrow(
       'FLOTILLA_TASK_OUTPUT_MAX_BYTES must be a positive whole number',
     );

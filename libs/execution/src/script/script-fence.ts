@@ -9,12 +9,18 @@ export interface ScriptFenceSettings {
   scriptUser: string;
   /** FLOTILLA_TASK_OUTPUT_MAX_LINE_CHARS, FLOTILLA_TASK_OUTPUT_MAX_BYTES. */
   outputLimits: TaskOutputLimits;
+  /**
+   * FLOTILLA_SCRIPT_PASS_ENV: names of the executor's environment variables an operator hands to
+   * every script on purpose (comma-separated, e.g. a node label); never a FLOTILLA_* one.
+   */
+  passEnvironment: string[];
 }
 
 /** The fence's settings from the executor's environment (FLOTILLA_SCRIPT_USER and the output caps). */
 export function scriptFenceSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): ScriptFenceSettings {
   return {
     scriptUser: env['FLOTILLA_SCRIPT_USER']?.trim() || DEFAULT_SCRIPT_USER,
+    passEnvironment: passedNames(env['FLOTILLA_SCRIPT_PASS_ENV']),
     outputLimits: {
       maxLineChars: positiveInteger(
         env,
@@ -28,6 +34,19 @@ export function scriptFenceSettingsFromEnv(env: NodeJS.ProcessEnv = process.env)
       ),
     },
   };
+}
+
+function passedNames(raw: string | undefined): string[] {
+  const names = (raw ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  const refused = names.filter((name) => name.toUpperCase().startsWith('FLOTILLA_') || name.includes('='));
+  if (refused.length)
+    throw new Error(
+      `FLOTILLA_SCRIPT_PASS_ENV may not hand scripts ${refused.join(', ')}: the services' own configuration stays theirs`,
+    );
+  return names;
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -26,8 +26,10 @@ describe(TaskOutputLimiter.name, () => {
       notice: "The task's output reached its cap of 10 bytes: further output is dropped (counted at the end)",
     });
     expect(limiter.admit('and more')).toEqual({ dropped: true });
+    // A short line that would still fit is dropped too: nothing after the first dropped line.
+    expect(limiter.admit('')).toEqual({ dropped: true });
     expect(limiter.droppedSummary()).toBe(
-      "Dropped 2 lines (12 bytes) of script output beyond the task's cap of 10 bytes",
+      "Dropped 3 lines (12 bytes) of script output beyond the task's cap of 10 bytes",
     );
   });
 

@@ -41,7 +41,8 @@ export class TaskOutputLimiter {
     const masked = this.mask(line);
     const text = cutChars > 0 || masked.length > this.limits.maxLineChars ? this.cut(masked) : masked;
     const bytes = Buffer.byteLength(text);
-    if (this.totalBytes + bytes > this.limits.maxTotalBytes) {
+    // Once a line did not fit, none after it is kept either: the log never has silent holes.
+    if (this.droppedLines > 0 || this.totalBytes + bytes > this.limits.maxTotalBytes) {
       const first = this.droppedLines === 0;
       this.droppedLines += 1;
       this.droppedBytes += Buffer.byteLength(masked) + cutChars;
