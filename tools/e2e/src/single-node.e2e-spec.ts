@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import {
@@ -193,7 +194,11 @@ describeOnEachDialect('single node, end to end', ({ dialect }) => {
   }, 60_000);
 
   it('cancels a long script: the task is Canceled and its processes are gone', async () => {
-    const pidFile = join(node.deployRoot, 'long-script.pids');
+    // Scripts run as the unprivileged script user, which cannot write to the deploy root (only
+    // the executor installs releases there): the pids go to a folder open to it.
+    const pidFolder = mkdtempSync(join(tmpdir(), 'flotilla-e2e-pids-'));
+    chmodSync(pidFolder, 0o777);
+    const pidFile = join(pidFolder, 'long-script.pids');
     const project = await createProject('Long Script', [
       {
         name: 'Wait',
@@ -217,6 +222,7 @@ describeOnEachDialect('single node, end to end', ({ dialect }) => {
     expect(task.state).toBe('Canceled');
     const alive = pids.filter(isRunning);
     expect(alive).toEqual([]);
+    rmSync(pidFolder, { recursive: true, force: true });
   }, 60_000);
 
   it('fails a package step whose zip tries to escape, writing nothing outside the target', async () => {
