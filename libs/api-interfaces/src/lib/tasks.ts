@@ -88,7 +88,8 @@ export interface TaskLog {
 /**
  * GET /api/tasks/:id/log/stream (text/event-stream): `event: line` with a TaskLogLine as JSON data,
  * then one `event: complete` (data `{}`) when the task finished. Browsers' EventSource cannot send
- * headers, so this route also accepts `?access_token=<token>`.
+ * headers, so this route also opens with `?ticket=<ticket>` from POST /api/tasks/:id/log/stream-tickets
+ * (a session token or API key is never accepted in the URL).
  */
 export const TaskLogStreamEvent = {
   Line: 'line',
@@ -96,3 +97,10 @@ export const TaskLogStreamEvent = {
 } as const;
 
 export type TaskLogStreamEvent = (typeof TaskLogStreamEvent)[keyof typeof TaskLogStreamEvent];
+
+/** POST /api/tasks/:id/log/stream-tickets: opens that task's log stream once, before expiresAt. */
+export interface TaskLogStreamTicket {
+  ticket: string;
+  /** ISO 8601; at most 30 s after minting. */
+  expiresAt: string;
+}

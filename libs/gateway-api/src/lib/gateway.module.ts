@@ -17,6 +17,7 @@ import { PackageDownloader } from './packages/package-download';
 import { PackageUploader } from './packages/package-upload';
 import { ClientIpResolver } from './security/client-ip-resolver';
 import { GatewayAuthGuard } from './security/gateway-auth.guard';
+import { StreamTickets } from './security/stream-tickets/stream-tickets.service';
 import { TokenValidator } from './security/token-validator';
 import { TaskLogStreamer } from './tasks/task-log-streamer';
 
@@ -42,6 +43,7 @@ export class GatewayModule {
           useValue: new SharedStorageProbe(new SharedStorageLayout(config.sharedStorage)),
         },
         TokenValidator,
+        StreamTickets,
         PackageUploader,
         MultipartPackageUploader,
         PackageDownloader,

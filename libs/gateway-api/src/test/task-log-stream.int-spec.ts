@@ -38,7 +38,11 @@ describe('gateway task log', () => {
   });
 
   it('streams log lines as server-sent events, then complete', async () => {
-    const response = await fetch(`${sut.baseUrl}/api/tasks/t1/log/stream?access_token=${ADMIN_TOKEN}`);
+    const minted = await call(sut.baseUrl, 'POST', '/api/tasks/t1/log/stream-tickets', {
+      token: ADMIN_TOKEN,
+    });
+    const { ticket } = minted.body as { ticket: string };
+    const response = await fetch(`${sut.baseUrl}/api/tasks/t1/log/stream?ticket=${ticket}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const events = parseEvents(await response.text());
@@ -51,15 +55,18 @@ describe('gateway task log', () => {
     expect(events[1].id).toBe('100');
   });
 
-  it('accepts the query token only on the stream route', async () => {
+  it('never takes the session token from the query string', async () => {
     await expect(call(sut.baseUrl, 'GET', '/api/tasks/t1/log/stream')).resolves.toMatchObject({
       status: 401,
     });
-    await expect(
-      call(sut.baseUrl, 'GET', `/api/tasks/t1/log?access_token=${ADMIN_TOKEN}`),
-    ).resolves.toMatchObject({
-      status: 401,
-    });
+    for (const path of ['/api/tasks/t1/log/stream', '/api/tasks/t1/log']) {
+      await expect(call(sut.baseUrl, 'GET', `${path}?access_token=${ADMIN_TOKEN}`)).resolves.toMatchObject({
+        status: 401,
+      });
+      await expect(call(sut.baseUrl, 'GET', `${path}?token=${ADMIN_TOKEN}`)).resolves.toMatchObject({
+        status: 401,
+      });
+    }
   });
 
   it('answers a missing task with a JSON 404 before streaming', async () => {

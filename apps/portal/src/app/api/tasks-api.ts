@@ -1,6 +1,13 @@
 import { HttpClient } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
-import type { ListTasksQuery, PagedList, ServerTask, TaskLog, TaskLogQuery } from '@flotilla/api-interfaces';
+import type {
+  ListTasksQuery,
+  PagedList,
+  ServerTask,
+  TaskLog,
+  TaskLogQuery,
+  TaskLogStreamTicket,
+} from '@flotilla/api-interfaces';
 import { firstValueFrom } from 'rxjs';
 
 import { queryParams } from '../core/query-params';
@@ -27,8 +34,17 @@ export class TasksApi {
     );
   }
 
-  /** EventSource cannot send headers, so the token travels in the query string. */
-  logStreamUrl(taskId: string, token: string): string {
-    return `/api/tasks/${encodeURIComponent(taskId)}/log/stream?access_token=${encodeURIComponent(token)}`;
+  /**
+   * EventSource cannot send the Authorization header, and the session token must never be in a
+   * URL: each stream opens with a fresh single-use ticket (valid 30 s) minted here.
+   */
+  streamTicket(taskId: string): Promise<TaskLogStreamTicket> {
+    return firstValueFrom(
+      this.http.post<TaskLogStreamTicket>(`/api/tasks/${encodeURIComponent(taskId)}/log/stream-tickets`, {}),
+    );
+  }
+
+  logStreamUrl(taskId: string, ticket: string): string {
+    return `/api/tasks/${encodeURIComponent(taskId)}/log/stream?ticket=${encodeURIComponent(ticket)}`;
   }
 }

@@ -97,6 +97,8 @@ export class TaskPage {
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshTimer: ReturnType<typeof setInterval> | undefined;
   private closeStream: (() => void) | undefined;
+  /** Bumped by every follow and stop, so a ticket that arrives after either opens nothing. */
+  private streamGeneration = 0;
   private breaks = 0;
 
   constructor() {
@@ -141,21 +143,30 @@ export class TaskPage {
   }
 
   private follow(taskId: string): void {
-    const token = this.tokens.token();
-    if (!token) return;
+    if (!this.tokens.token()) return;
+    const generation = ++this.streamGeneration;
     // Every (re)connection replays the log from its start, so start from an empty view.
     this.pending = [];
     this.lines.set([]);
     this.logStatus.set('live');
-    this.closeStream = followTaskLog(this.api.logStreamUrl(taskId, token), {
-      line: (line) => this.append(line),
-      complete: () => {
-        this.flush();
-        this.logStatus.set('complete');
-        void this.refresh(taskId);
+    // A fresh single-use ticket for each connection: a reconnect cannot reuse the last one.
+    this.api.streamTicket(taskId).then(
+      ({ ticket }) => {
+        if (generation !== this.streamGeneration) return;
+        this.closeStream = followTaskLog(this.api.logStreamUrl(taskId, ticket), {
+          line: (line) => this.append(line),
+          complete: () => {
+            this.flush();
+            this.logStatus.set('complete');
+            void this.refresh(taskId);
+          },
+          broken: () => this.onStreamBroken(taskId),
+        });
       },
-      broken: () => this.onStreamBroken(taskId),
-    });
+      () => {
+        if (generation === this.streamGeneration) this.onStreamBroken(taskId);
+      },
+    );
   }
 
   private onStreamBroken(taskId: string): void {
@@ -201,6 +212,7 @@ export class TaskPage {
   }
 
   private stop(): void {
+    this.streamGeneration++;
     this.closeStream?.();
     this.closeStream = undefined;
     clearTimeout(this.flushTimer);

@@ -7,22 +7,27 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 
+import type { ClientOrigin } from '@flotilla/platform/grpc';
+
 import { ClientIpResolver } from './client-ip-resolver';
-import type { GatewayRequest } from './gateway-request';
-import { QUERY_TOKEN_ALLOWED, ROUTE_ACCESS, RouteAccess } from './route-access';
+import type { GatewayRequest, RequestCaller } from './gateway-request';
+import { ROUTE_ACCESS, RouteAccess, STREAM_TICKET_ROUTE, StreamTicketRoute } from './route-access';
+import { StreamTickets } from './stream-tickets/stream-tickets.service';
 import { TokenValidator } from './token-validator';
 
 const API_KEY_HEADER = 'x-octopus-apikey';
 
-/** The presented credential: a bearer token, an API key header, or (SSE only) ?access_token=. */
-export function credentialOf(request: GatewayRequest, allowQueryToken: boolean): string | undefined {
+/**
+ * The presented credential: a bearer token or an API key header. Never a query parameter: a URL
+ * ends up in proxy logs, browser history and Referer headers (EventSource routes take a stream
+ * ticket instead, see AcceptStreamTicket).
+ */
+export function credentialOf(request: GatewayRequest): string | undefined {
   const authorization = request.headers.authorization;
   const bearer = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
   if (bearer) return bearer;
   const apiKey = request.headers[API_KEY_HEADER];
   if (typeof apiKey === 'string' && apiKey.trim()) return apiKey.trim();
-  const queryToken: unknown = allowQueryToken ? request.query['access_token'] : undefined;
-  if (typeof queryToken === 'string' && queryToken) return queryToken;
   return undefined;
 }
 
@@ -36,6 +41,7 @@ export class GatewayAuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly tokens: TokenValidator,
     private readonly clientIp: ClientIpResolver,
+    private readonly tickets: StreamTickets,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -52,12 +58,27 @@ export class GatewayAuthGuard implements CanActivate {
       };
       return true;
     }
-    const allowQueryToken =
-      this.reflector.getAllAndOverride<boolean | undefined>(QUERY_TOKEN_ALLOWED, targets) ?? false;
-    const token = credentialOf(request, allowQueryToken);
+    const ticketRoute = this.reflector.getAllAndOverride<StreamTicketRoute | undefined>(
+      STREAM_TICKET_ROUTE,
+      targets,
+    );
+    const ticket: unknown = ticketRoute ? request.query['ticket'] : undefined;
+    request.caller =
+      typeof ticket === 'string' && ticketRoute
+        ? await this.callerFromTicket(request, ticket, ticketRoute, origin)
+        : await this.callerFromCredential(request, origin);
+    const { permissions } = request.caller.identity;
+    if (access.kind === 'permission' && !permissions.includes(access.permission)) {
+      throw new ForbiddenException(`This action requires the ${access.permission} permission`);
+    }
+    return true;
+  }
+
+  private async callerFromCredential(request: GatewayRequest, origin: ClientOrigin): Promise<RequestCaller> {
+    const token = credentialOf(request);
     if (!token) throw new UnauthorizedException('Sign in, or send an API key in X-Octopus-ApiKey');
     const principal = await this.tokens.validate(token, origin.clientIp);
-    request.caller = {
+    return {
       identity: {
         userId: principal.userId,
         username: principal.username,
@@ -67,9 +88,31 @@ export class GatewayAuthGuard implements CanActivate {
       displayName: principal.displayName,
       token,
     };
-    if (access.kind === 'permission' && !principal.permissions.includes(access.permission)) {
-      throw new ForbiddenException(`This action requires the ${access.permission} permission`);
+  }
+
+  /** The ticket's minting user, once; the ticket is spent whether or not the rest succeeds. */
+  private async callerFromTicket(
+    request: GatewayRequest,
+    ticket: string,
+    route: StreamTicketRoute,
+    origin: ClientOrigin,
+  ): Promise<RequestCaller> {
+    const resourceId = String(request.params[route.resourceParam] ?? '');
+    const record = await this.tickets.redeem(ticket, route.purpose, resourceId);
+    // Credentials sent beside a ticket must be its owner's: a ticket never lends one user's rights to another.
+    const token = credentialOf(request);
+    if (token && (await this.tokens.validate(token, origin.clientIp)).userId !== record.userId) {
+      throw new UnauthorizedException('This stream ticket was issued to another user');
     }
-    return true;
+    return {
+      identity: {
+        userId: record.userId,
+        username: record.username,
+        ...origin,
+        permissions: record.permissions,
+      },
+      displayName: record.displayName,
+      token: '',
+    };
   }
 }

@@ -4,6 +4,8 @@ import { ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nes
 
 import type { Permission } from '@flotilla/api-interfaces';
 
+import type { StreamTicketPurpose } from './stream-tickets/stream-ticket';
+
 /** What a route asks of its caller. Exactly one access decorator per route; a test holds that. */
 export type RouteAccess =
   | { kind: 'public' }
@@ -11,8 +13,17 @@ export type RouteAccess =
   | { kind: 'permission'; permission: Permission };
 
 export const ROUTE_ACCESS = 'flotilla:route-access';
-/** Routes read by browsers' EventSource, which cannot send headers, may take `?access_token=`. */
-export const QUERY_TOKEN_ALLOWED = 'flotilla:query-token-allowed';
+/**
+ * Routes read by browsers' EventSource, which cannot send headers, take a single-use stream ticket
+ * in `?ticket=` instead. A session token or API key is never read from a URL.
+ */
+export const STREAM_TICKET_ROUTE = 'flotilla:stream-ticket-route';
+
+/** What a stream route accepts: tickets of this purpose, for the resource named by this route parameter. */
+export interface StreamTicketRoute {
+  purpose: StreamTicketPurpose;
+  resourceParam: string;
+}
 
 export const SECURITY_SCHEMES = { bearer: 'bearer', apiKey: 'api-key' } as const;
 
@@ -45,8 +56,9 @@ export function PublicRoute(): MethodDecorator & ClassDecorator {
   return SetMetadata<string, RouteAccess>(ROUTE_ACCESS, { kind: 'public' });
 }
 
-export function AllowQueryToken(): MethodDecorator {
-  return SetMetadata(QUERY_TOKEN_ALLOWED, true);
+/** The route also opens with a `?ticket=` minted for `purpose` and the resource in `:resourceParam`. */
+export function AcceptStreamTicket(purpose: StreamTicketPurpose, resourceParam: string): MethodDecorator {
+  return SetMetadata<string, StreamTicketRoute>(STREAM_TICKET_ROUTE, { purpose, resourceParam });
 }
 
 /** Reads a route's access declaration; the method's own wins over its controller's. */

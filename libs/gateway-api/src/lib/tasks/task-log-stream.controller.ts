@@ -1,14 +1,15 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
-import { ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 
-import { Permission } from '@flotilla/api-interfaces';
+import { Permission, TaskLogStreamTicket } from '@flotilla/api-interfaces';
 import { identityToMetadata } from '@flotilla/platform/grpc';
 
 import { BackendClients } from '../grpc/backend-clients';
 import { Caller } from '../security/caller.decorator';
 import type { RequestCaller } from '../security/gateway-request';
-import { AllowQueryToken, RequirePermission } from '../security/route-access';
+import { AcceptStreamTicket, RequirePermission } from '../security/route-access';
+import { StreamTickets } from '../security/stream-tickets/stream-tickets.service';
 import { resumeOffset, TaskLogStreamer } from './task-log-streamer';
 import { TaskLogStreamQueryDto } from './tasks.dto';
 
@@ -18,12 +19,28 @@ export class TaskLogStreamController {
   constructor(
     private readonly backends: BackendClients,
     private readonly streamer: TaskLogStreamer,
+    private readonly tickets: StreamTickets,
   ) {}
 
-  /** `event: line` per TaskLogLine, then `event: complete`; a comment every 15 s keeps proxies from timing out. */
+  /**
+   * A single-use ticket that opens this task's live log once, within 30 s, as the caller: for
+   * EventSource, which cannot send the Authorization header. The session token never goes in a URL.
+   */
+  @Post(':id/log/stream-tickets')
+  @RequirePermission(Permission.TaskView)
+  @ApiCreatedResponse({ description: 'Pass `ticket` as `?ticket=` to GET /api/tasks/{id}/log/stream.' })
+  streamTicket(@Param('id') id: string, @Caller() caller: RequestCaller): Promise<TaskLogStreamTicket> {
+    return this.tickets.mint(caller, 'task-log', id);
+  }
+
+  /**
+   * Opens with the Authorization or X-Octopus-ApiKey header, or with a stream ticket (browsers).
+   * `event: line` per TaskLogLine, then `event: complete`; a comment every 15 s keeps proxies from
+   * timing out.
+   */
   @Get(':id/log/stream')
   @RequirePermission(Permission.TaskView)
-  @AllowQueryToken()
+  @AcceptStreamTicket('task-log', 'id')
   @ApiProduces('text/event-stream')
   stream(
     @Param('id') id: string,

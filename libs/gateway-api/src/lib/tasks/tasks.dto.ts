@@ -48,7 +48,7 @@ export class TaskLogQueryDto implements TaskLogQuery {
   tail?: number;
 }
 
-/** The SSE route also takes the credential in the query, since EventSource cannot send headers. */
+/** The SSE route also takes a stream ticket in the query, since EventSource cannot send headers. */
 export class TaskLogStreamQueryDto {
   @ApiPropertyOptional({ minimum: 0 })
   @IsOptional()
@@ -57,8 +57,8 @@ export class TaskLogStreamQueryDto {
   @Min(0)
   offset?: number;
 
-  @ApiPropertyOptional({ description: 'Session token or API key, for EventSource clients' })
+  @ApiPropertyOptional({ description: 'Single-use ticket from POST /api/tasks/{id}/log/stream-tickets' })
   @IsOptional()
   @IsString()
-  access_token?: string;
+  ticket?: string;
 }

@@ -1,0 +1,28 @@
+/**
+ * A stream ticket lets a browser's EventSource, which cannot send headers, open one server-sent
+ * event stream without putting the session token in a URL (where proxies, logs and history keep
+ * it). It is minted by an authenticated POST, names what it opens, and is honoured once.
+ */
+
+/** How long a ticket may wait between its POST and the stream's GET. The portal uses it at once. */
+export const STREAM_TICKET_TTL_MS = 30_000;
+
+/** What a ticket opens; a ticket for one purpose opens nothing else. */
+export type StreamTicketPurpose = 'task-log';
+
+/** What the gateway keeps about a ticket: who minted it, for what, until when. Never the ticket itself. */
+export interface StreamTicketRecord {
+  purpose: StreamTicketPurpose;
+  /** The one resource (a task id) the ticket opens. */
+  resourceId: string;
+  userId: string;
+  username: string;
+  displayName: string;
+  /** The minting user's permissions at minting time (at most STREAM_TICKET_TTL_MS old when used). */
+  permissions: string[];
+  /** Epoch milliseconds. */
+  expiresAt: number;
+}
+
+/** 32 random bytes, base64url: what a well-formed ticket looks like (anything else is refused unread). */
+export const STREAM_TICKET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
