@@ -7,6 +7,7 @@ import type { FlotillaConfig } from '@flotilla/platform/config';
 import { setUpOpenApi } from './docs/openapi';
 import { GatewayModule } from './gateway.module';
 import { resolvePortalDir, servePortal } from './portal/portal-static';
+import { installSecurityHeaders } from './security/security-headers';
 
 /** JSON bodies are small documents; packages stream past the parser on their own routes. */
 export const JSON_BODY_LIMIT = '1mb';
@@ -31,6 +32,8 @@ export async function createGatewayApp(
   app.setGlobalPrefix('api');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.disable('x-powered-by');
+  // First, so every answer carries them: portal files, Swagger UI, REST routes and their errors.
+  installSecurityHeaders(app);
   servePortal(app, resolvePortalDir(config.portalDir));
   setUpOpenApi(app, config.version);
   await app.init();

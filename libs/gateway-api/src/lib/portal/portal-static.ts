@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
+
+import { CSP_NONCE_PLACEHOLDER, cspNonceOf } from '../security/security-headers';
 
 /** The workspace root: the nearest folder above this file that holds nx.json. */
 function workspaceRoot(start = __dirname): string | undefined {
@@ -41,14 +44,25 @@ export function servePortal(app: NestExpressApplication, portalDir: string | und
     });
     return;
   }
-  app.useStaticAssets(portalDir, { index: false, fallthrough: true });
   const indexHtml = join(portalDir, 'index.html');
+  /** index.html with this response's CSP nonce in place of the placeholder; read each time (small, rare, rebuilt in place). */
+  const sendIndex = (response: Response, next: NextFunction): void => {
+    readFile(indexHtml, 'utf8').then((html) => {
+      response.setHeader('Cache-Control', 'no-cache');
+      response.type('html').send(html.replaceAll(CSP_NONCE_PLACEHOLDER, cspNonceOf(response)));
+    }, next);
+  };
+  // Before the static files, which would otherwise serve /index.html with the placeholder as its nonce.
+  app.use('/index.html', (request: Request, response: Response, next: NextFunction) => {
+    if (request.method === 'GET' || request.method === 'HEAD') sendIndex(response, next);
+    else next();
+  });
+  app.useStaticAssets(portalDir, { index: false, fallthrough: true });
   app.use((request: Request, response: Response, next: NextFunction) => {
     if ((request.method !== 'GET' && request.method !== 'HEAD') || isApiPath(request.path)) {
       next();
       return;
     }
-    response.setHeader('Cache-Control', 'no-cache');
-    response.sendFile(indexHtml);
+    sendIndex(response, next);
   });
 }
