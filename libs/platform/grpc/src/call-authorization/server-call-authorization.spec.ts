@@ -104,13 +104,34 @@ describe('server call authorization', () => {
     expect(await callMethod('orchestrator', client, 'Heartbeat', identityToMetadata(admin))).toMatchObject({
       code: status.OK,
     });
+    expect(lastSeen(orchestrator)).toMatchObject({ userId: 'system:gateway', permissions: [] });
+    client.close();
+  });
+
+  it("keeps the gateway's word on where a request came from, before there is a user (sign-in), and nobody else's", async () => {
+    const gateway = orchestratorAs('gateway');
+    const origin = identityToMetadata({ ...admin, forwardedFor: '198.51.100.4, 10.0.0.1' });
+    expect(await callMethod('orchestrator', gateway, 'Heartbeat', origin)).toMatchObject({ code: status.OK });
     expect(lastSeen(orchestrator)).toEqual({
       userId: 'system:gateway',
       username: 'system:gateway',
+      clientIp: '198.51.100.4',
+      forwardedFor: '198.51.100.4, 10.0.0.1',
+      permissions: [],
+      requestId: 'req-42',
+    });
+    gateway.close();
+    const executor = orchestratorAs('executor');
+    expect(await callMethod('orchestrator', executor, 'Heartbeat', identityToMetadata(admin))).toMatchObject({
+      code: status.OK,
+    });
+    expect(lastSeen(orchestrator)).toEqual({
+      userId: 'system:executor',
+      username: 'system:executor',
       clientIp: '',
       permissions: [],
     });
-    client.close();
+    executor.close();
   });
 
   it('takes the user from a valid token for this service, carrying the token for onward calls', async () => {

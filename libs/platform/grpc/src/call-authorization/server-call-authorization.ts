@@ -13,9 +13,11 @@ import type { FlotillaService } from '@flotilla/contracts';
 import {
   CALLER_TOKEN_METADATA_KEY,
   CallerIdentity,
+  clientOrigin,
   IDENTITY_METADATA_PREFIX,
   identityToMetadata,
   systemIdentity,
+  validRequestId,
 } from '../caller-identity';
 import { peerIdentityFromCertificate } from '../peer-identity';
 import { CALL_POLICIES, refusalOf } from './call-policies';
@@ -32,6 +34,13 @@ export interface ServerCallAuthorizationOptions {
   policies?: ServiceCallPolicies;
 }
 
+/** The origin keys of caller-identity.ts (the user keys are never read from a call). */
+const ORIGIN_KEYS = {
+  clientIp: 'x-flotilla-client-ip',
+  forwardedFor: 'x-flotilla-forwarded-for',
+  requestId: 'x-flotilla-request-id',
+} as const;
+
 type Decision = { admitted: true; metadata: Metadata } | { admitted: false; code: status; details: string };
 
 /** '/flotilla.auth.v1.AuthService/Login' → 'AuthService/Login' (what refusals name). */
@@ -46,6 +55,34 @@ function stripIdentity(metadata: Metadata): void {
   for (const key of Object.keys(metadata.toJSON())) {
     if (key.startsWith(IDENTITY_METADATA_PREFIX)) metadata.remove(key);
   }
+}
+
+function firstText(metadata: Metadata, key: string): string {
+  const value = metadata.get(key)[0];
+  return typeof value === 'string' ? value : '';
+}
+
+/**
+ * The peer acting on its own. The gateway alone also says where the user's request came from
+ * (client IP, X-Forwarded-For, request id) before there is a user to sign a token for: sign-in
+ * and token resolution are audited with the client's address. That is audit evidence from an
+ * authenticated peer, shaped like any origin (clientOrigin), never authority: the actor stays the
+ * gateway's system identity, with no permissions.
+ */
+function ownIdentity(peerService: string, incoming: Metadata): CallerIdentity {
+  const own = systemIdentity(peerService);
+  if (peerService !== 'gateway') return own;
+  const origin = clientOrigin(
+    firstText(incoming, ORIGIN_KEYS.clientIp),
+    firstText(incoming, ORIGIN_KEYS.forwardedFor),
+  );
+  const requestId = validRequestId(firstText(incoming, ORIGIN_KEYS.requestId));
+  return {
+    ...own,
+    clientIp: origin.clientIp,
+    ...(origin.forwardedFor ? { forwardedFor: origin.forwardedFor } : {}),
+    ...(requestId ? { requestId } : {}),
+  };
 }
 
 /**
@@ -75,6 +112,7 @@ export class CallAuthorizer {
       };
     }
     const tokens = metadata.get(CALLER_TOKEN_METADATA_KEY);
+    const own = ownIdentity(peer.service, metadata);
     stripIdentity(metadata);
     let user: CallerIdentity | undefined;
     if (tokens.length > 1) {
@@ -98,7 +136,7 @@ export class CallAuthorizer {
     }
     const refusal = refusalOf(qualified, this.policies[method], { peer: peer.service, user });
     if (refusal) return { admitted: false, code: status.PERMISSION_DENIED, details: refusal };
-    return { admitted: true, metadata: identityToMetadata(user ?? systemIdentity(peer.service), metadata) };
+    return { admitted: true, metadata: identityToMetadata(user ?? own, metadata) };
   }
 }
 
