@@ -8,7 +8,14 @@ import type { DataSource } from 'typeorm';
 
 import { createDataSource } from '@flotilla/platform/persistence';
 import { ensureMasterKeyFile, formatMasterKey, generateMasterKey, readMasterKeyFile } from '@flotilla/platform/secrets';
-import { ApiClient, eventually, FlotillaNode, freePort, startFlotillaNode } from '@flotilla/testing';
+import {
+  ApiClient,
+  describeOnEachDialect,
+  eventually,
+  FlotillaNode,
+  freePort,
+  startFlotillaNode,
+} from '@flotilla/testing';
 
 const repoRoot = resolve(__dirname, '..', '..', '..');
 
@@ -48,11 +55,11 @@ function run(
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
- * Secrets at rest on a real node (PostgreSQL): the database never holds a sensitive value in
+ * Secrets at rest on a real node, on each database: the database never holds a sensitive value in
  * clear; `npm run secrets -- rotate-master-key` re-encrypts every one while the node runs and
  * deployments keep getting the right value; an orchestrator given a wrong key does not start.
  */
-describe('secrets at rest, end to end', () => {
+describeOnEachDialect('secrets at rest, end to end', ({ dialect }) => {
   let node: FlotillaNode;
   let api: ApiClient;
   let database: DataSource;
@@ -66,11 +73,14 @@ describe('secrets at rest, end to end', () => {
     keyDir = mkdtempSync(join(tmpdir(), 'flotilla-master-key-'));
     keyFile = ensureMasterKeyFile(join(keyDir, 'master.key')).path;
     // The node reads its key from the file (as `npm start` does), not the run's FLOTILLA_MASTER_KEY.
-    node = await startFlotillaNode({ env: { FLOTILLA_MASTER_KEY: '', FLOTILLA_MASTER_KEY_FILE: keyFile } });
+    node = await startFlotillaNode({
+      dialect,
+      env: { FLOTILLA_MASTER_KEY: '', FLOTILLA_MASTER_KEY_FILE: keyFile },
+    });
     api = new ApiClient(node.baseUrl);
     expect((await api.login(node.adminUsername, node.adminPassword)).status).toBe(200);
     database = await createDataSource(
-      { dialect: 'postgres', url: node.databaseUrl },
+      { dialect, url: node.databaseUrl },
       { applicationName: 'secrets-e2e', entities: [], poolSize: 1 },
     ).initialize();
     environment = (await api.post<Identified>('/api/environments', { name: 'Production', description: '' })).body;
@@ -159,7 +169,7 @@ describe('secrets at rest, end to end', () => {
     const [oldKey] = readMasterKeyFile(keyFile);
     const rotation = await run('npm', ['run', '--silent', 'secrets', '--', 'rotate-master-key'], {
       ...process.env,
-      FLOTILLA_DB_DIALECT: 'postgres',
+      FLOTILLA_DB_DIALECT: dialect,
       FLOTILLA_DB_URL: node.databaseUrl,
       FLOTILLA_MASTER_KEY: '',
       FLOTILLA_MASTER_KEY_FILE: keyFile,
@@ -186,7 +196,7 @@ describe('secrets at rest, end to end', () => {
       {
         ...process.env,
         SWC_NODE_PROJECT: join(repoRoot, 'tsconfig.base.json'),
-        FLOTILLA_DB_DIALECT: 'postgres',
+        FLOTILLA_DB_DIALECT: dialect,
         FLOTILLA_DB_URL: node.databaseUrl,
         FLOTILLA_NODE_NAME: 'wrong-key-node',
         FLOTILLA_ORCHESTRATOR_GRPC_LISTEN: `127.0.0.1:${await freePort()}`,
