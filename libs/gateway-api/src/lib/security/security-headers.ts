@@ -89,9 +89,10 @@ const isDocsPage = (path: string): boolean => path === docsPath || path.startsWi
  * - X-Frame-Options: DENY beside frame-ancestors 'none' (older browsers): no clickjacking;
  * - X-Content-Type-Options: nosniff; Referrer-Policy: no-referrer (a task id in a URL stays here);
  *   Cross-Origin-Opener/Resource-Policy: same-origin; the rest of helmet's defaults.
- * Strict-Transport-Security is not sent here: HAProxy terminates TLS for users and sets HSTS
- * (docker/haproxy/haproxy.cfg, the users' HTTPS frontend); a gateway reached over plain HTTP on
- * loopback or behind the proxy must not pin HTTPS for its host name.
+ * Strict-Transport-Security is not sent here: HAProxy terminates TLS for users and sets HSTS in
+ * the users' HTTPS frontend (docker/haproxy/haproxy.cfg.template, `http-response set-header
+ * Strict-Transport-Security`); a gateway reached over plain HTTP on loopback or behind the proxy
+ * must not pin HTTPS for its host name.
  */
 export function installSecurityHeaders(app: NestExpressApplication): void {
   app.use(
