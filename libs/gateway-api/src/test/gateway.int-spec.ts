@@ -37,15 +37,19 @@ describe('gateway REST over gRPC doubles', () => {
     expect((response.body as { message: string }).message).toContain(Permission.ProjectCreate);
   });
 
-  it('passes the caller and client IP to the service as metadata', async () => {
+  it('passes the caller, client IP and a request id of its own to the service', async () => {
     const response = await call(sut.baseUrl, 'GET', '/api/projects/p1', { apiKey: VIEWER_TOKEN });
     expect(response).toMatchObject({ status: 200, body: { id: 'p1', name: 'Web' } });
-    expect(sut.backends.log.orchestratorCallers.at(-1)).toEqual({
+    const caller = sut.backends.log.orchestratorCallers.at(-1);
+    expect(caller).toMatchObject({
       userId: 'u-view',
       username: 'viewer',
       clientIp: '127.0.0.1',
       permissions: [Permission.ProjectView],
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) as string,
     });
+    await call(sut.baseUrl, 'GET', '/api/projects/p1', { apiKey: VIEWER_TOKEN });
+    expect(sut.backends.log.orchestratorCallers.at(-1)?.requestId).not.toBe(caller?.requestId);
   });
 
   it('answers 400 for invalid bodies, unknown fields and malformed JSON', async () => {

@@ -13,7 +13,11 @@ import { ClientIpResolver } from './client-ip-resolver';
 import type { GatewayRequest, RequestCaller } from './gateway-request';
 import { ROUTE_ACCESS, RouteAccess, STREAM_TICKET_ROUTE, StreamTicketRoute } from './route-access';
 import { StreamTickets } from './stream-tickets/stream-tickets.service';
+import { requestIdOf } from './request-id';
 import { TokenValidator } from './token-validator';
+
+/** Where the request came from, and its id: every identity built for it carries both. */
+type RequestOrigin = ClientOrigin & { requestId: string };
 
 const API_KEY_HEADER = 'x-octopus-apikey';
 
@@ -48,7 +52,7 @@ export class GatewayAuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     const access = this.reflector.getAllAndOverride<RouteAccess | undefined>(ROUTE_ACCESS, targets);
     const request = context.switchToHttp().getRequest<GatewayRequest>();
-    const origin = this.clientIp.origin(request);
+    const origin: RequestOrigin = { ...this.clientIp.origin(request), requestId: requestIdOf(request) };
     if (!access) throw new ForbiddenException('This route declares no permission');
     if (access.kind === 'public') {
       request.caller = {
@@ -74,7 +78,7 @@ export class GatewayAuthGuard implements CanActivate {
     return true;
   }
 
-  private async callerFromCredential(request: GatewayRequest, origin: ClientOrigin): Promise<RequestCaller> {
+  private async callerFromCredential(request: GatewayRequest, origin: RequestOrigin): Promise<RequestCaller> {
     const token = credentialOf(request);
     if (!token) throw new UnauthorizedException('Sign in, or send an API key in X-Octopus-ApiKey');
     const principal = await this.tokens.validate(token, origin.clientIp);
@@ -95,7 +99,7 @@ export class GatewayAuthGuard implements CanActivate {
     request: GatewayRequest,
     ticket: string,
     route: StreamTicketRoute,
-    origin: ClientOrigin,
+    origin: RequestOrigin,
   ): Promise<RequestCaller> {
     const resourceId = String(request.params[route.resourceParam] ?? '');
     const record = await this.tickets.redeem(ticket, route.purpose, resourceId);
