@@ -1,9 +1,24 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { x509 } from './x509';
 
-import { addCertificateAuthority, caIds, signingCertificateAuthority, trustedCertificates, writeLeaf, writeTrustBundle } from './cluster-pki';
-import { PKI_COMMAND, readPkiFile } from './pki-files';
+import {
+  addCertificateAuthority,
+  caIds,
+  signingCertificateAuthority,
+  trustedCertificates,
+  writeLeaf,
+  writeTrustBundle,
+} from './cluster-pki';
+import {
+  ensurePrivateFolder,
+  KEY_MODE,
+  PKI_COMMAND,
+  PUBLIC_MODE,
+  readPkiFile,
+  writeFileAtomically,
+} from './pki-files';
 import { PkiLayout } from './pki-layout';
 
 /**
@@ -114,4 +129,40 @@ export function pkiStatus(dir: string): PkiStatus {
     };
   });
   return { cas: cas.map(({ subject: _subject, ...ca }) => ca), leaves };
+}
+
+/**
+ * What one production node needs, copied from the CA's folder into `target` (that node's
+ * FLOTILLA_PKI_DIR): the trust bundle, the node's certificates and keys, the caller-token keys.
+ * Never a CA key. Run again after every rotation phase and copy the result to the node.
+ */
+export function exportNodePki(dir: string, node: string, target: string): string[] {
+  const from = new PkiLayout(dir);
+  const to = new PkiLayout(target);
+  const fix = `Run \`${PKI_COMMAND} issue --dir ${dir} --node ${node}\` first`;
+  const copied: string[] = [];
+  const copy = (source: string, destination: string, mode: number): void => {
+    writeFileAtomically(destination, readPkiFile(source, fix), mode);
+    copied.push(destination);
+  };
+  ensurePrivateFolder(to.root);
+  copy(from.trustBundle, to.trustBundle, PUBLIC_MODE);
+  ensurePrivateFolder(to.nodeFolder(node));
+  const leaves = leafFiles(from).filter((leaf) => leaf.node === node);
+  if (leaves.length === 0) throw new Error(`${from.nodeFolder(node)} holds no certificate. ${fix}`);
+  for (const leaf of leaves) {
+    const source = from.leaf(node, leaf.identity);
+    const destination = to.leaf(node, leaf.identity);
+    copy(source.privateKey, destination.privateKey, KEY_MODE);
+    copy(source.certificate, destination.certificate, PUBLIC_MODE);
+  }
+  ensurePrivateFolder(to.callerTokenFolder);
+  for (const name of readdirSync(from.callerTokenFolder).filter((entry) => !entry.startsWith('.'))) {
+    copy(
+      join(from.callerTokenFolder, name),
+      join(to.callerTokenFolder, name),
+      name.endsWith('.key') ? KEY_MODE : PUBLIC_MODE,
+    );
+  }
+  return copied;
 }

@@ -1,7 +1,14 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 
-import { ensurePrivateFolder, KEY_MODE, PKI_COMMAND, PUBLIC_MODE, readPkiFile, writeFileAtomically } from './pki-files';
+import {
+  ensurePrivateFolder,
+  KEY_MODE,
+  PKI_COMMAND,
+  PUBLIC_MODE,
+  readPkiFile,
+  writeFileAtomically,
+} from './pki-files';
 import { PkiLayout } from './pki-layout';
 
 /**
@@ -39,7 +46,11 @@ export function rotateCallerTokenKey(layout: PkiLayout): CallerTokenKeyFiles {
 export function currentCallerTokenKey(layout: PkiLayout): CallerTokenKeyFiles {
   const fix = `Restore it from a backup, or make a new signing key with \`${PKI_COMMAND} rotate-caller-token --dir ${layout.root}\``;
   const kid = readPkiFile(layout.callerTokenCurrent, fix).trim();
-  const files = { kid, privateKeyFile: layout.callerTokenKey(kid), publicKeyFile: layout.callerTokenPublicKey(kid) };
+  const files = {
+    kid,
+    privateKeyFile: layout.callerTokenKey(kid),
+    publicKeyFile: layout.callerTokenPublicKey(kid),
+  };
   readPkiFile(files.privateKeyFile, fix);
   readPkiFile(files.publicKeyFile, fix);
   return files;

@@ -35,7 +35,10 @@ function serialNumber(): string {
 }
 
 async function generateKeyPair(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(EC_ALGORITHM, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+  return (await webcrypto.subtle.generateKey(EC_ALGORITHM, true, [
+    'sign',
+    'verify',
+  ])) as unknown as CryptoKeyPair;
 }
 
 async function privateKeyPem(key: CryptoKey): Promise<string> {
@@ -48,7 +51,9 @@ async function privateKeyPem(key: CryptoKey): Promise<string> {
  * counts up from the newest existing CA, so two CAs made within one second still sort right.
  */
 export function newCaId(previousIds: readonly string[] = [], now = new Date()): string {
-  const generations = previousIds.map((id) => Number.parseInt(id.split('-')[0] ?? '', 10)).filter(Number.isFinite);
+  const generations = previousIds
+    .map((id) => Number.parseInt(id.split('-')[0] ?? '', 10))
+    .filter(Number.isFinite);
   const generation = Math.max(0, ...generations) + 1;
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return `${String(generation).padStart(4, '0')}-${stamp}`;
@@ -73,7 +78,12 @@ export async function createCertificateAuthority(
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { id, certificate, privateKey: keys.privateKey, privateKeyPem: await privateKeyPem(keys.privateKey) };
+  return {
+    id,
+    certificate,
+    privateKey: keys.privateKey,
+    privateKeyPem: await privateKeyPem(keys.privateKey),
+  };
 }
 
 /** Loads a CA from its PEM files' contents (the key as written by createCertificateAuthority). */
@@ -124,7 +134,10 @@ export async function issueLeafCertificate(
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+      new x509.ExtendedKeyUsageExtension([
+        x509.ExtendedKeyUsage.serverAuth,
+        x509.ExtendedKeyUsage.clientAuth,
+      ]),
       new x509.SubjectAlternativeNameExtension([
         { type: 'dns', value: dnsNameOf(identity) },
         { type: 'url', value: spiffeUriOf(identity, node) },

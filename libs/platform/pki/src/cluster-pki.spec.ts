@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { beginCaRotation, finishCaRotation, pkiStatus, reissueLeaves } from './ca-rotation';
+import { beginCaRotation, exportNodePki, finishCaRotation, pkiStatus, reissueLeaves } from './ca-rotation';
 import { caIds, ensureClusterPki } from './cluster-pki';
 import { PkiLayout } from './pki-layout';
 
@@ -36,13 +36,21 @@ describe('ensureClusterPki', () => {
     const [caId] = caIds(layout);
     expect(caId).toBeDefined();
     expect(result.signingCaId).toBe(caId);
-    for (const folder of [layout.root, layout.caFolder, layout.servicesFolder, layout.nodeFolder('n1'), layout.callerTokenFolder])
+    for (const folder of [
+      layout.root,
+      layout.caFolder,
+      layout.servicesFolder,
+      layout.nodeFolder('n1'),
+      layout.callerTokenFolder,
+    ])
       expect(mode(folder)).toBe(0o700);
     expect(mode(layout.caKey(caId as string))).toBe(0o600);
     expect(mode(layout.leaf('n2', 'gateway').privateKey)).toBe(0o600);
     expect(mode(result.callerToken.privateKeyFile)).toBe(0o600);
     expect(readFileSync(layout.callerTokenCurrent, 'utf8').trim()).toBe(result.callerToken.kid);
-    expect(createPrivateKey(readFileSync(result.callerToken.privateKeyFile)).asymmetricKeyType).toBe('ed25519');
+    expect(createPrivateKey(readFileSync(result.callerToken.privateKeyFile)).asymmetricKeyType).toBe(
+      'ed25519',
+    );
     expect(createPublicKey(readFileSync(result.callerToken.publicKeyFile)).asymmetricKeyType).toBe('ed25519');
     expect(result.created).toEqual(
       expect.arrayContaining(['trust-bundle.pem', 'services/n1/auth.crt', 'services/n2/gateway.crt']),
@@ -62,10 +70,14 @@ describe('ensureClusterPki', () => {
     expect(leaf.publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
     expect(leaf.checkIssued(ca)).toBe(true);
     expect(leaf.verify(ca.publicKey)).toBe(true);
-    expect(leaf.checkPrivateKey(createPrivateKey(readFileSync(layout.leaf('node-7', 'orchestrator').privateKey)))).toBe(true);
+    expect(
+      leaf.checkPrivateKey(createPrivateKey(readFileSync(layout.leaf('node-7', 'orchestrator').privateKey))),
+    ).toBe(true);
     expect(ca.ca).toBe(true);
     // The .crt holds the chain: leaf, then its CA.
-    expect(readFileSync(layout.leaf('node-7', 'orchestrator').certificate, 'utf8').match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    expect(
+      readFileSync(layout.leaf('node-7', 'orchestrator').certificate, 'utf8').match(/BEGIN CERTIFICATE/g),
+    ).toHaveLength(2);
   });
 
   it('reuses everything on a later start and adds only a new node', async () => {
@@ -89,7 +101,9 @@ describe('ensureClusterPki', () => {
     ]);
     for (const identity of ['auth', 'audit']) {
       const paths = layout.leaf('shared', identity);
-      expect(leafOf(layout, 'shared', identity).checkPrivateKey(createPrivateKey(readFileSync(paths.privateKey)))).toBe(true);
+      expect(
+        leafOf(layout, 'shared', identity).checkPrivateKey(createPrivateKey(readFileSync(paths.privateKey))),
+      ).toBe(true);
     }
   });
 
@@ -125,13 +139,17 @@ describe('ensureClusterPki', () => {
     expect(begun.trusted).toEqual([oldId, begun.newCaId]);
     expect(readFileSync(layout.trustBundle, 'utf8').match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
     // Leaves still from the old CA: finishing now would lock them out.
-    await expect(finishCaRotation(layout.root)).rejects.toThrow(/still signed by an older CA: n1\/auth, n1\/gateway, n2\/auth, n2\/gateway/);
+    await expect(finishCaRotation(layout.root)).rejects.toThrow(
+      /still signed by an older CA: n1\/auth, n1\/gateway, n2\/auth, n2\/gateway/,
+    );
 
     const reissued = await reissueLeaves(layout.root);
     expect(reissued).toHaveLength(4);
     const newCa = caOf(layout, begun.newCaId);
     expect(leafOf(layout, 'n2', 'gateway').checkIssued(newCa)).toBe(true);
-    expect(pkiStatus(layout.root).cas.map((ca) => ({ id: ca.id, trusted: ca.trusted, signing: ca.signing }))).toEqual([
+    expect(
+      pkiStatus(layout.root).cas.map((ca) => ({ id: ca.id, trusted: ca.trusted, signing: ca.signing })),
+    ).toEqual([
       { id: oldId, trusted: true, signing: false },
       { id: begun.newCaId, trusted: true, signing: true },
     ]);
@@ -142,5 +160,22 @@ describe('ensureClusterPki', () => {
     expect(new X509Certificate(readFileSync(layout.trustBundle)).checkIssued(newCa)).toBe(true);
     expect(readFileSync(layout.trustBundle, 'utf8').match(/BEGIN CERTIFICATE/g)).toHaveLength(1);
     expect(pkiStatus(layout.root).leaves.every((leaf) => leaf.signedBySigningCa)).toBe(true);
+  });
+
+  it("exports a node's folder without any CA key, which later starts use as it is and never replace with a new CA", async () => {
+    await ensureClusterPki(layout.root, ['n1', 'n2'], ['auth']);
+    const nodeFolder = join(dir, 'node-n2');
+
+    exportNodePki(layout.root, 'n2', nodeFolder);
+    const onNode = new PkiLayout(nodeFolder);
+
+    expect(caIds(onNode)).toEqual([]);
+    expect(mode(onNode.leaf('n2', 'auth').privateKey)).toBe(0o600);
+    expect(readFileSync(onNode.trustBundle, 'utf8')).toBe(readFileSync(layout.trustBundle, 'utf8'));
+    await expect(ensureClusterPki(nodeFolder, ['n2'], ['auth'])).resolves.toMatchObject({ created: [] });
+    expect(caIds(onNode)).toEqual([]);
+    await expect(ensureClusterPki(nodeFolder, ['n3'], ['auth'])).rejects.toThrow(
+      `${onNode.leaf('n3', 'auth').certificate}: missing. This folder holds no CA (a node's copy): issue it where the CA is`,
+    );
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { x509 } from './x509';
 
-import { CallerTokenKeyFiles, ensureCallerTokenKey } from './caller-token-keys';
+import { CallerTokenKeyFiles, currentCallerTokenKey, ensureCallerTokenKey } from './caller-token-keys';
 import {
   CertificateAuthority,
   createCertificateAuthority,
@@ -53,7 +53,9 @@ function caKeyFix(layout: PkiLayout): string {
 export async function signingCertificateAuthority(layout: PkiLayout): Promise<CertificateAuthority> {
   const id = caIds(layout).at(-1);
   if (!id) {
-    throw new Error(`${layout.caFolder} holds no CA: create one with \`${PKI_COMMAND} init --dir ${layout.root}\``);
+    throw new Error(
+      `${layout.caFolder} holds no CA: create one with \`${PKI_COMMAND} init --dir ${layout.root}\``,
+    );
   }
   const fix = caKeyFix(layout);
   return loadCertificateAuthority(
@@ -82,7 +84,9 @@ export function writeTrustBundle(layout: PkiLayout, ids = caIds(layout)): void {
 /** The CA certificates trust-bundle.pem holds now. */
 export function trustedCertificates(layout: PkiLayout): x509.X509Certificate[] {
   const fix = `Write it again with \`${PKI_COMMAND} init --dir ${layout.root}\``;
-  const pems = readPkiFile(layout.trustBundle, fix).match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g);
+  const pems = readPkiFile(layout.trustBundle, fix).match(
+    /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g,
+  );
   return (pems ?? []).map((pem) => new x509.X509Certificate(pem));
 }
 
@@ -178,6 +182,8 @@ export async function ensureClusterPki(
   const layout = new PkiLayout(dir);
   ensurePrivateFolder(layout.root);
   const created: string[] = [];
+  if (caIds(layout).length === 0 && existsSync(layout.trustBundle))
+    return checkNodeFolder(layout, nodes, identities);
   if (caIds(layout).length === 0) {
     const ca = await addCertificateAuthority(layout);
     created.push(`ca/${ca.id}.crt`);
@@ -192,4 +198,26 @@ export async function ensureClusterPki(
   const callerToken = ensureCallerTokenKey(layout);
   if (!callerTokenExisted) created.push(`caller-token/${callerToken.kid}.key`);
   return { created, signingCaId: ca.id, callerToken };
+}
+
+/**
+ * A production node's folder (exportNodePki: trust bundle, its own certificates, the caller-token
+ * keys; no CA key): nothing can be issued here, so everything the node needs must be present.
+ */
+function checkNodeFolder(
+  layout: PkiLayout,
+  nodes: readonly string[],
+  identities: readonly string[],
+): EnsureClusterPkiResult {
+  for (const node of nodes) {
+    for (const identity of identities) {
+      const paths = layout.leaf(node, identity);
+      const fix =
+        `This folder holds no CA (a node's copy): issue it where the CA is, ` +
+        `\`${PKI_COMMAND} issue --node ${node}\` then \`${PKI_COMMAND} export --node ${node} --to <this folder>\``;
+      readPkiFile(paths.certificate, fix);
+      readPkiFile(paths.privateKey, fix);
+    }
+  }
+  return { created: [], signingCaId: '', callerToken: currentCallerTokenKey(layout) };
 }

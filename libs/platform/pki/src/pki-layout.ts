@@ -16,7 +16,14 @@ export const CALLER_TOKEN_FOLDER = 'caller-token';
 export const CALLER_TOKEN_CURRENT_FILE = 'current';
 
 /** Services of the product; each gets a certificate on every node. */
-export const FLOTILLA_SERVICE_IDENTITIES = ['gateway', 'auth', 'audit', 'orchestrator', 'executor', 'artifacts'] as const;
+export const FLOTILLA_SERVICE_IDENTITIES = [
+  'gateway',
+  'auth',
+  'audit',
+  'orchestrator',
+  'executor',
+  'artifacts',
+] as const;
 
 /**
  * Tool identities: `operator` (cluster tool, pki command, HA harness), `haproxy` (its health checks
@@ -32,7 +39,9 @@ const NODE_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
 export function assertIdentityName(identity: string): void {
   if (!IDENTITY_PATTERN.test(identity)) {
-    throw new Error(`'${identity}' is not a valid identity name (lower-case letters, digits, '-'; starts with a letter)`);
+    throw new Error(
+      `'${identity}' is not a valid identity name (lower-case letters, digits, '-'; starts with a letter)`,
+    );
   }
 }
 
