@@ -30,7 +30,9 @@ async function main(): Promise<void> {
     const keyFile = ensureMasterKeyFile(join(dataRoot, 'master.key'));
     process.env[MASTER_KEY_FILE_ENV] = keyFile.path;
     if (keyFile.created)
-      console.log(`[launcher] Made the master key for sensitive values: ${keyFile.path} (0600; back it up apart from the database)`);
+      console.log(
+        `[launcher] Made the master key for sensitive values: ${keyFile.path} (0600; back it up apart from the database)`,
+      );
   }
   const env: NodeJS.ProcessEnv = {
     ...process.env,

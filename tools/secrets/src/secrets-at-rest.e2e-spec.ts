@@ -7,7 +7,12 @@ import { join, resolve } from 'node:path';
 import type { DataSource } from 'typeorm';
 
 import { createDataSource } from '@flotilla/platform/persistence';
-import { ensureMasterKeyFile, formatMasterKey, generateMasterKey, readMasterKeyFile } from '@flotilla/platform/secrets';
+import {
+  ensureMasterKeyFile,
+  formatMasterKey,
+  generateMasterKey,
+  readMasterKeyFile,
+} from '@flotilla/platform/secrets';
 import {
   ApiClient,
   describeOnEachDialect,
@@ -83,7 +88,8 @@ describeOnEachDialect('secrets at rest, end to end', ({ dialect }) => {
       { dialect, url: node.databaseUrl },
       { applicationName: 'secrets-e2e', entities: [], poolSize: 1 },
     ).initialize();
-    environment = (await api.post<Identified>('/api/environments', { name: 'Production', description: '' })).body;
+    environment = (await api.post<Identified>('/api/environments', { name: 'Production', description: '' }))
+      .body;
     project = (await api.post<Identified>('/api/projects', { name: 'Payroll' })).body;
     const process = await api.put(`/api/projects/${project.id}/deploymentprocess`, {
       retryable: false,
@@ -93,7 +99,8 @@ describeOnEachDialect('secrets at rest, end to end', ({ dialect }) => {
           actionType: 'run-script',
           properties: {
             // The value's hash proves the script got it exactly; the echo shows the log masks it.
-            scriptBody: 'echo "digest=$(printf \'%s\' "$DbPassword" | sha256sum | cut -c1-64)"\necho "password=$DbPassword"',
+            scriptBody:
+              'echo "digest=$(printf \'%s\' "$DbPassword" | sha256sum | cut -c1-64)"\necho "password=$DbPassword"',
           },
         },
       ],
@@ -125,19 +132,27 @@ describeOnEachDialect('secrets at rest, end to end', ({ dialect }) => {
     );
 
   async function createRelease(version: string): Promise<Identified> {
-    const release = await api.post<Identified>(`/api/projects/${project.id}/releases`, { version, packages: [] });
+    const release = await api.post<Identified>(`/api/projects/${project.id}/releases`, {
+      version,
+      packages: [],
+    });
     expect(release.status).toBe(201);
     return release.body;
   }
 
   /** Deploys a release and returns its task's log. */
   async function deployedLog(releaseId: string): Promise<string> {
-    const deployment = await api.post<Deployment>('/api/deployments', { releaseId, environmentId: environment.id });
+    const deployment = await api.post<Deployment>('/api/deployments', {
+      releaseId,
+      environmentId: environment.id,
+    });
     expect(deployment.status).toBe(201);
     const task = await eventually(
       async () => {
         const current = await api.get<{ state: string }>(`/api/tasks/${deployment.body.taskId}`);
-        return ['Success', 'Failed', 'Canceled', 'TimedOut'].includes(current.body.state) ? current.body : undefined;
+        return ['Success', 'Failed', 'Canceled', 'TimedOut'].includes(current.body.state)
+          ? current.body
+          : undefined;
       },
       60_000,
       'the deployment to finish',
@@ -182,7 +197,9 @@ describeOnEachDialect('secrets at rest, end to end', ({ dialect }) => {
     expect(keys[0]?.id).not.toBe(oldKey?.id);
     expect(await keyIdsInDatabase()).toEqual(new Set([keys[0]?.id]));
 
-    const [oldRelease] = await database.query<{ id: string }[]>(`SELECT id FROM releases WHERE version = '1.0.0'`);
+    const [oldRelease] = await database.query<{ id: string }[]>(
+      `SELECT id FROM releases WHERE version = '1.0.0'`,
+    );
     expect(await deployedLog(oldRelease?.id ?? '')).toContain(`digest=${sha256(secret)}`);
     const newRelease = await createRelease('1.0.1');
     expect(await deployedLog(newRelease.id)).toContain(`digest=${sha256(secret)}`);
@@ -206,7 +223,11 @@ describeOnEachDialect('secrets at rest, end to end', ({ dialect }) => {
       90_000,
     );
     expect(started.code).not.toBe(0);
-    expect(started.output).toMatch(/Wrong master key: this database's sensitive values are sealed under master key [0-9a-f]{16}/);
-    expect(started.output).toContain('Give every orchestrator and the migrate step the key this database was set up with');
+    expect(started.output).toMatch(
+      /Wrong master key: this database's sensitive values are sealed under master key [0-9a-f]{16}/,
+    );
+    expect(started.output).toContain(
+      'Give every orchestrator and the migrate step the key this database was set up with',
+    );
   }, 120_000);
 });

@@ -16,7 +16,10 @@ describe(SealSensitiveVariables1764200000311.name, () => {
   let db: MigratedTestDatabase;
 
   beforeAll(async () => {
-    db = await createMigratedTestDatabase({ entities: OrchestrationEntities, migrations: OrchestrationMigrations });
+    db = await createMigratedTestDatabase({
+      entities: OrchestrationEntities,
+      migrations: OrchestrationMigrations,
+    });
   }, SLOW_SERVER_MS);
   afterAll(() => db?.dispose());
 
@@ -34,12 +37,21 @@ describe(SealSensitiveVariables1764200000311.name, () => {
       const secret = `pw-${randomBytes(6).toString('hex')}`;
       const environment = await environmentNamed(sut, 'Live');
       const project = await sut.projects.create(alice, { name: 'Upgraded', description: '' });
-      await sut.processes.update(alice, { projectId: project.id, steps: [scriptStep('Go')], retryable: false });
+      await sut.processes.update(alice, {
+        projectId: project.id,
+        steps: [scriptStep('Go')],
+        retryable: false,
+      });
       await sut.variables.update(alice, {
         projectId: project.id,
         variables: [{ name: 'Password', value: secret, environmentIds: [], isSensitive: true }],
       });
-      const release = await sut.releases.create(alice, { projectId: project.id, version: '1.0.0', notes: '', packages: [] });
+      const release = await sut.releases.create(alice, {
+        projectId: project.id,
+        version: '1.0.0',
+        notes: '',
+        packages: [],
+      });
 
       // Down: the schema and rows an earlier version had — sensitive values in clear.
       const undone = await undoMigrationsFrom(db.dataSource, SealSensitiveVariables1764200000311);
@@ -60,7 +72,13 @@ describe(SealSensitiveVariables1764200000311.name, () => {
         expect(column).toMatch(/"value":"enc:v1:/);
       }
 
-      await sut.nodes.heartbeat({ nodeName: 'n', service: 'executor', version: '1', defaultTaskCap: 1, stopping: false });
+      await sut.nodes.heartbeat({
+        nodeName: 'n',
+        service: 'executor',
+        version: '1',
+        defaultTaskCap: 1,
+        stopping: false,
+      });
       await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id });
       const { plan } = await sut.claimed.claim({ nodeName: 'n', freeSlots: 1 });
       expect(plan?.variables).toEqual([expect.objectContaining({ name: 'Password', value: secret })]);

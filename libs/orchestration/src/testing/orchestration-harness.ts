@@ -6,7 +6,12 @@ import { DataSource } from 'typeorm';
 
 import { AuditRecorder } from '@flotilla/audit/outbox';
 import type { FlotillaConfig } from '@flotilla/platform/config';
-import { generateMasterKey, hasMasterKeyConfigured, loadMasterKeyring, MasterKeyring } from '@flotilla/platform/secrets';
+import {
+  generateMasterKey,
+  hasMasterKeyConfigured,
+  loadMasterKeyring,
+  MasterKeyring,
+} from '@flotilla/platform/secrets';
 
 import { DeploymentsRepository } from '../deployments/deployments.repository';
 import { DeploymentsService } from '../deployments/deployments.service';

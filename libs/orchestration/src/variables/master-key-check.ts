@@ -41,7 +41,10 @@ function wrongKey(keyring: MasterKeyring, databaseKeyId: string, why: string): M
  * Checks the keyring against the database's check row, writing the row at first use. Throws a
  * MasterKeyError naming what to do when the keyring does not hold the database's key.
  */
-export async function verifyMasterKey(runner: QueryRunner, keyring: MasterKeyring): Promise<'verified' | 'recorded'> {
+export async function verifyMasterKey(
+  runner: QueryRunner,
+  keyring: MasterKeyring,
+): Promise<'verified' | 'recorded'> {
   let row = await readCheck(runner);
   if (!row) {
     try {

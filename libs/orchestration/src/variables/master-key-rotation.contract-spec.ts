@@ -29,7 +29,10 @@ describe(rotateMasterKey.name, () => {
   const secret = `rot-${randomBytes(6).toString('hex')}`;
 
   beforeAll(async () => {
-    db = await createMigratedTestDatabase({ entities: OrchestrationEntities, migrations: OrchestrationMigrations });
+    db = await createMigratedTestDatabase({
+      entities: OrchestrationEntities,
+      migrations: OrchestrationMigrations,
+    });
     keyFile = ensureMasterKeyFile(join(mkdtempSync(join(tmpdir(), 'flotilla-rotation-')), 'master.key')).path;
     // The keyring a running orchestrator has: it follows the key file.
     const keyring = loadMasterKeyring({ FLOTILLA_MASTER_KEY_FILE: keyFile });
@@ -46,7 +49,9 @@ describe(rotateMasterKey.name, () => {
         { name: 'B', value: `${secret}-b`, environmentIds: [environmentId], isSensitive: true },
       ],
     });
-    releaseId = (await sut.releases.create(alice, { projectId: project.id, version: '1.0.0', notes: '', packages: [] })).id;
+    releaseId = (
+      await sut.releases.create(alice, { projectId: project.id, version: '1.0.0', notes: '', packages: [] })
+    ).id;
   }, SLOW_SERVER_MS);
   afterAll(() => db?.dispose());
 
@@ -55,11 +60,19 @@ describe(rotateMasterKey.name, () => {
       ...(await db.dataSource.query<{ variables: string }[]>('SELECT variables FROM variable_sets')),
       ...(await db.dataSource.query<{ variables: string }[]>('SELECT variables FROM releases')),
     ];
-    return new Set(rows.flatMap((row) => [...row.variables.matchAll(/enc:v1:([0-9a-f]+):/g)].map((m) => m[1])));
+    return new Set(
+      rows.flatMap((row) => [...row.variables.matchAll(/enc:v1:([0-9a-f]+):/g)].map((m) => m[1])),
+    );
   };
 
   async function claimedValues(harness: OrchestrationHarness): Promise<string[]> {
-    await harness.nodes.heartbeat({ nodeName: 'n', service: 'executor', version: '1', defaultTaskCap: 1, stopping: false });
+    await harness.nodes.heartbeat({
+      nodeName: 'n',
+      service: 'executor',
+      version: '1',
+      defaultTaskCap: 1,
+      stopping: false,
+    });
     await harness.deployments.create(alice, { releaseId, environmentId });
     const { plan } = await harness.claimed.claim({ nodeName: 'n', freeSlots: 1 });
     if (!plan?.task) throw new Error('nothing claimed');

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 
 import { DataSource } from 'typeorm';
 
-import { formatMasterKey, generateMasterKey, MasterKeyError, MasterKeyring } from '@flotilla/platform/secrets';
+import type { orchestratorV1 } from '@flotilla/contracts';
+
+import {
+  formatMasterKey,
+  generateMasterKey,
+  MasterKeyError,
+  MasterKeyring,
+} from '@flotilla/platform/secrets';
 import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
 
 import { OrchestrationEntities } from '../orchestration.entities';
@@ -40,7 +47,10 @@ describe('sensitive variables at rest', () => {
   const otherSecret = `t0ken-${randomBytes(6).toString('hex')}`;
 
   beforeAll(async () => {
-    db = await createMigratedTestDatabase({ entities: OrchestrationEntities, migrations: OrchestrationMigrations });
+    db = await createMigratedTestDatabase({
+      entities: OrchestrationEntities,
+      migrations: OrchestrationMigrations,
+    });
     sut = createOrchestrationHarness(db.dataSource, { keyring });
   }, SLOW_SERVER_MS);
   afterAll(() => db?.dispose());
@@ -75,7 +85,11 @@ describe('sensitive variables at rest', () => {
     const environment = await environmentNamed(sut, 'Production');
     environmentId = environment.id;
     const project = await sut.projects.create(alice, { name: 'Sealed', description: '' });
-    await sut.processes.update(alice, { projectId: project.id, steps: [scriptStep('Use it')], retryable: false });
+    await sut.processes.update(alice, {
+      projectId: project.id,
+      steps: [scriptStep('Use it')],
+      retryable: false,
+    });
     const saved = await sut.variables.update(alice, {
       projectId: project.id,
       variables: [
@@ -87,7 +101,12 @@ describe('sensitive variables at rest', () => {
     expect(saved.variables.map((v) => v.value)).toEqual(['', '', '8080']);
     // Saving again with the secrets sent back blank (as users see them) keeps them.
     await sut.variables.update(alice, { projectId: project.id, variables: saved.variables });
-    const release = await sut.releases.create(alice, { projectId: project.id, version: '1.0.0', notes: '', packages: [] });
+    const release = await sut.releases.create(alice, {
+      projectId: project.id,
+      version: '1.0.0',
+      notes: '',
+      packages: [],
+    });
     releaseId = release.id;
 
     const columns = await rawVariableColumns(db.dataSource);
@@ -110,9 +129,13 @@ describe('sensitive variables at rest', () => {
   });
 
   it('refuses a sealed value moved from the variable set into a release', async () => {
-    const [setColumn] = await db.dataSource.query<{ variables: string }[]>('SELECT variables FROM variable_sets');
-    const moved = JSON.parse(setColumn?.variables ?? '[]');
-    expect(() => openSensitiveValues(keyring, { release: releaseId }, moved)).toThrow(/does not authenticate/);
+    const [setColumn] = await db.dataSource.query<{ variables: string }[]>(
+      'SELECT variables FROM variable_sets',
+    );
+    const moved = JSON.parse(setColumn?.variables ?? '[]') as orchestratorV1.Variable[];
+    expect(() => openSensitiveValues(keyring, { release: releaseId }, moved)).toThrow(
+      /does not authenticate/,
+    );
   });
 
   it('records the key at first start, accepts it afterwards, and stops start-up with a wrong or missing key', async () => {
@@ -120,7 +143,9 @@ describe('sensitive variables at rest', () => {
     try {
       await expect(verifyMasterKey(runner, keyring)).resolves.toBe('recorded');
       await expect(verifyMasterKey(runner, keyring)).resolves.toBe('verified');
-      await expect(verifyMasterKey(runner, MasterKeyring.of(generateMasterKey()))).rejects.toThrow(MasterKeyError);
+      await expect(verifyMasterKey(runner, MasterKeyring.of(generateMasterKey()))).rejects.toThrow(
+        MasterKeyError,
+      );
     } finally {
       await runner.release();
     }
@@ -130,7 +155,9 @@ describe('sensitive variables at rest', () => {
       delete process.env['FLOTILLA_MASTER_KEY_FILE'];
       process.env['FLOTILLA_MASTER_KEY'] = formatMasterKey(generateMasterKey());
       await expect(start.useFactory(db.dataSource)).rejects.toThrow(
-        new RegExp(`Wrong master key: this database's sensitive values are sealed under master key ${oldKey.id}`),
+        new RegExp(
+          `Wrong master key: this database's sensitive values are sealed under master key ${oldKey.id}`,
+        ),
       );
       delete process.env['FLOTILLA_MASTER_KEY'];
       await expect(start.useFactory(db.dataSource)).rejects.toThrow(/No master key: set FLOTILLA_MASTER_KEY/);

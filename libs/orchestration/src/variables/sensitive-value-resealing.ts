@@ -84,7 +84,10 @@ async function forEachSensitiveRow(
         [after, HAS_SENSITIVE],
       )) as { id: string; variables: string }[];
       for (const row of rows) {
-        await visit({ table, id: row.id, json: row.variables }, JSON.parse(row.variables) as orchestratorV1.Variable[]);
+        await visit(
+          { table, id: row.id, json: row.variables },
+          JSON.parse(row.variables) as orchestratorV1.Variable[],
+        );
       }
       if (rows.length < PAGE_ROWS) break;
       after = (rows[rows.length - 1] as { id: string }).id;

@@ -43,7 +43,10 @@ export class VariablesRepository {
     manager: EntityManager = this.transactions.manager,
   ): Promise<StoredVariableSet> {
     const set = await this.find(projectId, manager);
-    return { ...set, variables: openSensitiveValues(this.keyring, { variableSetOf: projectId }, set.variables) };
+    return {
+      ...set,
+      variables: openSensitiveValues(this.keyring, { variableSetOf: projectId }, set.variables),
+    };
   }
 
   /** Seals the set's sensitive values, then writes the next version if the stored one is still the previous (optimistic concurrency). */

@@ -1,5 +1,11 @@
 export { MasterKeyError } from './master-key-error';
-export { formatMasterKey, generateMasterKey, MASTER_KEY_BYTES, masterKeyId, parseMasterKey } from './master-key';
+export {
+  formatMasterKey,
+  generateMasterKey,
+  MASTER_KEY_BYTES,
+  masterKeyId,
+  parseMasterKey,
+} from './master-key';
 export type { MasterKey } from './master-key';
 export { MasterKeyring } from './master-keyring';
 export type { MasterKeySource } from './master-keyring';

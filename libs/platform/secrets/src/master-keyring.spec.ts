@@ -58,7 +58,9 @@ describe(loadMasterKeyring.name, () => {
 
   it('refuses a key that is not base64 of 32 bytes', () => {
     expect(() => loadMasterKeyring({ FLOTILLA_MASTER_KEY: 'c2hvcnQ=' })).toThrow(/holds 5 bytes/);
-    expect(() => loadMasterKeyring({ FLOTILLA_MASTER_KEY: 'not base64!' })).toThrow(/openssl rand -base64 32/);
+    expect(() => loadMasterKeyring({ FLOTILLA_MASTER_KEY: 'not base64!' })).toThrow(
+      /openssl rand -base64 32/,
+    );
   });
 
   it('reads a key from the environment', () => {
@@ -68,7 +70,9 @@ describe(loadMasterKeyring.name, () => {
 
   it('refuses a missing key file and one others can read', () => {
     const dir = folder();
-    expect(() => loadMasterKeyring({ FLOTILLA_MASTER_KEY_FILE: join(dir, 'none') })).toThrow(/does not exist/);
+    expect(() => loadMasterKeyring({ FLOTILLA_MASTER_KEY_FILE: join(dir, 'none') })).toThrow(
+      /does not exist/,
+    );
     const open = join(dir, 'open.key');
     writeFileSync(open, formatMasterKey(generateMasterKey()), { mode: 0o644 });
     expect(() => loadMasterKeyring({ FLOTILLA_MASTER_KEY_FILE: open })).toThrow(/chmod 600/);

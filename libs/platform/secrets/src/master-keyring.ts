@@ -41,7 +41,7 @@ export class MasterKeyring {
 
   get sealingKey(): MasterKey {
     this.refreshIfDue();
-    return this.keys[0] as MasterKey;
+    return this.keys[0];
   }
 
   get acceptedKeyIds(): string[] {
@@ -73,7 +73,9 @@ export class MasterKeyring {
     try {
       return openWithKey(key, parsed, associatedData);
     } catch {
-      throw new Error(`a sealed value under master key ${parsed.keyId} does not authenticate (altered, or moved from another place)`);
+      throw new Error(
+        `a sealed value under master key ${parsed.keyId} does not authenticate (altered, or moved from another place)`,
+      );
     }
   }
 
