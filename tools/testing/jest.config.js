@@ -42,6 +42,9 @@ module.exports = {
   moduleNameMapper,
   globalSetup: '<rootDir>/tools/testing/src/jest-global-setup.ts',
   globalTeardown: '<rootDir>/tools/testing/src/jest-global-teardown.ts',
+  // Test code calling a service for a user plays the gateway: it signs caller tokens with the run's
+  // test PKI key (made by the global setup), as the real gateway does.
+  setupFiles: ['<rootDir>/libs/platform/grpc/src/call-authorization/testing/jest-caller-token-minting.ts'],
   // On Babelfish a fresh database's first migration alone takes 14-20 s under load (its catalogue
   // queries are slow), so a contract spec's beforeAll needs more room there.
   testTimeout: process.env.FLOTILLA_TEST_DIALECT === 'mssql' ? 120_000 : 30_000,

@@ -9,7 +9,7 @@ import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 
 import { executorV1, orchestratorV1, SERVICE_CONTRACTS } from '@flotilla/contracts';
 import { FLOTILLA_CONFIG, loadFlotillaConfig } from '@flotilla/platform/config';
-import { grpcOptions } from '@flotilla/platform/grpc';
+import { grpcClientOptions, grpcOptions } from '@flotilla/platform/grpc';
 import { buildZip, freePort } from '@flotilla/testing';
 
 import { ClaimLoop } from './claim-loop/claim-loop';
@@ -86,7 +86,9 @@ describe(ExecutionModule.name, () => {
       logger: ['error'],
     });
     await app.listen();
-    executorClient = ClientProxyFactory.create(grpcOptions('executor', listen)) as unknown as ClientGrpc;
+    executorClient = ClientProxyFactory.create(
+      grpcClientOptions('executor', listen),
+    ) as unknown as ClientGrpc;
     executor = executorClient.getService<executorV1.ExecutorServiceClient>(
       SERVICE_CONTRACTS.executor.serviceName,
     );

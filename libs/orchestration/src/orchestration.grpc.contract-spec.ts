@@ -4,7 +4,13 @@ import { NestFactory } from '@nestjs/core';
 
 import type { auditV1, orchestratorV1 } from '@flotilla/contracts';
 import { FlotillaConfigModule } from '@flotilla/platform/config';
-import { CHANNEL_OPTIONS, grpcOptions, identityToMetadata } from '@flotilla/platform/grpc';
+import {
+  clientChannelOptions,
+  clientCredentials,
+  grpcOptions,
+  identityToMetadata,
+  serviceCertificate,
+} from '@flotilla/platform/grpc';
 import { DatabaseModule } from '@flotilla/platform/persistence';
 import { createMigratedTestDatabase, freePort, MigratedTestDatabase } from '@flotilla/testing';
 
@@ -74,7 +80,11 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
     });
     await app.listen();
     const Orchestrator = serviceConstructor('orchestrator');
-    client = new Orchestrator(listen, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    client = new Orchestrator(
+      listen,
+      clientCredentials(serviceCertificate()),
+      clientChannelOptions('orchestrator'),
+    );
   });
 
   afterAll(async () => {

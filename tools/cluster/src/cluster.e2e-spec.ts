@@ -2,7 +2,7 @@ import { ClientGrpc, ClientGrpcProxy, ClientProxyFactory } from '@nestjs/microse
 import { lastValueFrom } from 'rxjs';
 
 import { orchestratorV1, SERVICE_CONTRACTS } from '@flotilla/contracts';
-import { grpcOptions, identityToMetadata } from '@flotilla/platform/grpc';
+import { grpcClientOptions, identityToMetadata, serviceCertificate } from '@flotilla/platform/grpc';
 import { ApiClient, eventually, FlotillaCluster, startFlotillaCluster } from '@flotilla/testing';
 
 interface NodePing {
@@ -34,7 +34,15 @@ async function haproxyStatus(statsUrl: string): Promise<Map<string, string>> {
 
 /** The orchestrator through HAProxy's gRPC frontend, as an administrator. */
 async function setDraining(cluster: FlotillaCluster, name: string, isDraining: boolean): Promise<void> {
-  const proxy = ClientProxyFactory.create(grpcOptions('orchestrator', cluster.grpcUrls['orchestrator']));
+  const proxy = ClientProxyFactory.create(
+    // The tools call as `operator` (their certificate from the run's PKI), over mutual TLS through HAProxy.
+    grpcClientOptions(
+      'orchestrator',
+      cluster.grpcUrls['orchestrator'],
+      undefined,
+      serviceCertificate('operator'),
+    ),
+  );
   try {
     const orchestrator = (
       proxy as unknown as ClientGrpc

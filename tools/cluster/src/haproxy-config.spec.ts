@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { ensureClusterPki, PkiLayout } from '@flotilla/platform/pki';
+
 import { BackendNode, HaproxyLayout, readHaproxyTemplate, renderHaproxyConfig } from './haproxy-config';
 
 function node(index: number): BackendNode {
@@ -27,6 +29,8 @@ const LAYOUT: HaproxyLayout = {
   statsPort: 18404,
   grpcPorts: { auth: 18051, audit: 18055, orchestrator: 18052, executor: 18053, artifacts: 18054 },
   nodes: [node(1), node(2)],
+  checkCertificate: '/pki/services/lb/haproxy.crt',
+  adminSocket: '/run/flotilla-haproxy.sock',
 };
 
 /** The lines of one `frontend`/`backend` section, trimmed. */
@@ -75,36 +79,55 @@ describe(renderHaproxyConfig.name, () => {
     ]);
   });
 
-  it('gives every gRPC service an h2c frontend and backend over all nodes', () => {
+  it('passes every gRPC service through as TCP, so mutual TLS runs from caller to server', () => {
     expect(section(sut, 'frontend grpc_orchestrator')).toEqual([
-      'bind 127.0.0.1:18052 proto h2',
+      'mode tcp',
+      'bind 127.0.0.1:18052',
       'default_backend grpc_orchestrator_servers',
     ]);
+    const check =
+      'check check-ssl check-alpn h2 check-sni orchestrator.flotilla.internal verify none ' +
+      'crt /pki/services/lb/haproxy.crt on-marked-down shutdown-sessions';
     expect(section(sut, 'backend grpc_orchestrator_servers')).toEqual(
       expect.arrayContaining([
+        'mode tcp',
         'option redispatch',
-        'server node-1 127.0.0.1:20013 proto h2 check check-proto h2 on-marked-down shutdown-sessions',
-        'server node-2 127.0.0.1:20023 proto h2 check check-proto h2 on-marked-down shutdown-sessions',
+        `server node-1 127.0.0.1:20013 ${check}`,
+        `server node-2 127.0.0.1:20023 ${check}`,
       ]),
     );
     for (const service of ['auth', 'audit', 'executor', 'artifacts']) {
+      const backend = section(sut, `backend grpc_${service}_servers`);
+      expect(backend).toContain('mode tcp');
       expect(
-        section(sut, `backend grpc_${service}_servers`).filter((line) =>
-          line.includes('proto h2 check check-proto h2 on-marked-down shutdown-sessions'),
+        backend.filter(
+          (line) =>
+            line.includes(`check-ssl check-alpn h2 check-sni ${service}.flotilla.internal`) &&
+            line.endsWith('on-marked-down shutdown-sessions'),
         ),
       ).toHaveLength(2);
     }
+    // Nothing terminates TLS for gRPC: no `ssl` on a server, no `proto h2` bind or server.
+    expect(sut).not.toMatch(/ ssl /);
+    expect(sut).not.toMatch(/proto h2/);
   });
 
-  it('checks gRPC servers with an HTTP/2 request a live grpc-js server refuses with 415', () => {
+  it('checks gRPC servers with an HTTP/2 request over TLS that a live grpc-js server refuses with 415', () => {
     for (const service of ['auth', 'audit', 'orchestrator', 'executor', 'artifacts']) {
       expect(section(sut, `backend grpc_${service}_servers`)).toEqual(
         expect.arrayContaining([
-          'http-check send meth GET uri /flotilla.health ver HTTP/1.1 hdr host flotilla',
+          'option httpchk',
+          `http-check send meth GET uri /flotilla.health ver HTTP/1.1 hdr host ${service}.flotilla.internal`,
           'http-check expect status 415',
         ]),
       );
     }
+    expect(section(sut, 'global')).toEqual(
+      expect.arrayContaining([
+        'ssl-load-extra-del-ext',
+        'stats socket /run/flotilla-haproxy.sock mode 600 level admin',
+      ]),
+    );
   });
 
   it('keeps timeouts generous enough for large uploads and log streams', () => {
@@ -136,15 +159,28 @@ describe(renderHaproxyConfig.name, () => {
   it('refuses an empty cluster', () => {
     expect(() => renderHaproxyConfig(readHaproxyTemplate(), { ...LAYOUT, nodes: [] })).toThrow();
   });
+
+  it('refuses a layout without the check certificate', () => {
+    expect(() => renderHaproxyConfig(readHaproxyTemplate(), { ...LAYOUT, checkCertificate: '' })).toThrow(
+      'checkCertificate',
+    );
+  });
 });
 
 // .ci/run installs haproxy; without it this fails rather than skips.
 describe('rendered config under the real haproxy', () => {
-  it('passes `haproxy -c`', () => {
+  it('passes `haproxy -c` (which loads the check certificate and its key)', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'flotilla-haproxy-'));
     try {
+      const pki = join(folder, 'pki');
+      await ensureClusterPki(pki, ['lb'], ['haproxy']);
       const path = join(folder, 'haproxy.cfg');
-      writeFileSync(path, renderHaproxyConfig(readHaproxyTemplate(), LAYOUT));
+      const layout = {
+        ...LAYOUT,
+        checkCertificate: new PkiLayout(pki).leaf('lb', 'haproxy').certificate,
+        adminSocket: join(folder, 'admin.sock'),
+      };
+      writeFileSync(path, renderHaproxyConfig(readHaproxyTemplate(), layout));
       const check = spawnSync('haproxy', ['-c', '-f', path], { encoding: 'utf8' });
       expect({ status: check.status, output: check.stdout + check.stderr }).toMatchObject({ status: 0 });
     } finally {

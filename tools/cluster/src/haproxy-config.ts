@@ -20,6 +20,13 @@ export interface HaproxyLayout {
   statsPort: number;
   grpcPorts: Record<GrpcServiceName, number>;
   nodes: readonly BackendNode[];
+  /**
+   * HAProxy's own certificate (identity `haproxy`, from the cluster CA) for the gRPC health checks,
+   * its key beside it with the extension .key: `<pki>/services/<node>/haproxy.crt`.
+   */
+  checkCertificate: string;
+  /** The runtime API socket (admin level, 0600), e.g. to swap the check certificate after a rotation. */
+  adminSocket: string;
 }
 
 const repoRoot = resolve(__dirname, '..', '..', '..');
@@ -47,14 +54,20 @@ function gatewayServers(nodes: readonly BackendNode[]): string {
 }
 
 /**
- * gRPC backends speak clear-text HTTP/2 (h2c); the template's check is an HTTP/2 request, so a
- * frozen server is told apart from a live one, and its sessions are cut when it is marked down.
+ * gRPC traffic passes through as TCP (the TLS session is the caller's, end to end); the check is an
+ * HTTP/2 request over TLS with HAProxy's own client certificate, so a frozen server is told apart
+ * from a live one, and its connections are cut when it is marked down.
  */
-function grpcServers(nodes: readonly BackendNode[], service: GrpcServiceName): string {
+function grpcServers(
+  nodes: readonly BackendNode[],
+  service: GrpcServiceName,
+  checkCertificate: string,
+): string {
   return nodes
     .map(
       (node) =>
-        `    server ${serverName(node)} ${address(node.host, node.grpcPorts[service])} proto h2 check check-proto h2 on-marked-down shutdown-sessions`,
+        `    server ${serverName(node)} ${address(node.host, node.grpcPorts[service])} check check-ssl check-alpn h2 ` +
+        `check-sni ${service}.flotilla.internal verify none crt ${checkCertificate} on-marked-down shutdown-sessions`,
     )
     .join('\n');
 }
@@ -66,10 +79,11 @@ export function haproxyPlaceholders(layout: HaproxyLayout): Record<string, strin
     HTTP_PORT: String(layout.httpPort),
     STATS_PORT: String(layout.statsPort),
     GATEWAY_SERVERS: gatewayServers(layout.nodes),
+    ADMIN_SOCKET: layout.adminSocket,
   };
   for (const service of GRPC_SERVICES) {
     values[`${service.toUpperCase()}_GRPC_PORT`] = String(layout.grpcPorts[service]);
-    values[`${service.toUpperCase()}_SERVERS`] = grpcServers(layout.nodes, service);
+    values[`${service.toUpperCase()}_SERVERS`] = grpcServers(layout.nodes, service, layout.checkCertificate);
   }
   return values;
 }
@@ -80,6 +94,9 @@ export function haproxyPlaceholders(layout: HaproxyLayout): Record<string, strin
  */
 export function renderHaproxyConfig(template: string, layout: HaproxyLayout): string {
   if (layout.nodes.length === 0) throw new Error('An HAProxy config needs at least one node');
+  if (!layout.checkCertificate)
+    throw new Error('An HAProxy config needs checkCertificate (its `haproxy` certificate)');
+  if (!layout.adminSocket) throw new Error('An HAProxy config needs adminSocket (its runtime API socket)');
   const values = haproxyPlaceholders(layout);
   const missing = new Set<string>();
   const rendered = template.replace(/\{\{([A-Z0-9_]+)\}\}/g, (_match, name: string) => {

@@ -5,6 +5,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import type { NodeLimit } from '@flotilla/platform/licence';
+import { ensureClusterPki, PkiLayout } from '@flotilla/platform/pki';
 import { ensureMasterKeyFile, hasMasterKeyConfigured, MASTER_KEY_FILE_ENV } from '@flotilla/platform/secrets';
 
 import { ClusterDatabase, provideClusterDatabase } from './cluster-database';
@@ -48,11 +49,18 @@ export interface LocalCluster {
   /** The Redis URL in use, if any; `redis` is set only when this tool runs the server. */
   redisUrl: string | undefined;
   redis: ClusterRedis | undefined;
-  /** HAProxy's gRPC frontend (host:port) for each service. */
+  /** HAProxy's gRPC frontend (host:port) for each service (mutual TLS, passed through). */
   grpcUrls: Record<GrpcServiceName, string>;
+  /** The cluster's PKI folder (FLOTILLA_PKI_DIR of every service): CA, trust bundle, certificates. */
+  pkiDir: string;
+  /** HAProxy, e.g. to make it present its reissued check certificate after a CA rotation. */
+  haproxy: HaproxyProcess;
   nodes: NodeProcesses[];
   stop(): Promise<void>;
 }
+
+/** The node name HAProxy's own certificate carries (it runs beside the nodes, not on one). */
+export const LOAD_BALANCER_NODE = 'load-balancer';
 
 const GRPC_ENV: Record<GrpcServiceName, string> = {
   auth: 'AUTH',
@@ -165,6 +173,14 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     const unknown = options.testHoldCompletion?.nodes.filter((name) => !names.includes(name)) ?? [];
     if (unknown.length)
       throw new Error(`--test-hold-completion-on names no node of this cluster: ${unknown.join(', ')}`);
+    // One PKI for the whole local cluster (its nodes share a machine): made at the first start,
+    // reused later; HAProxy's check certificate is the `haproxy` identity of node `load-balancer`.
+    const pkiDir = resolve(options.env['FLOTILLA_PKI_DIR'] ?? join(options.dataDir, 'pki'));
+    const pki = await ensureClusterPki(pkiDir, names);
+    await ensureClusterPki(pkiDir, [LOAD_BALANCER_NODE], ['haproxy']);
+    if (pki.created.length > 0)
+      log(`[cluster] PKI in ${pkiDir}: made ${pki.created.length} file(s) (CA ${pki.signingCaId})`);
+    baseEnv['FLOTILLA_PKI_DIR'] = pkiDir;
     const config = renderHaproxyConfig(readHaproxyTemplate(), {
       bindHost: '127.0.0.1',
       httpPort,
@@ -176,6 +192,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         httpPort: ports.http,
         grpcPorts: ports.grpc,
       })),
+      checkCertificate: new PkiLayout(pkiDir).leaf(LOAD_BALANCER_NODE, 'haproxy').certificate,
+      adminSocket: join(options.dataDir, 'haproxy-admin.sock'),
     });
     const haproxy: HaproxyProcess = await startHaproxy(
       join(options.dataDir, 'haproxy.cfg'),
@@ -243,6 +261,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         GRPC_SERVICES.map((service) => [service, `127.0.0.1:${haproxyGrpc[service]}`]),
       ) as Record<GrpcServiceName, string>,
       nodes,
+      pkiDir,
+      haproxy,
       stop,
     };
   } catch (error) {

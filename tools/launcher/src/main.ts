@@ -1,7 +1,14 @@
 import { join, resolve } from 'node:path';
 
 import { ConfigError, loadFlotillaConfig } from '@flotilla/platform/config';
-import { ensureMasterKeyFile, hasMasterKeyConfigured, MASTER_KEY_FILE_ENV } from '@flotilla/platform/secrets';
+
+import { ensureNodePki } from './node-pki';
+import {
+  ensureMasterKeyFile,
+  hasMasterKeyConfigured,
+  MASTER_KEY_FILE_ENV,
+  masterKeyOnlyForOrchestrator,
+} from '@flotilla/platform/secrets';
 
 import { NODE_SERVICES } from '@flotilla/cluster/protocol';
 
@@ -86,6 +93,7 @@ async function main(): Promise<void> {
     const problems = databaseUrlProblems(config.database);
     if (problems.length) throw new ConfigError(problems);
     console.log(`[launcher] Database: ${describeDatabaseUrl(config.database)}`);
+    await ensureNodePki(env, dataRoot, config.nodeName);
     if (env['FLOTILLA_SKIP_PORTAL_BUILD'] !== 'true')
       ensurePortalBuilt(repoRoot, env['FLOTILLA_PORTAL_DIR'] ?? '');
     const migrationStart = Date.now();
@@ -95,7 +103,8 @@ async function main(): Promise<void> {
     );
 
     for (const name of NODE_SERVICES) {
-      const service = new ServiceProcess(name, repoRoot, env, () => void shutdown(1));
+      const serviceEnv = masterKeyOnlyForOrchestrator(name, env);
+      const service = new ServiceProcess(name, repoRoot, serviceEnv, () => void shutdown(1));
       services.push(service);
       service.start();
     }

@@ -5,7 +5,7 @@ import { ClientGrpc, ClientGrpcProxy, ClientProxyFactory } from '@nestjs/microse
 import { lastValueFrom, timeout } from 'rxjs';
 
 import { orchestratorV1, SERVICE_CONTRACTS } from '@flotilla/contracts';
-import { grpcOptions, identityToMetadata } from '@flotilla/platform/grpc';
+import { grpcClientOptions, identityToMetadata, serviceCertificate } from '@flotilla/platform/grpc';
 
 import { ApiClient } from './api-client';
 import type { FlotillaCluster } from './flotilla-cluster';
@@ -171,7 +171,15 @@ export async function setDraining(
   name: string,
   isDraining: boolean,
 ): Promise<void> {
-  const proxy = ClientProxyFactory.create(grpcOptions('orchestrator', cluster.grpcUrls['orchestrator']));
+  const proxy = ClientProxyFactory.create(
+    // The tools call as `operator` (their certificate from the run's PKI), over mutual TLS through HAProxy.
+    grpcClientOptions(
+      'orchestrator',
+      cluster.grpcUrls['orchestrator'],
+      undefined,
+      serviceCertificate('operator'),
+    ),
+  );
   try {
     const orchestrator = (
       proxy as unknown as ClientGrpc

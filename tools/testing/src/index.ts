@@ -11,3 +11,4 @@ export * from './cluster-deployer';
 export * from './restartable-postgres';
 export * from './small-tmpfs';
 export * from './mssql-server';
+export * from './test-pki';

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 
 import { isMssqlServer, MssqlServer, startMssqlServer } from './mssql-server';
 import { startPostgresServer } from './postgres-server';
+import { createTestPki } from './test-pki';
 
 /**
  * Starts (or finds) the servers every integration test creates its databases on: PostgreSQL
@@ -16,6 +17,8 @@ export default async function globalSetup(): Promise<void> {
   // they start, get one for this run (unless the caller gave one).
   if (!process.env['FLOTILLA_MASTER_KEY'] && !process.env['FLOTILLA_MASTER_KEY_FILE'])
     process.env['FLOTILLA_MASTER_KEY'] = randomBytes(32).toString('base64');
+  // gRPC is mutual TLS: one CA for the run, certificates for the fixed test nodes (FLOTILLA_PKI_DIR).
+  await createTestPki();
   const server = await startPostgresServer();
   process.env['FLOTILLA_TEST_PG_BASE_URL'] = server.baseUrl;
   (globalThis as { flotillaPostgres?: typeof server }).flotillaPostgres = server;

@@ -3,7 +3,12 @@ import { loadSync } from '@grpc/proto-loader';
 import { join } from 'node:path';
 
 import { artifactsV1, PROTO_ROOT, SERVICE_CONTRACTS } from '@flotilla/contracts';
-import { CHANNEL_OPTIONS, PROTO_LOADER_OPTIONS } from '@flotilla/platform/grpc';
+import {
+  clientChannelOptions,
+  clientCredentials,
+  PROTO_LOADER_OPTIONS,
+  serviceCertificate,
+} from '@flotilla/platform/grpc';
 
 /** The ArtifactService as grpc-js exposes it, with the method names of the .proto file. */
 export interface RawArtifactClient extends grpc.Client {
@@ -32,7 +37,10 @@ export interface RawArtifactClient extends grpc.Client {
   ): grpc.ClientUnaryCall;
 }
 
-/** A plain grpc-js client built with @grpc/proto-loader and the options the services use. */
+/**
+ * A plain grpc-js client built with @grpc/proto-loader and the options the services use, over
+ * mutual TLS with this process's certificate from the test PKI.
+ */
 export function createArtifactClient(url: string): RawArtifactClient {
   const contract = SERVICE_CONTRACTS.artifacts;
   const definition = loadSync(join(PROTO_ROOT, contract.protoFile), PROTO_LOADER_OPTIONS);
@@ -40,7 +48,11 @@ export function createArtifactClient(url: string): RawArtifactClient {
     flotilla: { artifacts: { v1: { ArtifactService: grpc.ServiceClientConstructor } } };
   };
   const Service = loaded.flotilla.artifacts.v1.ArtifactService;
-  return new Service(url, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as RawArtifactClient;
+  return new Service(
+    url,
+    clientCredentials(serviceCertificate()),
+    clientChannelOptions('artifacts'),
+  ) as unknown as RawArtifactClient;
 }
 
 /** Promisifies a unary call of the raw client. */

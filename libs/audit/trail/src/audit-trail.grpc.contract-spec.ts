@@ -1,12 +1,4 @@
-import {
-  Client,
-  credentials,
-  Metadata,
-  MethodDefinition,
-  ServiceDefinition,
-  ServiceError,
-  status,
-} from '@grpc/grpc-js';
+import { Client, Metadata, MethodDefinition, ServiceDefinition, ServiceError, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { DynamicModule, INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -24,10 +16,13 @@ import {
 } from '@flotilla/audit/outbox';
 import { auditV1, PROTO_ROOT, SERVICE_CONTRACTS } from '@flotilla/contracts';
 import {
+  clientChannelOptions,
+  clientCredentials,
   FORWARDED_FOR_MAX_LENGTH,
   grpcOptions,
   identityToMetadata,
   PROTO_LOADER_OPTIONS,
+  serviceCertificate,
   systemIdentity,
 } from '@flotilla/platform/grpc';
 import { createMigratedTestDatabase, freePort, MigratedTestDatabase } from '@flotilla/testing';
@@ -83,7 +78,7 @@ class AuditGrpcClient {
     this.service = definition[
       `${SERVICE_CONTRACTS.audit.packageName}.${SERVICE_CONTRACTS.audit.serviceName}`
     ] as ServiceDefinition;
-    this.client = new Client(url, credentials.createInsecure());
+    this.client = new Client(url, clientCredentials(serviceCertificate()), clientChannelOptions('audit'));
   }
 
   record(events: auditV1.AuditEvent[], metadata: Metadata): Promise<auditV1.RecordEventsReply> {

@@ -7,7 +7,12 @@ import { DataSource } from 'typeorm';
 
 import { authV1, SERVICE_CONTRACTS } from '@flotilla/contracts';
 import { FLOTILLA_CONFIG, loadFlotillaConfig } from '@flotilla/platform/config';
-import { FORWARDED_FOR_MAX_LENGTH, grpcOptions, identityToMetadata } from '@flotilla/platform/grpc';
+import {
+  FORWARDED_FOR_MAX_LENGTH,
+  grpcClientOptions,
+  grpcOptions,
+  identityToMetadata,
+} from '@flotilla/platform/grpc';
 import { createMigratedTestDatabase, freePort, MigratedTestDatabase } from '@flotilla/testing';
 
 import { AuthModule } from '../auth.module';
@@ -57,7 +62,7 @@ describe(AuthGrpcController.name, () => {
       logger: false,
     });
     await server.listen();
-    client = ClientProxyFactory.create(grpcOptions('auth', url)) as unknown as ClientGrpcProxy;
+    client = ClientProxyFactory.create(grpcClientOptions('auth', url)) as unknown as ClientGrpcProxy;
     sut = client.getService<authV1.AuthServiceClient>(SERVICE_CONTRACTS.auth.serviceName);
   });
   afterAll(async () => {

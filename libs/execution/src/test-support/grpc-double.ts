@@ -1,14 +1,20 @@
-import { Metadata, Server, ServerCredentials, ServiceError, status } from '@grpc/grpc-js';
+import { Metadata, Server, ServiceError, status } from '@grpc/grpc-js';
 import type { UntypedHandleCall } from '@grpc/grpc-js';
 import { ClientGrpc, ClientProxyFactory } from '@nestjs/microservices';
 
 import type { FlotillaService } from '@flotilla/contracts';
-import { grpcOptions, loadServiceDefinition } from '@flotilla/platform/grpc';
+import {
+  grpcClientOptions,
+  loadServiceDefinition,
+  serverCredentials,
+  serviceCertificate,
+} from '@flotilla/platform/grpc';
 
 /**
  * A real gRPC server on a free loopback port standing in for a collaborator service in tests
  * (orchestrator, artifact-store). Only the given methods exist; any other call fails with
- * UNIMPLEMENTED, so an unexpected call shows up as a failure.
+ * UNIMPLEMENTED, so an unexpected call shows up as a failure. Mutual TLS with the test PKI's
+ * certificate of `service`, as the real one would present.
  */
 export interface GrpcDouble {
   url: string;
@@ -24,12 +30,12 @@ export async function startGrpcDouble(
   const server = new Server();
   server.addService(loadServiceDefinition(service).service, handlers);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync('127.0.0.1:0', serverCredentials(serviceCertificate(service)), (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );
   const url = `127.0.0.1:${port}`;
-  const client = ClientProxyFactory.create(grpcOptions(service, url)) as unknown as ClientGrpc;
+  const client = ClientProxyFactory.create(grpcClientOptions(service, url)) as unknown as ClientGrpc;
   return {
     url,
     client,

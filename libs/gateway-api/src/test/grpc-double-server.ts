@@ -4,11 +4,17 @@ import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 
 import { FlotillaService, PROTO_ROOT, SERVICE_CONTRACTS } from '@flotilla/contracts';
-import { CHANNEL_OPTIONS, PROTO_LOADER_OPTIONS } from '@flotilla/platform/grpc';
+import {
+  CHANNEL_OPTIONS,
+  PROTO_LOADER_OPTIONS,
+  serverCredentials,
+  serviceCertificate,
+} from '@flotilla/platform/grpc';
 
 /**
  * A real grpc-js server for one backend service with scripted handlers, standing in for the
- * collaborator in gateway tests. Methods without a handler answer UNIMPLEMENTED.
+ * collaborator in gateway tests. Methods without a handler answer UNIMPLEMENTED. Mutual TLS with the
+ * test PKI's certificate of `service`: the gateway checks it is talking to that service.
  */
 export interface GrpcDouble {
   url: string;
@@ -34,7 +40,7 @@ export async function startGrpcDouble(
   const server = new grpc.Server(CHANNEL_OPTIONS);
   server.addService(serviceDefinition(service), handlers);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync('127.0.0.1:0', serverCredentials(serviceCertificate(service)), (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 
 import { FlotillaService, PROTO_ROOT, SERVICE_CONTRACTS } from '@flotilla/contracts';
-import { PROTO_LOADER_OPTIONS } from '@flotilla/platform/grpc';
+import { PROTO_LOADER_OPTIONS, serverCredentials, serviceCertificate } from '@flotilla/platform/grpc';
 
 type ServiceConstructor = grpc.ServiceClientConstructor;
 
@@ -20,7 +20,10 @@ export function serviceConstructor(service: FlotillaService): ServiceConstructor
   return node as ServiceConstructor;
 }
 
-/** A real gRPC server on 127.0.0.1 implementing only the given methods (others answer UNIMPLEMENTED). */
+/**
+ * A real gRPC server on 127.0.0.1 implementing only the given methods (others answer UNIMPLEMENTED),
+ * over mutual TLS with the test PKI's certificate of `service`, as the real one would present.
+ */
 export async function startGrpcDouble(
   service: FlotillaService,
   handlers: grpc.UntypedServiceImplementation,
@@ -28,7 +31,7 @@ export async function startGrpcDouble(
   const server = new grpc.Server();
   server.addService(serviceConstructor(service).service, handlers);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync('127.0.0.1:0', serverCredentials(serviceCertificate(service)), (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );

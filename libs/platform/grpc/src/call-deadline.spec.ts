@@ -1,10 +1,11 @@
-import { Server, ServerCredentials, ServerUnaryCall, ServerWritableStream, status } from '@grpc/grpc-js';
+import { Server, ServerUnaryCall, ServerWritableStream, status } from '@grpc/grpc-js';
 import { ClientGrpc, ClientGrpcProxy, ClientProxyFactory } from '@nestjs/microservices';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 
 import { executorV1, SERVICE_CONTRACTS } from '@flotilla/contracts';
 
-import { grpcClientOptions, grpcOptions } from './grpc-options';
+import { grpcClientOptions } from './grpc-options';
+import { serverCredentials, serviceCertificate } from './service-certificates';
 import { loadServiceDefinition } from './service-definition';
 
 /**
@@ -30,7 +31,7 @@ describe('unary call deadline', () => {
       },
     });
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+      server.bindAsync('127.0.0.1:0', serverCredentials(serviceCertificate('executor')), (error, bound) =>
         error ? reject(error) : resolve(bound),
       ),
     );
@@ -42,7 +43,7 @@ describe('unary call deadline', () => {
     server.forceShutdown();
   });
 
-  function executor(options: ReturnType<typeof grpcOptions>): executorV1.ExecutorServiceClient {
+  function executor(options: ReturnType<typeof grpcClientOptions>): executorV1.ExecutorServiceClient {
     const proxy = ClientProxyFactory.create(options) as unknown as ClientGrpcProxy;
     proxies.push(proxy);
     return (proxy as unknown as ClientGrpc).getService<executorV1.ExecutorServiceClient>(
@@ -62,7 +63,10 @@ describe('unary call deadline', () => {
   });
 
   it('leaves the same call pending without the client options (what the deadline prevents)', async () => {
-    const client = executor(grpcOptions('executor', url));
+    const secured = grpcClientOptions('executor', url);
+    // The same client with no interceptor at all (TLS kept): no deadline set anywhere.
+    const channelOptions = { ...secured.options.channelOptions, interceptors: [] };
+    const client = executor({ ...secured, options: { ...secured.options, channelOptions } });
     const outcome = await Promise.race([
       firstValueFrom(client.readTaskLog({ taskId: 't', offset: 0, tail: 0 })).then(
         () => 'answered',

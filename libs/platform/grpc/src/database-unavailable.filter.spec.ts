@@ -1,15 +1,7 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-import {
-  Client,
-  credentials,
-  Metadata,
-  MethodDefinition,
-  ServiceDefinition,
-  ServiceError,
-  status,
-} from '@grpc/grpc-js';
+import { Client, Metadata, MethodDefinition, ServiceDefinition, ServiceError, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { Controller, INestMicroservice, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -26,7 +18,8 @@ import {
   grpcExceptionFilters,
 } from './database-unavailable.filter';
 import { FailureReason, failureReasonOf } from './failure-reason';
-import { grpcOptions, PROTO_LOADER_OPTIONS } from './grpc-options';
+import { clientChannelOptions, grpcOptions, PROTO_LOADER_OPTIONS } from './grpc-options';
+import { clientCredentials, serviceCertificate } from './service-certificates';
 import { RpcErrors } from './rpc-errors';
 
 /** A real pg connection error: connecting to a loopback port nothing listens on. */
@@ -85,7 +78,7 @@ class ExecutorClient {
     const contract = SERVICE_CONTRACTS.executor;
     const definition = loadSync(join(PROTO_ROOT, contract.protoFile), PROTO_LOADER_OPTIONS);
     this.service = definition[`${contract.packageName}.${contract.serviceName}`] as ServiceDefinition;
-    this.client = new Client(url, credentials.createInsecure());
+    this.client = new Client(url, clientCredentials(serviceCertificate()), clientChannelOptions('executor'));
   }
 
   /** The status a unary ReadTaskLog ends with. */

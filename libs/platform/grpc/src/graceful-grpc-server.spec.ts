@@ -1,14 +1,13 @@
-import {
-  credentials,
-  makeGenericClientConstructor,
-  Server,
-  ServerCredentials,
-  ServiceError,
-  status,
-} from '@grpc/grpc-js';
+import { makeGenericClientConstructor, Server, ServiceError, status } from '@grpc/grpc-js';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 
 import { GracefulGrpcServer } from './graceful-grpc-server';
+import {
+  clientCredentials,
+  serverCredentials,
+  serviceCertificate,
+  targetNameOptions,
+} from './service-certificates';
 
 const same = (value: Buffer): Buffer => value;
 const SLOW: ServiceDefinition = {
@@ -41,13 +40,17 @@ async function serve(delayMs: number, graceMs: number) {
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    grpcServer.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+    grpcServer.bindAsync('127.0.0.1:0', serverCredentials(serviceCertificate('executor')), (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );
   const sut = new GracefulGrpcServer({ package: 'test', protoPath: 'unused.proto', url: '' }, graceMs);
   (sut as unknown as { grpcClient: Server }).grpcClient = grpcServer;
-  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+  const client = new Client(
+    `127.0.0.1:${port}`,
+    clientCredentials(serviceCertificate('test-client')),
+    targetNameOptions('executor'),
+  );
   const call = () =>
     new Promise<{ value?: string; error?: ServiceError }>((resolve) =>
       client.makeUnaryRequest('/test.Test/Slow', same, same, Buffer.from('go'), (error, value?: Buffer) =>

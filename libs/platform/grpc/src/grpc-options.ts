@@ -1,11 +1,19 @@
 import { join } from 'node:path';
 
-import type { ChannelOptions } from '@grpc/grpc-js';
+import type { ChannelOptions, ServerInterceptor } from '@grpc/grpc-js';
 import { GrpcOptions, Transport } from '@nestjs/microservices';
 
 import { FlotillaService, PROTO_ROOT, SERVICE_CONTRACTS } from '@flotilla/contracts';
 
 import { unaryDeadlineInterceptor } from './call-deadline';
+import { callerTokenClientInterceptors, serverCallInterceptors } from './call-authorization';
+import {
+  clientCredentials,
+  serverCredentials,
+  ServiceCertificate,
+  serviceCertificate,
+  targetNameOptions,
+} from './service-certificates';
 
 /**
  * Proto-loader options shared by every server and client, so both sides agree on field names
@@ -30,8 +38,25 @@ export const CHANNEL_OPTIONS: ChannelOptions = {
   'grpc.keepalive_timeout_ms': 10_000,
 };
 
-/** One options object for a service's server and its clients (nestjs sample 04-grpc). */
-export function grpcOptions(service: FlotillaService, url: string): GrpcOptions {
+/**
+ * SWITCH (session 2026-12-01): the call-authorization interceptors go on every server once the
+ * existing specs call with the identities the call policies ask for; until then servers run mutual
+ * TLS only. FLOTILLA_GRPC_CALL_AUTHORIZATION=on installs them now (to try the specs against them).
+ */
+function serverInterceptorsOf(service: FlotillaService): ServerInterceptor[] {
+  return process.env['FLOTILLA_GRPC_CALL_AUTHORIZATION'] === 'on' ? serverCallInterceptors(service) : [];
+}
+
+/**
+ * A service's server options: mutual TLS with the process's certificate (clients must present one
+ * from the cluster CA) and the call-authorization interceptors (caller token, method policies).
+ * `certificate` defaults to this process's, from FLOTILLA_PKI_DIR and its node name.
+ */
+export function grpcOptions(
+  service: FlotillaService,
+  url: string,
+  certificate: ServiceCertificate = serviceCertificate(service),
+): GrpcOptions {
   const contract = SERVICE_CONTRACTS[service];
   return {
     transport: Transport.GRPC,
@@ -40,7 +65,9 @@ export function grpcOptions(service: FlotillaService, url: string): GrpcOptions 
       protoPath: join(PROTO_ROOT, contract.protoFile),
       url,
       loader: PROTO_LOADER_OPTIONS,
-      channelOptions: CHANNEL_OPTIONS,
+      credentials: serverCredentials(certificate),
+      // Nest builds `new Server(channelOptions + keepalive)`; grpc-js servers read `interceptors` there.
+      channelOptions: { ...CHANNEL_OPTIONS, interceptors: serverInterceptorsOf(service) },
       maxReceiveMessageLength: MAX_MESSAGE_BYTES,
       maxSendMessageLength: MAX_MESSAGE_BYTES,
     },
@@ -48,21 +75,46 @@ export function grpcOptions(service: FlotillaService, url: string): GrpcOptions 
 }
 
 /**
- * Options for a client of a service: the shared ones plus a default deadline on unary calls. Kept
- * apart from grpcOptions because grpc-js servers read `interceptors` from the same options object.
+ * Options for a client of a service: mutual TLS presenting `certificate` (this process's by
+ * default) and checking the server holds a certificate of `service`, the caller-token
+ * interceptors, and a default deadline on unary calls.
  */
 export function grpcClientOptions(
   service: FlotillaService,
   url: string,
   unaryDeadlineMs?: number,
+  certificate: ServiceCertificate = serviceCertificate(),
 ): GrpcOptions {
-  const shared = grpcOptions(service, url);
+  const contract = SERVICE_CONTRACTS[service];
   return {
-    ...shared,
+    transport: Transport.GRPC,
     options: {
-      ...shared.options,
+      package: contract.packageName,
+      protoPath: join(PROTO_ROOT, contract.protoFile),
+      url,
+      loader: PROTO_LOADER_OPTIONS,
+      credentials: clientCredentials(certificate),
       // grpc-js Client reads `interceptors` from its options; nestjs passes channelOptions through.
-      channelOptions: { ...CHANNEL_OPTIONS, interceptors: [unaryDeadlineInterceptor(unaryDeadlineMs)] },
+      channelOptions: {
+        ...CHANNEL_OPTIONS,
+        ...targetNameOptions(service),
+        interceptors: [unaryDeadlineInterceptor(unaryDeadlineMs), ...callerTokenClientInterceptors(service)],
+      },
+      maxReceiveMessageLength: MAX_MESSAGE_BYTES,
+      maxSendMessageLength: MAX_MESSAGE_BYTES,
     },
+  };
+}
+
+/**
+ * Channel options of a plain grpc-js client of `target` (one not built by Nest): the shared ones,
+ * the check that the server holds a certificate of `target`, and the caller-token interceptors.
+ * Use with clientCredentials(): `new Client(url, clientCredentials(), clientChannelOptions('auth'))`.
+ */
+export function clientChannelOptions(target: FlotillaService): ChannelOptions {
+  return {
+    ...CHANNEL_OPTIONS,
+    ...targetNameOptions(target),
+    interceptors: callerTokenClientInterceptors(target),
   };
 }

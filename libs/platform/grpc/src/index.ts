@@ -6,5 +6,8 @@ export * from './caller-identity';
 export * from './failure-reason';
 export * from './grpc-clients.module';
 export * from './grpc-options';
+export * from './peer-identity';
+export * from './service-certificates';
+export * from './watched-certificate-files';
 export * from './rpc-errors';
 export * from './service-definition';

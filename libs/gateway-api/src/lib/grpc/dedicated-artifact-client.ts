@@ -1,6 +1,11 @@
-import { Client, credentials, ServiceClientConstructor } from '@grpc/grpc-js';
+import { Client, ServiceClientConstructor } from '@grpc/grpc-js';
 
-import { CHANNEL_OPTIONS, loadServiceDefinition } from '@flotilla/platform/grpc';
+import {
+  clientChannelOptions,
+  clientCredentials,
+  loadServiceDefinition,
+  serviceCertificate,
+} from '@flotilla/platform/grpc';
 
 import type { RawArtifactClient } from './raw-artifact-client';
 
@@ -20,8 +25,9 @@ export function dedicatedArtifactClient(url: string): RawArtifactClient {
   artifactService ??= loadServiceDefinition('artifacts');
   const Service = artifactService;
   const open = (): Client & RawArtifactClient =>
-    new Service(url, credentials.createInsecure(), {
-      ...CHANNEL_OPTIONS,
+    new Service(url, clientCredentials(serviceCertificate()), {
+      // Mutual TLS like every client: the gateway's certificate, the server must be `artifacts`.
+      ...clientChannelOptions('artifacts'),
       // A private subchannel pool: a new connection, not the shared one to the same address.
       'grpc.use_local_subchannel_pool': 1,
     }) as unknown as Client & RawArtifactClient;
