@@ -207,8 +207,11 @@ env | cut -d= -f1 | sort | tr '\\n' ' ' | sed 's/^/ENV NAMES /'; echo`,
     const pkiDir = executor.environment.get('FLOTILLA_PKI_DIR');
     const nodeFiles = [
       ...filesUnder(dataDir, (path) => path === node.deployRoot).map((file) => join(dataDir, file)),
+      // A PKI folder elsewhere (the test run's): its private keys (certificates are public).
       ...(pkiDir && !pkiDir.startsWith(`${dataDir}/`)
-        ? filesUnder(pkiDir).map((file) => join(pkiDir, file))
+        ? filesUnder(pkiDir)
+            .filter((file) => file.endsWith('.key'))
+            .map((file) => join(pkiDir, file))
         : []),
     ];
     expect(nodeFiles).toContain(otherLog);
