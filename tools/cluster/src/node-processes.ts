@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 
 import { NODE_SERVICES, NodeServiceName } from '@flotilla/cluster/protocol';
 import { waitForPort } from '@flotilla/platform/net';
+import { masterKeyOnlyForOrchestrator } from '@flotilla/platform/secrets';
 
 import type { GrpcServiceName } from './haproxy-config';
 import { waitForPing } from './wait-for-ping';
@@ -134,7 +135,10 @@ export class NodeProcesses {
   private spawn(service: NodeServiceName): void {
     const child = spawn(process.execPath, ['-r', '@swc-node/register', ...this.entryOf(service)], {
       cwd: this.repoRoot,
-      env: { ...this.env, SWC_NODE_PROJECT: join(this.repoRoot, 'tsconfig.base.json') },
+      env: {
+        ...masterKeyOnlyForOrchestrator(service, this.env),
+        SWC_NODE_PROJECT: join(this.repoRoot, 'tsconfig.base.json'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.children.set(service, child);

@@ -1,8 +1,6 @@
 import { join, resolve } from 'node:path';
 
 import { ConfigError, loadFlotillaConfig } from '@flotilla/platform/config';
-
-import { ensureNodePki } from './node-pki';
 import {
   ensureMasterKeyFile,
   hasMasterKeyConfigured,
@@ -93,7 +91,6 @@ async function main(): Promise<void> {
     const problems = databaseUrlProblems(config.database);
     if (problems.length) throw new ConfigError(problems);
     console.log(`[launcher] Database: ${describeDatabaseUrl(config.database)}`);
-    await ensureNodePki(env, dataRoot, config.nodeName);
     if (env['FLOTILLA_SKIP_PORTAL_BUILD'] !== 'true')
       ensurePortalBuilt(repoRoot, env['FLOTILLA_PORTAL_DIR'] ?? '');
     const migrationStart = Date.now();

@@ -15,6 +15,7 @@ export {
   loadMasterKeyring,
   MASTER_KEY_ENV,
   MASTER_KEY_FILE_ENV,
+  masterKeyOnlyForOrchestrator,
   readMasterKeyFile,
   writeMasterKeyFile,
 } from './master-key-source';

@@ -129,3 +129,14 @@ export function ensureMasterKeyFile(path: string): { path: string; created: bool
   writeMasterKeyFile(path, [generateMasterKey()]);
   return { path, created: true };
 }
+
+/**
+ * A service's environment with the master key left out unless it is the orchestrator, the only
+ * service that seals and opens values: an executor (and anything a script might reach through it)
+ * has no key to find in its environment.
+ */
+export function masterKeyOnlyForOrchestrator(service: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (service === 'task-orchestrator') return env;
+  const { [MASTER_KEY_ENV]: _key, [MASTER_KEY_FILE_ENV]: _file, ...rest } = env;
+  return rest;
+}

@@ -7,6 +7,7 @@ import { MasterKeyError } from './master-key-error';
 import {
   ensureMasterKeyFile,
   loadMasterKeyring,
+  masterKeyOnlyForOrchestrator,
   readMasterKeyFile,
   writeMasterKeyFile,
 } from './master-key-source';
@@ -103,5 +104,14 @@ describe(ensureMasterKeyFile.name, () => {
     const [key] = readMasterKeyFile(path);
     expect(ensureMasterKeyFile(path)).toEqual({ path, created: false });
     expect(readMasterKeyFile(path)[0]?.id).toBe(key?.id);
+  });
+});
+
+describe(masterKeyOnlyForOrchestrator.name, () => {
+  it('leaves the key out of the environment of every other service', () => {
+    const env = { FLOTILLA_MASTER_KEY: 'k', FLOTILLA_MASTER_KEY_FILE: '/f', PATH: '/bin' };
+    expect(masterKeyOnlyForOrchestrator('task-orchestrator', env)).toEqual(env);
+    for (const service of ['deployment-executor', 'gateway', 'auth', 'audit', 'artifact-store'])
+      expect(masterKeyOnlyForOrchestrator(service, env)).toEqual({ PATH: '/bin' });
   });
 });
