@@ -1,6 +1,8 @@
 import { join, resolve } from 'node:path';
 
 import { ConfigError, loadFlotillaConfig } from '@flotilla/platform/config';
+
+import { ensureNodePki } from './node-pki';
 import {
   ensureMasterKeyFile,
   hasMasterKeyConfigured,
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
     const problems = databaseUrlProblems(config.database);
     if (problems.length) throw new ConfigError(problems);
     console.log(`[launcher] Database: ${describeDatabaseUrl(config.database)}`);
+    await ensureNodePki(env, dataRoot, config.nodeName);
     if (env['FLOTILLA_SKIP_PORTAL_BUILD'] !== 'true')
       ensurePortalBuilt(repoRoot, env['FLOTILLA_PORTAL_DIR'] ?? '');
     const migrationStart = Date.now();
