@@ -1,6 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { PeerCertificate } from 'node:tls';
 
+import { Metadata, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 
 import { ALL_PERMISSIONS } from '@flotilla/api-interfaces';
@@ -9,6 +11,8 @@ import { FLOTILLA_SERVICES, PROTO_ROOT, SERVICE_CONTRACTS } from '@flotilla/cont
 import { PROTO_LOADER_OPTIONS } from '../grpc-options';
 import { CALL_POLICIES, refusalOf } from './call-policies';
 import { PRODUCT_SERVICES } from './call-policy';
+import { TrustedCallerTokenKeys } from './caller-token-keys';
+import { callAuthorizer } from './server-call-authorization';
 
 function protoFiles(folder: string): string[] {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
@@ -139,7 +143,20 @@ describe('call policies', () => {
     expect(refusalOf('GetPackage', policy, { peer: 'orchestrator', user: undefined })).toBeDefined();
   });
 
-  it('refuse a method nobody declared', () => {
+  it('refuse a method nobody declared', async () => {
+    const authorizer = callAuthorizer('auth', { trustedKeys: new TrustedCallerTokenKeys(() => new Map()) });
+    const gatewayPeer = {
+      getAuthContext: () => ({
+        sslPeerCertificate: {
+          subjectaltname: 'URI:spiffe://flotilla.internal/gateway/n1',
+        } as PeerCertificate,
+      }),
+    };
+    for (const method of ['toString', 'constructor', '__proto__', 'Backdoor']) {
+      await expect(
+        authorizer.decide(`/flotilla.auth.v1.AuthService/${method}`, gatewayPeer, new Metadata()),
+      ).resolves.toMatchObject({ admitted: false, code: status.PERMISSION_DENIED });
+    }
     expect(refusalOf('AuthService/Backdoor', undefined, gateway(ADMINISTRATOR))).toMatch(
       /declares no call policy/,
     );

@@ -134,7 +134,9 @@ export class CallAuthorizer {
         return { admitted: false, code: status.UNAUTHENTICATED, details: `${qualified}: ${reason}` };
       }
     }
-    const refusal = refusalOf(qualified, this.policies[method], { peer: peer.service, user });
+    // Own properties only: a path naming 'constructor' or 'toString' finds no policy, not Object's.
+    const policy = Object.hasOwn(this.policies, method) ? this.policies[method] : undefined;
+    const refusal = refusalOf(qualified, policy, { peer: peer.service, user });
     if (refusal) return { admitted: false, code: status.PERMISSION_DENIED, details: refusal };
     return { admitted: true, metadata: identityToMetadata(user ?? own, metadata) };
   }
