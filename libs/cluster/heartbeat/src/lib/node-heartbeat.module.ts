@@ -9,7 +9,6 @@ import {
 } from '@nestjs/common';
 
 import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
-import { GrpcClientsModule } from '@flotilla/platform/grpc';
 
 import { ClusterNodeClient } from './cluster-node-client';
 import { NodeHeartbeat } from './node-heartbeat';
@@ -61,7 +60,6 @@ export class NodeHeartbeatModule {
   static register(service: string): DynamicModule {
     return {
       module: NodeHeartbeatModule,
-      imports: [GrpcClientsModule.register(['orchestrator'])],
       providers: [
         { provide: HEARTBEAT_SERVICE, useValue: service },
         { provide: NodeStatus, useFactory: (): NodeStatus => new NodeStatus() },
