@@ -74,6 +74,12 @@ describe(substituteForShell.name, () => {
     expect(runInBash("cat <<EOF\nit's #{V}\nEOF\necho after '#{V}'", { V: 'v' })).toBe("it's v\nafter v\n");
   });
 
+  it('takes << in arithmetic for a shift, not a here-document', () => {
+    expect(runInBash("echo $(( 1 << 2 )) '#{V}'\n(( x = 1 << 3 )); echo $x '#{V}'", { V: 'v' })).toBe(
+      '4 v\n8 v\n',
+    );
+  });
+
   it('writes the value as text in a quoted here-document, where bash expands nothing', () => {
     expect(runInBash("cat <<'EOF'\n$HOME #{V}\nEOF", { V: '$(nothing runs)' })).toBe(
       '$HOME $(nothing runs)\n',

@@ -50,6 +50,8 @@ class ShellSubstituter {
   private readonly pending: PendingHeredoc[] = [];
   private context: Context = 'plain';
   private index = 0;
+  /** Inside `(( ))` / `$(( ))`, where `<<` is a shift, not a here-document. */
+  private arithmeticDepth = 0;
 
   constructor(
     private readonly text: string,
@@ -112,7 +114,16 @@ class ShellSubstituter {
       this.context = 'comment';
       return this.copy(1);
     }
-    if (char === '<' && text[index + 1] === '<' && text[index + 2] !== '<') return this.heredocOperator();
+    if (char === '(' && text[index + 1] === '(') {
+      this.arithmeticDepth += 1;
+      return this.copy(2);
+    }
+    if (char === ')' && text[index + 1] === ')' && this.arithmeticDepth > 0) {
+      this.arithmeticDepth -= 1;
+      return this.copy(2);
+    }
+    if (char === '<' && text[index + 1] === '<' && text[index + 2] !== '<' && this.arithmeticDepth === 0)
+      return this.heredocOperator();
     this.copy(1);
   }
 
