@@ -38,8 +38,11 @@ export async function withCallerToken(
   if (metadata.get(CALLER_TOKEN_METADATA_KEY).length > 0 || !minter) return metadata;
   const identity = identityFromMetadata(metadata);
   if (!identity.userId || identity.userId.startsWith('system:')) return metadata;
-  metadata.set(CALLER_TOKEN_METADATA_KEY, await minter.mint(identity, target));
-  return metadata;
+  // A copy: callers reuse metadata objects across calls, and a token baked into one would be
+  // sent again after it expired (or to another target).
+  const outgoing = metadata.clone();
+  outgoing.set(CALLER_TOKEN_METADATA_KEY, await minter.mint(identity, target));
+  return outgoing;
 }
 
 /** The client interceptor: mints or forwards before the call starts (signing is asynchronous). */

@@ -237,6 +237,10 @@ describe('server call authorization', () => {
       code: status.OK,
     });
     expect(lastSeen(orchestrator)).toMatchObject({ userId: admin.userId, permissions: admin.permissions });
+    // The same metadata object again: a fresh token, not the first call's baked in.
+    const reused = identityToMetadata(admin);
+    expect(await callMethod('orchestrator', client, 'RemoveNode', reused)).toMatchObject({ code: status.OK });
+    expect(reused.get('x-flotilla-caller-token')).toEqual([]);
     // A process identity is never turned into a token: it stays the peer's own call.
     expect(
       await callMethod(
