@@ -221,6 +221,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         // Not FLOTILLA_*, so deployment scripts (which never see FLOTILLA_* variables) can tell
         // which node ran them — HA tests record it in their side effects.
         CLUSTER_NODE_NAME: name,
+        // Scripts get an environment built from nothing; this one name is handed to them on purpose.
+        FLOTILLA_SCRIPT_PASS_ENV: options.env['FLOTILLA_SCRIPT_PASS_ENV'] ?? 'CLUSTER_NODE_NAME',
       };
       for (const service of GRPC_SERVICES) {
         env[`FLOTILLA_${GRPC_ENV[service]}_GRPC_LISTEN`] = `127.0.0.1:${ports.grpc[service]}`;
