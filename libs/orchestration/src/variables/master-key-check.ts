@@ -3,6 +3,8 @@ import type { QueryRunner } from 'typeorm';
 import { dialectOf, dialectSql, isUniqueViolation } from '@flotilla/platform/persistence';
 import { MasterKeyError, MasterKeyring } from '@flotilla/platform/secrets';
 
+import { sealedKeyIds } from './sensitive-value-resealing';
+
 /**
  * One row saying which master key seals this database's secrets, with a value sealed under it: a
  * process given another key fails at start-up with a clear message, not at the first deployment.
@@ -47,6 +49,10 @@ export async function verifyMasterKey(
 ): Promise<'verified' | 'recorded'> {
   let row = await readCheck(runner);
   if (!row) {
+    // No check row yet, yet values sealed under a key this process lacks (the row was lost): refuse
+    // rather than pin the wrong key.
+    const foreign = [...(await sealedKeyIds(runner))].find((keyId) => !keyring.holds(keyId));
+    if (foreign) throw wrongKey(keyring, foreign, 'values are sealed under it');
     try {
       await writeMasterKeyCheck(runner, keyring, 'insert');
       return 'recorded';

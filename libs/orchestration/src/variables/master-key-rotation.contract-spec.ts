@@ -107,6 +107,21 @@ describe(rotateMasterKey.name, () => {
   );
 
   it(
+    'changes nothing when the key file does not hold the database key',
+    async () => {
+      const stranger = join(mkdtempSync(join(tmpdir(), 'flotilla-rotation-')), 'master.key');
+      const [strangerKey] = readMasterKeyFile(ensureMasterKeyFile(stranger).path);
+      const idsBefore = await keyIdsInDatabase();
+      await expect(rotateMasterKey(db.dataSource, stranger, { settleMs: 10 })).rejects.toThrow(
+        /Wrong master key/,
+      );
+      expect(readMasterKeyFile(stranger).map((key) => key.id)).toEqual([strangerKey?.id]);
+      expect(await keyIdsInDatabase()).toEqual(idsBefore);
+    },
+    SLOW_SERVER_MS,
+  );
+
+  it(
     'finishes a rotation a crash interrupted (new key on disk, some values re-sealed) instead of starting another',
     async () => {
       const [current] = readMasterKeyFile(keyFile);

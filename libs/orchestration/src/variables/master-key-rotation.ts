@@ -64,30 +64,32 @@ export async function rotateMasterKey(
   const log = options.log ?? (() => undefined);
   const before = readMasterKeyFile(keyFile);
   const resumed = before.length > 1;
-  const { newKeyId } = prepareMasterKeyRotation(keyFile);
-  log(
-    resumed
-      ? `Finishing an earlier rotation: ${keyFile} already holds the new key ${newKeyId} in front of the old one`
-      : `New master key ${newKeyId} written to ${keyFile} in front of ${before[0]?.id} (both accepted until the end)`,
-  );
-  const keyring: MasterKeyring = loadMasterKeyring({ [MASTER_KEY_FILE_ENV]: keyFile });
-  const newKey = keyring.sealingKey;
   const runner = dataSource.createQueryRunner();
   let resealed = 0;
   try {
-    await verifyMasterKey(runner, keyring);
+    // The file must hold the database's key before anything changes (a wrong file changes nothing).
+    await verifyMasterKey(runner, loadMasterKeyring({ [MASTER_KEY_FILE_ENV]: keyFile }));
+    const { newKeyId } = prepareMasterKeyRotation(keyFile);
+    log(
+      resumed
+        ? `Finishing an earlier rotation: ${keyFile} already holds the new key ${newKeyId} in front of the old one`
+        : `New master key ${newKeyId} written to ${keyFile} in front of ${before[0]?.id} (both accepted until the end)`,
+    );
+    const keyring: MasterKeyring = loadMasterKeyring({ [MASTER_KEY_FILE_ENV]: keyFile });
+    const newKey = keyring.sealingKey;
     await writeMasterKeyCheck(runner, keyring, 'update');
     resealed += (await resealSensitiveValues(runner, keyring)).values;
     await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 2_000));
     resealed += (await resealSensitiveValues(runner, keyring)).values;
+    // Every value is under the new key now: only then does the old key leave the file.
+    writeMasterKeyFile(keyFile, [newKey]);
+    return {
+      resealed,
+      newKeyId: newKey.id,
+      retiredKeyIds: (resumed ? before.slice(1) : before).map((key) => key.id),
+      resumed,
+    };
   } finally {
     await runner.release();
   }
-  writeMasterKeyFile(keyFile, [newKey]);
-  return {
-    resealed,
-    newKeyId: newKey.id,
-    retiredKeyIds: (resumed ? before.slice(1) : before).map((key) => key.id),
-    resumed,
-  };
 }

@@ -146,6 +146,12 @@ describe('sensitive variables at rest', () => {
       await expect(verifyMasterKey(runner, MasterKeyring.of(generateMasterKey()))).rejects.toThrow(
         MasterKeyError,
       );
+      // The check row lost: values sealed under the database key still tell a wrong key apart.
+      await db.dataSource.query('DELETE FROM master_key_check');
+      await expect(verifyMasterKey(runner, MasterKeyring.of(generateMasterKey()))).rejects.toThrow(
+        /Wrong master key/,
+      );
+      await expect(verifyMasterKey(runner, keyring)).resolves.toBe('recorded');
     } finally {
       await runner.release();
     }

@@ -63,6 +63,19 @@ export async function countSensitiveValues(runner: QueryRunner): Promise<Sensiti
   return count;
 }
 
+/** The ids of the keys that sealed the stored values. */
+export async function sealedKeyIds(runner: QueryRunner): Promise<Set<string>> {
+  const ids = new Set<string>();
+  await forEachSensitiveRow(runner, (_row, variables) => {
+    for (const variable of variables) {
+      const keyId = variable.isSensitive ? MasterKeyring.keyIdOf(variable.value ?? '') : undefined;
+      if (keyId) ids.add(keyId);
+    }
+    return Promise.resolve();
+  });
+  return ids;
+}
+
 interface VariableRow {
   table: (typeof VARIABLE_TABLES)[number];
   id: string;
