@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -51,6 +51,8 @@ describe('kill -9 of a node in the completion window', () => {
 
   beforeAll(async () => {
     sideDir = await mkdtemp(join(tmpdir(), 'flotilla-faults-window-'));
+    // Scripts run as the unprivileged script user now, and record their runs in this folder.
+    await chmod(sideDir, 0o777);
     cluster = await startFlotillaCluster({
       nodes: 3,
       licence: { nodeLimit: 3 },

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -49,6 +49,8 @@ describe('PostgreSQL restarts while deployments run on a three-node cluster', ()
 
   beforeAll(async () => {
     sideDir = await mkdtemp(join(tmpdir(), 'flotilla-faults-db-'));
+    // Scripts run as the unprivileged script user now, and record their runs in this folder.
+    await chmod(sideDir, 0o777);
     postgres = await startRestartablePostgres();
     cluster = await startFlotillaCluster({
       nodes: 3,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -49,6 +49,8 @@ describeOnEachDialect('server tasks on a three-node cluster', ({ dialect }) => {
 
   beforeAll(async () => {
     sideDir = await mkdtemp(join(tmpdir(), 'flotilla-ha-'));
+    // Scripts run as the unprivileged script user now, and record their runs in this folder.
+    await chmod(sideDir, 0o777);
     cluster = await startFlotillaCluster({
       dialect,
       nodes: 3,
