@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 import type { DataSource } from 'typeorm';
 
@@ -230,4 +230,59 @@ describeOnEachDialect('secrets at rest, end to end', ({ dialect }) => {
       'Give every orchestrator and the migrate step the key this database was set up with',
     );
   }, 120_000);
+});
+
+/** The environment of each of this node's service processes, by service (read from /proc). */
+function serviceEnvironments(sharedStorage: string): Map<string, string[]> {
+  const found = new Map<string, string[]>();
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const service = /apps\/([a-z-]+)\/src\/main\.ts/.exec(command)?.[1];
+      if (!service) continue;
+      const environment = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (environment.includes(`FLOTILLA_SHARED_STORAGE=${sharedStorage}`)) found.set(service, environment);
+    } catch {
+      // A process that ended meanwhile.
+    }
+  }
+  return found;
+}
+
+describe('npm start without a configured master key', () => {
+  let node: FlotillaNode | undefined;
+  afterAll(async () => {
+    await node?.stop();
+  }, 60_000);
+
+  it('makes <data folder>/master.key (0600) at first start and runs on it', async () => {
+    node = await startFlotillaNode({ env: { FLOTILLA_MASTER_KEY: '', FLOTILLA_MASTER_KEY_FILE: '' } });
+    // The node's data folder is the parent of its shared storage (the launcher's layout).
+    const keyFile = join(dirname(node.sharedStorage), 'master.key');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(readMasterKeyFile(keyFile)).toHaveLength(1);
+    expect(node.output()).toContain(`Made the master key for sensitive values: ${keyFile}`);
+    // Only the orchestrator is given the key.
+    const environments = serviceEnvironments(node.sharedStorage);
+    expect([...environments.keys()].sort()).toEqual(
+      ['artifact-store', 'audit', 'auth', 'deployment-executor', 'gateway', 'task-orchestrator'].sort(),
+    );
+    for (const [service, environment] of environments) {
+      const keyVariables = environment.filter(
+        // Set and not empty (this test clears the run's FLOTILLA_MASTER_KEY with an empty value).
+        (entry) => entry.startsWith('FLOTILLA_MASTER_KEY') && !entry.endsWith('='),
+      );
+      expect({ service, keyVariables }).toEqual({
+        service,
+        keyVariables: service === 'task-orchestrator' ? [`FLOTILLA_MASTER_KEY_FILE=${keyFile}`] : [],
+      });
+    }
+    const api = new ApiClient(node.baseUrl);
+    expect((await api.login(node.adminUsername, node.adminPassword)).status).toBe(200);
+    const project = await api.post<Identified>('/api/projects', { name: 'Keyed' });
+    const saved = await api.put(`/api/projects/${project.body.id}/variables`, {
+      variables: [{ name: 'Token', value: 'x', environmentIds: [], isSensitive: true }],
+    });
+    expect(saved.status).toBe(200);
+  }, 240_000);
 });
