@@ -9,13 +9,23 @@ import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 
 import { executorV1, orchestratorV1, SERVICE_CONTRACTS } from '@flotilla/contracts';
 import { FLOTILLA_CONFIG, loadFlotillaConfig } from '@flotilla/platform/config';
-import { grpcClientOptions, grpcOptions } from '@flotilla/platform/grpc';
+import { grpcClientOptions, grpcOptions, identityToMetadata } from '@flotilla/platform/grpc';
 import { buildZip, freePort } from '@flotilla/testing';
 
 import { ClaimLoop } from './claim-loop/claim-loop';
 import { ExecutionModule } from './execution.module';
 import { startArtifactStoreDouble, StoredPackage } from './test-support/artifact-store-double';
 import { OrchestratorDouble } from './test-support/orchestrator-double';
+
+/** The gateway reading a task's log for a user with TaskView (the policy of both log methods). */
+function asTaskViewer() {
+  return identityToMetadata({
+    userId: 'u-viewer',
+    username: 'viewer',
+    clientIp: '',
+    permissions: ['TaskView'],
+  });
+}
 
 function taskPlan(
   id: string,
@@ -146,7 +156,9 @@ describe(ExecutionModule.name, () => {
     });
     expect(orchestrator.claims[0]).toMatchObject({ nodeName: 'node-test', freeSlots: 2 });
 
-    const chunk = await lastValueFrom(executor.readTaskLog({ taskId: 'task-ok', offset: 0, tail: 0 }));
+    const chunk = await lastValueFrom(
+      executor.readTaskLog({ taskId: 'task-ok', offset: 0, tail: 0 }, asTaskViewer()),
+    );
     expect(chunk.lines.map((line) => line.message)).toContain('hello from v1');
     expect(chunk.complete).toBe(true);
     const file = await readFile(join(folder, 'shared', 'TaskLogs', 'task-ok.log'));
@@ -160,7 +172,7 @@ describe(ExecutionModule.name, () => {
       ]),
     );
     await waitFor(() => (orchestrator.tasks.has('task-cancel') ? true : undefined), 3000);
-    const follow = executor.followTaskLog({ taskId: 'task-cancel', offset: 0, tail: 0 });
+    const follow = executor.followTaskLog({ taskId: 'task-cancel', offset: 0, tail: 0 }, asTaskViewer());
     const firstChunk = firstValueFrom(follow);
     orchestrator.cancelRequested.add('task-cancel');
     const cancelledAt = Date.now();
@@ -199,7 +211,7 @@ describe(ExecutionModule.name, () => {
     );
     await waitFor(() => (orchestrator.tasks.has('task-follow') ? true : undefined), 3000);
     const chunks = await lastValueFrom(
-      executor.followTaskLog({ taskId: 'task-follow', offset: 0, tail: 0 }).pipe(toArray()),
+      executor.followTaskLog({ taskId: 'task-follow', offset: 0, tail: 0 }, asTaskViewer()).pipe(toArray()),
     );
     expect(chunks.length).toBeGreaterThan(1);
     expect(chunks[chunks.length - 1].complete).toBe(true);
@@ -210,7 +222,7 @@ describe(ExecutionModule.name, () => {
 
   it('answers NOT_FOUND for a task that does not exist and an empty, incomplete log for a queued one', async () => {
     await expect(
-      lastValueFrom(executor.readTaskLog({ taskId: 'no-such-task', offset: 0, tail: 0 })),
+      lastValueFrom(executor.readTaskLog({ taskId: 'no-such-task', offset: 0, tail: 0 }, asTaskViewer())),
     ).rejects.toMatchObject({ code: 5 });
     orchestrator.tasks.set('task-queued', {
       id: 'task-queued',
@@ -218,7 +230,7 @@ describe(ExecutionModule.name, () => {
       claim: 0,
     } as orchestratorV1.ServerTask);
     await expect(
-      lastValueFrom(executor.readTaskLog({ taskId: 'task-queued', offset: 0, tail: 0 })),
+      lastValueFrom(executor.readTaskLog({ taskId: 'task-queued', offset: 0, tail: 0 }, asTaskViewer())),
     ).resolves.toEqual({
       lines: [],
       nextOffset: 0,
@@ -228,10 +240,12 @@ describe(ExecutionModule.name, () => {
 
   it('refuses a task id that could name another file', async () => {
     await expect(
-      lastValueFrom(executor.readTaskLog({ taskId: '../secrets', offset: 0, tail: 0 })),
+      lastValueFrom(executor.readTaskLog({ taskId: '../secrets', offset: 0, tail: 0 }, asTaskViewer())),
     ).rejects.toMatchObject({ code: 3 });
     await expect(
-      lastValueFrom(executor.followTaskLog({ taskId: '../secrets', offset: 0, tail: 0 }).pipe(take(1))),
+      lastValueFrom(
+        executor.followTaskLog({ taskId: '../secrets', offset: 0, tail: 0 }, asTaskViewer()).pipe(take(1)),
+      ),
     ).rejects.toMatchObject({ code: 3 });
   });
 });

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 
+import { ALL_PERMISSIONS } from '@flotilla/api-interfaces';
 import type { auditV1, orchestratorV1 } from '@flotilla/contracts';
 import { FlotillaConfigModule } from '@flotilla/platform/config';
 import {
@@ -10,6 +11,7 @@ import {
   grpcOptions,
   identityToMetadata,
   serviceCertificate,
+  systemIdentity,
 } from '@flotilla/platform/grpc';
 import { DatabaseModule } from '@flotilla/platform/persistence';
 import { createMigratedTestDatabase, freePort, MigratedTestDatabase } from '@flotilla/testing';
@@ -32,12 +34,18 @@ class OrchestratorSpecModule {}
 describe(`${OrchestrationModule.name} over gRPC`, () => {
   let db: MigratedTestDatabase;
   let app: INestMicroservice;
+  /** The gateway's certificate, calling for alice as an administrator (caller tokens: the jest setup). */
   let client: grpc.Client;
+  /** An executor's certificate, on its own: claims, progress, heartbeats. */
+  let executorClient: grpc.Client;
   let artifacts: { url: string; stop(): Promise<void> };
   let audit: { url: string; stop(): Promise<void> };
   const auditEvents: auditV1.AuditEvent[] = [];
-  const metadata = () => identityToMetadata(alice);
+  const administrator = { ...alice, permissions: [...ALL_PERMISSIONS] };
+  const metadata = () => identityToMetadata(administrator);
   const call = <T>(method: string, request: object) => unaryCall<T>(client, method, request, metadata());
+  const asExecutor = <T>(method: string, request: object) =>
+    unaryCall<T>(executorClient, method, request, identityToMetadata(systemIdentity('executor')));
 
   beforeAll(async () => {
     db = await createMigratedTestDatabase({
@@ -85,10 +93,16 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
       clientCredentials(serviceCertificate()),
       clientChannelOptions('orchestrator'),
     );
+    executorClient = new Orchestrator(
+      listen,
+      clientCredentials(serviceCertificate('executor')),
+      clientChannelOptions('orchestrator'),
+    );
   });
 
   afterAll(async () => {
     client?.close();
+    executorClient?.close();
     await app?.close();
     await artifacts?.stop();
     await audit?.stop();
@@ -141,13 +155,13 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
     });
     expect(deployment.createdBy).toBe('alice');
 
-    await call('Heartbeat', {
+    await asExecutor('Heartbeat', {
       nodeName: 'wire-node',
       service: 'executor',
       version: '1.2.3',
       defaultTaskCap: 5,
     });
-    const reply = await call<orchestratorV1.ClaimTaskReply>('ClaimTask', {
+    const reply = await asExecutor<orchestratorV1.ClaimTaskReply>('ClaimTask', {
       nodeName: 'wire-node',
       freeSlots: 2,
     });
@@ -156,15 +170,17 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
       projectSlug: 'over-the-wire',
       packages: [{ stepName: 'Web', packageId: 'web', version: '1.0.0' }],
     });
-    const stale = await call('ReportProgress', { taskId: deployment.taskId, claim: 7, nextStep: 1 }).catch(
-      (error: grpc.ServiceError) => error,
-    );
+    const stale = await asExecutor('ReportProgress', {
+      taskId: deployment.taskId,
+      claim: 7,
+      nextStep: 1,
+    }).catch((error: grpc.ServiceError) => error);
     expect(stale).toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
     await expect(
-      call('ReportProgress', { taskId: deployment.taskId, claim: 1, nextStep: 1 }),
+      asExecutor('ReportProgress', { taskId: deployment.taskId, claim: 1, nextStep: 1 }),
     ).resolves.toEqual({ cancelRequested: false });
     await expect(
-      call('CompleteTask', { taskId: deployment.taskId, claim: 1, state: 'Success', nextStep: 1 }),
+      asExecutor('CompleteTask', { taskId: deployment.taskId, claim: 1, state: 'Success', nextStep: 1 }),
     ).resolves.toMatchObject({
       state: 'Success',
       nodeName: 'wire-node',
@@ -188,13 +204,13 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
   });
 
   it('registers heartbeating nodes; without a licence only the first one takes tasks', async () => {
-    await call('Heartbeat', {
+    await asExecutor('Heartbeat', {
       nodeName: 'wire-node',
       service: 'executor',
       version: '1.2.3',
       defaultTaskCap: 5,
     });
-    const second = await call<orchestratorV1.ClusterNode>('Heartbeat', {
+    const second = await asExecutor<orchestratorV1.ClusterNode>('Heartbeat', {
       nodeName: 'wire-node-2',
       service: 'executor',
       version: '1.2.3',
@@ -221,7 +237,7 @@ describe(`${OrchestrationModule.name} over gRPC`, () => {
   });
 
   it('changes only the fields an UpdateNode sets, and refuses to remove a live node', async () => {
-    await call('Heartbeat', {
+    await asExecutor('Heartbeat', {
       nodeName: 'wire-node',
       service: 'executor',
       version: '1.2.3',

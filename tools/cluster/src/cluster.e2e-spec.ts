@@ -2,7 +2,12 @@ import { ClientGrpc, ClientGrpcProxy, ClientProxyFactory } from '@nestjs/microse
 import { lastValueFrom } from 'rxjs';
 
 import { orchestratorV1, SERVICE_CONTRACTS } from '@flotilla/contracts';
-import { grpcClientOptions, identityToMetadata, serviceCertificate } from '@flotilla/platform/grpc';
+import {
+  grpcClientOptions,
+  identityToMetadata,
+  serviceCertificate,
+  systemIdentity,
+} from '@flotilla/platform/grpc';
 import { ApiClient, eventually, FlotillaCluster, startFlotillaCluster } from '@flotilla/testing';
 
 interface NodePing {
@@ -47,13 +52,9 @@ async function setDraining(cluster: FlotillaCluster, name: string, isDraining: b
     const orchestrator = (
       proxy as unknown as ClientGrpc
     ).getService<orchestratorV1.OrchestratorServiceClient>(SERVICE_CONTRACTS.orchestrator.serviceName);
-    const admin = {
-      userId: 'e2e',
-      username: 'e2e',
-      clientIp: '127.0.0.1',
-      permissions: ['AdministerSystem'],
-    };
-    await lastValueFrom(orchestrator.updateNode({ name, isDraining }, identityToMetadata(admin)));
+    // The operator's certificate is its authority (UpdateNode's call policy): no user, so no token.
+    const operator = identityToMetadata(systemIdentity('operator'));
+    await lastValueFrom(orchestrator.updateNode({ name, isDraining }, operator));
   } finally {
     (proxy as unknown as ClientGrpcProxy).close();
   }

@@ -5,7 +5,12 @@ import { ClientGrpc, ClientGrpcProxy, ClientProxyFactory } from '@nestjs/microse
 import { lastValueFrom, timeout } from 'rxjs';
 
 import { orchestratorV1, SERVICE_CONTRACTS } from '@flotilla/contracts';
-import { grpcClientOptions, identityToMetadata, serviceCertificate } from '@flotilla/platform/grpc';
+import {
+  grpcClientOptions,
+  identityToMetadata,
+  serviceCertificate,
+  systemIdentity,
+} from '@flotilla/platform/grpc';
 
 import { ApiClient } from './api-client';
 import type { FlotillaCluster } from './flotilla-cluster';
@@ -184,11 +189,10 @@ export async function setDraining(
     const orchestrator = (
       proxy as unknown as ClientGrpc
     ).getService<orchestratorV1.OrchestratorServiceClient>(SERVICE_CONTRACTS.orchestrator.serviceName);
-    const admin = { userId: 'ha', username: 'ha', clientIp: '127.0.0.1', permissions: ['AdministerSystem'] };
+    // The operator's certificate is its authority (UpdateNode's call policy): no user, so no token.
+    const operator = identityToMetadata(systemIdentity('operator'));
     // A deadline, so a call stuck on a dead backend fails the spec instead of hanging it.
-    await lastValueFrom(
-      orchestrator.updateNode({ name, isDraining }, identityToMetadata(admin)).pipe(timeout(10_000)),
-    );
+    await lastValueFrom(orchestrator.updateNode({ name, isDraining }, operator).pipe(timeout(10_000)));
   } finally {
     (proxy as unknown as ClientGrpcProxy).close();
   }

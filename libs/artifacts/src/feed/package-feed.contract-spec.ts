@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-import { Metadata, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 
 import type { artifactsV1 } from '@flotilla/contracts';
 import { identityToMetadata } from '@flotilla/platform/grpc';
@@ -18,6 +18,7 @@ import {
 
 import { ArtifactsEntities, ArtifactsMigrations } from '../artifacts.module';
 import {
+  asFeedUser,
   chunksOf,
   createArtifactClient,
   RawArtifactClient,
@@ -64,7 +65,7 @@ function download(
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     const result: Download = { record: undefined, sizeBytes: 0, sha256: '' };
-    const stream = client.DownloadPackage(ref, new Metadata());
+    const stream = client.DownloadPackage(ref, asFeedUser());
     stream.on('data', (chunk: artifactsV1.DownloadPackageChunk) => {
       if (chunk.package) {
         result.record = chunk.package;

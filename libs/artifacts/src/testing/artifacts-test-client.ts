@@ -4,8 +4,10 @@ import { join } from 'node:path';
 
 import { artifactsV1, PROTO_ROOT, SERVICE_CONTRACTS } from '@flotilla/contracts';
 import {
+  CallerIdentity,
   clientChannelOptions,
   clientCredentials,
+  identityToMetadata,
   PROTO_LOADER_OPTIONS,
   serviceCertificate,
 } from '@flotilla/platform/grpc';
@@ -55,6 +57,22 @@ export function createArtifactClient(url: string): RawArtifactClient {
   ) as unknown as RawArtifactClient;
 }
 
+/**
+ * Who the specs call as unless they say otherwise: the gateway acting for a signed-in user who may
+ * read and push packages (the call policies ask for FeedView / BuiltInFeedPush). Fresh metadata per
+ * call; the jest setup signs the caller token as the gateway would.
+ */
+export const FEED_USER: CallerIdentity = {
+  userId: 'u-feed',
+  username: 'feed-user',
+  clientIp: '192.0.2.5',
+  permissions: ['FeedView', 'BuiltInFeedPush'],
+};
+
+export function asFeedUser(): grpc.Metadata {
+  return identityToMetadata(FEED_USER);
+}
+
 /** Promisifies a unary call of the raw client. */
 export function unary<Req, Res>(
   method: (
@@ -63,7 +81,7 @@ export function unary<Req, Res>(
     callback: grpc.requestCallback<Res>,
   ) => grpc.ClientUnaryCall,
   request: Req,
-  metadata = new grpc.Metadata(),
+  metadata = asFeedUser(),
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
     method(request, metadata, (error, response) => (error ? reject(error) : resolve(response as Res)));
@@ -91,7 +109,7 @@ export function uploadPackage(
   let settled = false;
   let call: grpc.ClientWritableStream<artifactsV1.UploadPackageChunk> | undefined;
   const outcome = new Promise<artifactsV1.Package>((resolve, reject) => {
-    call = client.UploadPackage(options.metadata ?? new grpc.Metadata(), (error, response) => {
+    call = client.UploadPackage(options.metadata ?? asFeedUser(), (error, response) => {
       settled = true;
       if (error) reject(error);
       else resolve(response as artifactsV1.Package);

@@ -33,7 +33,7 @@ const admin = identityToMetadata({
   userId: 'u1',
   username: 'admin',
   clientIp: '192.0.2.1',
-  permissions: ['BuiltInFeedPush', 'BuiltInFeedAdminister'],
+  permissions: ['FeedView', 'BuiltInFeedPush', 'BuiltInFeedAdminister'],
 });
 const READ_ONLY_UPLOAD =
   'Shared storage is read-only (Packages folder); the package was not stored. ' +

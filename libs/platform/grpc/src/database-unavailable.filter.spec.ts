@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-import { Client, Metadata, MethodDefinition, ServiceDefinition, ServiceError, status } from '@grpc/grpc-js';
+import { Client, MethodDefinition, ServiceDefinition, ServiceError, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { Controller, INestMicroservice, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -17,6 +17,7 @@ import {
   DatabaseUnavailableRpcFilter,
   grpcExceptionFilters,
 } from './database-unavailable.filter';
+import { identityToMetadata } from './caller-identity';
 import { FailureReason, failureReasonOf } from './failure-reason';
 import { clientChannelOptions, grpcOptions, PROTO_LOADER_OPTIONS } from './grpc-options';
 import { clientCredentials, serviceCertificate } from './service-certificates';
@@ -70,6 +71,16 @@ function ended(error: ServiceError | null): Ended {
 }
 
 /** A plain grpc-js client for ExecutorService, loaded from the same .proto as the server. */
+/** The gateway reading a task's log for a user with TaskView (the call policy of both methods). */
+function asTaskViewer() {
+  return identityToMetadata({
+    userId: 'u-viewer',
+    username: 'viewer',
+    clientIp: '',
+    permissions: ['TaskView'],
+  });
+}
+
 class ExecutorClient {
   private readonly client: Client;
   private readonly service: ServiceDefinition;
@@ -90,7 +101,7 @@ class ExecutorClient {
         rpc.requestSerialize,
         rpc.responseDeserialize,
         { taskId: 't1' },
-        new Metadata(),
+        asTaskViewer(),
         (error) => resolve(ended(error)),
       ),
     );
@@ -104,7 +115,7 @@ class ExecutorClient {
       rpc.requestSerialize,
       rpc.responseDeserialize,
       { taskId: 't1' },
-      new Metadata(),
+      asTaskViewer(),
     );
     return new Promise((resolve) => {
       call.on('data', () => undefined);
