@@ -1,0 +1,341 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { loadFlotillaConfig } from '@flotilla/platform/config';
+import { startPostgresServer } from '@flotilla/testing';
+
+import { BenchApi } from './bench-cluster';
+import { oneOf, readOptions, UsageError, wholeNumber } from './bench-options';
+import { runBenchmark, Teardown } from './bench-runner';
+import { pickupLatencies, pickupOnce, preparePickup, PickupTarget } from './pickup-run';
+import { formatTable, printVerdicts, progress, seconds } from './report';
+import { keepAliveAgent, LoadResult, LoadSettings, runClosedLoop } from './rest-load';
+import {
+  comparisonTable,
+  RoundSample,
+  roundsTable,
+  treeFigures,
+  verdicts,
+} from './security-overhead/comparison';
+import {
+  HOLDER_IN_TREE,
+  HOLDER_SOURCE,
+  startTreeCluster,
+  TreeCluster,
+} from './security-overhead/tree-cluster';
+import {
+  addWorktree,
+  dependencyMismatches,
+  removeWorktree,
+  resolveCommit,
+  Worktree,
+} from './security-overhead/worktree';
+
+const USAGE = `Security overhead (issue 9): the same measurements on a 3-node cluster (Redis, HAProxy) of two
+commits side by side — "before" (main before the trust-boundary work) and "after" (HEAD) — each a git
+worktree in a temporary folder running its own code, the rounds alternating between them.
+  pickup latency: deployments of a trivial script queued one after another through HAProxy;
+                  startedAt - queuedAt (database time)
+  REST:           closed-loop authenticated GETs through HAProxy (project list, first page of tasks)
+Usage: npm run bench:security -- [options]`;
+
+const NODES = 3;
+const PATHS = ['/api/projects', '/api/tasks?take=30'];
+/** Projects with a release each, so the project list is not empty (as bench:rest seeds). */
+const SEED_PROJECTS = 10;
+const TREES = ['before', 'after'] as const;
+type TreeName = (typeof TREES)[number];
+
+/** Defaults: full run (about 8 minutes on a quiet 2-core machine) and --quick (about 2). */
+const DEFAULTS = {
+  full: { rounds: 4, pickup: 25, 'pickup-warmup': 3, 'rest-seconds': 20, 'rest-warmup': 5, 'seed-tasks': 20 },
+  quick: { rounds: 2, pickup: 8, 'pickup-warmup': 2, 'rest-seconds': 6, 'rest-warmup': 2, 'seed-tasks': 6 },
+};
+const defaultHelp = (name: keyof typeof DEFAULTS.full): string =>
+  `(default ${DEFAULTS.full[name]}; --quick ${DEFAULTS.quick[name]})`;
+
+const options = readOptions(USAGE, {
+  base: { default: '48d7035', help: '"before" commit: main before the trust-boundary work' },
+  after: { default: 'HEAD', help: '"after" commit (a worktree of it: uncommitted changes are not measured)' },
+  quick: { flag: true, help: 'a short smoke run; options given explicitly still apply' },
+  rounds: { help: `rounds; each measures both trees, the order alternating ${defaultHelp('rounds')}` },
+  pickup: { help: `measured deployments per tree and round ${defaultHelp('pickup')}` },
+  'pickup-warmup': { help: `unmeasured deployments per tree before round 1 ${defaultHelp('pickup-warmup')}` },
+  'rest-seconds': { help: `measured REST seconds per tree and round ${defaultHelp('rest-seconds')}` },
+  'rest-warmup': {
+    help: `seconds of unmeasured REST load before each measured run ${defaultHelp('rest-warmup')}`,
+  },
+  clients: { default: '16', help: 'concurrent REST clients, each on its own keep-alive connection' },
+  'seed-tasks': {
+    help: `finished deployments seeded in each cluster before the run ${defaultHelp('seed-tasks')}`,
+  },
+  'call-authorization': {
+    default: 'on',
+    help: 'FLOTILLA_GRPC_CALL_AUTHORIZATION for the "after" cluster (on: caller tokens and method policies checked)',
+  },
+});
+
+interface Settings {
+  rounds: number;
+  pickup: number;
+  pickupWarmup: number;
+  restMs: number;
+  restWarmupMs: number;
+  clients: number;
+  seedTasks: number;
+  callAuthorization: 'on' | 'off';
+}
+
+function readSettings(): Settings {
+  const preset = options.quick === 'true' ? DEFAULTS.quick : DEFAULTS.full;
+  const number = (name: keyof typeof DEFAULTS.full, min: number, max: number): number =>
+    wholeNumber(name, options[name] ?? String(preset[name]), min, max);
+  return {
+    rounds: number('rounds', 1, 100),
+    pickup: number('pickup', 1, 10_000),
+    pickupWarmup: number('pickup-warmup', 0, 1000),
+    restMs: number('rest-seconds', 1, 3600) * 1000,
+    restWarmupMs: number('rest-warmup', 0, 600) * 1000,
+    clients: wholeNumber('clients', options.clients, 1, 1024),
+    seedTasks: number('seed-tasks', 0, 10_000),
+    callAuthorization: oneOf('call-authorization', options['call-authorization'], ['on', 'off'] as const),
+  };
+}
+
+/** One tree under test: its checkout, its running cluster, and what the rounds need on it. */
+interface Subject {
+  name: TreeName;
+  tree: Worktree;
+  cluster: TreeCluster;
+  pickupTarget: PickupTarget;
+  token: string;
+  rounds: RoundSample[];
+}
+
+/** Projects with a release each and finished deployments, so both REST reads return real rows. */
+async function seed(api: BenchApi, tasks: number): Promise<void> {
+  const [environmentId] = await api.environments(1, 'REST');
+  const releases: string[] = [];
+  for (let index = 1; index <= SEED_PROJECTS; index += 1)
+    releases.push(await api.release(`REST ${index}`, 'echo seeded'));
+  const taskIds: string[] = [];
+  // Different projects in turn: one project's deployments to one environment run one at a time.
+  for (let index = 0; index < tasks; index += 1)
+    taskIds.push(await api.deploy(releases[index % releases.length], environmentId));
+  for (const taskId of taskIds) await api.waitForFinished(taskId, 120_000);
+}
+
+async function restRun(subject: Subject, settings: Settings, durationMs: number, warmupMs: number) {
+  const load: LoadSettings = {
+    paths: PATHS,
+    token: subject.token,
+    clients: settings.clients,
+    durationMs,
+    requestTimeoutMs: 30_000,
+  };
+  const agent = keepAliveAgent(settings.clients);
+  try {
+    if (warmupMs > 0) await runClosedLoop(subject.cluster.baseUrl, agent, { ...load, durationMs: warmupMs });
+    return await runClosedLoop(subject.cluster.baseUrl, agent, load);
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function pickupRun(subject: Subject, count: number) {
+  const tasks = [];
+  for (let index = 0; index < count; index += 1) tasks.push(await pickupOnce(subject.pickupTarget));
+  return tasks;
+}
+
+async function checkout(teardown: Teardown, repo: string, root: string, name: TreeName, ref: string) {
+  const dir = join(root, name);
+  progress(`${name}: git worktree of ${ref} in ${dir}`);
+  return teardown.use(
+    `the ${name} worktree`,
+    Promise.resolve().then(() => addWorktree(repo, ref, dir, { [HOLDER_IN_TREE]: HOLDER_SOURCE })),
+    (tree) => Promise.resolve(removeWorktree(repo, tree.dir)),
+  );
+}
+
+/** Starts a tree's cluster, seeds it and warms it up; resolves to the subject the rounds measure. */
+async function prepare(
+  teardown: Teardown,
+  name: TreeName,
+  tree: Worktree,
+  settings: Settings,
+  env: NodeJS.ProcessEnv,
+  clusterEnv: Record<string, string>,
+  logFile: string,
+): Promise<Subject> {
+  progress(`${name}: starting a ${NODES}-node cluster of ${tree.commit.slice(0, 7)} (log: ${logFile})`);
+  const startedAt = Date.now();
+  const cluster = await teardown.use(
+    `the ${name} cluster`,
+    startTreeCluster(tree.dir, { nodes: NODES, env: clusterEnv, startTimeoutMs: 300_000 }, env, logFile),
+    (started) => started.stop(),
+  );
+  progress(`${name}: cluster ready in ${seconds(Date.now() - startedAt)} at ${cluster.baseUrl}`);
+  if (!cluster.redis) throw new Error(`the ${name} cluster runs without Redis (is redis-server on PATH?)`);
+  if (!cluster.baseUrl.startsWith('http://'))
+    throw new UsageError(
+      `the ${name} cluster serves ${cluster.baseUrl}: the REST load generator speaks plain HTTP only`,
+    );
+  const api = await BenchApi.signIn(cluster.baseUrl, cluster);
+  progress(`${name}: seeding ${SEED_PROJECTS} projects and ${settings.seedTasks} finished deployments`);
+  await seed(api, settings.seedTasks);
+  const subject: Subject = {
+    name,
+    tree,
+    cluster,
+    pickupTarget: await preparePickup(api),
+    token: await api.token(cluster),
+    rounds: [],
+  };
+  progress(
+    `${name}: warming up (${settings.pickupWarmup} deployments, ${seconds(2 * settings.restWarmupMs)} of REST)`,
+  );
+  await pickupRun(subject, settings.pickupWarmup);
+  await restRun(subject, settings, Math.max(1000, 2 * settings.restWarmupMs), 0);
+  return subject;
+}
+
+async function measureRound(subject: Subject, settings: Settings, label: string): Promise<void> {
+  progress(`${label}: ${subject.name}: ${settings.pickup} deployments`);
+  const tasks = await pickupRun(subject, settings.pickup);
+  progress(
+    `${label}: ${subject.name}: REST ${seconds(settings.restMs)} (after ${seconds(settings.restWarmupMs)} warm-up)`,
+  );
+  const rest: LoadResult = await restRun(subject, settings, settings.restMs, settings.restWarmupMs);
+  subject.rounds.push({
+    pickupMs: pickupLatencies(tasks),
+    unsuccessful: tasks.filter((task) => task.state !== 'Success').length,
+    rest,
+  });
+}
+
+function header(
+  subjects: Record<TreeName, Subject>,
+  settings: Settings,
+  pollMs: number,
+  mismatches: Record<TreeName, string[]>,
+): string[] {
+  const describe = (subject: Subject) =>
+    `  ${subject.name.padEnd(7)} ${subject.tree.commit.slice(0, 7)} (${subject.tree.ref}) ${subject.tree.subject.slice(0, 90)}`;
+  return [
+    '',
+    `Security overhead: a ${NODES}-node cluster (Redis, HAProxy, PostgreSQL) of each commit, both up for the whole run,`,
+    `measured in ${settings.rounds} round(s) that alternate which tree goes first.`,
+    describe(subjects.before),
+    describe(subjects.after),
+    `  "after" runs with FLOTILLA_GRPC_CALL_AUTHORIZATION=${settings.callAuthorization}; both poll every ${pollMs} ms behind the Redis signal.`,
+    ...TREES.map((name) =>
+      mismatches[name].length
+        ? `  ${name} runs on node_modules that differ from its pins: ${mismatches[name].join('; ')}`
+        : `  ${name} runs on the main checkout's node_modules (linked), every dependency at the version it pins.`,
+    ),
+    `Pickup: per tree and round ${settings.pickup} deployments of a trivial script queued through HAProxy one after another`,
+    `  (after ${settings.pickupWarmup} unmeasured ones); latency = startedAt - queuedAt, database time.`,
+    `REST: per tree and round ${seconds(settings.restMs)} of ${settings.clients} closed-loop keep-alive clients through HAProxy`,
+    `  (GET ${PATHS.join(', GET ')}, signed in) after ${seconds(settings.restWarmupMs)} of warm-up.`,
+    'The load generator, both clusters and their databases share the machine; the idle cluster still polls.',
+    '',
+  ];
+}
+
+runBenchmark(async (teardown) => {
+  const settings = readSettings();
+  const repo = resolve(__dirname, '..', '..', '..');
+  const refs: Record<TreeName, string> = {
+    before: options.base ?? '48d7035',
+    after: options.after ?? 'HEAD',
+  };
+  // Fail on a bad ref before anything starts.
+  for (const name of TREES) {
+    try {
+      resolveCommit(repo, refs[name]);
+    } catch (error) {
+      throw new UsageError(`--${name === 'before' ? 'base' : 'after'}: ${(error as Error).message}`);
+    }
+  }
+  const startedAt = Date.now();
+  const loadAtStart = loadavg();
+
+  const root = await teardown.use(
+    'the temporary folder',
+    Promise.resolve().then(() => mkdtempSync(join(tmpdir(), 'flotilla-bench-security-'))),
+    (dir) => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+  );
+  const trees = {} as Record<TreeName, Worktree>;
+  for (const name of TREES) trees[name] = await checkout(teardown, repo, root, name, refs[name]);
+  // Both trees run on the main checkout's node_modules: say so when it is not what a tree pins.
+  const nodeModules = join(repo, 'node_modules');
+  const mismatches = {} as Record<TreeName, string[]>;
+  for (const name of TREES) {
+    mismatches[name] = dependencyMismatches(trees[name].dir, nodeModules);
+    for (const mismatch of mismatches[name])
+      progress(`${name}: node_modules differs from its pins: ${mismatch}`);
+  }
+
+  // One PostgreSQL server for both clusters (each creates its own database on it).
+  let pgBaseUrl = process.env['FLOTILLA_TEST_PG_BASE_URL'];
+  if (!pgBaseUrl) {
+    const server = await teardown.use('PostgreSQL', startPostgresServer(), (started) => started.stop());
+    pgBaseUrl = server.baseUrl;
+  }
+  const env: NodeJS.ProcessEnv = { ...process.env, FLOTILLA_TEST_PG_BASE_URL: pgBaseUrl };
+  // The production poll interval (the fallback behind Redis), read from the configuration code.
+  const pollMs = loadFlotillaConfig({}).pollIntervalMs;
+  const clusterEnv = (name: TreeName): Record<string, string> => ({
+    FLOTILLA_POLL_INTERVAL_MS: String(pollMs),
+    ...(name === 'after' ? { FLOTILLA_GRPC_CALL_AUTHORIZATION: settings.callAuthorization } : {}),
+  });
+
+  // One cluster after the other: two starting at once on two cores would only slow both.
+  const subjects = {} as Record<TreeName, Subject>;
+  for (const name of TREES)
+    subjects[name] = await prepare(
+      teardown,
+      name,
+      trees[name],
+      settings,
+      env,
+      clusterEnv(name),
+      join(root, `${name}-cluster.log`),
+    );
+
+  const orders: string[] = [];
+  for (let round = 0; round < settings.rounds; round += 1) {
+    // Alternating the order: a trend over the run (warming, other load) hits both trees alike.
+    const order: readonly TreeName[] = round % 2 === 0 ? TREES : [...TREES].reverse();
+    orders.push(order.join(' -> '));
+    for (const name of order)
+      await measureRound(subjects[name], settings, `round ${round + 1}/${settings.rounds}`);
+  }
+
+  const before = treeFigures(subjects.before.rounds);
+  const after = treeFigures(subjects.after.rounds);
+  const loadAtEnd = loadavg();
+  process.stdout.write(
+    [
+      ...header(subjects, settings, pollMs, mismatches),
+      comparisonTable(before, after),
+      '',
+      'By round (pooled figures above):',
+      roundsTable(orders, subjects.before.rounds, subjects.after.rounds),
+      '',
+      formatTable(
+        ['machine', 'value'],
+        [
+          ['cores', String(cpus().length)],
+          ['load average at start (1/5/15 min)', loadAtStart.map((value) => value.toFixed(1)).join(' / ')],
+          ['load average at end (1/5/15 min)', loadAtEnd.map((value) => value.toFixed(1)).join(' / ')],
+          ['run time (both clusters started, seeded, measured)', seconds(Date.now() - startedAt)],
+        ],
+      ),
+      '',
+    ].join('\n'),
+  );
+  return printVerdicts(verdicts(before, after));
+});

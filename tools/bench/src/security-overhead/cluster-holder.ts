@@ -1,0 +1,83 @@
+/**
+ * A cluster of the tree this file sits in, held up for security-overhead.ts (the parent) until it
+ * says stop. The parent copies this file into each tree it compares and runs it there (cwd = that
+ * tree), so each cluster is that tree's own code: its cluster tool, services, HAProxy config and
+ * PKI handling. It uses only startFlotillaCluster, which both trees have with the same options.
+ *
+ * Protocol (IPC): argv[2] is a JSON HolderRequest; the holder sends one HolderMessage ('ready' or
+ * 'failed'); a 'stop' message, SIGTERM/SIGINT or the parent going away (IPC disconnect) stops the
+ * cluster — after its start settles if it is still starting — and ends the process.
+ */
+import { FlotillaCluster, startFlotillaCluster } from '@flotilla/testing';
+
+export interface HolderRequest {
+  nodes: number;
+  /** Extra environment for every service of the cluster. */
+  env: Record<string, string>;
+  startTimeoutMs: number;
+}
+
+export interface HeldCluster {
+  baseUrl: string;
+  statsUrl: string;
+  adminUsername: string;
+  adminPassword: string;
+  nodes: { name: string; baseUrl: string }[];
+  /** Whether the cluster runs its own redis-server (the tasks' wake-up signal). */
+  redis: boolean;
+}
+
+export type HolderMessage = { type: 'ready'; cluster: HeldCluster } | { type: 'failed'; error: string };
+
+function send(message: HolderMessage): void {
+  process.send?.(message);
+}
+
+async function hold(request: HolderRequest): Promise<void> {
+  let cluster: FlotillaCluster | undefined;
+  let stopping: Promise<void> | undefined;
+  let started = false;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      // A start still running settles first (startFlotillaCluster cleans up a failed one itself).
+      while (!started) await new Promise((wake) => setTimeout(wake, 200));
+      await cluster?.stop();
+    })().finally(() => process.exit(0)));
+
+  process.on('message', (message) => {
+    if (message === 'stop') void stop();
+  });
+  process.on('disconnect', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+
+  try {
+    cluster = await startFlotillaCluster({
+      nodes: request.nodes,
+      licence: { nodeLimit: 'Unlimited' },
+      redis: true,
+      env: request.env,
+      startTimeoutMs: request.startTimeoutMs,
+    });
+  } catch (error) {
+    started = true;
+    send({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
+    await stop();
+    return;
+  }
+  started = true;
+  if (stopping) return;
+  send({
+    type: 'ready',
+    cluster: {
+      baseUrl: cluster.baseUrl,
+      statsUrl: cluster.statsUrl,
+      adminUsername: cluster.adminUsername,
+      adminPassword: cluster.adminPassword,
+      nodes: cluster.nodes.map((node) => ({ name: node.name, baseUrl: node.baseUrl })),
+      redis: cluster.redis !== undefined,
+    },
+  });
+}
+
+if (require.main === module) void hold(JSON.parse(process.argv[2] ?? '{}') as HolderRequest);
