@@ -5,25 +5,21 @@ import { join, resolve } from 'node:path';
 import { loadFlotillaConfig } from '@flotilla/platform/config';
 import { startPostgresServer } from '@flotilla/testing';
 
-import { BenchApi } from './bench-cluster';
 import { oneOf, readOptions, UsageError, wholeNumber } from './bench-options';
 import { runBenchmark, Teardown } from './bench-runner';
-import { pickupLatencies, pickupOnce, preparePickup, PickupTarget } from './pickup-run';
 import { formatTable, printVerdicts, progress, seconds } from './report';
-import { keepAliveAgent, LoadResult, LoadSettings, runClosedLoop } from './rest-load';
+import { comparisonTable, roundsTable, treeFigures, verdicts } from './security-overhead/comparison';
 import {
-  comparisonTable,
-  RoundSample,
-  roundsTable,
-  treeFigures,
-  verdicts,
-} from './security-overhead/comparison';
-import {
-  HOLDER_IN_TREE,
-  HOLDER_SOURCE,
-  startTreeCluster,
-  TreeCluster,
-} from './security-overhead/tree-cluster';
+  measureRound,
+  PATHS,
+  prepare,
+  NODES,
+  Settings,
+  Subject,
+  TreeName,
+  TREES,
+} from './security-overhead/subject';
+import { HOLDER_IN_TREE, HOLDER_SOURCE } from './security-overhead/tree-cluster';
 import {
   addWorktree,
   dependencyMismatches,
@@ -39,13 +35,6 @@ worktree in a temporary folder running its own code, the rounds alternating betw
                   startedAt - queuedAt (database time)
   REST:           closed-loop authenticated GETs through HAProxy (project list, first page of tasks)
 Usage: npm run bench:security -- [options]`;
-
-const NODES = 3;
-const PATHS = ['/api/projects', '/api/tasks?take=30'];
-/** Projects with a release each, so the project list is not empty (as bench:rest seeds). */
-const SEED_PROJECTS = 10;
-const TREES = ['before', 'after'] as const;
-type TreeName = (typeof TREES)[number];
 
 /** Defaults: full run (about 8 minutes on a quiet 2-core machine) and --quick (about 2). */
 const DEFAULTS = {
@@ -76,17 +65,6 @@ const options = readOptions(USAGE, {
   },
 });
 
-interface Settings {
-  rounds: number;
-  pickup: number;
-  pickupWarmup: number;
-  restMs: number;
-  restWarmupMs: number;
-  clients: number;
-  seedTasks: number;
-  callAuthorization: 'on' | 'off';
-}
-
 function readSettings(): Settings {
   const preset = options.quick === 'true' ? DEFAULTS.quick : DEFAULTS.full;
   const number = (name: keyof typeof DEFAULTS.full, min: number, max: number): number =>
@@ -103,52 +81,6 @@ function readSettings(): Settings {
   };
 }
 
-/** One tree under test: its checkout, its running cluster, and what the rounds need on it. */
-interface Subject {
-  name: TreeName;
-  tree: Worktree;
-  cluster: TreeCluster;
-  pickupTarget: PickupTarget;
-  token: string;
-  rounds: RoundSample[];
-}
-
-/** Projects with a release each and finished deployments, so both REST reads return real rows. */
-async function seed(api: BenchApi, tasks: number): Promise<void> {
-  const [environmentId] = await api.environments(1, 'REST');
-  const releases: string[] = [];
-  for (let index = 1; index <= SEED_PROJECTS; index += 1)
-    releases.push(await api.release(`REST ${index}`, 'echo seeded'));
-  const taskIds: string[] = [];
-  // Different projects in turn: one project's deployments to one environment run one at a time.
-  for (let index = 0; index < tasks; index += 1)
-    taskIds.push(await api.deploy(releases[index % releases.length], environmentId));
-  for (const taskId of taskIds) await api.waitForFinished(taskId, 120_000);
-}
-
-async function restRun(subject: Subject, settings: Settings, durationMs: number, warmupMs: number) {
-  const load: LoadSettings = {
-    paths: PATHS,
-    token: subject.token,
-    clients: settings.clients,
-    durationMs,
-    requestTimeoutMs: 30_000,
-  };
-  const agent = keepAliveAgent(settings.clients);
-  try {
-    if (warmupMs > 0) await runClosedLoop(subject.cluster.baseUrl, agent, { ...load, durationMs: warmupMs });
-    return await runClosedLoop(subject.cluster.baseUrl, agent, load);
-  } finally {
-    agent.destroy();
-  }
-}
-
-async function pickupRun(subject: Subject, count: number) {
-  const tasks = [];
-  for (let index = 0; index < count; index += 1) tasks.push(await pickupOnce(subject.pickupTarget));
-  return tasks;
-}
-
 async function checkout(teardown: Teardown, repo: string, root: string, name: TreeName, ref: string) {
   const dir = join(root, name);
   progress(`${name}: git worktree of ${ref} in ${dir}`);
@@ -157,62 +89,6 @@ async function checkout(teardown: Teardown, repo: string, root: string, name: Tr
     Promise.resolve().then(() => addWorktree(repo, ref, dir, { [HOLDER_IN_TREE]: HOLDER_SOURCE })),
     (tree) => Promise.resolve(removeWorktree(repo, tree.dir)),
   );
-}
-
-/** Starts a tree's cluster, seeds it and warms it up; resolves to the subject the rounds measure. */
-async function prepare(
-  teardown: Teardown,
-  name: TreeName,
-  tree: Worktree,
-  settings: Settings,
-  env: NodeJS.ProcessEnv,
-  clusterEnv: Record<string, string>,
-  logFile: string,
-): Promise<Subject> {
-  progress(`${name}: starting a ${NODES}-node cluster of ${tree.commit.slice(0, 7)} (log: ${logFile})`);
-  const startedAt = Date.now();
-  const cluster = await teardown.use(
-    `the ${name} cluster`,
-    startTreeCluster(tree.dir, { nodes: NODES, env: clusterEnv, startTimeoutMs: 300_000 }, env, logFile),
-    (started) => started.stop(),
-  );
-  progress(`${name}: cluster ready in ${seconds(Date.now() - startedAt)} at ${cluster.baseUrl}`);
-  if (!cluster.redis) throw new Error(`the ${name} cluster runs without Redis (is redis-server on PATH?)`);
-  if (!cluster.baseUrl.startsWith('http://'))
-    throw new UsageError(
-      `the ${name} cluster serves ${cluster.baseUrl}: the REST load generator speaks plain HTTP only`,
-    );
-  const api = await BenchApi.signIn(cluster.baseUrl, cluster);
-  progress(`${name}: seeding ${SEED_PROJECTS} projects and ${settings.seedTasks} finished deployments`);
-  await seed(api, settings.seedTasks);
-  const subject: Subject = {
-    name,
-    tree,
-    cluster,
-    pickupTarget: await preparePickup(api),
-    token: await api.token(cluster),
-    rounds: [],
-  };
-  progress(
-    `${name}: warming up (${settings.pickupWarmup} deployments, ${seconds(2 * settings.restWarmupMs)} of REST)`,
-  );
-  await pickupRun(subject, settings.pickupWarmup);
-  await restRun(subject, settings, Math.max(1000, 2 * settings.restWarmupMs), 0);
-  return subject;
-}
-
-async function measureRound(subject: Subject, settings: Settings, label: string): Promise<void> {
-  progress(`${label}: ${subject.name}: ${settings.pickup} deployments`);
-  const tasks = await pickupRun(subject, settings.pickup);
-  progress(
-    `${label}: ${subject.name}: REST ${seconds(settings.restMs)} (after ${seconds(settings.restWarmupMs)} warm-up)`,
-  );
-  const rest: LoadResult = await restRun(subject, settings, settings.restMs, settings.restWarmupMs);
-  subject.rounds.push({
-    pickupMs: pickupLatencies(tasks),
-    unsuccessful: tasks.filter((task) => task.state !== 'Success').length,
-    rest,
-  });
 }
 
 function header(
