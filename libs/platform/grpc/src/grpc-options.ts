@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-import type { ChannelOptions, ServerInterceptor } from '@grpc/grpc-js';
+import type { ChannelOptions } from '@grpc/grpc-js';
 import { GrpcOptions, Transport } from '@nestjs/microservices';
 
 import { FlotillaService, PROTO_ROOT, SERVICE_CONTRACTS } from '@flotilla/contracts';
@@ -36,16 +36,13 @@ export const CHANNEL_OPTIONS: ChannelOptions = {
   'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   'grpc.keepalive_time_ms': 30_000,
   'grpc.keepalive_timeout_ms': 10_000,
+  // HAProxy passes gRPC through as TCP: with no replica up it accepts a connection and closes it,
+  // so a client's connection attempts fail while a service restarts. grpc-js's default backoff
+  // then grows to 120 s and the client would stay away long after a replica is back; connecting
+  // to HAProxy is cheap, so retry often.
+  'grpc.initial_reconnect_backoff_ms': 250,
+  'grpc.max_reconnect_backoff_ms': 2_000,
 };
-
-/**
- * SWITCH (session 2026-12-01): the call-authorization interceptors go on every server once the
- * existing specs call with the identities the call policies ask for; until then servers run mutual
- * TLS only. FLOTILLA_GRPC_CALL_AUTHORIZATION=on installs them now (to try the specs against them).
- */
-function serverInterceptorsOf(service: FlotillaService): ServerInterceptor[] {
-  return process.env['FLOTILLA_GRPC_CALL_AUTHORIZATION'] === 'on' ? serverCallInterceptors(service) : [];
-}
 
 /**
  * A service's server options: mutual TLS with the process's certificate (clients must present one
@@ -67,7 +64,7 @@ export function grpcOptions(
       loader: PROTO_LOADER_OPTIONS,
       credentials: serverCredentials(certificate),
       // Nest builds `new Server(channelOptions + keepalive)`; grpc-js servers read `interceptors` there.
-      channelOptions: { ...CHANNEL_OPTIONS, interceptors: serverInterceptorsOf(service) },
+      channelOptions: { ...CHANNEL_OPTIONS, interceptors: serverCallInterceptors(service) },
       maxReceiveMessageLength: MAX_MESSAGE_BYTES,
       maxSendMessageLength: MAX_MESSAGE_BYTES,
     },

@@ -23,11 +23,22 @@ interface LoadedFiles {
   signature: string;
 }
 
-function signatureOf(paths: CertificateFilePaths): string {
+function unreadable(file: string, error: unknown, fix: string): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'missing' : code === 'EACCES' ? 'not readable by this user' : String(error);
+  return new Error(`${file}: ${why}. ${fix}`);
+}
+
+/** What changes when a file is replaced (rename gives a new inode) or rewritten. */
+function signatureOf(paths: CertificateFilePaths, fix: string): string {
   return [paths.certificate, paths.privateKey, paths.trustBundle]
     .map((file) => {
-      const stat = statSync(file);
-      return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+      try {
+        const stat = statSync(file);
+        return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+      } catch (error) {
+        throw unreadable(file, error, fix);
+      }
     })
     .join('|');
 }
@@ -37,13 +48,11 @@ function readAll(paths: CertificateFilePaths, fix: string): LoadedFiles {
     try {
       return readFileSync(file);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOENT' ? 'missing' : code === 'EACCES' ? 'not readable by this user' : String(error);
-      throw new Error(`${file}: ${why}. ${fix}`);
+      throw unreadable(file, error, fix);
     }
   };
-  const signature = signatureOf(paths);
+  // Before reading: a change after this point is seen again at the next refresh.
+  const signature = signatureOf(paths, fix);
   const certificate = read(paths.certificate);
   const privateKey = read(paths.privateKey);
   const trustBundle = read(paths.trustBundle);
@@ -86,7 +95,7 @@ export class WatchedCertificateFiles implements CertificateProvider {
   refresh(): boolean {
     let signature: string;
     try {
-      signature = signatureOf(this.paths);
+      signature = signatureOf(this.paths, this.fix);
       if (signature === this.current.signature) return false;
       this.current = readAll(this.paths, this.fix);
       this.lastProblem = undefined;
