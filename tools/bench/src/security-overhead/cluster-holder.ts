@@ -29,8 +29,12 @@ export interface HeldCluster {
 
 export type HolderMessage = { type: 'ready'; cluster: HeldCluster } | { type: 'failed'; error: string };
 
-function send(message: HolderMessage): void {
-  process.send?.(message);
+/** Resolves once the message is handed over (an exit right after a plain send can drop it). */
+function send(message: HolderMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) resolve();
+    else process.send(message, undefined, undefined, () => resolve());
+  });
 }
 
 async function hold(request: HolderRequest): Promise<void> {
@@ -61,13 +65,16 @@ async function hold(request: HolderRequest): Promise<void> {
     });
   } catch (error) {
     started = true;
-    send({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
+    const why = error instanceof Error ? error.message : String(error);
+    // The whole message (it holds the cluster's last output) goes to the log the parent shows.
+    process.stderr.write(`cluster start failed: ${why}\n`);
+    await send({ type: 'failed', error: why });
     await stop();
     return;
   }
   started = true;
   if (stopping) return;
-  send({
+  await send({
     type: 'ready',
     cluster: {
       baseUrl: cluster.baseUrl,

@@ -1,5 +1,5 @@
 import { LoadResult } from '../rest-load';
-import { growthPercent, ratio, RoundSample, treeFigures, verdicts } from './comparison';
+import { growthPercent, ratio, RoundSample, roundsTable, treeFigures, verdicts } from './comparison';
 
 const load = (latenciesMs: number[], elapsedMs: number, errors: [string, number][] = []): LoadResult => ({
   ok: latenciesMs.length,
@@ -43,5 +43,19 @@ describe('security overhead comparison', () => {
     const tree = (pickup: number) => treeFigures([round([pickup], load([10], 1000))]);
     expect(verdicts(tree(10), tree(49.9))[0].passed).toBe(true);
     expect(verdicts(tree(10), tree(50))[0].passed).toBe(false);
+  });
+});
+
+describe('security overhead rounds table', () => {
+  it('shows each round with its order and the REST p99 ratio of that round', () => {
+    const table = roundsTable(
+      ['before -> after'],
+      [round([20], load([100], 1000))],
+      [round([30], load([110, 110], 1000))],
+    );
+    expect(table).toContain('before -> after');
+    expect(table).toContain('20.0 / 30.0');
+    expect(table).toContain('1.10x');
+    expect(table).toMatch(/1 \/ +2$/m);
   });
 });

@@ -93,12 +93,15 @@ export function roundsTable(
   const p = (samples: readonly number[], at: number): string =>
     samples.length ? ms(percentile(samples, at)).replace(' ms', '') : 'n/a';
   const rps = (result: LoadResult): string => (result.ok / (result.elapsedMs / 1000)).toFixed(0);
+  const p99 = (result: LoadResult): number =>
+    result.latenciesMs.length ? percentile(result.latenciesMs, 99) : Number.NaN;
   return formatTable(
     [
       'round',
       'order',
       'pickup p50 before/after (ms)',
       'REST p99 before/after (ms)',
+      'REST p99 after/before',
       'REST req/s before/after',
     ],
     orders.map((order, index) => [
@@ -106,6 +109,7 @@ export function roundsTable(
       order,
       `${p(before[index].pickupMs, 50)} / ${p(after[index].pickupMs, 50)}`,
       `${p(before[index].rest.latenciesMs, 99)} / ${p(after[index].rest.latenciesMs, 99)}`,
+      ratio(p99(before[index].rest), p99(after[index].rest)),
       `${rps(before[index].rest)} / ${rps(after[index].rest)}`,
     ]),
   );

@@ -58,7 +58,11 @@ export function startTreeCluster(
     }
   };
   return new Promise<TreeCluster>((resolve, reject) => {
+    let failed = false;
+    // The first reason given is the one to show (the holder's exit follows its 'failed' message).
     const fail = (why: string): void => {
+      if (failed) return;
+      failed = true;
       void stop().then(() =>
         reject(new Error(`${why}\n--- ${logFile} (last lines) ---\n${lastLines(logFile, 60)}`)),
       );
