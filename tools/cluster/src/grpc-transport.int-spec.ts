@@ -6,7 +6,6 @@ import {
   ChannelCredentials,
   Client,
   credentials,
-  makeGenericClientConstructor,
   Server,
   ServerUnaryCall,
   ServiceDefinition,
@@ -54,7 +53,6 @@ const WHO: ServiceDefinition = {
     responseDeserialize: same,
   },
 };
-const TransportClient = makeGenericClientConstructor(WHO, 'Transport');
 
 interface Outcome {
   peer?: PeerIdentity;
@@ -84,10 +82,9 @@ async function callWho(url: string, channel: ChannelCredentials, target = 'auth'
     // A fresh connection per attempt, so one case's session never serves the next.
     'grpc.use_local_subchannel_pool': 1,
   });
-  const Typed = client as unknown as InstanceType<typeof TransportClient>;
   try {
     return await new Promise<Outcome>((resolve) =>
-      Typed.makeUnaryRequest(
+      client.makeUnaryRequest(
         '/flotilla.test.Transport/Who',
         same,
         same,
@@ -135,31 +132,29 @@ describe('gRPC transport: mutual TLS against hostile and mistaken peers', () => 
     const [serverPort, wrongPort, httpPort, statsPort, ...grpcPorts] = await freePorts(
       4 + GRPC_SERVICES.length,
     );
-    server = await serve(certificate('auth'), serverPort as number);
-    wrongService = await serve(certificate('audit'), wrongPort as number);
+    server = await serve(certificate('auth'), serverPort);
+    wrongService = await serve(certificate('audit'), wrongPort);
     direct = `127.0.0.1:${serverPort}`;
     wrongServiceUrl = `127.0.0.1:${wrongPort}`;
-    const frontends = Object.fromEntries(
-      GRPC_SERVICES.map((service, index) => [service, grpcPorts[index] as number]),
-    );
-    const backends = Object.fromEntries(GRPC_SERVICES.map((service) => [service, serverPort as number]));
+    const frontends = Object.fromEntries(GRPC_SERVICES.map((service, index) => [service, grpcPorts[index]]));
+    const backends = Object.fromEntries(GRPC_SERVICES.map((service) => [service, serverPort]));
     const config = renderHaproxyConfig(readHaproxyTemplate(), {
       bindHost: '127.0.0.1',
-      httpPort: httpPort as number,
-      statsPort: statsPort as number,
+      httpPort: httpPort,
+      statsPort: statsPort,
       grpcPorts: frontends as Record<(typeof GRPC_SERVICES)[number], number>,
       nodes: [
         {
           name: 'n1',
           host: '127.0.0.1',
-          httpPort: httpPort as number,
+          httpPort: httpPort,
           grpcPorts: backends as Record<(typeof GRPC_SERVICES)[number], number>,
         },
       ],
       checkCertificate: new PkiLayout(pki).leaf('n1', 'haproxy').certificate,
       adminSocket: join(dir, 'haproxy.sock'),
     });
-    haproxy = await startHaproxy(join(dir, 'haproxy.cfg'), config, statsPort as number, () => undefined);
+    haproxy = await startHaproxy(join(dir, 'haproxy.cfg'), config, statsPort, () => undefined);
     throughHaproxy = `127.0.0.1:${frontends['auth']}`;
     // HAProxy starts its servers UP and checks them every second; wait for a call to pass.
     await eventually(

@@ -10,7 +10,11 @@ import { runPkiCommand } from './pki-command';
 describe('npm run pki', () => {
   let dir: string;
   let lines: string[];
-  const io = () => ({ log: (line: string) => void lines.push(line), sleep: async () => undefined, env: {} });
+  const io = () => ({
+    log: (line: string) => void lines.push(line),
+    sleep: () => Promise.resolve(),
+    env: {},
+  });
   const run = (...argv: string[]) => runPkiCommand([...argv, '--dir', join(dir, 'pki')], io());
 
   beforeEach(() => {
@@ -36,7 +40,7 @@ describe('npm run pki', () => {
     expect(caIds(layout)).toHaveLength(1);
     expect(onlyCa).not.toBe(firstCa);
     const leaf = new X509Certificate(readFileSync(layout.leaf('n2', 'gateway').certificate));
-    expect(leaf.checkIssued(new X509Certificate(readFileSync(layout.caCertificate(onlyCa as string))))).toBe(true);
+    expect(leaf.checkIssued(new X509Certificate(readFileSync(layout.caCertificate(onlyCa))))).toBe(true);
 
     lines = [];
     await run('status');

@@ -30,19 +30,16 @@ export interface IssuedCertificate {
 
 function serialNumber(): string {
   const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] as number) & 0x7f; // positive, as RFC 5280 wants
+  bytes[0] = bytes[0] & 0x7f; // positive, as RFC 5280 wants
   return bytes.toString('hex');
 }
 
 async function generateKeyPair(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(EC_ALGORITHM, true, [
-    'sign',
-    'verify',
-  ])) as unknown as CryptoKeyPair;
+  return await webcrypto.subtle.generateKey(EC_ALGORITHM, true, ['sign', 'verify']);
 }
 
 async function privateKeyPem(key: CryptoKey): Promise<string> {
-  const der = await webcrypto.subtle.exportKey('pkcs8', key as unknown as webcrypto.CryptoKey);
+  const der = await webcrypto.subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
@@ -94,9 +91,7 @@ export async function loadCertificateAuthority(
 ): Promise<CertificateAuthority> {
   const certificate = new x509.X509Certificate(certificatePem);
   const der = createPrivateKey(keyPem).export({ format: 'der', type: 'pkcs8' });
-  const privateKey = (await webcrypto.subtle.importKey('pkcs8', der, EC_ALGORITHM, false, [
-    'sign',
-  ])) as unknown as CryptoKey;
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', der, EC_ALGORITHM, false, ['sign']);
   return { id, certificate, privateKey };
 }
 

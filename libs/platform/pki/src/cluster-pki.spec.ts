@@ -44,7 +44,7 @@ describe('ensureClusterPki', () => {
       layout.callerTokenFolder,
     ])
       expect(mode(folder)).toBe(0o700);
-    expect(mode(layout.caKey(caId as string))).toBe(0o600);
+    expect(mode(layout.caKey(caId))).toBe(0o600);
     expect(mode(layout.leaf('n2', 'gateway').privateKey)).toBe(0o600);
     expect(mode(result.callerToken.privateKeyFile)).toBe(0o600);
     expect(readFileSync(layout.callerTokenCurrent, 'utf8').trim()).toBe(result.callerToken.kid);
@@ -60,7 +60,7 @@ describe('ensureClusterPki', () => {
   it('issues leaves naming identity and node (one SPIFFE URI, one DNS name), for server and client use, signed by the CA', async () => {
     await ensureClusterPki(layout.root, ['node-7'], ['orchestrator']);
     const leaf = leafOf(layout, 'node-7', 'orchestrator');
-    const ca = caOf(layout, caIds(layout)[0] as string);
+    const ca = caOf(layout, caIds(layout)[0]);
 
     expect(leaf.subjectAltName).toBe(
       'DNS:orchestrator.flotilla.internal, URI:spiffe://flotilla.internal/orchestrator/node-7',
@@ -109,7 +109,7 @@ describe('ensureClusterPki', () => {
 
   it('refuses to start when the CA key is missing, naming the file and the command that fixes it', async () => {
     await ensureClusterPki(layout.root, ['n1'], ['auth']);
-    const caKey = layout.caKey(caIds(layout)[0] as string);
+    const caKey = layout.caKey(caIds(layout)[0]);
     unlinkSync(caKey);
 
     await expect(ensureClusterPki(layout.root, ['n1'], ['auth'])).rejects.toThrow(
