@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { ConfigError, loadFlotillaConfig } from '@flotilla/platform/config';
@@ -31,6 +32,12 @@ const repoRoot = resolve(__dirname, '..', '..', '..');
 async function main(): Promise<void> {
   const launchedAt = Date.now();
   const dataRoot = resolve(process.env['FLOTILLA_DATA_DIR'] ?? join(repoRoot, '.flotilla'));
+  // The data folder lets others pass but not list (0711): the embedded PostgreSQL runs as its own
+  // user and must reach pgdata/, scripts as theirs and must reach deployments/; everything secret
+  // inside (master.key, pki/, admin-password) is 0600/0700 of its own. Made before the master key,
+  // whose 0700 would otherwise become the data folder's mode and lock PostgreSQL out at initdb.
+  mkdirSync(dataRoot, { recursive: true });
+  chmodSync(dataRoot, 0o711);
   // Sensitive variables are sealed under the master key: made at first start unless configured.
   // Set here (not only for the services) because migrating may need it to seal older clear values.
   if (!hasMasterKeyConfigured()) {
