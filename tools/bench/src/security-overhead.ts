@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { loadFlotillaConfig } from '@flotilla/platform/config';
 import { startPostgresServer } from '@flotilla/testing';
 
-import { oneOf, readOptions, UsageError, wholeNumber } from './bench-options';
+import { readOptions, UsageError, wholeNumber } from './bench-options';
 import { runBenchmark, Teardown } from './bench-runner';
 import { formatTable, printVerdicts, progress, seconds } from './report';
 import { comparisonTable, roundsTable, treeFigures, verdicts } from './security-overhead/comparison';
@@ -59,10 +59,6 @@ const options = readOptions(USAGE, {
   'seed-tasks': {
     help: `finished deployments seeded in each cluster before the run ${defaultHelp('seed-tasks')}`,
   },
-  'call-authorization': {
-    default: 'on',
-    help: 'FLOTILLA_GRPC_CALL_AUTHORIZATION for the "after" cluster (on: caller tokens and method policies checked)',
-  },
 });
 
 function readSettings(): Settings {
@@ -77,7 +73,6 @@ function readSettings(): Settings {
     restWarmupMs: number('rest-warmup', 0, 600) * 1000,
     clients: wholeNumber('clients', options.clients, 1, 1024),
     seedTasks: number('seed-tasks', 0, 10_000),
-    callAuthorization: oneOf('call-authorization', options['call-authorization'], ['on', 'off'] as const),
   };
 }
 
@@ -105,7 +100,7 @@ function header(
     `measured in ${settings.rounds} round(s) that alternate which tree goes first.`,
     describe(subjects.before),
     describe(subjects.after),
-    `  "after" runs with FLOTILLA_GRPC_CALL_AUTHORIZATION=${settings.callAuthorization}; both poll every ${pollMs} ms behind the Redis signal.`,
+    `  "after" checks caller tokens and call policies on every gRPC call (always on); both poll every ${pollMs} ms behind the Redis signal.`,
     ...TREES.map((name) =>
       mismatches[name].length
         ? `  ${name} runs on node_modules that differ from its pins: ${mismatches[name].join('; ')}`
@@ -163,10 +158,7 @@ runBenchmark(async (teardown) => {
   const env: NodeJS.ProcessEnv = { ...process.env, FLOTILLA_TEST_PG_BASE_URL: pgBaseUrl };
   // The production poll interval (the fallback behind Redis), read from the configuration code.
   const pollMs = loadFlotillaConfig({}).pollIntervalMs;
-  const clusterEnv = (name: TreeName): Record<string, string> => ({
-    FLOTILLA_POLL_INTERVAL_MS: String(pollMs),
-    ...(name === 'after' ? { FLOTILLA_GRPC_CALL_AUTHORIZATION: settings.callAuthorization } : {}),
-  });
+  const clusterEnv: Record<string, string> = { FLOTILLA_POLL_INTERVAL_MS: String(pollMs) };
 
   // One cluster after the other: two starting at once on two cores would only slow both.
   const subjects = {} as Record<TreeName, Subject>;
@@ -177,7 +169,7 @@ runBenchmark(async (teardown) => {
       trees[name],
       settings,
       env,
-      clusterEnv(name),
+      clusterEnv,
       join(root, `${name}-cluster.log`),
     );
 

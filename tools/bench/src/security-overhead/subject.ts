@@ -24,7 +24,6 @@ export interface Settings {
   restWarmupMs: number;
   clients: number;
   seedTasks: number;
-  callAuthorization: 'on' | 'off';
 }
 
 /** One tree under test: its checkout, its running cluster, and what the rounds need on it. */
