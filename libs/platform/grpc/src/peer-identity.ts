@@ -16,7 +16,9 @@ export const SPIFFE_TRUST_DOMAIN = 'flotilla.internal';
 const SPIFFE_URI = /^URI:spiffe:\/\/flotilla\.internal\/([a-z][a-z0-9-]{0,62})\/([A-Za-z0-9._-]{1,128})$/;
 
 /** The identity a verified peer certificate names, or undefined when it names none (or several). */
-export function peerIdentityFromCertificate(certificate: PeerCertificate | undefined): PeerIdentity | undefined {
+export function peerIdentityFromCertificate(
+  certificate: PeerCertificate | undefined,
+): PeerIdentity | undefined {
   const altNames = certificate?.subjectaltname;
   if (!altNames) return undefined;
   const matches = altNames
@@ -24,8 +26,8 @@ export function peerIdentityFromCertificate(certificate: PeerCertificate | undef
     .map((entry) => SPIFFE_URI.exec(entry))
     .filter((match): match is RegExpExecArray => match !== null);
   if (matches.length !== 1) return undefined;
-  const [, service, node] = matches[0] as RegExpExecArray;
-  return { service: service as string, node: node as string };
+  const [, service, node] = matches[0];
+  return { service, node };
 }
 
 /** The URI SAN a certificate for `service` on `node` carries. */
