@@ -1,14 +1,4 @@
-import { ClientGrpc, ClientGrpcProxy, ClientProxyFactory } from '@nestjs/microservices';
-import { lastValueFrom } from 'rxjs';
-
-import { orchestratorV1, SERVICE_CONTRACTS } from '@flotilla/contracts';
-import {
-  grpcClientOptions,
-  identityToMetadata,
-  serviceCertificate,
-  systemIdentity,
-} from '@flotilla/platform/grpc';
-import { ApiClient, eventually, FlotillaCluster, startFlotillaCluster } from '@flotilla/testing';
+import { ApiClient, eventually, FlotillaCluster, setDraining, startFlotillaCluster } from '@flotilla/testing';
 
 interface NodePing {
   name: string;
@@ -35,29 +25,6 @@ async function haproxyStatus(statsUrl: string): Promise<Map<string, string>> {
       return [`${cells[column('pxname')]}/${cells[column('svname')]}`, cells[column('status')]];
     }),
   );
-}
-
-/** The orchestrator through HAProxy's gRPC frontend, as an administrator. */
-async function setDraining(cluster: FlotillaCluster, name: string, isDraining: boolean): Promise<void> {
-  const proxy = ClientProxyFactory.create(
-    // The tools call as `operator` (their certificate from the run's PKI), over mutual TLS through HAProxy.
-    grpcClientOptions(
-      'orchestrator',
-      cluster.grpcUrls['orchestrator'],
-      undefined,
-      serviceCertificate('operator'),
-    ),
-  );
-  try {
-    const orchestrator = (
-      proxy as unknown as ClientGrpc
-    ).getService<orchestratorV1.OrchestratorServiceClient>(SERVICE_CONTRACTS.orchestrator.serviceName);
-    // The operator's certificate is its authority (UpdateNode's call policy): no user, so no token.
-    const operator = identityToMetadata(systemIdentity('operator'));
-    await lastValueFrom(orchestrator.updateNode({ name, isDraining }, operator));
-  } finally {
-    (proxy as unknown as ClientGrpcProxy).close();
-  }
 }
 
 describe('local cluster behind real HAProxy', () => {
