@@ -14,6 +14,7 @@ import {
   mergeResults,
   runClosedLoop,
 } from './rest-load';
+import { SEED_PROJECTS, seedRestRows } from './rest-seed';
 
 const USAGE = `REST throughput and latency on a 3-node cluster: closed-loop authenticated GETs (the project list and
 the first page of tasks, in turn) straight to node-1's gateway and through HAProxy; the p99 HAProxy adds.
@@ -23,7 +24,6 @@ const NODES = 3;
 const TARGET_P99_OVERHEAD_PERCENT = 15;
 const PATHS = ['/api/projects', '/api/tasks?take=30'];
 /** Enough data that the reads are not empty: projects with a release each, finished tasks. */
-const SEED_PROJECTS = 10;
 
 const options = readOptions(USAGE, {
   clients: { default: '16', help: 'concurrent clients, each on its own keep-alive connection' },
@@ -52,19 +52,6 @@ interface Measured {
   /** Every round pooled. */
   result: LoadResult;
   p99ByRound: number[];
-}
-
-/** Projects with a release each and finished deployments, so both reads return real rows. */
-async function seed(api: BenchApi, tasks: number): Promise<void> {
-  const [environmentId] = await api.environments(1, 'REST');
-  const releases: string[] = [];
-  for (let index = 1; index <= SEED_PROJECTS; index += 1)
-    releases.push(await api.release(`REST ${index}`, 'echo seeded'));
-  const taskIds: string[] = [];
-  // Different projects in turn: one project's deployments to one environment run one at a time.
-  for (let index = 0; index < tasks; index += 1)
-    taskIds.push(await api.deploy(releases[index % releases.length], environmentId));
-  for (const taskId of taskIds) await api.waitForFinished(taskId, 120_000);
 }
 
 /**
@@ -180,7 +167,7 @@ runBenchmark(async (teardown) => {
   });
   const api = await BenchApi.signIn(cluster.baseUrl, cluster);
   progress(`seeding ${SEED_PROJECTS} projects and ${seedTasks} finished deployments`);
-  await seed(api, seedTasks);
+  await seedRestRows(api, seedTasks);
   settings.token = await api.token(cluster);
 
   const first = cluster.nodes[0];

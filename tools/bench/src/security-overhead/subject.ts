@@ -8,11 +8,11 @@ import { keepAliveAgent, LoadResult, LoadSettings, runClosedLoop } from '../rest
 import { RoundSample } from './comparison';
 import { startTreeCluster, TreeCluster } from './tree-cluster';
 import { Worktree } from './worktree';
+import { SEED_PROJECTS, seedRestRows } from '../rest-seed';
 
 export const NODES = 3;
 export const PATHS = ['/api/projects', '/api/tasks?take=30'];
 /** Projects with a release each, so the project list is not empty (as bench:rest seeds). */
-export const SEED_PROJECTS = 10;
 export const TREES = ['before', 'after'] as const;
 export type TreeName = (typeof TREES)[number];
 
@@ -34,19 +34,6 @@ export interface Subject {
   pickupTarget: PickupTarget;
   token: string;
   rounds: RoundSample[];
-}
-
-/** Projects with a release each and finished deployments, so both REST reads return real rows. */
-async function seed(api: BenchApi, tasks: number): Promise<void> {
-  const [environmentId] = await api.environments(1, 'REST');
-  const releases: string[] = [];
-  for (let index = 1; index <= SEED_PROJECTS; index += 1)
-    releases.push(await api.release(`REST ${index}`, 'echo seeded'));
-  const taskIds: string[] = [];
-  // Different projects in turn: one project's deployments to one environment run one at a time.
-  for (let index = 0; index < tasks; index += 1)
-    taskIds.push(await api.deploy(releases[index % releases.length], environmentId));
-  for (const taskId of taskIds) await api.waitForFinished(taskId, 120_000);
 }
 
 async function restRun(subject: Subject, settings: Settings, durationMs: number, warmupMs: number) {
@@ -97,7 +84,7 @@ export async function prepare(
     );
   const api = await BenchApi.signIn(cluster.baseUrl, cluster);
   progress(`${name}: seeding ${SEED_PROJECTS} projects and ${settings.seedTasks} finished deployments`);
-  await seed(api, settings.seedTasks);
+  await seedRestRows(api, settings.seedTasks);
   const subject: Subject = {
     name,
     tree,
