@@ -13,7 +13,8 @@ import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/test
 
 import { OrchestrationEntities } from '../orchestration.entities';
 import { OrchestrationMigrations } from '../orchestration.migrations';
-import { alice, environmentNamed, executor, scriptStep } from '../testing/orchestration-fixtures';
+import { alice, environmentNamed, scriptStep } from '../testing/orchestration-fixtures';
+import { deployAndClaim } from '../testing/claimed-deployment';
 import { createOrchestrationHarness, OrchestrationHarness } from '../testing/orchestration-harness';
 import { verifyMasterKey } from './master-key-check';
 import { prepareMasterKeyRotation, rotateMasterKey } from './master-key-rotation';
@@ -66,25 +67,7 @@ describe(rotateMasterKey.name, () => {
   };
 
   async function claimedValues(harness: OrchestrationHarness): Promise<string[]> {
-    await harness.nodes.heartbeat({
-      nodeName: 'n',
-      service: 'executor',
-      version: '1',
-      defaultTaskCap: 1,
-      stopping: false,
-    });
-    await harness.deployments.create(alice, { releaseId, environmentId });
-    const { plan } = await harness.claimed.claim({ nodeName: 'n', freeSlots: 1 });
-    if (!plan?.task) throw new Error('nothing claimed');
-    await harness.claimed.complete(executor, {
-      taskId: plan.task.id,
-      claim: plan.task.claim,
-      state: 'Success',
-      errorMessage: '',
-      nextStep: 1,
-      logLinesLost: 0,
-      logProblem: '',
-    });
+    const plan = await deployAndClaim(harness, releaseId, environmentId, 'n');
     return plan.variables.map((v) => v.value).sort();
   }
 

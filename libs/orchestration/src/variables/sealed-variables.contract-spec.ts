@@ -14,7 +14,8 @@ import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/test
 
 import { OrchestrationEntities } from '../orchestration.entities';
 import { OrchestrationMigrations } from '../orchestration.migrations';
-import { alice, environmentNamed, executor, scriptStep } from '../testing/orchestration-fixtures';
+import { alice, environmentNamed, scriptStep } from '../testing/orchestration-fixtures';
+import { deployAndClaim } from '../testing/claimed-deployment';
 import { createOrchestrationHarness, OrchestrationHarness } from '../testing/orchestration-harness';
 import { verifyMasterKey } from './master-key-check';
 import { masterKeyringProvider } from './master-keyring.provider';
@@ -54,29 +55,6 @@ describe('sensitive variables at rest', () => {
     sut = createOrchestrationHarness(db.dataSource, { keyring });
   }, SLOW_SERVER_MS);
   afterAll(() => db?.dispose());
-
-  async function deployAndClaim(harness: OrchestrationHarness, releaseId: string, environmentId: string) {
-    await harness.nodes.heartbeat({
-      nodeName: 'node-a',
-      service: 'executor',
-      version: '1.0.0',
-      defaultTaskCap: 5,
-      stopping: false,
-    });
-    await harness.deployments.create(alice, { releaseId, environmentId });
-    const { plan } = await harness.claimed.claim({ nodeName: 'node-a', freeSlots: 1 });
-    if (!plan?.task) throw new Error('no task claimed');
-    await harness.claimed.complete(executor, {
-      taskId: plan.task.id,
-      claim: plan.task.claim,
-      state: 'Success',
-      errorMessage: '',
-      nextStep: 1,
-      logLinesLost: 0,
-      logProblem: '',
-    });
-    return plan;
-  }
 
   let environmentId = '';
   let releaseId = '';
