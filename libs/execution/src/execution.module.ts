@@ -122,6 +122,7 @@ export const SCRIPT_FENCE = Symbol('SCRIPT_FENCE');
           logger: new Logger('TaskRunner'),
           // After a pause longer than this another node may own the task: confirm before writing.
           claimLeaseMs: config.heartbeatTimeoutMs,
+          progressIntervalMs: config.taskProgressIntervalMs,
           nodeIsAlive: () => gate.isAlive(),
         });
       },

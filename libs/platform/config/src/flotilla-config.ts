@@ -40,6 +40,11 @@ export interface FlotillaConfig {
   pollIntervalMs: number;
   heartbeatIntervalMs: number;
   heartbeatTimeoutMs: number;
+  /**
+   * How often an executor reports a running task's progress; the report's reply is how a cancel
+   * reaches a node without Redis (with Redis the signal asks for a report at once).
+   */
+  taskProgressIntervalMs: number;
   maxPackageBytes: number;
   /** Most bytes one package may unpack to on a node: a zip/tar bomb fails instead of filling the disk. */
   maxUnpackedBytes: number;
@@ -146,6 +151,7 @@ export function loadFlotillaConfig(
     pollIntervalMs: reader.int('FLOTILLA_POLL_INTERVAL_MS', 2000, { min: 10, max: 600_000 }),
     heartbeatIntervalMs: reader.int('FLOTILLA_HEARTBEAT_INTERVAL_MS', 5000, { min: 100, max: 600_000 }),
     heartbeatTimeoutMs: reader.int('FLOTILLA_HEARTBEAT_TIMEOUT_MS', 30_000, { min: 500, max: 86_400_000 }),
+    taskProgressIntervalMs: reader.int('FLOTILLA_TASK_PROGRESS_INTERVAL_MS', 1000, { min: 100, max: 60_000 }),
     maxPackageBytes: reader.int('FLOTILLA_MAX_PACKAGE_BYTES', 2 * 1024 ** 3, {
       min: 1,
       max: Number.MAX_SAFE_INTEGER,
