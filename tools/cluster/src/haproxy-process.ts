@@ -3,8 +3,17 @@ import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 
 import { waitForPort } from '@flotilla/platform/net';
+import { SwappedCertificate } from '@flotilla/platform/pki';
+
+import { checkCertificateSwapFrom } from './haproxy-runtime';
 
 export interface HaproxyProcess {
+  /**
+   * Makes HAProxy present the check certificate now on disk (after a CA rotation's `reissue`),
+   * through its runtime API: no reload, no connection cut. Rejects if the config has no admin
+   * socket or check certificate, or HAProxy refuses the swap (then it keeps the old one).
+   */
+  reloadCheckCertificate(): Promise<SwappedCertificate>;
   stop(): Promise<void>;
 }
 
@@ -39,6 +48,7 @@ export async function startHaproxy(
     ),
   ]);
   return {
+    reloadCheckCertificate: checkCertificateSwapFrom(config),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

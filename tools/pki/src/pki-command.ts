@@ -12,6 +12,7 @@ import {
   reissueLeaves,
   rotateCallerTokenKey,
   signingCertificateAuthority,
+  swapHaproxyCheckCertificate,
   writeLeaf,
 } from '@flotilla/platform/pki';
 
@@ -23,14 +24,19 @@ export const USAGE = `npm run pki -- <command> [--dir <pki folder>] ...
   export --node <name> --to <folder>         copy what that node needs (trust bundle, its certificates,
                                              caller-token keys; never a CA key) into its FLOTILLA_PKI_DIR
   rotate-ca [begin|reissue|finish]           CA rotation, one phase (see below) or all three with
-            [--settle-seconds <s>]           a pause between them (default 15 s)
+            [--settle-seconds <s>]           a pause between them (default 15 s); with --haproxy-socket,
+            [--haproxy-socket <path>]        HAProxy's check certificate is swapped right after reissue
+  haproxy-cert --haproxy-socket <path>       make a running HAProxy present the haproxy certificate now
+            [--node <name>] [--name <crt>]   on disk (default node load-balancer), through its runtime
+                                             API: no reload; --name as HAProxy's config writes the file
   rotate-caller-token                        a new caller-token signing key (the old one still verifies)
   status                                     CAs, trust, every certificate, its CA and expiry
 The folder: --dir, else FLOTILLA_PKI_DIR, else .flotilla/pki (what npm start uses).
 CA rotation: begin (a new CA signs; old and new trusted) -> reissue (every certificate from the new
 CA) -> finish (only the new CA trusted, old CA deleted). Services reload files within 5 s
 (FLOTILLA_PKI_REFRESH_MS); between phases copy the folder (or 'export') to every node and wait for
-that; after 'reissue', reload HAProxy (its check certificate) before 'finish'.`;
+that; after 'reissue', HAProxy must present its reissued check certificate before 'finish'
+(--haproxy-socket, or 'haproxy-cert', or reload HAProxy).`;
 
 export interface PkiCommandIo {
   log(line: string): void;
@@ -49,6 +55,8 @@ export async function runPkiCommand(argv: readonly string[], io: PkiCommandIo): 
       identity: { type: 'string', multiple: true },
       to: { type: 'string' },
       'settle-seconds': { type: 'string', default: '15' },
+      'haproxy-socket': { type: 'string' },
+      name: { type: 'string' },
     },
   });
   const [command, phase] = positionals;
@@ -85,7 +93,13 @@ export async function runPkiCommand(argv: readonly string[], io: PkiCommandIo): 
       return;
     }
     case 'rotate-ca':
-      return rotateCa(dir, phase, Number(values['settle-seconds']), io);
+      return rotateCa(dir, phase, Number(values['settle-seconds']), values['haproxy-socket'], io);
+    case 'haproxy-cert': {
+      const socket = values['haproxy-socket'];
+      if (!socket) throw new Error(`haproxy-cert needs --haproxy-socket <path>\n${USAGE}`);
+      if (nodes.length > 1) throw new Error(`haproxy-cert takes at most one --node\n${USAGE}`);
+      return swapHaproxy(dir, socket, io, { node: nodes[0], name: values.name });
+    }
     case 'rotate-caller-token': {
       const key = rotateCallerTokenKey(new PkiLayout(dir));
       io.log(`caller tokens are signed with ${key.kid} from now on (gateways pick it up within 5 s)`);
@@ -98,10 +112,21 @@ export async function runPkiCommand(argv: readonly string[], io: PkiCommandIo): 
   }
 }
 
+async function swapHaproxy(
+  dir: string,
+  socket: string,
+  io: PkiCommandIo,
+  options: { node?: string; name?: string } = {},
+): Promise<void> {
+  const swapped = await swapHaproxyCheckCertificate(dir, socket, options);
+  io.log(`HAProxy presents ${swapped.name} now: serial ${swapped.serial}, issuer ${swapped.issuer}`);
+}
+
 async function rotateCa(
   dir: string,
   phase: string | undefined,
   settleSeconds: number,
+  haproxySocket: string | undefined,
   io: PkiCommandIo,
 ): Promise<void> {
   if (!Number.isFinite(settleSeconds) || settleSeconds < 0)
@@ -113,6 +138,7 @@ async function rotateCa(
   const reissue = async () => {
     const leaves = await reissueLeaves(dir);
     io.log(`reissue: ${leaves.length} certificate(s) issued by the new CA`);
+    if (haproxySocket) await swapHaproxy(dir, haproxySocket, io);
   };
   const finish = async () => {
     const finished = await finishCaRotation(dir);
