@@ -17,6 +17,8 @@ import { AuditEventRepository } from './audit-event.repository';
 import { AUDIT_EVENT_LIMITS } from './event/audit-event.columns';
 import { AuditTrailService, EVENT_VIEW } from './audit-trail.service';
 import { AuditTrailEntities, AuditTrailMigrations } from './index';
+import { AUDIT_EVENTS_GUARD_TRIGGER } from './migrations/1764200000202-make-audit-events-append-only';
+import { emptyAuditTrailAsOwner } from './migrations/empty-audit-trail-as-owner';
 import { auditTrailSql } from './sql/audit-trail-sql';
 
 const auditor: CallerIdentity = {
@@ -118,6 +120,16 @@ async function someSessionWaits(db: MigratedTestDatabase): Promise<void> {
   throw new Error('no session started waiting for the held insert within 20 s');
 }
 
+/** How many triggers named like the append-only guard the database holds (0 or 1). */
+async function guardTriggers(db: MigratedTestDatabase): Promise<number> {
+  const sql =
+    db.dialect === 'postgres'
+      ? 'SELECT COUNT(*) AS n FROM pg_trigger WHERE tgname = $1'
+      : 'SELECT COUNT(*) AS n FROM sys.triggers WHERE name = @0';
+  const [row] = await db.dataSource.query<{ n: number | string }[]>(sql, [AUDIT_EVENTS_GUARD_TRIGGER]);
+  return Number(row?.n);
+}
+
 async function rpcCode(promise: Promise<unknown>): Promise<unknown> {
   const failure = await promise.then(
     () => new Error('expected a failure'),
@@ -143,9 +155,11 @@ describe(AuditTrailService.name, () => {
     afterAll(() => own.dispose());
 
     it(
-      'migrates down step by step: first without forwarded_for, then to no audit table',
+      'migrates down step by step: first without the append-only guard, then without forwarded_for, then to no audit table',
       async () => {
         const runner = own.dataSource.createQueryRunner();
+        await own.dataSource.undoLastMigration();
+        await expect(guardTriggers(own)).resolves.toBe(0);
         await own.dataSource.undoLastMigration();
         await expect(runner.hasColumn('audit_events', 'forwarded_for')).resolves.toBe(false);
         await expect(runner.hasColumn('audit_events', 'client_ip')).resolves.toBe(true);
@@ -161,7 +175,8 @@ describe(AuditTrailService.name, () => {
       async () => {
         const [event] = dataset();
         const runner = own.dataSource.createQueryRunner();
-        await own.dataSource.undoLastMigration();
+        await own.dataSource.undoLastMigration(); // the append-only guard
+        await own.dataSource.undoLastMigration(); // forwarded_for
         const sql = dialectSql(own.dialect);
         await runner.query(
           `INSERT INTO audit_events (id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source)
@@ -188,7 +203,8 @@ describe(AuditTrailService.name, () => {
     db = await createMigratedTestDatabase(parts);
     sut = new AuditTrailService(new AuditEventRepository(db.dataSource));
   }, MIGRATION_RUN_MS);
-  beforeEach(() => db.dataSource.query('DELETE FROM audit_events'));
+  // The services cannot DELETE audit rows (the append-only trigger); the test empties the table as its owner.
+  beforeEach(() => emptyAuditTrailAsOwner(db.dataSource));
   afterAll(() => db.dispose());
 
   describe('record', () => {

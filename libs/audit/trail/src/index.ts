@@ -1,6 +1,7 @@
 import { AuditEventEntity } from './event/audit-event.entity';
 import { CreateAuditEvents1764200000200 } from './migrations/1764200000200-create-audit-events';
 import { AddAuditEventsForwardedFor1764200000201 } from './migrations/1764200000201-add-audit-events-forwarded-for';
+import { MakeAuditEventsAppendOnly1764200000202 } from './migrations/1764200000202-make-audit-events-append-only';
 
 export * from './audit-event.repository';
 export * from './audit-trail.module';
@@ -9,4 +10,8 @@ export * from './event/audit-event.columns';
 export * from './event/audit-event.entity';
 
 export const AuditTrailEntities = [AuditEventEntity];
-export const AuditTrailMigrations = [CreateAuditEvents1764200000200, AddAuditEventsForwardedFor1764200000201];
+export const AuditTrailMigrations = [
+  CreateAuditEvents1764200000200,
+  AddAuditEventsForwardedFor1764200000201,
+  MakeAuditEventsAppendOnly1764200000202,
+];
