@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 
+import { DatabaseTls, readDatabaseTls } from './database-tls';
 import { EnvReader } from './env-reader';
 
 export type SqlDialect = 'postgres' | 'mssql';
@@ -9,6 +10,8 @@ export type SqlDialect = 'postgres' | 'mssql';
 export interface DatabaseConfig {
   dialect: SqlDialect;
   url: string;
+  /** FLOTILLA_DB_TLS and friends (database-tls.ts); absent: whatever the URL says, as pg / tedious read it. */
+  tls?: DatabaseTls;
 }
 
 /** Where each service listens for gRPC, and where its clients find it (HAProxy in a cluster). */
@@ -139,7 +142,7 @@ export function loadFlotillaConfig(
   const config: FlotillaConfig = {
     nodeName: reader.string('FLOTILLA_NODE_NAME', hostname()),
     version: reader.string('FLOTILLA_VERSION', '0.1.0'),
-    database: { dialect, url },
+    database: { dialect, url, tls: readDatabaseTls(reader, dialect, url) },
     sharedStorage: resolve(reader.string('FLOTILLA_SHARED_STORAGE', '.flotilla/shared')),
     deployRoot: resolve(reader.string('FLOTILLA_DEPLOY_ROOT', '.flotilla/deployments')),
     redisUrl,

@@ -2,6 +2,14 @@ import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm'
 
 import type { DatabaseConfig } from '@flotilla/platform/config';
 
+import {
+  DatabaseTlsSettings,
+  PgSslOptions,
+  pgSslOptions,
+  refuseLoginWithoutTls,
+  tediousTlsOptions,
+  withoutPgTlsParams,
+} from './database-tls-options';
 import { RedactingQueryLogger } from './redacting-logger';
 
 // TypeORM takes classes or schemas; `Function` is its own type for entity classes.
@@ -18,21 +26,35 @@ export interface DataSourceParts {
   poolSize?: number;
 }
 
-/** Parses mssql://user:password@host:port/database?encrypt=true into TypeORM's mssql options. */
-function mssqlOptions(url: string): Omit<Extract<DataSourceOptions, { type: 'mssql' }>, 'type'> {
+type MssqlOptions = Omit<Extract<DataSourceOptions, { type: 'mssql' }>, 'type'>;
+
+/**
+ * Parses mssql://user:password@host:port/database?encrypt=true into TypeORM's mssql options. TLS
+ * comes from the settings when config read them (loadFlotillaConfig always does), else from the URL.
+ */
+function mssqlOptions(url: string, tls: DatabaseTlsSettings | undefined): MssqlOptions {
   const parsed = new URL(url.replace(/^sqlserver:/, 'mssql:'));
-  const encrypt = parsed.searchParams.get('encrypt') !== 'false';
+  const fromUrl = {
+    encrypt: parsed.searchParams.get('encrypt') !== 'false',
+    trustServerCertificate: parsed.searchParams.get('trustServerCertificate') === 'true',
+  };
+  const options = tls ? tediousTlsOptions(tls) : fromUrl;
   return {
     host: parsed.hostname,
     port: parsed.port ? Number(parsed.port) : 1433,
     username: decodeURIComponent(parsed.username),
     password: decodeURIComponent(parsed.password),
     database: parsed.pathname.replace(/^\//, ''),
-    options: {
-      encrypt,
-      trustServerCertificate: parsed.searchParams.get('trustServerCertificate') === 'true',
-    },
+    options,
+    // mssql calls this with each new tedious connection, before it logs in.
+    ...(options.encrypt ? { extra: { beforeConnect: refuseLoginWithoutTls } } : {}),
   };
+}
+
+/** The URL and `ssl` pg gets: the settings' TLS when config read them, else the URL as it stands. */
+function postgresConnection(url: string, tls: DatabaseTlsSettings | undefined): { url: string; ssl?: false | PgSslOptions } {
+  if (!tls) return { url };
+  return { url: withoutPgTlsParams(url), ssl: pgSslOptions(tls) };
 }
 
 /**
@@ -51,18 +73,19 @@ export function createDataSource(database: DatabaseConfig, parts: DataSourcePart
     maxQueryExecutionTime: 2000,
   };
   if (database.dialect === 'mssql') {
+    const mssql = mssqlOptions(database.url, database.tls);
     return new DataSource({
       type: 'mssql',
-      ...mssqlOptions(database.url),
+      ...mssql,
       ...common,
       logging: [...common.logging],
       pool: { max: parts.poolSize ?? 10 },
-      options: { ...mssqlOptions(database.url).options, appName: parts.applicationName, useUTC: true },
+      options: { ...mssql.options, appName: parts.applicationName, useUTC: true },
     });
   }
   return new DataSource({
     type: 'postgres',
-    url: database.url,
+    ...postgresConnection(database.url, database.tls),
     ...common,
     logging: [...common.logging],
     applicationName: parts.applicationName,
