@@ -1,0 +1,126 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { DatabaseConfig, loadFlotillaConfig } from '@flotilla/platform/config';
+import { createDataSource } from '@flotilla/platform/persistence';
+
+import {
+  createDatabaseTestCa,
+  DatabaseTestCa,
+  issueDatabaseServerCertificate,
+} from './database-tls-certificates';
+import { startTlsPostgres, TlsPostgres } from './database-tls-postgres';
+
+/** The database part of the configuration a service would load from this environment. */
+function databaseConfig(env: Record<string, string>): DatabaseConfig {
+  return loadFlotillaConfig({ FLOTILLA_DB_DIALECT: 'postgres', ...env }).database;
+}
+
+/** Connects as a service would (createDataSource), answers whether the session is encrypted. */
+async function sessionIsEncrypted(database: DatabaseConfig): Promise<boolean> {
+  const dataSource = createDataSource(database, {
+    entities: [],
+    applicationName: 'flotilla-test-db-tls',
+    poolSize: 1,
+  });
+  await dataSource.initialize();
+  try {
+    const rows: Array<{ ssl: boolean }> = await dataSource.query(
+      'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()',
+    );
+    return rows[0]?.ssl === true;
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+/** The error a connection attempt ends with (fails the test when it connects). */
+async function refusal(database: DatabaseConfig): Promise<string> {
+  const outcome = await sessionIsEncrypted(database).then(
+    (encrypted) => `connected (encrypted: ${encrypted})`,
+    (error: unknown) => error,
+  );
+  if (typeof outcome === 'string') throw new Error(`expected a refusal, but ${outcome}`);
+  return String(outcome);
+}
+
+describe('database TLS against a real PostgreSQL with ssl=on and hostssl only', () => {
+  let dir: string;
+  let ca: DatabaseTestCa;
+  let caFile: string;
+  let otherCaFile: string;
+  let server: TlsPostgres;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flotilla-db-tls-spec-'));
+    ca = await createDatabaseTestCa('Database test CA');
+    const otherCa = await createDatabaseTestCa('Some other CA');
+    caFile = join(dir, 'db-ca.pem');
+    otherCaFile = join(dir, 'other-ca.pem');
+    await writeFile(caFile, ca.certificatePem);
+    await writeFile(otherCaFile, otherCa.certificatePem);
+    server = await startTlsPostgres(await issueDatabaseServerCertificate(ca));
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('verify with the CA that signed the server connects, and the session is encrypted', async () => {
+    const database = databaseConfig({
+      FLOTILLA_DB_URL: server.url,
+      FLOTILLA_DB_TLS: 'verify',
+      FLOTILLA_DB_TLS_CA_FILE: caFile,
+    });
+    await expect(sessionIsEncrypted(database)).resolves.toBe(true);
+  });
+
+  it('verify by IP with FLOTILLA_DB_TLS_SERVER_NAME checks that name, and sslmode=verify-full in the URL works too', async () => {
+    await expect(
+      sessionIsEncrypted(
+        databaseConfig({
+          FLOTILLA_DB_URL: `${server.url}?sslmode=verify-full`,
+          FLOTILLA_DB_TLS_CA_FILE: caFile,
+          FLOTILLA_DB_TLS_SERVER_NAME: 'db.flotilla.test',
+        }),
+      ),
+    ).resolves.toBe(true);
+  });
+
+  it('verify refuses a server whose certificate another CA signed', async () => {
+    const error = await refusal(
+      databaseConfig({ FLOTILLA_DB_URL: server.url, FLOTILLA_DB_TLS: 'verify', FLOTILLA_DB_TLS_CA_FILE: otherCaFile }),
+    );
+    expect(error).toMatch(/unable to verify the first certificate|unable to get local issuer certificate/);
+  });
+
+  it("verify without a CA file (Node's public roots) refuses the test CA's server", async () => {
+    const error = await refusal(databaseConfig({ FLOTILLA_DB_URL: server.url, FLOTILLA_DB_TLS: 'verify' }));
+    expect(error).toMatch(/unable to verify the first certificate|unable to get local issuer certificate/);
+  });
+
+  it('verify refuses a certificate that does not name the host expected', async () => {
+    const error = await refusal(
+      databaseConfig({
+        FLOTILLA_DB_URL: server.url,
+        FLOTILLA_DB_TLS: 'verify',
+        FLOTILLA_DB_TLS_CA_FILE: caFile,
+        FLOTILLA_DB_TLS_SERVER_NAME: 'other.flotilla.test',
+      }),
+    );
+    expect(error).toContain("Host: other.flotilla.test. is not in the cert's altnames");
+  });
+
+  it('require connects encrypted without checking the certificate', async () => {
+    await expect(
+      sessionIsEncrypted(databaseConfig({ FLOTILLA_DB_URL: server.url, FLOTILLA_DB_TLS: 'require' })),
+    ).resolves.toBe(true);
+  });
+
+  it('off is refused by a server that takes TLS connections only', async () => {
+    const error = await refusal(databaseConfig({ FLOTILLA_DB_URL: server.url, FLOTILLA_DB_TLS: 'off' }));
+    expect(error).toMatch(/no pg_hba\.conf entry for host "127\.0\.0\.1".*no encryption/);
+  });
+});
