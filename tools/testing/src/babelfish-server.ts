@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { appendFile, chmod, chown, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -129,10 +129,54 @@ export interface StartedBabelfish {
  */
 export type BabelfishMigrationMode = 'multi-db' | 'single-db';
 
+/** A server certificate for the TDS endpoint (PostgreSQL's ssl settings, which Babelfish's TDS uses). */
+export interface BabelfishTls {
+  certificatePem: string;
+  /** PKCS8 PEM. */
+  privateKeyPem: string;
+}
+
+/**
+ * Turns TLS on for a Babelfish just initialised: PostgreSQL's `ssl` with the given certificate, and
+ * `babelfishpg_tds.tds_ssl_encrypt` so the TDS endpoint answers a client's PRELOGIN with
+ * "encryption on" and wraps the whole session, not only the login. Takes effect at the next start.
+ */
+async function configureTls(
+  parent: string,
+  dataDir: string,
+  tls: BabelfishTls,
+  account: ServerAccount,
+): Promise<void> {
+  const certificate = join(parent, 'server.crt');
+  const key = join(parent, 'server.key');
+  await writeFile(certificate, tls.certificatePem, { mode: 0o644 });
+  // PostgreSQL refuses a key others can read, or one that is not the server user's own.
+  await writeFile(key, tls.privateKeyPem, { mode: 0o600 });
+  if (account.uid !== undefined) await chown(key, account.uid, account.gid ?? account.uid);
+  await appendFile(
+    join(dataDir, 'postgresql.conf'),
+    [
+      '',
+      '# ---- TLS (flotilla tests) ----',
+      'ssl = on',
+      `ssl_cert_file = '${certificate}'`,
+      `ssl_key_file = '${key}'`,
+      'babelfishpg_tds.tds_ssl_encrypt = on',
+      '',
+    ].join('\n'),
+  );
+}
+
+export interface StartBabelfishOptions {
+  /** Serve TLS on the TDS endpoint with this certificate (the default: no TLS). */
+  tls?: BabelfishTls;
+}
+
 /** Starts a fresh Babelfish server; undefined when its tarball is not on this machine. */
 export async function startBabelfish(
   tarball = findBabelfishTarball(),
   migrationMode: BabelfishMigrationMode = 'multi-db',
+  options: StartBabelfishOptions = {},
 ): Promise<StartedBabelfish | undefined> {
   if (!tarball) return undefined;
   const build = await extractedBuild(tarball);
@@ -157,6 +201,11 @@ export async function startBabelfish(
   };
   try {
     await run(script, ['init', dataDir, String(tdsPort), String(pgPort)], { ...account, env });
+    if (options.tls) {
+      await configureTls(parent, dataDir, options.tls, account);
+      await run(script, ['stop', dataDir], { ...account, env });
+      await run(script, ['start', dataDir], { ...account, env });
+    }
   } catch (error) {
     await stop();
     throw error;

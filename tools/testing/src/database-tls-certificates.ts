@@ -21,7 +21,10 @@ const ALGORITHM = {
 const HOUR_MS = 60 * 60 * 1000;
 
 /** The names the test database server's certificate carries. */
-export const DATABASE_TEST_SERVER_NAMES = { dns: ['db.flotilla.test', 'localhost'], ip: '127.0.0.1' } as const;
+export const DATABASE_TEST_SERVER_NAMES = {
+  dns: ['db.flotilla.test', 'localhost'],
+  ip: '127.0.0.1',
+} as const;
 
 export interface DatabaseTestCa {
   /** PEM of the CA certificate (what FLOTILLA_DB_TLS_CA_FILE holds). */
@@ -66,7 +69,9 @@ export async function createDatabaseTestCa(name: string): Promise<DatabaseTestCa
 }
 
 /** A server certificate signed by `ca`, naming DATABASE_TEST_SERVER_NAMES. */
-export async function issueDatabaseServerCertificate(ca: DatabaseTestCa): Promise<DatabaseTestServerCertificate> {
+export async function issueDatabaseServerCertificate(
+  ca: DatabaseTestCa,
+): Promise<DatabaseTestServerCertificate> {
   const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const leaf = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),

@@ -82,7 +82,11 @@ export async function startTlsPostgres(certificate: DatabaseTestServerCertificat
     void keeper.exited.then(() => rejectReady(new Error(`the keeper exited:\n${keeper.tail(40)}`)));
   });
   try {
-    const baseUrl = await withinTimeout(ready, 120_000, () => `the TLS PostgreSQL is not ready:\n${keeper.tail(40)}`);
+    const baseUrl = await withinTimeout(
+      ready,
+      120_000,
+      () => `the TLS PostgreSQL is not ready:\n${keeper.tail(40)}`,
+    );
     return { url: `${baseUrl}/postgres`, stop };
   } catch (error) {
     await stop();

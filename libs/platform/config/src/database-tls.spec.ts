@@ -63,7 +63,8 @@ describe('database TLS settings (FLOTILLA_DB_TLS, FLOTILLA_DB_TLS_CA_FILE, FLOTI
     expect(tlsOf({ FLOTILLA_DB_URL: `${PG}?sslmode=verify-full` })).toEqual({ mode: 'verify' });
     expect(tlsOf({ FLOTILLA_DB_URL: `${PG}?sslmode=require` })).toEqual({ mode: 'require' });
     expect(tlsOf({ FLOTILLA_DB_URL: `${PG}?sslmode=disable` })).toEqual({ mode: 'off' });
-    const mssql = (query: string) => tlsOf({ FLOTILLA_DB_DIALECT: 'mssql', FLOTILLA_DB_URL: `${MSSQL}?${query}` });
+    const mssql = (query: string) =>
+      tlsOf({ FLOTILLA_DB_DIALECT: 'mssql', FLOTILLA_DB_URL: `${MSSQL}?${query}` });
     expect(mssql('encrypt=false&trustServerCertificate=true')).toEqual({ mode: 'off' });
     expect(mssql('encrypt=true&trustServerCertificate=true')).toEqual({ mode: 'require' });
     expect(mssql('encrypt=true')).toEqual({ mode: 'verify' });
@@ -82,12 +83,18 @@ describe('database TLS settings (FLOTILLA_DB_TLS, FLOTILLA_DB_TLS_CA_FILE, FLOTI
         FLOTILLA_DB_URL: `${MSSQL}?trustServerCertificate=true`,
         FLOTILLA_DB_TLS: 'verify',
       }),
-    ).toContain('FLOTILLA_DB_TLS=verify contradicts FLOTILLA_DB_URL (trustServerCertificate=true means require)');
+    ).toContain(
+      'FLOTILLA_DB_TLS=verify contradicts FLOTILLA_DB_URL (trustServerCertificate=true means require)',
+    );
   });
 
   it('refuses the sslmodes Flotilla does not honour, and TLS parameters that have a setting instead', () => {
-    expect(problemsOf({ FLOTILLA_DB_URL: `${PG}?sslmode=prefer` })).toContain('never falls back to plain text');
-    expect(problemsOf({ FLOTILLA_DB_URL: `${PG}?sslmode=verify-ca` })).toContain('always checks the host name');
+    expect(problemsOf({ FLOTILLA_DB_URL: `${PG}?sslmode=prefer` })).toContain(
+      'never falls back to plain text',
+    );
+    expect(problemsOf({ FLOTILLA_DB_URL: `${PG}?sslmode=verify-ca` })).toContain(
+      'always checks the host name',
+    );
     expect(problemsOf({ FLOTILLA_DB_URL: `${PG}?sslmode=bogus` })).toContain('unknown sslmode "bogus"');
     expect(problemsOf({ FLOTILLA_DB_URL: `${PG}?sslrootcert=/etc/ca.pem` })).toContain(
       'use FLOTILLA_DB_TLS_CA_FILE',
@@ -99,14 +106,20 @@ describe('database TLS settings (FLOTILLA_DB_TLS, FLOTILLA_DB_TLS_CA_FILE, FLOTI
       'FLOTILLA_DB_TLS must be one of off, require, verify (got "on")',
     );
     expect(
-      problemsOf({ FLOTILLA_DB_URL: PG, FLOTILLA_DB_TLS: 'verify', FLOTILLA_DB_TLS_CA_FILE: join(dir, 'gone.pem') }),
+      problemsOf({
+        FLOTILLA_DB_URL: PG,
+        FLOTILLA_DB_TLS: 'verify',
+        FLOTILLA_DB_TLS_CA_FILE: join(dir, 'gone.pem'),
+      }),
     ).toMatch(/^FLOTILLA_DB_TLS_CA_FILE cannot be read: ENOENT/);
     const notPem = join(dir, 'not.pem');
     writeFileSync(notPem, 'hello');
-    expect(problemsOf({ FLOTILLA_DB_URL: PG, FLOTILLA_DB_TLS: 'verify', FLOTILLA_DB_TLS_CA_FILE: notPem })).toBe(
-      `FLOTILLA_DB_TLS_CA_FILE (${notPem}) holds no PEM certificate`,
-    );
-    expect(problemsOf({ FLOTILLA_DB_URL: PG, FLOTILLA_DB_TLS: 'require', FLOTILLA_DB_TLS_CA_FILE: caFile })).toBe(
+    expect(
+      problemsOf({ FLOTILLA_DB_URL: PG, FLOTILLA_DB_TLS: 'verify', FLOTILLA_DB_TLS_CA_FILE: notPem }),
+    ).toBe(`FLOTILLA_DB_TLS_CA_FILE (${notPem}) holds no PEM certificate`);
+    expect(
+      problemsOf({ FLOTILLA_DB_URL: PG, FLOTILLA_DB_TLS: 'require', FLOTILLA_DB_TLS_CA_FILE: caFile }),
+    ).toBe(
       'FLOTILLA_DB_TLS_CA_FILE is set but database TLS is require, which checks no certificate: use FLOTILLA_DB_TLS=verify',
     );
     expect(problemsOf({ FLOTILLA_DB_URL: PG, FLOTILLA_DB_TLS_SERVER_NAME: 'db.internal' })).toContain(

@@ -37,7 +37,7 @@ type UrlTls = { mode: DatabaseTlsMode; said: string } | { problem: string } | un
  * modes that fall back to plain text (`allow`, `prefer`) are refused rather than quietly weakened
  * or strengthened.
  */
-const POSTGRES_SSLMODES: Record<string, DatabaseTlsMode | string> = {
+const POSTGRES_SSLMODES: Record<string, string> = {
   disable: 'off',
   require: 'require',
   'verify-full': 'verify',

@@ -52,7 +52,10 @@ function mssqlOptions(url: string, tls: DatabaseTlsSettings | undefined): MssqlO
 }
 
 /** The URL and `ssl` pg gets: the settings' TLS when config read them, else the URL as it stands. */
-function postgresConnection(url: string, tls: DatabaseTlsSettings | undefined): { url: string; ssl?: false | PgSslOptions } {
+function postgresConnection(
+  url: string,
+  tls: DatabaseTlsSettings | undefined,
+): { url: string; ssl?: false | PgSslOptions } {
   if (!tls) return { url };
   return { url: withoutPgTlsParams(url), ssl: pgSslOptions(tls) };
 }

@@ -1,5 +1,10 @@
 import { createDataSource } from './data-source.factory';
-import { pgSslOptions, tediousTlsOptions, withoutPgTlsParams } from './database-tls-options';
+import {
+  pgSslOptions,
+  refuseLoginWithoutTls,
+  tediousTlsOptions,
+  withoutPgTlsParams,
+} from './database-tls-options';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const parts = { entities: [], applicationName: 'spec' };
@@ -20,10 +25,10 @@ describe('database TLS options handed to the drivers', () => {
     const other = { subject: { CN: 'other' }, subjectaltname: 'DNS:other.example' };
     type Peer = Parameters<typeof options.checkServerIdentity>[1];
     expect(options.checkServerIdentity('10.0.0.5', certificate as Peer)).toBeUndefined();
-    expect(options.checkServerIdentity('10.0.0.5', other as Peer)?.message).toContain("db.internal");
+    expect(options.checkServerIdentity('10.0.0.5', other as Peer)?.message).toContain('db.internal');
   });
 
-  it("tedious: encrypt, trustServerCertificate only short of verify, the CA and server name for verify", () => {
+  it('tedious: encrypt, trustServerCertificate only short of verify, the CA and server name for verify', () => {
     expect(tediousTlsOptions({ mode: 'off' })).toEqual({ encrypt: false, trustServerCertificate: true });
     expect(tediousTlsOptions({ mode: 'require' })).toEqual({ encrypt: true, trustServerCertificate: true });
     expect(tediousTlsOptions({ mode: 'verify', ca: CA, serverName: 'sql.internal' })).toEqual({
@@ -42,7 +47,11 @@ describe('database TLS options handed to the drivers', () => {
 
   it('the PostgreSQL DataSource carries the settings, not the URL, once config read them', () => {
     const sut = createDataSource(
-      { dialect: 'postgres', url: 'postgres://u:p@db:5432/f?sslmode=verify-full', tls: { mode: 'verify', ca: CA } },
+      {
+        dialect: 'postgres',
+        url: 'postgres://u:p@db:5432/f?sslmode=verify-full',
+        tls: { mode: 'verify', ca: CA },
+      },
       parts,
     );
     expect(sut.options).toMatchObject({
@@ -58,8 +67,10 @@ describe('database TLS options handed to the drivers', () => {
     );
     expect(sut.options).toMatchObject({
       options: { encrypt: true, trustServerCertificate: false, cryptoCredentialsDetails: { ca: CA } },
-      extra: { beforeConnect: expect.any(Function) },
     });
+    expect((sut.options as { extra?: { beforeConnect?: unknown } }).extra?.beforeConnect).toBe(
+      refuseLoginWithoutTls,
+    );
     const plain = createDataSource(
       { dialect: 'mssql', url: 'mssql://sa:pw@sql:1433/F', tls: { mode: 'off' } },
       parts,
