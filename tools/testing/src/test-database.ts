@@ -123,11 +123,13 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
       dialect,
       url: mssqlDatabaseUrl(baseUrl, name),
       // SQL Server refuses to drop a database someone is still connected to; ROLLBACK IMMEDIATE
-      // ends those sessions. Babelfish has no ALTER DATABASE: there a drop waits for the sessions to
-      // end (dropTestDatabaseWhenReleased retries it).
+      // ends those sessions. Babelfish is never dropped from: it is the run's own server, removed
+      // with its data at the end of the run, and a DROP DATABASE there races other test files'
+      // name look-ups in its catalogue ("could not open relation with OID n", "relation
+      // <db>_dbo.projects does not exist" in a query right after migrating, both seen in CI runs).
       drop: async () => {
-        if (testMssqlKind() === 'sqlserver')
-          await mssqlAdmin(baseUrl, `ALTER DATABASE ${name} SET SINGLE_USER WITH ROLLBACK IMMEDIATE`);
+        if (testMssqlKind() === 'babelfish') return;
+        await mssqlAdmin(baseUrl, `ALTER DATABASE ${name} SET SINGLE_USER WITH ROLLBACK IMMEDIATE`);
         await mssqlAdmin(baseUrl, `DROP DATABASE IF EXISTS ${name}`);
       },
     };
