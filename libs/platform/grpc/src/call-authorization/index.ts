@@ -16,6 +16,7 @@ export {
   disableCallerTokenMinting,
   enableCallerTokenMinting,
   withCallerToken,
+  withCallerTokenNow,
 } from './client-caller-token';
 export { CallAuthorizer, callAuthorizer } from './server-call-authorization';
 export type { ServerCallAuthorizationOptions } from './server-call-authorization';
