@@ -5,7 +5,11 @@ import type { LocalCluster } from './local-cluster';
 export function summarise(cluster: LocalCluster): ClusterSummary {
   return {
     baseUrl: cluster.baseUrl,
+    httpRedirectUrl: cluster.httpRedirectUrl,
+    publicCertificatePem: cluster.publicCertificatePem,
     statsUrl: cluster.statsUrl,
+    statsUsername: cluster.statsUsername,
+    statsPassword: cluster.statsPassword,
     adminUsername: cluster.adminUsername,
     adminPassword: cluster.adminPassword,
     databaseUrl: cluster.databaseUrl,

@@ -31,6 +31,7 @@ import {
   reissueLeaves,
 } from '@flotilla/platform/pki';
 
+import { ensurePublicTlsCertificate } from './haproxy-config-public-certificate';
 import { GRPC_SERVICES, readHaproxyTemplate, renderHaproxyConfig } from './haproxy-config';
 import { HaproxyProcess, startHaproxy } from './haproxy-process';
 
@@ -129,8 +130,8 @@ describe('gRPC transport: mutual TLS against hostile and mistaken peers', () => 
     // CA (its certificate is public), so only the server can be the one refusing.
     await ensureClusterPki(strangerPki, ['n1'], ['gateway']);
     copyFileSync(new PkiLayout(pki).trustBundle, new PkiLayout(strangerPki).trustBundle);
-    const [serverPort, wrongPort, httpPort, statsPort, ...grpcPorts] = await freePorts(
-      4 + GRPC_SERVICES.length,
+    const [serverPort, wrongPort, httpPort, httpsPort, statsPort, ...grpcPorts] = await freePorts(
+      5 + GRPC_SERVICES.length,
     );
     server = await serve(certificate('auth'), serverPort);
     wrongService = await serve(certificate('audit'), wrongPort);
@@ -139,9 +140,13 @@ describe('gRPC transport: mutual TLS against hostile and mistaken peers', () => 
     const frontends = Object.fromEntries(GRPC_SERVICES.map((service, index) => [service, grpcPorts[index]]));
     const backends = Object.fromEntries(GRPC_SERVICES.map((service) => [service, serverPort]));
     const config = renderHaproxyConfig(readHaproxyTemplate(), {
-      bindHost: '127.0.0.1',
+      publicBindHost: '127.0.0.1',
+      internalBindHost: '127.0.0.2',
       httpPort: httpPort,
+      httpsPort,
+      publicTlsCertificate: (await ensurePublicTlsCertificate(join(dir, 'public-tls'), {})).bundlePath,
       statsPort: statsPort,
+      stats: { username: 'admin', password: 'transport-spec-stats' },
       grpcPorts: frontends as Record<(typeof GRPC_SERVICES)[number], number>,
       nodes: [
         {
@@ -154,8 +159,9 @@ describe('gRPC transport: mutual TLS against hostile and mistaken peers', () => 
       checkCertificate: new PkiLayout(pki).leaf('n1', 'haproxy').certificate,
       adminSocket: join(dir, 'haproxy.sock'),
     });
-    haproxy = await startHaproxy(join(dir, 'haproxy.cfg'), config, statsPort, () => undefined);
-    throughHaproxy = `127.0.0.1:${frontends['auth']}`;
+    // startHaproxy waits for a port on 127.0.0.1, users' address: the plain HTTP frontend's.
+    haproxy = await startHaproxy(join(dir, 'haproxy.cfg'), config, httpPort, () => undefined);
+    throughHaproxy = `127.0.0.2:${frontends['auth']}`;
     // HAProxy starts its servers UP and checks them every second; wait for a call to pass.
     await eventually(
       async () =>

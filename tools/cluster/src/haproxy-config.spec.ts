@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ensureClusterPki, PkiLayout } from '@flotilla/platform/pki';
 
 import { BackendNode, HaproxyLayout, readHaproxyTemplate, renderHaproxyConfig } from './haproxy-config';
+import { ensurePublicTlsCertificate } from './haproxy-config-public-certificate';
 
 function node(index: number): BackendNode {
   const base = 20_000 + index * 10;
@@ -24,9 +25,13 @@ function node(index: number): BackendNode {
 }
 
 const LAYOUT: HaproxyLayout = {
-  bindHost: '127.0.0.1',
+  publicBindHost: '127.0.0.1',
+  internalBindHost: '127.0.0.2',
   httpPort: 18080,
+  httpsPort: 18443,
+  publicTlsCertificate: '/etc/flotilla/public-tls/haproxy.pem',
   statsPort: 18404,
+  stats: { username: 'admin', password: 'stats-password-1' },
   grpcPorts: { auth: 18051, audit: 18055, orchestrator: 18052, executor: 18053, artifacts: 18054 },
   nodes: [node(1), node(2)],
   checkCertificate: '/pki/services/lb/haproxy.crt',
@@ -53,10 +58,36 @@ describe(renderHaproxyConfig.name, () => {
     expect(sut).not.toMatch(/\{\{/);
   });
 
-  it('sends users to the gateways, checked by the health ping, with retries and redispatch', () => {
-    expect(section(sut, 'frontend http_in')).toEqual(
-      expect.arrayContaining(['bind 127.0.0.1:18080', 'option forwardfor', 'default_backend gateways']),
+  it('serves users HTTPS only: TLS with the public certificate, HTTP/2 or 1.1, HSTS, the scheme set for the gateways', () => {
+    expect(section(sut, 'frontend https_in')).toEqual([
+      'bind 127.0.0.1:18443 ssl crt /etc/flotilla/public-tls/haproxy.pem alpn h2,http/1.1',
+      'option forwardfor',
+      'http-request set-header X-Forwarded-Proto https',
+      'http-after-response set-header Strict-Transport-Security "max-age=31536000"',
+      'default_backend gateways',
+    ]);
+    expect(section(sut, 'global')).toEqual(
+      expect.arrayContaining([
+        'ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets',
+        expect.stringMatching(
+          /^ssl-default-bind-ciphers (ECDHE-(ECDSA|RSA)-[A-Z0-9-]+(GCM-SHA\d+|POLY1305):?)+$/,
+        ),
+      ]),
     );
+  });
+
+  it('answers plain HTTP with a 308 to the same path and query over HTTPS, and nothing else', () => {
+    expect(section(sut, 'frontend http_in')).toEqual([
+      'bind 127.0.0.1:18080',
+      'http-request redirect code 308 location https://%[req.hdr(host),regsub(:[0-9]*$,)]:18443%[capture.req.uri]',
+    ]);
+    const standardPort = renderHaproxyConfig(readHaproxyTemplate(), { ...LAYOUT, httpsPort: 443 });
+    expect(section(standardPort, 'frontend http_in')).toContain(
+      'http-request redirect code 308 location https://%[req.hdr(host),regsub(:[0-9]*$,)]%[capture.req.uri]',
+    );
+  });
+
+  it('sends users to the gateways, checked by the health ping, with retries and redispatch', () => {
     expect(section(sut, 'backend gateways')).toEqual(
       expect.arrayContaining([
         'option httpchk GET /api/health/ping',
@@ -82,7 +113,7 @@ describe(renderHaproxyConfig.name, () => {
   it('passes every gRPC service through as TCP, so mutual TLS runs from caller to server', () => {
     expect(section(sut, 'frontend grpc_orchestrator')).toEqual([
       'mode tcp',
-      'bind 127.0.0.1:18052',
+      'bind 127.0.0.2:18052',
       'default_backend grpc_orchestrator_servers',
     ]);
     const check =
@@ -107,8 +138,11 @@ describe(renderHaproxyConfig.name, () => {
         ),
       ).toHaveLength(2);
     }
-    // Nothing terminates TLS for gRPC: no `ssl` on a server, no `proto h2` bind or server.
-    expect(sut).not.toMatch(/ ssl /);
+    // Nothing terminates TLS for gRPC: no `ssl` on a server or on any bind but users' HTTPS, no
+    // `proto h2` bind or server.
+    expect(sut.split('\n').filter((line) => / ssl /.test(line))).toEqual([
+      '    bind 127.0.0.1:18443 ssl crt /etc/flotilla/public-tls/haproxy.pem alpn h2,http/1.1',
+    ]);
     expect(sut).not.toMatch(/proto h2/);
   });
 
@@ -135,13 +169,64 @@ describe(renderHaproxyConfig.name, () => {
     expect(sut).toMatch(/^\s+timeout server 1h$/m);
   });
 
-  it('serves the stats page and binds nothing beyond the loopback address', () => {
-    expect(section(sut, 'frontend stats')).toEqual(
-      expect.arrayContaining(['bind 127.0.0.1:18404', 'stats uri /stats']),
+  it("binds users' HTTP and HTTPS on the public address, every gRPC frontend and the stats page on the internal one", () => {
+    const binds = sut
+      .split('\n')
+      .filter((line) => line.trim().startsWith('bind '))
+      .map((line) => line.trim().split(' ')[1]);
+    expect(binds.sort()).toEqual(
+      [
+        '127.0.0.1:18080',
+        '127.0.0.1:18443',
+        '127.0.0.2:18051',
+        '127.0.0.2:18052',
+        '127.0.0.2:18053',
+        '127.0.0.2:18054',
+        '127.0.0.2:18055',
+        '127.0.0.2:18404',
+      ].sort(),
     );
-    const binds = sut.split('\n').filter((line) => line.trim().startsWith('bind '));
-    expect(binds).toHaveLength(7);
-    for (const bind of binds) expect(bind.trim()).toMatch(/^bind 127\.0\.0\.1:\d+/);
+  });
+
+  it('serves the stats page only with its password', () => {
+    expect(section(sut, 'frontend stats')).toEqual(
+      expect.arrayContaining([
+        'bind 127.0.0.2:18404',
+        'stats uri /stats',
+        'stats auth admin:stats-password-1',
+      ]),
+    );
+  });
+
+  it('refuses a stats password HAProxy would misread or that is too short', () => {
+    for (const password of [
+      'short',
+      'has a space in it',
+      'has#a-comment-sign',
+      'quote"d-password',
+      "quote'd-password",
+    ])
+      expect(() =>
+        renderHaproxyConfig(readHaproxyTemplate(), { ...LAYOUT, stats: { username: 'admin', password } }),
+      ).toThrow('stats password');
+    expect(() =>
+      renderHaproxyConfig(readHaproxyTemplate(), {
+        ...LAYOUT,
+        stats: { username: 'ad:min', password: 'long-enough-password' },
+      }),
+    ).toThrow('stats user name');
+  });
+
+  it('refuses one address for users and for the internal frontends', () => {
+    expect(() =>
+      renderHaproxyConfig(readHaproxyTemplate(), { ...LAYOUT, internalBindHost: LAYOUT.publicBindHost }),
+    ).toThrow('must not face users');
+  });
+
+  it("refuses a layout without users' certificate", () => {
+    expect(() => renderHaproxyConfig(readHaproxyTemplate(), { ...LAYOUT, publicTlsCertificate: '' })).toThrow(
+      'publicTlsCertificate',
+    );
   });
 
   it('brackets IPv6 backend addresses and tidies node names', () => {
@@ -169,7 +254,7 @@ describe(renderHaproxyConfig.name, () => {
 
 // .ci/run installs haproxy; without it this fails rather than skips.
 describe('rendered config under the real haproxy', () => {
-  it('passes `haproxy -c` (which loads the check certificate and its key)', async () => {
+  it("passes `haproxy -c` (which loads the check certificate, users' certificate and their keys)", async () => {
     const folder = mkdtempSync(join(tmpdir(), 'flotilla-haproxy-'));
     try {
       const pki = join(folder, 'pki');
@@ -179,6 +264,7 @@ describe('rendered config under the real haproxy', () => {
         ...LAYOUT,
         checkCertificate: new PkiLayout(pki).leaf('lb', 'haproxy').certificate,
         adminSocket: join(folder, 'admin.sock'),
+        publicTlsCertificate: (await ensurePublicTlsCertificate(join(folder, 'public-tls'), {})).bundlePath,
       };
       writeFileSync(path, renderHaproxyConfig(readHaproxyTemplate(), layout));
       const check = spawnSync('haproxy', ['-c', '-f', path], { encoding: 'utf8' });

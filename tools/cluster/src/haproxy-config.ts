@@ -13,11 +13,28 @@ export interface BackendNode {
   grpcPorts: Record<GrpcServiceName, number>;
 }
 
+/** The stats page's one user (HTTP basic authentication). */
+export interface StatsCredentials {
+  username: string;
+  password: string;
+}
+
 /** Where HAProxy itself listens, and the nodes behind it. */
 export interface HaproxyLayout {
-  bindHost: string;
+  /** Users' address: HTTPS, and plain HTTP that only redirects to it (`0.0.0.0` in production). */
+  publicBindHost: string;
+  /**
+   * The nodes' address: the gRPC frontends and the stats page, never reachable from users'
+   * networks (a private interface in production; 127.0.0.2 in the local cluster).
+   */
+  internalBindHost: string;
+  /** Plain HTTP: answers 308 to the same URL over HTTPS, serves nothing. */
   httpPort: number;
+  httpsPort: number;
+  /** Users' certificate: one PEM file, the certificate (chain) and its private key. */
+  publicTlsCertificate: string;
   statsPort: number;
+  stats: StatsCredentials;
   grpcPorts: Record<GrpcServiceName, number>;
   nodes: readonly BackendNode[];
   /**
@@ -72,12 +89,39 @@ function grpcServers(
     .join('\n');
 }
 
+/**
+ * `stats auth <user>:<password>` is one word of HAProxy's config: no whitespace, quotes (either),
+ * backslash or `#` (which would start a comment), and no colon in the user name (it splits the two).
+ */
+const STATS_PASSWORD = /^[!$-&(-[\]-~]+$/;
+const STATS_USERNAME = /^[A-Za-z0-9._-]+$/;
+
+function statsAuth(stats: StatsCredentials): string {
+  if (!STATS_USERNAME.test(stats.username))
+    throw new Error('The stats user name must be letters, digits, `.`, `_` or `-`');
+  if (stats.password.length < 12 || !STATS_PASSWORD.test(stats.password))
+    throw new Error(
+      'The stats password must be at least 12 printable characters without spaces, quotes, backslash or #',
+    );
+  return `${stats.username}:${stats.password}`;
+}
+
+/** The port a redirect's Location carries: none for HTTPS's own 443. */
+function redirectPortSuffix(httpsPort: number): string {
+  return httpsPort === 443 ? '' : `:${httpsPort}`;
+}
+
 /** The values for every `{{NAME}}` placeholder of the template. */
 export function haproxyPlaceholders(layout: HaproxyLayout): Record<string, string> {
   const values: Record<string, string> = {
-    BIND_HOST: layout.bindHost,
+    PUBLIC_BIND_HOST: layout.publicBindHost,
+    INTERNAL_BIND_HOST: layout.internalBindHost,
     HTTP_PORT: String(layout.httpPort),
+    HTTPS_PORT: String(layout.httpsPort),
+    HTTPS_REDIRECT_PORT_SUFFIX: redirectPortSuffix(layout.httpsPort),
+    PUBLIC_TLS_CERTIFICATE: layout.publicTlsCertificate,
     STATS_PORT: String(layout.statsPort),
+    STATS_AUTH: statsAuth(layout.stats),
     GATEWAY_SERVERS: gatewayServers(layout.nodes),
     ADMIN_SOCKET: layout.adminSocket,
   };
@@ -97,6 +141,14 @@ export function renderHaproxyConfig(template: string, layout: HaproxyLayout): st
   if (!layout.checkCertificate)
     throw new Error('An HAProxy config needs checkCertificate (its `haproxy` certificate)');
   if (!layout.adminSocket) throw new Error('An HAProxy config needs adminSocket (its runtime API socket)');
+  if (!layout.publicTlsCertificate)
+    throw new Error("An HAProxy config needs publicTlsCertificate (users' certificate and key, one PEM)");
+  if (!layout.publicBindHost || !layout.internalBindHost)
+    throw new Error('An HAProxy config needs publicBindHost (users) and internalBindHost (gRPC, stats)');
+  if (layout.publicBindHost === layout.internalBindHost)
+    throw new Error(
+      `publicBindHost and internalBindHost are both ${layout.publicBindHost}: the gRPC frontends and the stats page must not face users`,
+    );
   const values = haproxyPlaceholders(layout);
   const missing = new Set<string>();
   const rendered = template.replace(/\{\{([A-Z0-9_]+)\}\}/g, (_match, name: string) => {

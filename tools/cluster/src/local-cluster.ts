@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
+import { Agent } from 'undici';
+
 import type { NodeLimit } from '@flotilla/platform/licence';
 import { ensureClusterPki, PkiLayout } from '@flotilla/platform/pki';
 import { ensureMasterKeyFile, hasMasterKeyConfigured, MASTER_KEY_FILE_ENV } from '@flotilla/platform/secrets';
@@ -12,10 +14,10 @@ import { ClusterDatabase, provideClusterDatabase } from './cluster-database';
 import { ClusterRedis, hasRedisServer, startRedisServer } from './cluster-redis';
 import { freePorts } from '@flotilla/platform/net';
 import { GRPC_SERVICES, GrpcServiceName, readHaproxyTemplate, renderHaproxyConfig } from './haproxy-config';
+import { ensurePublicTlsCertificate } from './haproxy-config-public-certificate';
 import { HaproxyProcess, startHaproxy } from './haproxy-process';
 import { HoldCompletion, NodePorts, NodeProcesses } from './node-processes';
 import { createTestLicence, TestLicence } from './test-licence';
-import { waitForPing } from './wait-for-ping';
 
 export const repoRoot = resolve(__dirname, '..', '..', '..');
 
@@ -40,16 +42,34 @@ export interface LocalClusterOptions {
   onStopAvailable?: (stop: () => Promise<void>) => void;
 }
 
+/** Users' address (HTTPS, and HTTP that redirects to it). */
+export const PUBLIC_BIND_HOST = '127.0.0.1';
+/**
+ * The nodes' address: HAProxy's gRPC frontends and stats page. Another loopback address (Linux
+ * routes all of 127/8 to lo), so nothing listening for users shares it.
+ */
+export const INTERNAL_BIND_HOST = '127.0.0.2';
+
 export interface LocalCluster {
+  /** HAProxy's HTTPS frontend (`https://127.0.0.1:<port>`). */
   baseUrl: string;
+  /** HAProxy's plain HTTP frontend: it only redirects (308) to baseUrl. */
+  httpRedirectUrl: string;
+  /** Users' certificate (PEM, no key): self-signed unless FLOTILLA_PUBLIC_TLS_CERT names one. */
+  publicCertificatePem: string;
+  /** A file holding publicCertificatePem (for a browser or `curl --cacert`). */
+  publicCertificatePath: string;
+  /** On the internal address, behind HTTP basic authentication (statsUsername / statsPassword). */
   statsUrl: string;
+  statsUsername: string;
+  statsPassword: string;
   adminUsername: string;
   adminPassword: string;
   databaseUrl: string;
   /** The Redis URL in use, if any; `redis` is set only when this tool runs the server. */
   redisUrl: string | undefined;
   redis: ClusterRedis | undefined;
-  /** HAProxy's gRPC frontend (host:port) for each service (mutual TLS, passed through). */
+  /** HAProxy's gRPC frontend (internal host:port) for each service (mutual TLS, passed through). */
   grpcUrls: Record<GrpcServiceName, string>;
   /** The cluster's PKI folder (FLOTILLA_PKI_DIR of every service): CA, trust bundle, certificates. */
   pkiDir: string;
@@ -75,6 +95,37 @@ function grpcPortsFrom(ports: number[]): Record<GrpcServiceName, number> {
     GrpcServiceName,
     number
   >;
+}
+
+/**
+ * Polls users' ping through HAProxy's HTTPS frontend until a gateway answers 200, trusting the
+ * public certificate for this one client only (nothing process-wide trusts it).
+ */
+async function waitForPublicPing(baseUrl: string, certificatePem: string, timeoutMs: number): Promise<void> {
+  const dispatcher = new Agent({ connect: { ca: certificatePem } });
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  try {
+    while (Date.now() < deadline) {
+      try {
+        const response = await fetch(`${baseUrl}/api/health/ping`, {
+          dispatcher,
+          signal: AbortSignal.timeout(2000),
+        } as RequestInit);
+        await response.arrayBuffer();
+        if (response.status === 200) return;
+        last = `HTTP ${response.status}`;
+      } catch (error) {
+        const cause = (error as { cause?: unknown }).cause;
+        last =
+          cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await dispatcher.close();
+  }
+  throw new Error(`${baseUrl}/api/health/ping did not answer 200 within ${timeoutMs} ms (last: ${last})`);
 }
 
 /** Applies every migration once, through the same `npm run migrate` an operator runs. */
@@ -160,12 +211,13 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
 
     // One draw for every port, so none is handed out twice.
     const perNode = 1 + GRPC_SERVICES.length;
-    const ports = await freePorts(2 + GRPC_SERVICES.length + options.nodes * perNode);
-    const [httpPort, statsPort] = ports;
-    const haproxyGrpc = grpcPortsFrom(ports.slice(2, 2 + GRPC_SERVICES.length));
+    const haproxyPorts = 3 + GRPC_SERVICES.length;
+    const ports = await freePorts(haproxyPorts + options.nodes * perNode);
+    const [httpPort, httpsPort, statsPort] = ports;
+    const haproxyGrpc = grpcPortsFrom(ports.slice(3, haproxyPorts));
     const nodePorts: NodePorts[] = [];
     for (let index = 0; index < options.nodes; index += 1) {
-      const from = 2 + GRPC_SERVICES.length + index * perNode;
+      const from = haproxyPorts + index * perNode;
       const [http, ...grpc] = ports.slice(from, from + perNode);
       nodePorts.push({ http, grpc: grpcPortsFrom(grpc) });
     }
@@ -181,10 +233,20 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     if (pki.created.length > 0)
       log(`[cluster] PKI in ${pkiDir}: made ${pki.created.length} file(s) (CA ${pki.signingCaId})`);
     baseEnv['FLOTILLA_PKI_DIR'] = pkiDir;
+    // Users' certificate: never from the cluster CA above (see haproxy-config-public-certificate.ts).
+    const publicTls = await ensurePublicTlsCertificate(join(options.dataDir, 'public-tls'), options.env);
+    if (publicTls.created) log(`[cluster] made a self-signed certificate for users: ${publicTls.bundlePath}`);
+    const statsPassword =
+      options.env['FLOTILLA_HAPROXY_STATS_PASSWORD'] ?? randomBytes(18).toString('base64url');
+    const statsUsername = 'admin';
     const config = renderHaproxyConfig(readHaproxyTemplate(), {
-      bindHost: '127.0.0.1',
+      publicBindHost: PUBLIC_BIND_HOST,
+      internalBindHost: INTERNAL_BIND_HOST,
       httpPort,
+      httpsPort,
+      publicTlsCertificate: publicTls.bundlePath,
       statsPort,
+      stats: { username: statsUsername, password: statsPassword },
       grpcPorts: haproxyGrpc,
       nodes: nodePorts.map((ports, index) => ({
         name: names[index],
@@ -195,10 +257,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       checkCertificate: new PkiLayout(pkiDir).leaf(LOAD_BALANCER_NODE, 'haproxy').certificate,
       adminSocket: join(options.dataDir, 'haproxy-admin.sock'),
     });
+    // startHaproxy waits for a port on 127.0.0.1: the plain HTTP frontend is the one there now
+    // (the stats page moved to the internal address).
     const haproxy: HaproxyProcess = await startHaproxy(
       join(options.dataDir, 'haproxy.cfg'),
       config,
-      statsPort,
+      httpPort,
       log,
     );
     cleanups.push(() => haproxy.stop());
@@ -226,7 +290,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       };
       for (const service of GRPC_SERVICES) {
         env[`FLOTILLA_${GRPC_ENV[service]}_GRPC_LISTEN`] = `127.0.0.1:${ports.grpc[service]}`;
-        env[`FLOTILLA_${GRPC_ENV[service]}_GRPC_URL`] = `127.0.0.1:${haproxyGrpc[service]}`;
+        env[`FLOTILLA_${GRPC_ENV[service]}_GRPC_URL`] = `${INTERNAL_BIND_HOST}:${haproxyGrpc[service]}`;
       }
       if (!redisUrl) delete env['FLOTILLA_REDIS_URL'];
       if (!env['FLOTILLA_PORTAL_DIR']) delete env['FLOTILLA_PORTAL_DIR'];
@@ -248,19 +312,24 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     // A node is up once all six services serve (see waitUntilServing); then HAProxy must route
     // to at least one gateway.
     await Promise.all(nodes.map((node) => node.waitUntilServing(timeoutMs)));
-    const baseUrl = `http://127.0.0.1:${httpPort}`;
-    await waitForPing(`${baseUrl}/api/health/ping`, [200], timeoutMs);
+    const baseUrl = `https://${PUBLIC_BIND_HOST}:${httpsPort}`;
+    await waitForPublicPing(baseUrl, publicTls.certificatePem, timeoutMs);
 
     return {
       baseUrl,
-      statsUrl: `http://127.0.0.1:${statsPort}/stats`,
+      httpRedirectUrl: `http://${PUBLIC_BIND_HOST}:${httpPort}`,
+      publicCertificatePem: publicTls.certificatePem,
+      publicCertificatePath: publicTls.certificatePath,
+      statsUrl: `http://${INTERNAL_BIND_HOST}:${statsPort}/stats`,
+      statsUsername,
+      statsPassword,
       adminUsername: options.env['FLOTILLA_ADMIN_USERNAME'] ?? 'admin',
       adminPassword,
       databaseUrl: database.url,
       redisUrl,
       redis,
       grpcUrls: Object.fromEntries(
-        GRPC_SERVICES.map((service) => [service, `127.0.0.1:${haproxyGrpc[service]}`]),
+        GRPC_SERVICES.map((service) => [service, `${INTERNAL_BIND_HOST}:${haproxyGrpc[service]}`]),
       ) as Record<GrpcServiceName, string>,
       nodes,
       pkiDir,

@@ -7,6 +7,7 @@ import { NodeLimit, parseNodeLimit } from '@flotilla/platform/licence';
 import type { ClusterMessage } from '@flotilla/cluster/protocol';
 
 import { isClusterCommand, runCommand, summarise } from './cluster-control';
+import { PUBLIC_TLS_CERT_ENV } from './haproxy-config-public-certificate';
 import { haproxyVersion } from './haproxy-process';
 import { LocalCluster, repoRoot, startLocalCluster } from './local-cluster';
 import type { HoldCompletion } from './node-processes';
@@ -90,6 +91,9 @@ async function main(): Promise<void> {
     onStopAvailable: (stop) => (state.stopStarting = stop),
   });
   state.cluster = running;
+  const certificateNote = process.env[PUBLIC_TLS_CERT_ENV]
+    ? `${process.env[PUBLIC_TLS_CERT_ENV]} (${PUBLIC_TLS_CERT_ENV})`
+    : `self-signed, made for this machine: ${running.publicCertificatePath} (trust it in your browser or with curl --cacert)`;
   process.on('message', (message: unknown) => {
     if (!isClusterCommand(message)) return;
     runCommand(running, message).then(
@@ -108,8 +112,9 @@ async function main(): Promise<void> {
     [
       '',
       `Flotilla cluster of ${running.nodes.length} node(s) is running behind HAProxy.`,
-      `  Portal:        ${running.baseUrl}/`,
-      `  HAProxy stats: ${running.statsUrl}`,
+      `  Portal:        ${running.baseUrl}/  (plain HTTP ${running.httpRedirectUrl}/ redirects there)`,
+      `  Certificate:   ${certificateNote}`,
+      `  HAProxy stats: ${running.statsUrl}  (${running.statsUsername} / ${running.statsPassword})`,
       ...running.nodes.map((node) => `  ${node.name}:  ${node.baseUrl}/ (direct)`),
       `  Sign in:       ${running.adminUsername} / ${running.adminPassword}`,
       `  Redis:         ${running.redisUrl ?? 'none'}`,

@@ -11,13 +11,24 @@ export interface ClusterNodeSummary {
 }
 
 export interface ClusterSummary {
+  /** HAProxy's HTTPS frontend for users (`https://...`). */
   baseUrl: string;
+  /** HAProxy's plain HTTP frontend: it answers every request with a 308 to the same URL on baseUrl. */
+  httpRedirectUrl: string;
+  /**
+   * The certificate baseUrl presents (PEM, never its key): self-signed for a local cluster, so a
+   * client must trust exactly it (tools/testing's public-tls.ts does, per origin).
+   */
+  publicCertificatePem: string;
+  /** HAProxy's stats page, on the internal address, behind HTTP basic authentication. */
   statsUrl: string;
+  statsUsername: string;
+  statsPassword: string;
   adminUsername: string;
   adminPassword: string;
   databaseUrl: string;
   redisUrl: string | undefined;
-  /** HAProxy's gRPC frontends (host:port) by service, e.g. for calling the orchestrator directly. */
+  /** HAProxy's gRPC frontends (internal host:port) by service, e.g. for calling the orchestrator directly. */
   grpcUrls: Record<string, string>;
   /** True when this tool runs the redis-server, so stopRedis / startRedis work. */
   redisControl: boolean;
