@@ -28,12 +28,14 @@ export function parseHaproxyStatsCsv(csv: string): HaproxyServerStatus[] {
 /** Waits until HAProxy's health checks see each named gateway server as wanted (exactly UP / DOWN). */
 export async function waitForGatewayStatus(
   statsUrl: string,
+  /** The stats page's `authorization` header (FlotillaCluster.statsAuthorization). */
+  statsAuthorization: string,
   wanted: Record<string, 'UP' | 'DOWN'>,
   timeoutMs: number,
 ): Promise<void> {
   await eventually(
     async () => {
-      const response = await fetch(`${statsUrl};csv`);
+      const response = await fetch(`${statsUrl};csv`, { headers: { authorization: statsAuthorization } });
       if (!response.ok) return undefined;
       const servers = parseHaproxyStatsCsv(await response.text()).filter(
         (entry) => entry.backend === 'gateways',

@@ -1,5 +1,8 @@
-import { Agent, request } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
+
+import { publicTlsCa } from '@flotilla/testing';
 
 export interface LoadSettings {
   /** GET paths the clients take in turn. */
@@ -29,13 +32,17 @@ export function errorCount(result: LoadResult): number {
  * the measured run so neither pays for connecting. node:http rather than fetch: it costs the load
  * generator less CPU, which on a 2-core machine the servers under test would otherwise lose.
  */
-export function keepAliveAgent(clients: number): Agent {
-  return new Agent({ keepAlive: true, maxSockets: clients, maxFreeSockets: clients });
+export function keepAliveAgent(clients: number, baseUrl: string): Agent {
+  const pool = { keepAlive: true, maxSockets: clients, maxFreeSockets: clients };
+  // HAProxy's frontend is HTTPS: trust the cluster's self-signed certificate, for this pool alone.
+  if (baseUrl.startsWith('https:')) return new HttpsAgent({ ...pool, ca: publicTlsCa(baseUrl) });
+  return new Agent(pool);
 }
 
 /** One GET, resolving to its status once the whole body has arrived. */
 function get(agent: Agent, url: URL, token: string, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const outgoing = request(
       url,
       { agent, method: 'GET', headers: { authorization: `Bearer ${token}`, accept: 'application/json' } },

@@ -69,13 +69,13 @@ function gatewayPool(api: BenchApi, cluster: FlotillaCluster) {
     }
     const wanted: Record<string, 'UP' | 'DOWN'> = { [first.name]: 'UP' };
     for (const node of others) wanted[node.name] = wantFirstOnly ? 'DOWN' : 'UP';
-    await waitForGatewayStatus(cluster.statsUrl, wanted, 60_000);
+    await waitForGatewayStatus(cluster.statsUrl, cluster.statsAuthorization, wanted, 60_000);
     firstOnly = wantFirstOnly;
   };
 }
 
 async function measureOnce(target: Target, settings: LoadSettings, warmupMs: number): Promise<LoadResult> {
-  const agent = keepAliveAgent(settings.clients);
+  const agent = keepAliveAgent(settings.clients, target.baseUrl);
   try {
     if (warmupMs > 0) await runClosedLoop(target.baseUrl, agent, { ...settings, durationMs: warmupMs });
     return await runClosedLoop(target.baseUrl, agent, settings);

@@ -1,4 +1,15 @@
-import { ApiClient, eventually, FlotillaCluster, setDraining, startFlotillaCluster } from '@flotilla/testing';
+import { X509Certificate } from 'node:crypto';
+import { connect as connectTcp, isIP } from 'node:net';
+import { connect as connectTls } from 'node:tls';
+
+import {
+  ApiClient,
+  eventually,
+  FlotillaCluster,
+  setDraining,
+  startFlotillaCluster,
+  trustingFetch,
+} from '@flotilla/testing';
 
 interface NodePing {
   name: string;
@@ -14,8 +25,11 @@ async function ping(baseUrl: string): Promise<{ status: number; body: NodePing }
 }
 
 /** Server status per backend/server from HAProxy's CSV stats (`;csv` after the stats URI). */
-async function haproxyStatus(statsUrl: string): Promise<Map<string, string>> {
-  const csv = await (await fetch(`${statsUrl};csv`)).text();
+async function haproxyStatus(cluster: FlotillaCluster): Promise<Map<string, string>> {
+  const response = await fetch(`${cluster.statsUrl};csv`, {
+    headers: { authorization: cluster.statsAuthorization },
+  });
+  const csv = await response.text();
   const [header, ...rows] = csv.replace(/^# /, '').trim().split('\n');
   const columns = header.split(',');
   const column = (name: string) => columns.indexOf(name);
@@ -25,6 +39,61 @@ async function haproxyStatus(statsUrl: string): Promise<Map<string, string>> {
       return [`${cells[column('pxname')]}/${cells[column('svname')]}`, cells[column('status')]];
     }),
   );
+}
+
+/** Whether a TCP connection is accepted, or the error code it failed with (ECONNREFUSED...). */
+function tcpReach(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connectTcp({ host, port });
+    socket.setTimeout(5000, () => socket.destroy(new Error('ETIMEDOUT')));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('accepted');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+interface Handshake {
+  authorized: boolean;
+  authorizationError?: string;
+  protocol: string | null;
+  alpn: string | false | null;
+}
+
+/** One TLS handshake with users' frontend; `ca` undefined = Node's usual trust store only. */
+function tlsHandshake(
+  baseUrl: string,
+  options: { ca?: string; maxVersion?: 'TLSv1.1'; servername?: string },
+) {
+  const url = new URL(baseUrl);
+  return new Promise<Handshake | { error: string }>((resolve) => {
+    const socket = connectTls({
+      host: url.hostname,
+      port: Number(url.port),
+      // SNI carries names only; for an address the host itself is what the certificate must name.
+      ...(options.servername && isIP(options.servername) === 0 ? { servername: options.servername } : {}),
+      ca: options.ca,
+      ALPNProtocols: ['h2', 'http/1.1'],
+      rejectUnauthorized: false,
+      // Old versions offered for real (OpenSSL 3 would otherwise refuse them itself), so only the
+      // server's alert can end the handshake.
+      ...(options.maxVersion
+        ? { minVersion: 'TLSv1', maxVersion: options.maxVersion, ciphers: 'DEFAULT:@SECLEVEL=0' }
+        : {}),
+    });
+    socket.setTimeout(5000, () => socket.destroy(new Error('ETIMEDOUT')));
+    socket.once('secureConnect', () => {
+      resolve({
+        authorized: socket.authorized,
+        ...(socket.authorizationError ? { authorizationError: String(socket.authorizationError) } : {}),
+        protocol: socket.getProtocol(),
+        alpn: socket.alpnProtocol,
+      });
+      socket.destroy();
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+  });
 }
 
 describe('local cluster behind real HAProxy', () => {
@@ -82,7 +151,7 @@ describe('local cluster behind real HAProxy', () => {
       );
       await eventually(
         async () => {
-          const status = await haproxyStatus(cluster.statsUrl);
+          const status = await haproxyStatus(cluster);
           return status.get(`gateways/${target.name}`)?.startsWith('DOWN') &&
             status.get(`gateways/${other.name}`) === 'UP'
             ? status
@@ -104,5 +173,107 @@ describe('local cluster behind real HAProxy', () => {
       5000,
       `${target.name} no longer draining`,
     );
+  });
+
+  describe("users' transport", () => {
+    it('serves HTTPS with a self-signed certificate for the loopback names, not one from the cluster CA', async () => {
+      expect(cluster.baseUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const certificate = new X509Certificate(cluster.publicCertificatePem);
+      expect(certificate.issuer).toBe(certificate.subject);
+      expect(certificate.verify(certificate.publicKey)).toBe(true);
+      expect(certificate.subjectAltName).toMatch(/DNS:localhost.*IP Address:127\.0\.0\.1/);
+      for (const servername of ['localhost', '127.0.0.1'])
+        await expect(
+          tlsHandshake(cluster.baseUrl, { ca: cluster.publicCertificatePem, servername }),
+        ).resolves.toEqual({
+          authorized: true,
+          protocol: 'TLSv1.3',
+          alpn: 'h2',
+        });
+      const answer = await trustingFetch(`${cluster.baseUrl}/api/health/ping`);
+      expect(answer.status).toBe(200);
+    });
+
+    it('is refused by a client that does not trust the certificate', async () => {
+      await expect(tlsHandshake(cluster.baseUrl, {})).resolves.toMatchObject({
+        authorized: false,
+        authorizationError: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+      });
+      const refused = await fetch(`${cluster.baseUrl}/api/health/ping`).then(
+        (response) => `HTTP ${response.status}`,
+        (error: Error) => String((error.cause as NodeJS.ErrnoException | undefined)?.code ?? error.message),
+      );
+      expect(refused).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    });
+
+    it('refuses TLS older than 1.2', async () => {
+      const handshake = await tlsHandshake(cluster.baseUrl, {
+        ca: cluster.publicCertificatePem,
+        maxVersion: 'TLSv1.1',
+      });
+      // The server's "protocol version" alert, not a client-side refusal.
+      expect(handshake).toEqual({ error: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' });
+    });
+
+    it("sends HSTS on HTTPS answers, its own and the gateways'", async () => {
+      for (const path of ['/api/health/ping', '/api/projects']) {
+        const answer = await trustingFetch(`${cluster.baseUrl}${path}`);
+        await answer.arrayBuffer();
+        expect({ path, hsts: answer.headers.get('strict-transport-security') }).toEqual({
+          path,
+          hsts: 'max-age=31536000',
+        });
+      }
+    });
+
+    it('answers plain HTTP with a 308 to the same path and query over HTTPS, for a POST too', async () => {
+      expect(cluster.httpRedirectUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      for (const method of ['GET', 'POST']) {
+        const answer = await fetch(`${cluster.httpRedirectUrl}/api/users/login?from=plain&x=1`, {
+          method,
+          redirect: 'manual',
+          ...(method === 'POST' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}),
+        });
+        expect({ method, status: answer.status, location: answer.headers.get('location') }).toEqual({
+          method,
+          status: 308,
+          location: `${cluster.baseUrl}/api/users/login?from=plain&x=1`,
+        });
+      }
+    });
+
+    it('binds the gRPC frontends and the stats page on the internal address only', async () => {
+      const internal = [
+        ...Object.values(cluster.grpcUrls).map((hostPort) => new URL(`tcp://${hostPort}`)),
+        new URL(cluster.statsUrl),
+      ];
+      for (const url of internal) {
+        expect(url.hostname).toBe('127.0.0.2');
+        const port = Number(url.port);
+        expect({
+          port,
+          internal: await tcpReach('127.0.0.2', port),
+          public: await tcpReach('127.0.0.1', port),
+        }).toEqual({
+          port,
+          internal: 'accepted',
+          public: 'ECONNREFUSED',
+        });
+      }
+    });
+
+    it('serves the stats page only with its password', async () => {
+      const basic = (user: string, password: string) =>
+        `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+      const statusWith = async (headers: Record<string, string>) => {
+        const answer = await fetch(`${cluster.statsUrl};csv`, { headers });
+        await answer.arrayBuffer();
+        return answer.status;
+      };
+      expect(await statusWith({})).toBe(401);
+      expect(await statusWith({ authorization: basic(cluster.statsUsername, 'not-the-password') })).toBe(401);
+      expect(await statusWith({ authorization: cluster.statsAuthorization })).toBe(200);
+      expect(cluster.statsPassword.length).toBeGreaterThanOrEqual(20);
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
-import { buildZip } from '@flotilla/testing';
+import { buildZip, trustingFetch } from '@flotilla/testing';
 
 /** What a request of the load stands for, so a test can ask that each kind kept happening. */
 export type LoadKind = 'read' | 'write' | 'upload' | 'download';
@@ -231,7 +231,7 @@ export class ClientLoad {
     const record: LoadRequest = { kind, method, path, expected, startedAt: Date.now(), endedAt: 0 };
     this.requests.push(record);
     try {
-      const response = await fetch(`${this.options.baseUrl}${path}`, {
+      const response = await trustingFetch(`${this.options.baseUrl}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${this.options.token}`,

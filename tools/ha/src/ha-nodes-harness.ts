@@ -28,7 +28,9 @@ export async function listNodes(api: ApiClient): Promise<NodeJson[]> {
 
 /** HAProxy's view of the gateways backend: server name → status (UP, DOWN, "DOWN 1/2"...). */
 export async function gatewayStatuses(cluster: FlotillaCluster): Promise<Record<string, string>> {
-  const response = await fetch(`${cluster.statsUrl};csv`);
+  const response = await fetch(`${cluster.statsUrl};csv`, {
+    headers: { authorization: cluster.statsAuthorization },
+  });
   const [header, ...rows] = (await response.text()).split('\n');
   const columns = header.replace(/^# /, '').split(',');
   const at = (name: string): number => columns.indexOf(name);

@@ -10,6 +10,7 @@ import {
   Identified,
   startFlotillaCluster,
   Task,
+  trustingFetch,
 } from '@flotilla/testing';
 
 import { ClientLoad, describeRequest, LOAD_KINDS, LoadKind, LoadRequest } from './client-load';
@@ -22,8 +23,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MIN_DURING_RESTART: Record<LoadKind, number> = { read: 30, write: 30, upload: 10, download: 10 };
 
 /** HAProxy's status of every server of `node` in every backend (gateways and each gRPC service). */
-async function haproxyStatusesOf(statsUrl: string, node: string): Promise<Record<string, string>> {
-  const response = await fetch(`${statsUrl};csv`);
+async function haproxyStatusesOf(
+  cluster: Pick<FlotillaCluster, 'statsUrl' | 'statsAuthorization'>,
+  node: string,
+): Promise<Record<string, string>> {
+  const response = await fetch(`${cluster.statsUrl};csv`, {
+    headers: { authorization: cluster.statsAuthorization },
+  });
   const [header, ...rows] = (await response.text()).trim().split('\n');
   const columns = header.replace(/^# /, '').split(',');
   const at = (name: string): number => columns.indexOf(name);
@@ -103,7 +109,7 @@ describe('rolling restart of a three-node cluster under client load', () => {
         const upFrom = Date.now();
         await eventually(
           async () => {
-            const statuses = await haproxyStatusesOf(cluster.statsUrl, node.name);
+            const statuses = await haproxyStatusesOf(cluster, node.name);
             const values = Object.values(statuses);
             return values.length === 6 && values.every((status) => status === 'UP') ? statuses : undefined;
           },
@@ -180,7 +186,7 @@ describe('rolling restart of a three-node cluster under client load', () => {
     // Every uploaded package is there, byte for byte.
     const mismatched: string[] = [];
     for (const uploaded of load.packages) {
-      const response = await fetch(
+      const response = await trustingFetch(
         `${cluster.baseUrl}/api/packages/${uploaded.packageId}/${uploaded.version}/raw`,
         {
           headers: { authorization: `Bearer ${token}` },

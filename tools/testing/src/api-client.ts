@@ -1,4 +1,9 @@
-/** A small REST client for end-to-end tests: JSON in and out, status kept for assertions. */
+import { trustingFetch } from './public-tls';
+
+/**
+ * A small REST client for end-to-end tests: JSON in and out, status kept for assertions. Over
+ * HTTPS it trusts the self-signed certificate of a cluster this process started (public-tls.ts).
+ */
 export interface ApiResponse<T> {
   status: number;
   body: T;
@@ -40,7 +45,7 @@ export class ApiClient {
   }
 
   async upload<T>(fileName: string, content: Buffer): Promise<ApiResponse<T>> {
-    const response = await fetch(
+    const response = await trustingFetch(
       `${this.baseUrl}/api/packages/raw?fileName=${encodeURIComponent(fileName)}`,
       {
         method: 'POST',
@@ -52,7 +57,7 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
+    const response = await trustingFetch(`${this.baseUrl}${path}`, {
       method,
       headers: {
         ...this.authHeader(),

@@ -12,6 +12,7 @@ import type {
 
 import { cleanUpFailedStart, dropTestDatabaseWhenReleased } from './flotilla-node';
 import { IpcChild, withinTimeout } from './ipc-child';
+import { forgetPublicCertificate, trustPublicCertificate } from './public-tls';
 import { createTestDatabase } from './test-database';
 
 type Command = ClusterCommand['command'];
@@ -66,16 +67,29 @@ export interface FlotillaClusterNode {
 }
 
 export interface FlotillaCluster {
-  /** HAProxy's HTTP frontend. */
+  /**
+   * HAProxy's HTTPS frontend (`https://127.0.0.1:<port>`). Its certificate is self-signed; this
+   * process trusts it for this origin alone while the cluster runs: ApiClient and trustingFetch
+   * use it, node:https clients take publicTlsCa(url) (public-tls.ts). Plain fetch refuses it.
+   */
   baseUrl: string;
+  /** HAProxy's plain HTTP frontend: every request is answered 308 to the same URL on baseUrl. */
+  httpRedirectUrl: string;
+  /** The certificate baseUrl presents (PEM). */
+  publicCertificatePem: string;
+  /** HAProxy's stats page, on the internal address (127.0.0.2); it wants statsAuthorization. */
   statsUrl: string;
+  statsUsername: string;
+  statsPassword: string;
+  /** The `authorization` header value the stats page wants (HTTP basic). */
+  statsAuthorization: string;
   adminUsername: string;
   adminPassword: string;
   dialect: SqlDialect;
   databaseUrl: string;
   /** The shared folder every node mounts (Packages/, TaskLogs/, Artifacts/, EventExports/). */
   sharedStorage: string;
-  /** HAProxy's gRPC frontends (host:port) by service. */
+  /** HAProxy's gRPC frontends (internal host:port, 127.0.0.2) by service. */
   grpcUrls: Record<string, string>;
   nodes: FlotillaClusterNode[];
   redis?: { stop(): Promise<void>; start(): Promise<void> };
@@ -152,6 +166,7 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
       child.kill('SIGTERM');
       await child.exited;
     }
+    if (summary) await forgetPublicCertificate(summary.baseUrl);
     try {
       await dropTestDatabaseWhenReleased(database);
     } finally {
@@ -168,6 +183,7 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
     throw error;
   }
   const started = summary;
+  trustPublicCertificate(started.baseUrl, started.publicCertificatePem);
   const nodeSummary = (name: string): ClusterNodeSummary | undefined =>
     (summary ?? started).nodes.find((node) => node.name === name);
   const pidsOf = (name: string): number[] => nodeSummary(name)?.pids ?? [];
@@ -182,7 +198,12 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
 
   return {
     baseUrl: started.baseUrl,
+    httpRedirectUrl: started.httpRedirectUrl,
+    publicCertificatePem: started.publicCertificatePem,
     statsUrl: started.statsUrl,
+    statsUsername: started.statsUsername,
+    statsPassword: started.statsPassword,
+    statsAuthorization: `Basic ${Buffer.from(`${started.statsUsername}:${started.statsPassword}`).toString('base64')}`,
     adminUsername: started.adminUsername,
     adminPassword: started.adminPassword,
     dialect: database.dialect,

@@ -12,3 +12,4 @@ export * from './restartable-postgres';
 export * from './small-tmpfs';
 export * from './mssql-server';
 export * from './test-pki';
+export * from './public-tls';

@@ -19,6 +19,13 @@ export interface HolderRequest {
 
 export interface HeldCluster {
   baseUrl: string;
+  /**
+   * The certificate an HTTPS baseUrl presents (self-signed), for the parent to trust for that
+   * origin; absent for a tree whose HAProxy still served plain HTTP.
+   */
+  publicCertificatePem?: string;
+  /** The stats page's `authorization` header, where it has a password. */
+  statsAuthorization?: string;
   statsUrl: string;
   adminUsername: string;
   adminPassword: string;
@@ -78,6 +85,9 @@ async function hold(request: HolderRequest): Promise<void> {
     type: 'ready',
     cluster: {
       baseUrl: cluster.baseUrl,
+      // Read loosely: an older tree's harness has neither field, and this file runs there too.
+      publicCertificatePem: (cluster as Partial<FlotillaCluster>).publicCertificatePem,
+      statsAuthorization: (cluster as Partial<FlotillaCluster>).statsAuthorization,
       statsUrl: cluster.statsUrl,
       adminUsername: cluster.adminUsername,
       adminPassword: cluster.adminPassword,

@@ -44,7 +44,7 @@ async function restRun(subject: Subject, settings: Settings, durationMs: number,
     durationMs,
     requestTimeoutMs: 30_000,
   };
-  const agent = keepAliveAgent(settings.clients);
+  const agent = keepAliveAgent(settings.clients, subject.cluster.baseUrl);
   try {
     if (warmupMs > 0) await runClosedLoop(subject.cluster.baseUrl, agent, { ...load, durationMs: warmupMs });
     return await runClosedLoop(subject.cluster.baseUrl, agent, load);

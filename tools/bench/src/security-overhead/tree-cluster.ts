@@ -2,6 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { trustPublicCertificate } from '@flotilla/testing';
+
 import type { HeldCluster, HolderMessage, HolderRequest } from './cluster-holder';
 
 /** Where addWorktree copies cluster-holder.ts into each tree. */
@@ -68,8 +70,12 @@ export function startTreeCluster(
       );
     };
     child.once('message', (message: HolderMessage) => {
-      if (message.type === 'ready') resolve({ ...message.cluster, logFile, stop });
-      else fail(`cluster of ${treeDir} failed to start: ${message.error.split('\n')[0]}`);
+      if (message.type === 'ready') {
+        // An HTTPS cluster's self-signed certificate is trusted for its origin alone.
+        if (message.cluster.publicCertificatePem)
+          trustPublicCertificate(message.cluster.baseUrl, message.cluster.publicCertificatePem);
+        resolve({ ...message.cluster, logFile, stop });
+      } else fail(`cluster of ${treeDir} failed to start: ${message.error.split('\n')[0]}`);
     });
     child.once('error', (error) => fail(`cluster holder of ${treeDir}: ${error.message}`));
     void exited.then(() => fail(`cluster holder of ${treeDir} exited before its cluster was ready`));

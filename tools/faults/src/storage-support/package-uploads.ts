@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-import { buildZip } from '@flotilla/testing';
+import { buildZip, trustingFetch } from '@flotilla/testing';
 
 export type UploadKind = 'raw' | 'multipart';
 
@@ -39,12 +39,12 @@ export async function uploadPackage(
   const authorization = `Bearer ${token}`;
   const response =
     kind === 'raw'
-      ? await fetch(`${baseUrl}/api/packages/raw?fileName=${encodeURIComponent(pkg.fileName)}`, {
+      ? await trustingFetch(`${baseUrl}/api/packages/raw?fileName=${encodeURIComponent(pkg.fileName)}`, {
           method: 'POST',
           headers: { authorization, 'content-type': 'application/octet-stream' },
           body: new Uint8Array(pkg.content),
         })
-      : await fetch(`${baseUrl}/api/packages`, {
+      : await trustingFetch(`${baseUrl}/api/packages`, {
           method: 'POST',
           headers: { authorization },
           body: multipartForm(pkg),
@@ -79,11 +79,11 @@ export async function publishedPackage(
 ): Promise<{ metadata: number; download: number; downloadSha256?: string; listed: boolean }> {
   const headers = { authorization: `Bearer ${token}` };
   const path = `/api/packages/${encodeURIComponent(pkg.packageId)}/${encodeURIComponent(pkg.version)}`;
-  const metadata = await fetch(`${baseUrl}${path}`, { headers });
+  const metadata = await trustingFetch(`${baseUrl}${path}`, { headers });
   await metadata.arrayBuffer();
-  const download = await fetch(`${baseUrl}${path}/raw`, { headers });
+  const download = await trustingFetch(`${baseUrl}${path}/raw`, { headers });
   const bytes = new Uint8Array(await download.arrayBuffer());
-  const list = await fetch(`${baseUrl}/api/packages?packageId=${encodeURIComponent(pkg.packageId)}`, {
+  const list = await trustingFetch(`${baseUrl}/api/packages?packageId=${encodeURIComponent(pkg.packageId)}`, {
     headers,
   });
   const listed = ((await list.json()) as { items?: { packageId: string; version: string }[] }).items ?? [];

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
+import { trustingFetch } from '@flotilla/testing';
+
 /** One REST call as a client saw it. */
 export interface RecordedCall {
   method: string;
@@ -75,7 +77,7 @@ export class RestRecorder {
     const call: RecordedCall = { method, path, expected, startedAt: Date.now(), endedAt: 0 };
     this.calls.push(call);
     try {
-      const response = await fetch(`${this.options.baseUrl}${path}`, {
+      const response = await trustingFetch(`${this.options.baseUrl}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${this.options.token}`,

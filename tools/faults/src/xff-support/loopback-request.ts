@@ -1,4 +1,7 @@
-import { request } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+
+import { publicTlsCa } from '@flotilla/testing';
 
 export interface LoopbackResponse {
   status: number;
@@ -22,12 +25,16 @@ export interface LoopbackRequest {
  */
 export function requestFrom(options: LoopbackRequest): Promise<LoopbackResponse> {
   const body = options.json === undefined ? undefined : Buffer.from(JSON.stringify(options.json));
+  // HAProxy's frontend is HTTPS with the cluster's self-signed certificate, trusted for it alone.
+  const https = options.url.startsWith('https:');
+  const request = https ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const outgoing = request(
       options.url,
       {
         method: options.method,
         agent: false,
+        ...(https ? { ca: publicTlsCa(options.url) } : {}),
         localAddress: options.localAddress,
         headers: {
           ...options.headers,
