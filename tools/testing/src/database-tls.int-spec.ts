@@ -146,15 +146,23 @@ describe('database TLS against a real PostgreSQL with ssl=on and hostssl only', 
  * SQL Server may be another, and without any the global setup says "SQL Server tests SKIPPED").
  */
 const babelfishTarball = findBabelfishTarball();
+
+/** The run's SQL Server when it is a Babelfish without TLS, as the global setup starts it (not ours to stop). */
+function runBabelfishWithoutTls(): Pick<StartedBabelfish, 'baseUrl' | 'stop'> | undefined {
+  const baseUrl = process.env['FLOTILLA_TEST_MSSQL_BASE_URL'];
+  if (!baseUrl || process.env['FLOTILLA_TEST_MSSQL_KIND'] !== 'babelfish') return undefined;
+  return { baseUrl, stop: () => Promise.resolve() };
+}
 if (babelfishTarball) {
   describe('database TLS against a real Babelfish TDS endpoint with TLS (SQL Server dialect)', () => {
     let dir: string;
     let caFile: string;
     let otherCaFile: string;
     let tlsServer: StartedBabelfish | undefined;
-    let plainServer: StartedBabelfish | undefined;
+    /** The run's own Babelfish (no TLS) when the global setup started one; else one of ours. */
+    let plainServer: Pick<StartedBabelfish, 'baseUrl' | 'stop'> | undefined;
     /** mssql://user:password@127.0.0.1:port/master, without TLS parameters. */
-    const urlOf = (server: StartedBabelfish | undefined) => {
+    const urlOf = (server: Pick<StartedBabelfish, 'baseUrl'> | undefined) => {
       if (!server) throw new Error('Babelfish did not start');
       return `${server.baseUrl.replace(/\?.*$/, '')}/master`;
     };
@@ -171,7 +179,7 @@ if (babelfishTarball) {
       const certificate = await issueDatabaseServerCertificate(ca);
       [tlsServer, plainServer] = await Promise.all([
         startBabelfish(babelfishTarball, 'multi-db', { tls: certificate }),
-        startBabelfish(babelfishTarball, 'multi-db'),
+        runBabelfishWithoutTls() ?? startBabelfish(babelfishTarball, 'multi-db'),
       ]);
     }, 240_000);
 
