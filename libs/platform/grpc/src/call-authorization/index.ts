@@ -19,6 +19,8 @@ export {
   withCallerTokenNow,
 } from './client-caller-token';
 export { CallAuthorizer, callAuthorizer } from './server-call-authorization';
+// The server side's peer identity (read once per TLS connection); exported for the benchmarks.
+export { peerIdentityOfCall } from '../peer-identity-of-call';
 export type { ServerCallAuthorizationOptions } from './server-call-authorization';
 
 /**
