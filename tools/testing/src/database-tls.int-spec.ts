@@ -2,8 +2,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { DatabaseConfig, loadFlotillaConfig, SqlDialect } from '@flotilla/platform/config';
-import { createDataSource } from '@flotilla/platform/persistence';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+
+import {
+  DatabaseConfig,
+  FlotillaConfigModule,
+  loadFlotillaConfig,
+  SqlDialect,
+} from '@flotilla/platform/config';
+import { createDataSource, DatabaseModule } from '@flotilla/platform/persistence';
 
 import { findBabelfishTarball, startBabelfish, StartedBabelfish } from './babelfish-server';
 
@@ -53,6 +62,26 @@ async function refusal(database: DatabaseConfig): Promise<string> {
   );
   if (typeof outcome === 'string') throw new Error(`expected a refusal, but ${outcome}`);
   return String(outcome);
+}
+
+/** What a service's process holds: the config from its environment, and DatabaseModule's DataSource. */
+@Module({
+  imports: [FlotillaConfigModule, DatabaseModule.register({ applicationName: 'db-tls-spec', entities: [] })],
+})
+class ServiceDatabaseModule {}
+
+/** Runs `body` with these variables in process.env (where FlotillaConfigModule reads), then restores them. */
+async function withEnvironment<T>(env: Record<string, string>, body: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, env);
+  try {
+    return await body();
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
 }
 
 describe('database TLS against a real PostgreSQL with ssl=on and hostssl only', () => {
@@ -131,6 +160,29 @@ describe('database TLS against a real PostgreSQL with ssl=on and hostssl only', 
     await expect(
       sessionIsEncrypted(databaseConfig({ FLOTILLA_DB_URL: server.url, FLOTILLA_DB_TLS: 'require' })),
     ).resolves.toBe(true);
+  });
+
+  it("a service's DatabaseModule takes the settings from its environment and holds an encrypted session", async () => {
+    const encrypted = await withEnvironment(
+      {
+        FLOTILLA_DB_DIALECT: 'postgres',
+        FLOTILLA_DB_URL: server.url,
+        FLOTILLA_DB_TLS: 'verify',
+        FLOTILLA_DB_TLS_CA_FILE: caFile,
+      },
+      async () => {
+        const app = await NestFactory.createApplicationContext(ServiceDatabaseModule, { logger: false });
+        try {
+          const rows: Array<{ ssl: boolean }> = await app
+            .get(DataSource)
+            .query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+          return rows[0]?.ssl;
+        } finally {
+          await app.close();
+        }
+      },
+    );
+    expect(encrypted).toBe(true);
   });
 
   it('off is refused by a server that takes TLS connections only', async () => {
