@@ -1,9 +1,11 @@
 import { X509Certificate } from 'node:crypto';
+import { connect as connectHttp2 } from 'node:http2';
 import { connect as connectTcp, isIP } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 
 import {
   ApiClient,
+  Deployer,
   eventually,
   FlotillaCluster,
   setDraining,
@@ -93,6 +95,56 @@ function tlsHandshake(
       socket.destroy();
     });
     socket.once('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+  });
+}
+
+/**
+ * Reads a task's live log (server-sent events) over HTTP/2 through HAProxy, as a browser would,
+ * until `event: complete`; resolves to the event names in order and the lines' messages.
+ */
+function streamLogOverHttp2(
+  cluster: FlotillaCluster,
+  token: string,
+  taskId: string,
+): Promise<{ contentType: string; events: string[]; messages: string[] }> {
+  return new Promise((resolve, reject) => {
+    const session = connectHttp2(cluster.baseUrl, { ca: cluster.publicCertificatePem });
+    session.once('error', reject);
+    const stream = session.request({
+      ':path': `/api/tasks/${taskId}/log/stream`,
+      authorization: `Bearer ${token}`,
+      accept: 'text/event-stream',
+    });
+    let contentType = '';
+    let text = '';
+    const events: string[] = [];
+    const messages: string[] = [];
+    const timer = setTimeout(() => {
+      session.destroy();
+      reject(new Error(`no complete event in 60 s; got ${JSON.stringify(text.slice(0, 500))}`));
+    }, 60_000);
+    stream.on('response', (headers) => (contentType = String(headers['content-type'])));
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      text += chunk;
+      for (;;) {
+        const end = text.indexOf('\n\n');
+        if (end < 0) break;
+        const block = text.slice(0, end);
+        text = text.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (!event) continue;
+        events.push(event);
+        if (event === 'line' && data) messages.push((JSON.parse(data) as { message: string }).message);
+        if (event === 'complete') {
+          clearTimeout(timer);
+          session.close();
+          resolve({ contentType, events, messages });
+        }
+      }
+    });
+    stream.once('error', reject);
   });
 }
 
@@ -275,5 +327,22 @@ describe('local cluster behind real HAProxy', () => {
       expect(await statusWith({ authorization: cluster.statsAuthorization })).toBe(200);
       expect(cluster.statsPassword.length).toBeGreaterThanOrEqual(20);
     });
+
+    it("streams a task's live log (server-sent events) to an HTTP/2 client through HAProxy", async () => {
+      const deployer = new Deployer(api);
+      const [environment] = await deployer.environments(1, `SSE ${Date.now()}`);
+      const release = await deployer.release(
+        'echo "first line over h2"; sleep 2; echo "second line over h2"',
+        false,
+      );
+      const taskId = await deployer.deploy(release, environment);
+      const login = await api.login(cluster.adminUsername, cluster.adminPassword);
+      const streamed = await streamLogOverHttp2(cluster, login.body.token, taskId);
+      expect(streamed.contentType).toMatch(/^text\/event-stream/);
+      expect(streamed.messages).toEqual(
+        expect.arrayContaining(['first line over h2', 'second line over h2']),
+      );
+      expect(streamed.events.at(-1)).toBe('complete');
+    }, 90_000);
   });
 });
