@@ -50,9 +50,11 @@ export function peerIdentityOfCall(
   call: Pick<ServerInterceptingCallInterface, 'getAuthContext'>,
 ): PeerIdentity | undefined {
   const connection = sessionOfCall(call);
+  // Only TLS 1.3 sessions are ever kept, so a kept one needs no second look at its protocol.
+  if (connection && identityBySession.has(connection.session))
+    return identityBySession.get(connection.session);
   if (!connection || connection.socket.getProtocol() !== 'TLSv1.3')
     return peerIdentityFromCertificate(call.getAuthContext().sslPeerCertificate);
-  if (identityBySession.has(connection.session)) return identityBySession.get(connection.session);
   const identity = peerIdentityFromCertificate(call.getAuthContext().sslPeerCertificate);
   identityBySession.set(connection.session, identity);
   return identity;
