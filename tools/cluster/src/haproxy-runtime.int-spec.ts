@@ -92,7 +92,9 @@ describe('HAProxy runtime API: swapping the check certificate', () => {
     const deadline = Date.now() + 10_000;
     while (!presented.slice(from).includes(serial)) {
       if (Date.now() > deadline)
-        throw new Error(`no check presented ${serial} in 10 s; they presented ${presented.slice(from).join(', ')}`);
+        throw new Error(
+          `no check presented ${serial} in 10 s; they presented ${presented.slice(from).join(', ')}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };

@@ -50,8 +50,17 @@ describe('npm run pki', () => {
     expect(lines.filter((line) => line.includes('(older CA)'))).toEqual([]);
   });
 
+  it("names the socket it could not reach when swapping HAProxy's certificate", async () => {
+    await run('init', '--node', 'load-balancer');
+    const socket = join(dir, 'no-haproxy.sock');
+    await expect(run('haproxy-cert', '--haproxy-socket', socket)).rejects.toThrow(
+      `HAProxy's runtime API at ${socket}`,
+    );
+  });
+
   it('says how to use it on an unknown command or a missing node', async () => {
     await expect(run('frobnicate')).rejects.toThrow('npm run pki -- <command>');
     await expect(run('init')).rejects.toThrow('init needs --node');
+    await expect(run('haproxy-cert')).rejects.toThrow('haproxy-cert needs --haproxy-socket');
   });
 });

@@ -31,9 +31,7 @@ export function haproxyRuntimeCommand(
     const socket = createConnection(socketPath);
     let answer = '';
     socket.setEncoding('utf8');
-    socket.setTimeout(timeoutMs, () =>
-      socket.destroy(new Error(`no answer within ${timeoutMs} ms`)),
-    );
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     socket.on('data', (chunk: string) => (answer += chunk));
     socket.once('error', (error) =>
       reject(new Error(`HAProxy's runtime API at ${socketPath}: ${error.message}`)),
@@ -48,12 +46,14 @@ export function haproxyRuntimeCommand(
 /** The certificate files HAProxy holds (`show ssl cert`), by the names its config gave them. */
 export async function haproxyCertificateNames(socketPath: string): Promise<string[]> {
   const answer = await haproxyRuntimeCommand(socketPath, 'show ssl cert');
-  return answer
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    // A '*' marks a transaction not committed yet; the name is the same.
-    .map((line) => line.replace(/^\*/, ''));
+  return (
+    answer
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      // A '*' marks a transaction not committed yet; the name is the same.
+      .map((line) => line.replace(/^\*/, ''))
+  );
 }
 
 /**
