@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 
 import { prepareMasterKeyRotation, rotateMasterKey } from '@flotilla/orchestration';
-import { ConfigError, EnvReader, SqlDialect } from '@flotilla/platform/config';
+import { ConfigError, loadFlotillaConfig } from '@flotilla/platform/config';
 import { createDataSource } from '@flotilla/platform/persistence';
 import { MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, MasterKeyError } from '@flotilla/platform/secrets';
 
@@ -47,13 +47,12 @@ async function main(argv: string[]): Promise<void> {
     console.error(USAGE);
     process.exit(command === undefined || command === '--help' ? 0 : 2);
   }
-  const reader = new EnvReader();
-  const dialect = reader.oneOf<SqlDialect>('FLOTILLA_DB_DIALECT', ['postgres', 'mssql'], 'postgres');
-  const url = reader.string('FLOTILLA_DB_URL');
-  reader.done();
+  // The whole database config, so FLOTILLA_DB_TLS* apply here as in the services.
+  const { database } = loadFlotillaConfig();
+  if (!database.url) throw new ConfigError(['FLOTILLA_DB_URL is required']);
   const keyFile = keyFileFrom(process.env);
   const dataSource = await createDataSource(
-    { dialect, url },
+    database,
     { applicationName: 'flotilla-secrets', entities: [], poolSize: 2 },
   ).initialize();
   try {
