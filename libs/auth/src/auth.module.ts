@@ -18,6 +18,7 @@ import { SessionService } from './sessions/session.service';
 import { TokenValidator } from './tokens/token-validator';
 import { BootstrapAdministrator } from './users/bootstrap-administrator';
 import { BootstrapAdministratorOnStart } from './users/bootstrap-administrator.hook';
+import { PasswordChangeService } from './users/password-change.service';
 import { UserService } from './users/user.service';
 
 // The services are plain classes (constructed directly in tests); the wiring is spelled out here.
@@ -49,6 +50,17 @@ const providers: Provider[] = [
       hasher: ScryptPasswordHasher,
       audit: AuditRecorder,
     ) => new UserService(dataSource, users, hasher, audit),
+  },
+  {
+    provide: PasswordChangeService,
+    inject: [DataSource, CREDENTIAL_VERIFIER, UsersRepository, ScryptPasswordHasher, AuditRecorder],
+    useFactory: (
+      dataSource: DataSource,
+      verifier: CredentialVerifier,
+      users: UsersRepository,
+      hasher: ScryptPasswordHasher,
+      audit: AuditRecorder,
+    ) => new PasswordChangeService(dataSource, verifier, users, hasher, audit),
   },
   {
     provide: SessionService,

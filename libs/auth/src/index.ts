@@ -1,4 +1,5 @@
 export * from './api-keys/api-key.service';
+export * from './admin-password-environment';
 export * from './auth-settings';
 export * from './auth.module';
 export * from './credentials/credential-verifier';
@@ -12,4 +13,5 @@ export * from './tokens/token-validator';
 export * from './users/auth-user';
 export * from './users/bootstrap-administrator';
 export * from './users/user-rules';
+export * from './users/password-change.service';
 export * from './users/user.service';

@@ -4,20 +4,17 @@ import { join, resolve } from 'node:path';
 import { ConfigError, loadFlotillaConfig } from '@flotilla/platform/config';
 
 import { ensureNodePki } from './node-pki';
-import {
-  ensureMasterKeyFile,
-  hasMasterKeyConfigured,
-  MASTER_KEY_FILE_ENV,
-  masterKeyOnlyForOrchestrator,
-} from '@flotilla/platform/secrets';
+import { ADMIN_PASSWORD_ENV, ADMIN_PASSWORD_GENERATED_ENV } from '@flotilla/auth';
+import { ensureMasterKeyFile, hasMasterKeyConfigured, MASTER_KEY_FILE_ENV } from '@flotilla/platform/secrets';
 
 import { NODE_SERVICES } from '@flotilla/cluster/protocol';
 
-import { adminPassword } from './admin-password';
+import { adminPassword, signInLine } from './admin-password';
 import { DATABASE_URL_FORMS, databaseUrlProblems, describeDatabaseUrl } from './database-url';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './embedded-database';
 import { migrateDatabase } from './migrate-database';
 import { ensurePortalBuilt } from './portal-build';
+import { serviceEnvironment } from './service-environment';
 import { ServiceProcess } from './service-process';
 import { waitForHttpOk } from './wait-for-http';
 
@@ -27,7 +24,8 @@ const repoRoot = resolve(__dirname, '..', '..', '..');
  * `npm start`: one Flotilla node on this machine. Without FLOTILLA_DB_URL it runs an embedded
  * PostgreSQL under .flotilla/; with one it uses that database on FLOTILLA_DB_DIALECT (postgres, or
  * mssql for SQL Server: mssql://user:password@host:port/database). It applies migrations, starts the six services as separate
- * processes, waits for the gateway and prints the portal URL and the admin credentials.
+ * processes, waits for the gateway and prints the portal URL and how to sign in (a generated admin
+ * password is printed once; a configured one never).
  */
 async function main(): Promise<void> {
   const launchedAt = Date.now();
@@ -77,10 +75,11 @@ async function main(): Promise<void> {
     env['FLOTILLA_DB_DIALECT'] = 'postgres';
     env['FLOTILLA_DB_URL'] = database.url;
   }
-  env['FLOTILLA_ADMIN_PASSWORD'] = await adminPassword(
-    env['FLOTILLA_ADMIN_PASSWORD'],
-    join(dataRoot, 'admin-password'),
-  );
+  const admin = await adminPassword(env[ADMIN_PASSWORD_ENV], join(dataRoot, 'admin-password'));
+  // For auth alone (see serviceEnvironment): it creates the administrator, and one made with a
+  // generated password must change it at first sign-in. A configured one is the operator's choice.
+  env[ADMIN_PASSWORD_ENV] = admin.password;
+  env[ADMIN_PASSWORD_GENERATED_ENV] = String(admin.origin === 'generated');
 
   const services: ServiceProcess[] = [];
   let shuttingDown = false;
@@ -110,8 +109,12 @@ async function main(): Promise<void> {
     );
 
     for (const name of NODE_SERVICES) {
-      const serviceEnv = masterKeyOnlyForOrchestrator(name, env);
-      const service = new ServiceProcess(name, repoRoot, serviceEnv, () => void shutdown(1));
+      const service = new ServiceProcess(
+        name,
+        repoRoot,
+        serviceEnvironment(name, env),
+        () => void shutdown(1),
+      );
       services.push(service);
       service.start();
     }
@@ -123,7 +126,7 @@ async function main(): Promise<void> {
         `Flotilla node ${config.nodeName} is running (ready in ${Math.round((Date.now() - launchedAt) / 1000)} s).`,
         `  Portal:   ${baseUrl}/`,
         `  API docs: ${baseUrl}/api/docs`,
-        `  Sign in:  ${config.adminUsername} / ${env['FLOTILLA_ADMIN_PASSWORD']}`,
+        `  Sign in:  ${signInLine(config.adminUsername, admin)}`,
         '  Press Ctrl-C to stop.',
         '',
       ].join('\n'),

@@ -99,6 +99,8 @@ const USERS: SeedRows = {
       source: 'local',
       createdAt: expect.any(Date) as Date,
       updatedAt: expect.any(Date) as Date,
+      // Added by AddUsersMustChangePassword1764200000102: accounts made before it need no change.
+      mustChangePassword: false,
     }),
 };
 

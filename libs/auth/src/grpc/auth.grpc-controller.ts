@@ -8,6 +8,7 @@ import { ApiKeyService, toApiKeyReply } from '../api-keys/api-key.service';
 import { SessionService } from '../sessions/session.service';
 import { TokenValidator } from '../tokens/token-validator';
 import { toUserReply } from '../users/auth-user';
+import { PasswordChangeService } from '../users/password-change.service';
 import { UserService } from '../users/user.service';
 
 /** flotilla.auth.v1.AuthService over gRPC: translation only, decisions live in the services. */
@@ -19,6 +20,7 @@ export class AuthGrpcController implements authV1.AuthServiceController {
     @Inject(TokenValidator) private readonly tokens: TokenValidator,
     @Inject(ApiKeyService) private readonly apiKeys: ApiKeyService,
     @Inject(UserService) private readonly users: UserService,
+    @Inject(PasswordChangeService) private readonly passwords: PasswordChangeService,
   ) {}
 
   async login(request: authV1.LoginRequest, metadata?: Metadata): Promise<authV1.LoginReply> {
@@ -64,6 +66,12 @@ export class AuthGrpcController implements authV1.AuthServiceController {
 
   async createUser(request: authV1.CreateUserRequest, metadata?: Metadata): Promise<authV1.User> {
     return toUserReply(await this.users.create(identityFromMetadata(metadata), request));
+  }
+
+  async changePassword(request: authV1.ChangePasswordRequest, metadata?: Metadata): Promise<authV1.Empty> {
+    // Like Login: no user yet, the metadata says where the attempt came from.
+    await this.passwords.change(request, identityFromMetadata(metadata));
+    return {};
   }
 
   async listUsers(_request: authV1.Empty, metadata?: Metadata): Promise<authV1.UserList> {

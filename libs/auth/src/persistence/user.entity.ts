@@ -36,6 +36,10 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 20 })
   source!: UserSource;
 
+  /** Sign-in is refused until the password is changed (an administrator made with a generated one). */
+  @Column({ name: 'must_change_password', type: Boolean, default: false })
+  mustChangePassword!: boolean;
+
   @Column({ name: 'created_at', type: Date })
   createdAt!: Date;
 

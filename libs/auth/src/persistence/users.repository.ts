@@ -12,6 +12,8 @@ export interface NewUserRow {
   passwordHash: string | null;
   roles: readonly string[];
   source: UserSource;
+  /** Sign-in refused until the password is changed; false unless given. */
+  mustChangePassword?: boolean;
 }
 
 /**
@@ -44,6 +46,7 @@ export class UsersRepository {
       .into(UserEntity)
       .values({
         ...row,
+        mustChangePassword: row.mustChangePassword ?? false,
         usernameNormalized: normalizeUsername(row.username),
         roles: JSON.stringify(row.roles),
         isActive: true,
@@ -52,6 +55,25 @@ export class UsersRepository {
       })
       .execute();
     return manager.findOneByOrFail(UserEntity, { id: row.id });
+  }
+
+  /**
+   * Sets a new password hash and lifts "must change password", if the account's hash is still
+   * `currentHash`: of two concurrent changes with the same current password, one wins (true).
+   */
+  async replacePassword(
+    manager: EntityManager,
+    id: string,
+    currentHash: string,
+    newHash: string,
+  ): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(UserEntity)
+      .set({ passwordHash: newHash, mustChangePassword: false, updatedAt: () => sqlFor(manager).now })
+      .where('id = :id AND password_hash = :currentHash', { id, currentHash })
+      .execute();
+    return (result.affected ?? 0) > 0;
   }
 
   list(manager: EntityManager): Promise<UserEntity[]> {

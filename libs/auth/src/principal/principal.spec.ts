@@ -52,6 +52,7 @@ describe(buildPrincipal.name, () => {
       roles: ['Auditor'],
       isActive: true,
       createdAt: new Date(),
+      mustChangePassword: false,
     };
 
     expect(buildPrincipal(user, 'api-key')).toEqual({

@@ -16,6 +16,13 @@ import type { AuthUser } from '../users/auth-user';
 
 /** One message for every failed sign-in, so the reply never tells which part was wrong. */
 export const INVALID_CREDENTIALS = 'Invalid username or password';
+/**
+ * The start of the PERMISSION_DENIED message for a right password that must be changed before it
+ * opens a session; the gateway answers it as 403 {"error":"PasswordChangeRequired"} (it matches this
+ * text: the gateway does not import the auth lib, see users.controller.ts there).
+ */
+export const PASSWORD_CHANGE_REQUIRED = 'PasswordChangeRequired';
+export const PASSWORD_CHANGE_REQUIRED_MESSAGE = `${PASSWORD_CHANGE_REQUIRED}: this account must change its password before it signs in`;
 /** The attempted username is audited; bound it so a hostile request cannot bloat the trail. */
 const AUDITED_USERNAME_MAX = 200;
 
@@ -51,6 +58,19 @@ export class SessionService {
     if (!user) {
       await this.auditFailedSignIn(username, origin);
       throw RpcErrors.unauthenticated(INVALID_CREDENTIALS);
+    }
+    // Only after the password matched: a wrong one still gets the same answer as any other.
+    if (user.mustChangePassword) {
+      await this.dataSource.transaction((manager) =>
+        this.audit.record(manager, {
+          actor: userActor(user, origin),
+          action: 'user.login-refused',
+          resourceType: 'User',
+          resourceId: user.id,
+          details: { reason: 'password change required' },
+        }),
+      );
+      throw RpcErrors.permissionDenied(PASSWORD_CHANGE_REQUIRED_MESSAGE);
     }
     const token = newSessionToken();
     const session = await this.dataSource.transaction(async (manager) => {

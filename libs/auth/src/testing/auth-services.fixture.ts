@@ -16,6 +16,7 @@ import { UsersRepository } from '../persistence/users.repository';
 import { SessionService } from '../sessions/session.service';
 import { TokenValidator } from '../tokens/token-validator';
 import type { AuthUser } from '../users/auth-user';
+import { PasswordChangeService } from '../users/password-change.service';
 import { UserService } from '../users/user.service';
 
 /** The auth services wired over one DataSource, as AuthModule wires them (for integration specs). */
@@ -32,6 +33,7 @@ export function createAuthServices(dataSource: DataSource, sessionHours = 12) {
     sessionService: new SessionService(dataSource, verifier, sessions, users, audit, sessionHours),
     tokenValidator: new TokenValidator(dataSource, sessions, apiKeys, users),
     apiKeyService: new ApiKeyService(dataSource, apiKeys, users, audit),
+    passwordChangeService: new PasswordChangeService(dataSource, verifier, users, hasher, audit),
   };
 }
 

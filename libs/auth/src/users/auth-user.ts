@@ -10,6 +10,8 @@ export interface AuthUser {
   roles: string[];
   isActive: boolean;
   createdAt: Date;
+  /** Sign-in is refused until the password is changed (see PasswordChangeService). */
+  mustChangePassword: boolean;
 }
 
 /** Roles are stored as a JSON array; anything else is read as "no roles" (grants nothing). */
@@ -30,6 +32,7 @@ export function toAuthUser(entity: UserEntity): AuthUser {
     roles: parseRoles(entity.roles),
     isActive: entity.isActive,
     createdAt: entity.createdAt,
+    mustChangePassword: entity.mustChangePassword,
   };
 }
 

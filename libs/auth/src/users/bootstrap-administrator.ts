@@ -48,6 +48,9 @@ export class BootstrapAdministrator {
         displayName: 'Administrator',
         password,
         roles: [Role.Administrator],
+        // A generated password has been printed (a terminal, its scrollback, a log): the
+        // administrator replaces it at first sign-in. A configured one is the operator's choice.
+        mustChangePassword: configured === undefined || this.settings.adminPasswordGenerated,
       });
     } catch (error) {
       if (isAlreadyExists(error)) return { created: false };

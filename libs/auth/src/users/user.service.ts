@@ -19,6 +19,8 @@ export interface CreateUserInput {
   displayName: string;
   password: string;
   roles: readonly string[];
+  /** The account must change its password before it can sign in (the bootstrap's generated one). */
+  mustChangePassword?: boolean;
 }
 
 /** Local accounts: creation (by a user holding UserEdit, or the bootstrap) and listing. */
@@ -54,13 +56,19 @@ export class UserService {
           passwordHash,
           roles: account.roles,
           source: 'local',
+          mustChangePassword: input.mustChangePassword ?? false,
         });
         await this.audit.record(manager, {
           actor,
           action: 'user.created',
           resourceType: 'User',
           resourceId: row.id,
-          details: { username: row.username, displayName: row.displayName, roles: account.roles },
+          details: {
+            username: row.username,
+            displayName: row.displayName,
+            roles: account.roles,
+            ...(row.mustChangePassword ? { mustChangePassword: true } : {}),
+          },
         });
         return row;
       });

@@ -27,4 +27,8 @@ export const AUTH_CALL_POLICIES: ServiceCallPolicies = {
   },
   CreateUser: { callers: [gatewayUser(Permission.UserEdit)], why: 'an administrator creates an account' },
   ListUsers: { callers: [gatewayUser(Permission.UserView)], why: 'the users page' },
+  ChangePassword: {
+    callers: [onTheirOwn('gateway')],
+    why: 'a user replaces their password with the current one, before they can have a session (a required change)',
+  },
 };

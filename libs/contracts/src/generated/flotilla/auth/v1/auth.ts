@@ -86,6 +86,12 @@ export interface CreateUserRequest {
   roles: string[];
 }
 
+export interface ChangePasswordRequest {
+  username: string;
+  currentPassword: string;
+  newPassword: string;
+}
+
 export interface AuthServiceClient {
   /** Checks a username and password (local accounts; Active Directory later) and opens a session. */
 
@@ -106,6 +112,14 @@ export interface AuthServiceClient {
   createUser(request: CreateUserRequest, metadata?: Metadata): Observable<User>;
 
   listUsers(request: Empty, metadata?: Metadata): Observable<UserList>;
+
+  /**
+   * A local account replaces its password, proving it with the current one; needs no session (an
+   * account that must change its password has none). A wrong username or password is UNAUTHENTICATED
+   * like Login. Login answers PERMISSION_DENIED "PasswordChangeRequired: ..." until it is done.
+   */
+
+  changePassword(request: ChangePasswordRequest, metadata?: Metadata): Observable<Empty>;
 }
 
 export interface AuthServiceController {
@@ -134,6 +148,14 @@ export interface AuthServiceController {
   createUser(request: CreateUserRequest, metadata?: Metadata): Promise<User> | Observable<User> | User;
 
   listUsers(request: Empty, metadata?: Metadata): Promise<UserList> | Observable<UserList> | UserList;
+
+  /**
+   * A local account replaces its password, proving it with the current one; needs no session (an
+   * account that must change its password has none). A wrong username or password is UNAUTHENTICATED
+   * like Login. Login answers PERMISSION_DENIED "PasswordChangeRequired: ..." until it is done.
+   */
+
+  changePassword(request: ChangePasswordRequest, metadata?: Metadata): Promise<Empty> | Observable<Empty> | Empty;
 }
 
 export function AuthServiceControllerMethods() {
@@ -147,6 +169,7 @@ export function AuthServiceControllerMethods() {
       "revokeApiKey",
       "createUser",
       "listUsers",
+      "changePassword",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);

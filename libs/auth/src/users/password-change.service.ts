@@ -1,0 +1,72 @@
+import { DataSource } from 'typeorm';
+
+import { AuditRecorder } from '@flotilla/audit/outbox';
+import { RpcErrors } from '@flotilla/platform/grpc';
+
+import { anonymousActor, RequestOrigin, userActor } from '../audit-actors';
+import type { CredentialVerifier } from '../credentials/credential-verifier';
+import { ScryptPasswordHasher } from '../passwords/scrypt-password-hasher';
+import { UsersRepository } from '../persistence/users.repository';
+import { INVALID_CREDENTIALS } from '../sessions/session.service';
+
+import { passwordProblem } from './user-rules';
+
+export interface PasswordChange {
+  username: string;
+  currentPassword: string;
+  newPassword: string;
+}
+
+/**
+ * A local account replaces its password, proving it with the current one. No session needed:
+ * an account that must change its password (the bootstrap administrator's generated one) has
+ * none until it has. Answers like sign-in for a wrong username or password, so it tells no more
+ * than sign-in does; every attempt is audited.
+ */
+export class PasswordChangeService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly verifier: CredentialVerifier,
+    private readonly users: UsersRepository,
+    private readonly hasher: ScryptPasswordHasher,
+    private readonly audit: AuditRecorder,
+  ) {}
+
+  async change(request: PasswordChange, origin: RequestOrigin): Promise<void> {
+    const problem = passwordProblem(request.newPassword);
+    if (problem) throw RpcErrors.invalidArgument(problem);
+    if (request.newPassword === request.currentPassword)
+      throw RpcErrors.invalidArgument('The new password must differ from the current one');
+    const user = await this.verifier.verify(request.username, request.currentPassword);
+    const stored = user ? await this.users.findById(this.dataSource.manager, user.id) : null;
+    if (!user || !stored?.passwordHash) {
+      // Escaped and cut as failed sign-ins are: the trail cannot hold NUL, and a hostile name is bounded.
+      const attempted = request.username.replaceAll('\u0000', '\\x00').slice(0, 200);
+      await this.dataSource.transaction((manager) =>
+        this.audit.record(manager, {
+          actor: anonymousActor(origin),
+          action: 'user.password-change-failed',
+          resourceType: 'User',
+          resourceId: attempted,
+          details: { username: attempted },
+        }),
+      );
+      throw RpcErrors.unauthenticated(INVALID_CREDENTIALS);
+    }
+    const newHash = await this.hasher.hash(request.newPassword);
+    const changed = await this.dataSource.transaction(async (manager) => {
+      if (!(await this.users.replacePassword(manager, user.id, stored.passwordHash ?? '', newHash)))
+        return false;
+      await this.audit.record(manager, {
+        actor: userActor(user, origin),
+        action: 'user.password-changed',
+        resourceType: 'User',
+        resourceId: user.id,
+        details: { wasRequired: user.mustChangePassword },
+      });
+      return true;
+    });
+    // Another change with the same current password won between our check and our update.
+    if (!changed) throw RpcErrors.unauthenticated(INVALID_CREDENTIALS);
+  }
+}
