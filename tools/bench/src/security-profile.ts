@@ -13,9 +13,10 @@ import { progress } from './report';
 import { serviceOfProfile, summarizeProfile } from './security-profile-analysis';
 
 const USAGE = `Where the CPU of an authenticated REST request goes (issue 9's security overhead): one node
-(npm start's launcher) with every service under node --cpu-prof, closed-loop GETs straight to the
-gateway, then per service: CPU time per request (/proc, worker threads included: jose signs and
-verifies on libuv's pool) and the share of the main thread's samples spent in each security step.
+(npm start's launcher) with every service sampled by the inspector, closed-loop GETs straight to the
+gateway, then per service: CPU time per request (/proc, worker threads included, e.g. crypto on
+libuv's pool) and the share of the main thread's samples spent in each security step. The machine's
+load shows in every figure: compare shares and runs made side by side, not absolute times.
 Usage: SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register tools/bench/src/security-profile.ts [options]`;
 
 const options = readOptions(USAGE, {
@@ -61,20 +62,16 @@ async function load(baseUrl: string, token: string, clients: number, ms: number)
   return ok;
 }
 
-/** The node's service processes (found by their HTTP port in the environment), by service. */
-function serviceProcesses(httpPort: string): Map<string, number> {
+/**
+ * The node's service processes, by service: each process the hook was preloaded into (only this
+ * node's, NODE_OPTIONS is set for it alone) leaves `<pid>.process` naming its entry script.
+ */
+function serviceProcesses(profileDir: string): Map<string, number> {
   const found = new Map<string, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      const service = /apps\/([a-z-]+)\/src\/main\.ts/.exec(command)?.[1];
-      if (!service) continue;
-      const environment = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      if (environment.includes(`FLOTILLA_HTTP_PORT=${httpPort}`)) found.set(service, Number(entry));
-    } catch {
-      // A process that ended meanwhile, or not ours.
-    }
+  for (const file of readdirSync(profileDir)) {
+    if (!file.endsWith('.process')) continue;
+    const service = /apps\/([a-z-]+)\/src\/main\.ts/.exec(readFileSync(join(profileDir, file), 'utf8'))?.[1];
+    if (service) found.set(service, Number(file.slice(0, -'.process'.length)));
   }
   return found;
 }
@@ -89,7 +86,7 @@ function cpuSeconds(pid: number): number {
 
 /**
  * Preloaded into every process of the node (NODE_OPTIONS forbids --cpu-prof): samples the main
- * thread from start-up and writes the profile on SIGUSR2 (the services end by re-raising
+ * thread from start-up, says which process it is, and writes the profile on SIGUSR2 (the services end by re-raising
  * SIGTERM, which skips exit handlers; nothing in them listens to SIGUSR2).
  */
 const PROFILER_HOOK = `
@@ -101,6 +98,7 @@ session.connect();
 session.post('Profiler.enable');
 session.post('Profiler.setSamplingInterval', { interval: 250 });
 session.post('Profiler.start');
+writeFileSync(join(process.env.FLOTILLA_PROFILE_DIR, process.pid + '.process'), process.argv.join(' '));
 process.once('SIGUSR2', () => {
   session.post('Profiler.stop', (error, result) => {
     if (error) return;
@@ -138,7 +136,7 @@ runBenchmark(async (teardown) => {
   const api = await BenchApi.signIn(node.baseUrl, node);
   const token = await api.token(node);
   for (let index = 1; index <= 5; index += 1) await api.release(`Profile ${index}`, 'echo profiled');
-  const pids = serviceProcesses(new URL(node.baseUrl).port);
+  const pids = serviceProcesses(profileDir);
   const missing = SERVICES.filter((service) => !pids.has(service));
   if (missing.length) throw new Error(`no process found for ${missing.join(', ')}`);
   progress(`warming up ${warmup} s`);
