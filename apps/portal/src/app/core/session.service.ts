@@ -1,9 +1,30 @@
-import { HttpClient } from '@angular/common/http';
+import { HttpClient, HttpErrorResponse } from '@angular/common/http';
 import { computed, inject, Injectable, signal } from '@angular/core';
 import type { CurrentUser, LoginRequest, LoginResponse, Permission } from '@flotilla/api-interfaces';
 import { firstValueFrom } from 'rxjs';
 
 import { TokenStore } from './token-store';
+
+/** POST /api/users/password. */
+export interface PasswordChangeRequest {
+  username: string;
+  currentPassword: string;
+  newPassword: string;
+}
+
+/** The error name of the 403 a sign-in gets when its account must change its password first. */
+export const PASSWORD_CHANGE_REQUIRED = 'PasswordChangeRequired';
+
+/** Whether a failed sign-in was refused only because the password must be changed first. */
+export function isPasswordChangeRequired(error: unknown): boolean {
+  if (!(error instanceof HttpErrorResponse) || error.status !== 403) return false;
+  const body: unknown = error.error;
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    (body as { error?: unknown }).error === PASSWORD_CHANGE_REQUIRED
+  );
+}
 
 /** Who is signed in and what they may do (from GET /api/users/me). */
 @Injectable({ providedIn: 'root' })
@@ -25,6 +46,11 @@ export class SessionService {
     const response = await firstValueFrom(this.http.post<LoginResponse>('/api/users/login', request));
     this.tokens.set(response.token);
     await this.loadCurrentUser();
+  }
+
+  /** Replaces a password with the current one (no session needed); sign in afterwards. */
+  async changePassword(request: PasswordChangeRequest): Promise<void> {
+    await firstValueFrom(this.http.post<unknown>('/api/users/password', request));
   }
 
   async loadCurrentUser(): Promise<CurrentUser> {

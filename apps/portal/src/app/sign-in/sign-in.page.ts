@@ -1,10 +1,28 @@
 import { ChangeDetectionStrategy, Component, inject, input, signal } from '@angular/core';
-import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
+import {
+  AbstractControl,
+  NonNullableFormBuilder,
+  ReactiveFormsModule,
+  ValidationErrors,
+} from '@angular/forms';
 import { Router } from '@angular/router';
 
 import { apiErrorMessage } from '../core/api-error';
-import { SessionService } from '../core/session.service';
+import { isPasswordChangeRequired, SessionService } from '../core/session.service';
 import { required } from '../core/validators';
+
+/** Auth's rule for a new password (user-rules.ts); the API checks it again. */
+const NEW_PASSWORD_MIN_LENGTH = 12;
+
+/** The new password and its confirmation must match. */
+function samePasswordTwice(group: AbstractControl): ValidationErrors | null {
+  const { newPassword, confirmPassword } = group.value as { newPassword: string; confirmPassword: string };
+  return newPassword === confirmPassword ? null : { mismatch: true };
+}
+
+function longEnough(control: AbstractControl): ValidationErrors | null {
+  return String(control.value ?? '').length >= NEW_PASSWORD_MIN_LENGTH ? null : { tooShort: true };
+}
 
 @Component({
   selector: 'flotilla-sign-in',
@@ -12,30 +30,70 @@ import { required } from '../core/validators';
   imports: [ReactiveFormsModule],
   template: `
     <div class="sign-in">
-      <form class="card" [formGroup]="form" (ngSubmit)="submit()" data-testid="login-form">
-        <h1>Sign in to Flotilla</h1>
-        <label for="username">Username</label>
-        <input
-          id="username"
-          formControlName="username"
-          autocomplete="username"
-          data-testid="login-username"
-        />
-        <label for="password">Password</label>
-        <input
-          id="password"
-          type="password"
-          formControlName="password"
-          autocomplete="current-password"
-          data-testid="login-password"
-        />
-        @if (error(); as message) {
-          <p class="error" role="alert" data-testid="login-error">{{ message }}</p>
-        }
-        <button type="submit" [disabled]="form.invalid || busy()" data-testid="login-submit">
-          {{ busy() ? 'Signing in…' : 'Sign in' }}
-        </button>
-      </form>
+      @if (changing()) {
+        <form
+          class="card"
+          [formGroup]="change"
+          (ngSubmit)="submitChange()"
+          data-testid="change-password-form"
+        >
+          <h1>Choose a new password</h1>
+          <p data-testid="change-password-reason">
+            The password of {{ form.controls.username.value }} was generated for the first sign-in. Choose
+            your own (at least {{ minLength }} characters) to continue.
+          </p>
+          <label for="new-password">New password</label>
+          <input
+            id="new-password"
+            type="password"
+            formControlName="newPassword"
+            autocomplete="new-password"
+            data-testid="change-password-new"
+          />
+          <label for="confirm-password">Confirm new password</label>
+          <input
+            id="confirm-password"
+            type="password"
+            formControlName="confirmPassword"
+            autocomplete="new-password"
+            data-testid="change-password-confirm"
+          />
+          @if (change.hasError('mismatch') && change.controls.confirmPassword.dirty) {
+            <p class="error" data-testid="change-password-mismatch">The two passwords differ.</p>
+          }
+          @if (error(); as message) {
+            <p class="error" role="alert" data-testid="change-password-error">{{ message }}</p>
+          }
+          <button type="submit" [disabled]="change.invalid || busy()" data-testid="change-password-submit">
+            {{ busy() ? 'Saving…' : 'Change password and sign in' }}
+          </button>
+        </form>
+      } @else {
+        <form class="card" [formGroup]="form" (ngSubmit)="submit()" data-testid="login-form">
+          <h1>Sign in to Flotilla</h1>
+          <label for="username">Username</label>
+          <input
+            id="username"
+            formControlName="username"
+            autocomplete="username"
+            data-testid="login-username"
+          />
+          <label for="password">Password</label>
+          <input
+            id="password"
+            type="password"
+            formControlName="password"
+            autocomplete="current-password"
+            data-testid="login-password"
+          />
+          @if (error(); as message) {
+            <p class="error" role="alert" data-testid="login-error">{{ message }}</p>
+          }
+          <button type="submit" [disabled]="form.invalid || busy()" data-testid="login-submit">
+            {{ busy() ? 'Signing in…' : 'Sign in' }}
+          </button>
+        </form>
+      }
     </div>
   `,
 })
@@ -45,12 +103,20 @@ export class SignInPage {
 
   private readonly session = inject(SessionService);
   private readonly router = inject(Router);
+  private readonly forms = inject(NonNullableFormBuilder);
+  protected readonly minLength = NEW_PASSWORD_MIN_LENGTH;
   protected readonly busy = signal(false);
   protected readonly error = signal<string | null>(null);
-  protected readonly form = inject(NonNullableFormBuilder).group({
+  /** Sign-in answered PasswordChangeRequired: the change form replaces the sign-in form. */
+  protected readonly changing = signal(false);
+  protected readonly form = this.forms.group({
     username: ['', required],
     password: ['', required],
   });
+  protected readonly change = this.forms.group(
+    { newPassword: ['', [required, longEnough]], confirmPassword: ['', required] },
+    { validators: samePasswordTwice },
+  );
 
   protected async submit(): Promise<void> {
     if (this.form.invalid) return;
@@ -58,16 +124,42 @@ export class SignInPage {
     this.error.set(null);
     try {
       await this.session.signIn(this.form.getRawValue());
-      const target = this.returnUrl();
-      // Only same-app paths: a crafted returnUrl must not send the user elsewhere.
-      await this.router.navigateByUrl(
-        target?.startsWith('/') && !target.startsWith('//') ? target : '/projects',
-      );
+      await this.goOn();
     } catch (error: unknown) {
+      if (isPasswordChangeRequired(error)) {
+        // The password was right; it must be replaced before it opens a session.
+        this.changing.set(true);
+        return;
+      }
       this.error.set(apiErrorMessage(error));
       this.form.controls.password.reset();
     } finally {
       this.busy.set(false);
     }
+  }
+
+  protected async submitChange(): Promise<void> {
+    if (this.change.invalid) return;
+    this.busy.set(true);
+    this.error.set(null);
+    const { username, password } = this.form.getRawValue();
+    const { newPassword } = this.change.getRawValue();
+    try {
+      await this.session.changePassword({ username, currentPassword: password, newPassword });
+      await this.session.signIn({ username, password: newPassword });
+      await this.goOn();
+    } catch (error: unknown) {
+      this.error.set(apiErrorMessage(error));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  private async goOn(): Promise<void> {
+    const target = this.returnUrl();
+    // Only same-app paths: a crafted returnUrl must not send the user elsewhere.
+    await this.router.navigateByUrl(
+      target?.startsWith('/') && !target.startsWith('//') ? target : '/projects',
+    );
   }
 }

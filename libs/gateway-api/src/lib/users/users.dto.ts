@@ -15,6 +15,27 @@ export class LoginDto implements LoginRequest {
   password!: string;
 }
 
+/** Minimum length of a new password; auth enforces the same rule (user-rules.ts). */
+export const NEW_PASSWORD_MIN_LENGTH = 12;
+
+/** POST /api/users/password: a local account replaces its password, proving it with the current one. */
+export class ChangePasswordDto {
+  @ApiProperty()
+  @IsString()
+  @Length(1, 256)
+  username!: string;
+
+  @ApiProperty()
+  @IsString()
+  @Length(1, 1024)
+  currentPassword!: string;
+
+  @ApiProperty({ minLength: NEW_PASSWORD_MIN_LENGTH })
+  @IsString()
+  @Length(NEW_PASSWORD_MIN_LENGTH, 1024)
+  newPassword!: string;
+}
+
 export class CreateUserDto implements CreateUserRequest {
   @ApiProperty()
   @IsString()

@@ -1,0 +1,110 @@
+import { readdir, readFile } from 'node:fs/promises';
+
+import { ApiClient, FlotillaNode, startFlotillaNode } from '@flotilla/testing';
+import { Browser, chromium, Page } from 'playwright-core';
+
+const CSP_CONSOLE = /content security policy|refused to (load|apply|execute|frame|connect)/i;
+const NEW_PASSWORD = 'my own admin passphrase';
+
+/** Every violation a document reports, through a binding that survives navigations. */
+function reportViolations(): void {
+  document.addEventListener('securitypolicyviolation', (event) => {
+    const report = (window as unknown as { reportCspViolation?: (text: string) => void }).reportCspViolation;
+    report?.(`${event.effectiveDirective} blocked ${event.blockedURI || '(inline)'} ${event.sample}`);
+  });
+}
+
+/** The service processes of the node on this HTTP port: service name -> its environment. */
+async function serviceEnvironments(httpPort: string): Promise<Map<string, Map<string, string>>> {
+  const found = new Map<string, Map<string, string>>();
+  for (const pid of (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry))) {
+    const [environ, cmdline] = await Promise.all([
+      readFile(`/proc/${pid}/environ`, 'utf8').catch(() => ''),
+      readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''),
+    ]);
+    const service = /apps\/([a-z-]+)\/src\/main\.ts/.exec(cmdline)?.[1];
+    const env = new Map(
+      environ
+        .split('\0')
+        .filter(Boolean)
+        .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] as const),
+    );
+    if (service && env.get('FLOTILLA_HTTP_PORT') === httpPort) found.set(service, env);
+  }
+  return found;
+}
+
+/**
+ * `npm start` without FLOTILLA_ADMIN_PASSWORD, as a first-time operator runs it: the launcher
+ * generates the administrator's password, prints it once and gives it to auth alone; the portal's
+ * first sign-in with it asks for a new password (under the Content-Security-Policy), then signs in.
+ */
+describe('First sign-in with a generated admin password (browser)', () => {
+  let node: FlotillaNode;
+  let browser: Browser;
+  let page: Page;
+  let generated: string;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    // An empty FLOTILLA_ADMIN_PASSWORD is "not configured": the launcher generates one.
+    node = await startFlotillaNode({ portal: true, env: { FLOTILLA_ADMIN_PASSWORD: '' } });
+    generated = /Sign in: {2}admin \/ (\S+) {2}\(generated/.exec(node.output())?.[1] ?? '';
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.exposeBinding('reportCspViolation', (_source, text: string) => problems.push(text));
+    await context.addInitScript(reportViolations);
+    page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    page.on('console', (message) => {
+      if (CSP_CONSOLE.test(message.text())) problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await node?.stop();
+  });
+
+  it('prints the generated password once and gives it to the auth process alone', async () => {
+    expect(generated).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    const environments = await serviceEnvironments(new URL(node.baseUrl).port);
+    const holders = [...environments]
+      .filter(([, env]) => env.has('FLOTILLA_ADMIN_PASSWORD'))
+      .map(([service]) => service);
+    expect([...environments.keys()].sort()).toEqual(
+      ['artifact-store', 'audit', 'auth', 'deployment-executor', 'gateway', 'task-orchestrator'].sort(),
+    );
+    expect(holders).toEqual(['auth']);
+    expect(environments.get('auth')?.get('FLOTILLA_ADMIN_PASSWORD_GENERATED')).toBe('true');
+  });
+
+  it('asks for a new password at first sign-in, then signs in with it; the generated one stops working', async () => {
+    const api = new ApiClient(node.baseUrl);
+    const refused = await api.login('admin', generated);
+    expect(refused).toMatchObject({ status: 403, body: { error: 'PasswordChangeRequired' } });
+
+    await page.goto(`${node.baseUrl}/sign-in`);
+    await page.getByTestId('login-username').fill('admin');
+    await page.getByTestId('login-password').fill(generated);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('change-password-form').waitFor();
+    await page.getByTestId('change-password-new').fill(NEW_PASSWORD);
+    await page.getByTestId('change-password-confirm').fill(NEW_PASSWORD);
+    await page.getByTestId('change-password-submit').click();
+    await page.waitForURL(/\/projects$/);
+    await page.waitForLoadState('load');
+
+    expect(problems).toEqual([]);
+    await expect(new ApiClient(node.baseUrl).login('admin', generated)).resolves.toMatchObject({
+      status: 401,
+    });
+    await expect(new ApiClient(node.baseUrl).login('admin', NEW_PASSWORD)).resolves.toMatchObject({
+      status: 200,
+    });
+  }, 120_000);
+});
