@@ -18,18 +18,18 @@ function reportViolations(): void {
 async function serviceEnvironments(httpPort: string): Promise<Map<string, Map<string, string>>> {
   const found = new Map<string, Map<string, string>>();
   for (const pid of (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry))) {
-    const [environ, cmdline] = await Promise.all([
-      readFile(`/proc/${pid}/environ`, 'utf8').catch(() => ''),
-      readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''),
-    ]);
+    // The command line first: only Flotilla service processes have their environment read.
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     const service = /apps\/([a-z-]+)\/src\/main\.ts/.exec(cmdline)?.[1];
+    if (!service) continue;
+    const environ = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
     const env = new Map(
       environ
         .split('\0')
         .filter(Boolean)
         .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] as const),
     );
-    if (service && env.get('FLOTILLA_HTTP_PORT') === httpPort) found.set(service, env);
+    if (env.get('FLOTILLA_HTTP_PORT') === httpPort) found.set(service, env);
   }
   return found;
 }
