@@ -255,6 +255,30 @@ describe('server call authorization', () => {
     disableCallerTokenMinting();
   });
 
+  it('fails a call it cannot sign a token for, naming why, and sends nothing', async () => {
+    // A key that cannot make an EdDSA signature: minting throws inside the client interceptor.
+    const notEd25519 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    enableCallerTokenMinting(new CallerTokenMinter({ kid: 'kid-ec', privateKey: notEd25519 }));
+    const before = orchestrator.seen.length;
+    const client = rawClient(
+      'orchestrator',
+      orchestrator.url,
+      clientTls(ca, leaves['gateway']),
+      callerTokenClientInterceptors('orchestrator'),
+    );
+    try {
+      expect(await callMethod('orchestrator', client, 'RemoveNode', identityToMetadata(admin))).toEqual({
+        code: status.INTERNAL,
+        details:
+          'Could not sign the caller token for orchestrator: Caller tokens are signed with an Ed25519 private key',
+      });
+      expect(orchestrator.seen.length).toBe(before);
+    } finally {
+      client.close();
+      disableCallerTokenMinting();
+    }
+  });
+
   it('in a process that cannot mint, sends no token: the user is not believed', async () => {
     const client = rawClient(
       'orchestrator',
