@@ -87,6 +87,15 @@ describe('First sign-in with a generated admin password (browser)', () => {
     const api = new ApiClient(node.baseUrl);
     const refused = await api.login('admin', generated);
     expect(refused).toMatchObject({ status: 403, body: { error: 'PasswordChangeRequired' } });
+    // The change route checks its input and the current password before anything changes.
+    const change = (currentPassword: string, newPassword: string) =>
+      api.post('/api/users/password', { username: 'admin', currentPassword, newPassword });
+    await expect(change(generated, 'too short')).resolves.toMatchObject({ status: 400 });
+    await expect(change(`wrong-${generated}`, NEW_PASSWORD)).resolves.toMatchObject({
+      status: 401,
+      body: { message: 'Invalid username or password' },
+    });
+    await expect(api.login('admin', generated)).resolves.toMatchObject({ status: 403 });
 
     await page.goto(`${node.baseUrl}/sign-in`);
     await page.getByTestId('login-username').fill('admin');

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { auditV1 } from '@flotilla/contracts';
 import { CallerIdentity } from '@flotilla/platform/grpc';
 import { dialectSql } from '@flotilla/platform/persistence';
-import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
+import { createMigratedTestDatabase, MigratedTestDatabase, testDialect } from '@flotilla/testing';
 
 import { AuditEventRepository } from './audit-event.repository';
 import { AuditTrailService, EVENT_VIEW } from './audit-trail.service';
@@ -104,6 +104,15 @@ describe('audit_events is append-only for the services', () => {
     }
     await expect(storedRow()).resolves.toMatchObject({ items: [{ details: stored.details }] });
   });
+
+  // SQL Server fires no trigger on TRUNCATE TABLE (it needs ALTER, which the documented services
+  // role lacks); PostgreSQL's guard covers it, so only that run declares this test.
+  if (testDialect() === 'postgres')
+    it('refuses a TRUNCATE on PostgreSQL, and the row stays', async () => {
+      const message = await failureOf(db.dataSource.query('TRUNCATE audit_events'));
+      expect(message).toContain(AUDIT_EVENTS_GUARD_MESSAGE);
+      await expect(storedRow()).resolves.toMatchObject({ total: 1, items: [stored] });
+    });
 
   it('still records new events and reads them back', async () => {
     const next = { ...event(), resourceId: 'p2' };
