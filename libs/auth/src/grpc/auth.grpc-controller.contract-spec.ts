@@ -12,13 +12,14 @@ import {
   grpcClientOptions,
   grpcOptions,
   identityToMetadata,
+  systemIdentity,
 } from '@flotilla/platform/grpc';
 import { createMigratedTestDatabase, freePort, MigratedTestDatabase } from '@flotilla/testing';
 
 import { AuthModule } from '../auth.module';
 import { AuthEntities, AuthMigrations } from '../persistence/auth-entities';
-import { INVALID_CREDENTIALS } from '../sessions/session.service';
-import { auditRows, rpcFailure } from '../testing/auth-services.fixture';
+import { INVALID_CREDENTIALS, PASSWORD_CHANGE_REQUIRED_MESSAGE } from '../sessions/session.service';
+import { auditRows, createAuthServices, rpcFailure } from '../testing/auth-services.fixture';
 
 import { AuthGrpcController } from './auth.grpc-controller';
 
@@ -170,5 +171,36 @@ describe(AuthGrpcController.name, () => {
         code: status.UNAUTHENTICATED,
       },
     );
+  });
+
+  it('refuses sign-in of an account that must change its password, and changes it over gRPC', async () => {
+    await createAuthServices(db.dataSource).userService.createAccount(systemIdentity('spec'), {
+      username: 'first.signin',
+      displayName: '',
+      password: 'generated first password',
+      roles: ['Administrator'],
+      mustChangePassword: true,
+    });
+    const login = (password: string) =>
+      lastValueFrom(sut.login({ username: 'first.signin', password }, fromGateway('198.51.100.11')));
+
+    await expect(rpcFailure(login('generated first password'))).resolves.toEqual({
+      code: status.PERMISSION_DENIED,
+      message: PASSWORD_CHANGE_REQUIRED_MESSAGE,
+    });
+    await lastValueFrom(
+      sut.changePassword(
+        {
+          username: 'first.signin',
+          currentPassword: 'generated first password',
+          newPassword: 'chosen passphrase 1',
+        },
+        fromGateway('198.51.100.11'),
+      ),
+    );
+    await expect(login('chosen passphrase 1')).resolves.toMatchObject({ user: { username: 'first.signin' } });
+    await expect(auditRows(db.dataSource, 'user.password-changed')).resolves.toEqual([
+      expect.objectContaining({ actorName: 'first.signin', clientIp: '198.51.100.11' }),
+    ]);
   });
 });
