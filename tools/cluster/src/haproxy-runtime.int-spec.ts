@@ -75,7 +75,7 @@ describe('HAProxy runtime API: swapping the check certificate', () => {
       `    bind 127.0.0.1:${frontendPort}`,
       '    default_backend grpc_auth_servers',
       'backend grpc_auth_servers',
-      `    server n1 127.0.0.1:${serverPort} check inter 300ms check-ssl verify none crt ${checkCertificate}`,
+      `    server n1 127.0.0.1:${serverPort} check inter 300ms check-ssl verify none crt ${checkCertificate} on-marked-down shutdown-sessions`,
       '',
     ].join('\n');
     haproxy = await startHaproxy(join(dir, 'haproxy.cfg'), config, statsPort, () => undefined);

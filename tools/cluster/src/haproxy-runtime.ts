@@ -18,7 +18,8 @@ export interface CheckCertificateSwap {
 export function checkCertificateSwapOf(config: string): CheckCertificateSwap | undefined {
   const adminSocket = /^\s*stats socket (\S+)[^\n]*level admin/m.exec(config)?.[1];
   // Every gRPC server line names the same check certificate (haproxy-config.ts).
-  const certificate = /^\s*server \S+ \S+ .*\bcrt (\S+)/m.exec(config)?.[1];
+  // `\scrt ` (not `\bcrt`): the path itself ends in `.crt`, followed by more options.
+  const certificate = /^\s*server \S+ \S+ .*?\scrt (\S+)/m.exec(config)?.[1];
   if (!adminSocket || !certificate) return undefined;
   return { adminSocket, certificate, privateKey: certificate.replace(/\.crt$/, '.key') };
 }
