@@ -150,10 +150,10 @@ async function main(): Promise<void> {
     const signAsync = promisify(sign);
     const verifyAsync = promisify(verify);
     const steps: Step[] = [
-      { name: 'token: jose SignJWT + jwtVerify (before)', run: async () => joseVerify(await joseMint()) },
+      { name: 'token: bare jose SignJWT + jwtVerify', run: async () => joseVerify(await joseMint()) },
       {
-        name: 'token: product mint + verify (node:crypto)',
-        run: () => verifier.verifyNow(minter.mintNow(identity, 'orchestrator'), ['orchestrator']),
+        name: 'token: product mint + verify (jose, with its checks)',
+        run: async () => verifier.verify(await minter.mint(identity, 'orchestrator'), ['orchestrator']),
       },
       {
         name: 'token: bare Ed25519 sign + verify (floor)',

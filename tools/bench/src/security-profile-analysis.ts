@@ -26,10 +26,7 @@ export const SECURITY_CATEGORIES: ReadonlyArray<{ name: string; matches: (frame:
     { name: 'caller token: mint (gateway)', matches: (f) => /caller-token-minter/.test(f.callFrame.url) },
     {
       name: 'caller token: verify (service)',
-      matches: (f) =>
-        /caller-token-verifier/.test(f.callFrame.url) ||
-        (/compact-jws/.test(f.callFrame.url) &&
-          /^(parseCompactJws|verifiedPayload)$/.test(f.callFrame.functionName)),
+      matches: (f) => /caller-token-verifier/.test(f.callFrame.url),
     },
     { name: 'jose (any)', matches: (f) => /node_modules\/jose\//.test(f.callFrame.url) },
     {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import express, { NextFunction, Request, Response } from 'express';
 
 import { CSP_NONCE_PLACEHOLDER, cspNonceOf } from '../security/security-headers';
 
@@ -57,7 +57,13 @@ export function servePortal(app: NestExpressApplication, portalDir: string | und
     if (request.method === 'GET' || request.method === 'HEAD') sendIndex(response, next);
     else next();
   });
-  app.useStaticAssets(portalDir, { index: false, fallthrough: true });
+  // Not for /api: serve-static would stat the portal folder on every API request (4–6 % of the
+  // gateway's main thread under REST load, profiled by tools/bench/src/security-profile.ts).
+  const assets = express.static(portalDir, { index: false, fallthrough: true });
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    if (isApiPath(request.path)) next();
+    else assets(request, response, next);
+  });
   app.use((request: Request, response: Response, next: NextFunction) => {
     if ((request.method !== 'GET' && request.method !== 'HEAD') || isApiPath(request.path)) {
       next();

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
+import { SignJWT } from 'jose';
+
 import type { CallerIdentity } from '../caller-identity';
 import {
   CALLER_TOKEN_ALGORITHM,
@@ -10,7 +12,6 @@ import {
   MAX_CALLER_TOKEN_LIFETIME_S,
 } from './caller-token-claims';
 import { CallerTokenSigningKey, readCallerTokenSigningKey } from './caller-token-keys';
-import { encodeJwsHeader, signCompactJws } from './compact-jws';
 
 /** How often at most the gateway looks whether caller-token/current names another key. */
 export const SIGNING_KEY_REFRESH_MS = 5_000;
@@ -53,8 +54,6 @@ export class PkiFolderSigningKey {
  */
 export class CallerTokenMinter {
   private readonly source: { current(): CallerTokenSigningKey };
-  /** The encoded protected header of the key signing now: the same bytes for every token. */
-  private header: { kid: string; encoded: string } | undefined;
 
   constructor(
     key: CallerTokenSigningKey | PkiFolderSigningKey,
@@ -76,27 +75,12 @@ export class CallerTokenMinter {
     return this.source.current().kid;
   }
 
-  private encodedHeader(kid: string): string {
-    if (this.header?.kid !== kid) {
-      this.header = {
-        kid,
-        encoded: encodeJwsHeader({ alg: CALLER_TOKEN_ALGORITHM, kid, typ: CALLER_TOKEN_TYPE }),
-      };
-    }
-    return this.header.encoded;
-  }
-
   /** A token for `identity`, good only at `audience` (the service the call goes to). */
-  mint(identity: CallerIdentity, audience: string, nowSeconds?: number): Promise<string> {
-    try {
-      return Promise.resolve(this.mintNow(identity, audience, nowSeconds));
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
-  /** mint() without the promise: signing is synchronous (one Ed25519 signature, tens of µs). */
-  mintNow(identity: CallerIdentity, audience: string, nowSeconds = Math.floor(Date.now() / 1000)): string {
+  async mint(
+    identity: CallerIdentity,
+    audience: string,
+    nowSeconds = Math.floor(Date.now() / 1000),
+  ): Promise<string> {
     if (!identity.userId) throw new Error('A caller token stands for a user; this identity names none');
     const claims: Omit<CallerTokenClaims, 'sub'> = {
       username: identity.username,
@@ -106,22 +90,14 @@ export class CallerTokenMinter {
       ...(identity.requestId ? { requestId: identity.requestId } : {}),
     };
     const key = this.source.current();
-    if (key.privateKey.type !== 'private' || key.privateKey.asymmetricKeyType !== 'ed25519')
-      throw new Error('Caller tokens are signed with an Ed25519 private key');
-    // A compact JWS (header.payload.signature), the claims jose's SignJWT used to write, signed
-    // synchronously: on a CPU-bound gateway a trip to the thread pool costs more than it frees.
-    return signCompactJws(
-      this.encodedHeader(key.kid),
-      {
-        ...claims,
-        iss: CALLER_TOKEN_ISSUER,
-        sub: identity.userId,
-        aud: audience,
-        iat: nowSeconds,
-        exp: nowSeconds + this.lifetimeSeconds,
-        jti: randomUUID(),
-      },
-      key.privateKey,
-    );
+    return new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: CALLER_TOKEN_ALGORITHM, kid: key.kid, typ: CALLER_TOKEN_TYPE })
+      .setIssuer(CALLER_TOKEN_ISSUER)
+      .setSubject(identity.userId)
+      .setAudience(audience)
+      .setIssuedAt(nowSeconds)
+      .setExpirationTime(nowSeconds + this.lifetimeSeconds)
+      .setJti(randomUUID())
+      .sign(key.privateKey);
   }
 }

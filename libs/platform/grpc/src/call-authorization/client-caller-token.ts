@@ -30,57 +30,39 @@ export function callerTokenMintingEnabled(): boolean {
  * token minted for `target` from that identity. Plain identity keys travel too but count for
  * nothing: the receiver strips them.
  */
-export function withCallerToken(
+export async function withCallerToken(
   metadata: Metadata,
   target: string,
   minter: CallerTokenMinter | undefined = processMinter,
 ): Promise<Metadata> {
-  try {
-    return Promise.resolve(withCallerTokenNow(metadata, target, minter));
-  } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-  }
-}
-
-/** withCallerToken() without the promise: minting is synchronous. */
-export function withCallerTokenNow(
-  metadata: Metadata,
-  target: string,
-  minter: CallerTokenMinter | undefined = processMinter,
-): Metadata {
   if (metadata.get(CALLER_TOKEN_METADATA_KEY).length > 0 || !minter) return metadata;
   const identity = identityFromMetadata(metadata);
   if (!identity.userId || identity.userId.startsWith('system:')) return metadata;
   // A copy: callers reuse metadata objects across calls, and a token baked into one would be
   // sent again after it expired (or to another target).
   const outgoing = metadata.clone();
-  outgoing.set(CALLER_TOKEN_METADATA_KEY, minter.mintNow(identity, target));
+  outgoing.set(CALLER_TOKEN_METADATA_KEY, await minter.mint(identity, target));
   return outgoing;
 }
 
-/** The client interceptor: mints or forwards before the call starts. */
+/** The client interceptor: mints or forwards before the call starts (signing is asynchronous). */
 export function callerTokenInterceptor(target: string): Interceptor {
   return (options, nextCall) =>
     new InterceptingCall(
       nextCall(options),
       new RequesterBuilder()
         .withStart((metadata, listener, next) => {
-          let outgoing: Metadata;
-          try {
-            outgoing = withCallerTokenNow(metadata, target);
-          } catch (error) {
-            // The call cannot go without the token it needs; fail it with the reason, after
-            // start returns (as when signing was asynchronous).
-            queueMicrotask(() =>
+          withCallerToken(metadata, target).then(
+            (outgoing) => next(outgoing, listener),
+            (error: unknown) => {
+              // The call cannot go without the token it needs; fail it here with the reason.
               listener.onReceiveStatus({
                 code: status.INTERNAL,
                 details: `Could not sign the caller token for ${target}: ${error instanceof Error ? error.message : String(error)}`,
                 metadata: new Metadata(),
-              }),
-            );
-            return;
-          }
-          next(outgoing, listener);
+              });
+            },
+          );
         })
         .build(),
     );

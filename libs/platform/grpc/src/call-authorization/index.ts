@@ -16,7 +16,6 @@ export {
   disableCallerTokenMinting,
   enableCallerTokenMinting,
   withCallerToken,
-  withCallerTokenNow,
 } from './client-caller-token';
 export { CallAuthorizer, callAuthorizer } from './server-call-authorization';
 // The server side's peer identity (read once per TLS connection); exported for the benchmarks.

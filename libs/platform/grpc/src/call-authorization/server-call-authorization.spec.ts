@@ -269,8 +269,8 @@ describe('server call authorization', () => {
     try {
       expect(await callMethod('orchestrator', client, 'RemoveNode', identityToMetadata(admin))).toEqual({
         code: status.INTERNAL,
-        details:
-          'Could not sign the caller token for orchestrator: Caller tokens are signed with an Ed25519 private key',
+        // jose's own words about the key follow.
+        details: expect.stringMatching(/^Could not sign the caller token for orchestrator: .*ed25519/i),
       });
       expect(orchestrator.seen.length).toBe(before);
     } finally {

@@ -97,27 +97,11 @@ export class CallAuthorizer {
     private readonly policies: ServiceCallPolicies,
   ) {}
 
-  decide(
+  async decide(
     path: string,
     call: Pick<ServerInterceptingCallInterface, 'getAuthContext'>,
     metadata: Metadata,
   ): Promise<Decision> {
-    try {
-      return Promise.resolve(this.decideNow(path, call, metadata));
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-  }
-
-  /**
-   * decide() without the promise: every step is synchronous (the certificate, the Ed25519
-   * verification, the policy), so the interceptor admits or refuses within the metadata event.
-   */
-  decideNow(
-    path: string,
-    call: Pick<ServerInterceptingCallInterface, 'getAuthContext'>,
-    metadata: Metadata,
-  ): Decision {
     const { qualified, method } = methodName(path);
     const peer = peerIdentityOfCall(call);
     if (!peer) {
@@ -144,8 +128,7 @@ export class CallAuthorizer {
         if (typeof token !== 'string') throw new CallerTokenRejected('The caller token is not text');
         // Its own service, or the peer's: a service acting onward for a user forwards the token
         // it was given, which names that service (the mTLS peer here), never a third one.
-        const audiences = peer.service === this.service ? [this.service] : [this.service, peer.service];
-        user = this.verifier.verifyNow(token, audiences);
+        user = await this.verifier.verify(token, [...new Set([this.service, peer.service])]);
       } catch (error) {
         const reason = error instanceof CallerTokenRejected ? error.message : String(error);
         return { admitted: false, code: status.UNAUTHENTICATED, details: `${qualified}: ${reason}` };
@@ -187,19 +170,19 @@ export function callAuthorizationInterceptor(
   return (descriptor, call) => {
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
-        let decision: Decision;
-        try {
-          decision = authorizer.decideNow(descriptor.path, call, metadata);
-        } catch (error) {
-          call.sendStatus({
-            code: status.INTERNAL,
-            details: `Call authorization failed: ${error instanceof Error ? error.message : String(error)}`,
-            metadata: new Metadata(),
-          });
-          return;
-        }
-        if (decision.admitted) next(decision.metadata);
-        else call.sendStatus({ code: decision.code, details: decision.details, metadata: new Metadata() });
+        authorizer.decide(descriptor.path, call, metadata).then(
+          (decision) => {
+            if (decision.admitted) next(decision.metadata);
+            else
+              call.sendStatus({ code: decision.code, details: decision.details, metadata: new Metadata() });
+          },
+          (error: unknown) =>
+            call.sendStatus({
+              code: status.INTERNAL,
+              details: `Call authorization failed: ${error instanceof Error ? error.message : String(error)}`,
+              metadata: new Metadata(),
+            }),
+        );
       })
       .build();
     const responder = new ResponderBuilder().withStart((next) => next(listener)).build();
