@@ -1,17 +1,16 @@
-import { ConfigError, EnvReader, SqlDialect } from '@flotilla/platform/config';
+import { ConfigError, loadFlotillaConfig } from '@flotilla/platform/config';
 
 import { databaseUrlProblems } from './database-url';
 import { migrateDatabase } from './migrate-database';
 
 /** `npm run migrate`: applies pending schema migrations to FLOTILLA_DB_URL and exits. */
 async function main(): Promise<void> {
-  const reader = new EnvReader();
-  const dialect = reader.oneOf<SqlDialect>('FLOTILLA_DB_DIALECT', ['postgres', 'mssql'], 'postgres');
-  const url = reader.string('FLOTILLA_DB_URL');
-  reader.done();
-  const problems = databaseUrlProblems({ dialect, url });
+  // The whole database config, so FLOTILLA_DB_TLS* apply here as in the services.
+  const { database } = loadFlotillaConfig();
+  if (!database.url) throw new ConfigError(['FLOTILLA_DB_URL is required']);
+  const problems = databaseUrlProblems(database);
   if (problems.length) throw new ConfigError(problems);
-  const applied = await migrateDatabase({ dialect, url });
+  const applied = await migrateDatabase(database);
   console.log(
     applied.length
       ? `Applied ${applied.length} migration(s):\n  ${applied.join('\n  ')}`
