@@ -116,7 +116,10 @@ async function main(): Promise<void> {
       `  Certificate:   ${certificateNote}`,
       `  HAProxy stats: ${running.statsUrl}  (${running.statsUsername} / ${running.statsPassword})`,
       ...running.nodes.map((node) => `  ${node.name}:  ${node.baseUrl}/ (direct)`),
-      `  Sign in:       ${running.adminUsername} / ${running.adminPassword}`,
+      // A configured password is the operator's: never echoed to the terminal or a log.
+      process.env['FLOTILLA_ADMIN_PASSWORD']
+        ? `  Sign in:       ${running.adminUsername} / the password in FLOTILLA_ADMIN_PASSWORD`
+        : `  Sign in:       ${running.adminUsername} / ${running.adminPassword}`,
       `  Redis:         ${running.redisUrl ?? 'none'}`,
       '  Press Ctrl-C to stop.',
       '',

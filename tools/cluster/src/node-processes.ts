@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 
 import { NODE_SERVICES, NodeServiceName } from '@flotilla/cluster/protocol';
 import { waitForPort } from '@flotilla/platform/net';
+import { adminPasswordOnlyForAuth } from '@flotilla/auth';
 import { masterKeyOnlyForOrchestrator } from '@flotilla/platform/secrets';
 
 import type { GrpcServiceName } from './haproxy-config';
@@ -136,7 +137,8 @@ export class NodeProcesses {
     const child = spawn(process.execPath, ['-r', '@swc-node/register', ...this.entryOf(service)], {
       cwd: this.repoRoot,
       env: {
-        ...masterKeyOnlyForOrchestrator(service, this.env),
+        // The master key to orchestrators alone, the admin password to auth alone.
+        ...adminPasswordOnlyForAuth(service, masterKeyOnlyForOrchestrator(service, this.env)),
         SWC_NODE_PROJECT: join(this.repoRoot, 'tsconfig.base.json'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
