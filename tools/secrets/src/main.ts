@@ -51,10 +51,11 @@ async function main(argv: string[]): Promise<void> {
   const { database } = loadFlotillaConfig();
   if (!database.url) throw new ConfigError(['FLOTILLA_DB_URL is required']);
   const keyFile = keyFileFrom(process.env);
-  const dataSource = await createDataSource(
-    database,
-    { applicationName: 'flotilla-secrets', entities: [], poolSize: 2 },
-  ).initialize();
+  const dataSource = await createDataSource(database, {
+    applicationName: 'flotilla-secrets',
+    entities: [],
+    poolSize: 2,
+  }).initialize();
   try {
     const rotation = await rotateMasterKey(dataSource, keyFile, { log: (line) => console.log(line) });
     console.log(

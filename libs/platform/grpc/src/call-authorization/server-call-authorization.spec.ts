@@ -270,7 +270,9 @@ describe('server call authorization', () => {
       expect(await callMethod('orchestrator', client, 'RemoveNode', identityToMetadata(admin))).toEqual({
         code: status.INTERNAL,
         // jose's own words about the key follow.
-        details: expect.stringMatching(/^Could not sign the caller token for orchestrator: .*ed25519/i),
+        details: expect.stringMatching(
+          /^Could not sign the caller token for orchestrator: .*ed25519/i,
+        ) as unknown,
       });
       expect(orchestrator.seen.length).toBe(before);
     } finally {
