@@ -1,6 +1,5 @@
 /** What security-overhead.ts measures on each tree: a cluster's pickup latency and REST load. */
 import { BenchApi } from '../bench-cluster';
-import { UsageError } from '../bench-options';
 import { Teardown } from '../bench-runner';
 import { pickupLatencies, pickupOnce, preparePickup, PickupTarget } from '../pickup-run';
 import { progress, seconds } from '../report';
@@ -78,10 +77,6 @@ export async function prepare(
   );
   progress(`${name}: cluster ready in ${seconds(Date.now() - startedAt)} at ${cluster.baseUrl}`);
   if (!cluster.redis) throw new Error(`the ${name} cluster runs without Redis (is redis-server on PATH?)`);
-  if (!cluster.baseUrl.startsWith('http://'))
-    throw new UsageError(
-      `the ${name} cluster serves ${cluster.baseUrl}: the REST load generator speaks plain HTTP only`,
-    );
   const api = await BenchApi.signIn(cluster.baseUrl, cluster);
   progress(`${name}: seeding ${SEED_PROJECTS} projects and ${settings.seedTasks} finished deployments`);
   await seedRestRows(api, settings.seedTasks);
