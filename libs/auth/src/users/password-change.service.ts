@@ -39,7 +39,12 @@ export class PasswordChangeService {
       throw RpcErrors.invalidArgument('The new password must differ from the current one');
     const user = await this.verifier.verify(request.username, request.currentPassword);
     const stored = user ? await this.users.findById(this.dataSource.manager, user.id) : null;
-    if (!user || !stored?.passwordHash) {
+    // The update below is conditional on the hash read here, so that hash must be one the current
+    // password matches: a concurrent change that committed after verify() read the account would
+    // otherwise be overwritten by this one (both of two racing changes succeeded in a CI run).
+    const storedMatches =
+      !!stored?.passwordHash && (await this.hasher.verify(request.currentPassword, stored.passwordHash));
+    if (!user || !stored?.passwordHash || !storedMatches) {
       // Escaped and cut as failed sign-ins are: the trail cannot hold NUL, and a hostile name is bounded.
       const attempted = request.username.replaceAll('\u0000', '\\x00').slice(0, 200);
       await this.dataSource.transaction((manager) =>
