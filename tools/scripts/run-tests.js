@@ -64,8 +64,10 @@ function runJest(args, extraEnv) {
 const SUITES = {
   main: () => runJest([], { FLOTILLA_TEST_SUITE: 'main' }),
   // The same contract files as in main, on the other database: not copies, one suite per dialect.
+  // One file at a time: Babelfish's catalogue fails name look-ups while another file runs DDL
+  // beside it ("relation <db>_dbo.projects does not exist" mid-test, twice in CI, never alone).
   mssql: () =>
-    runJest(['--testMatch', '**/*.contract-spec.ts'], {
+    runJest(['--testMatch', '**/*.contract-spec.ts', '--maxWorkers=1'], {
       FLOTILLA_TEST_SUITE: 'main',
       FLOTILLA_TEST_DIALECT: 'mssql',
     }),
