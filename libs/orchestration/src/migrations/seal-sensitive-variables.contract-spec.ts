@@ -5,7 +5,8 @@ import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/test
 
 import { OrchestrationEntities } from '../orchestration.entities';
 import { OrchestrationMigrations } from '../orchestration.migrations';
-import { alice, environmentNamed, executor, scriptStep } from '../testing/orchestration-fixtures';
+import { deployAndClaim } from '../testing/claimed-deployment';
+import { alice, environmentNamed, scriptStep } from '../testing/orchestration-fixtures';
 import { createOrchestrationHarness } from '../testing/orchestration-harness';
 import { undoMigrationsFrom } from './server-task-columns.test-support';
 import { SealSensitiveVariables1764200000311 } from './1764200000311-seal-sensitive-variables';
@@ -72,27 +73,8 @@ describe(SealSensitiveVariables1764200000311.name, () => {
         expect(column).toMatch(/"value":"enc:v1:/);
       }
 
-      await sut.nodes.heartbeat({
-        nodeName: 'n',
-        service: 'executor',
-        version: '1',
-        defaultTaskCap: 1,
-        stopping: false,
-      });
-      await sut.deployments.create(alice, { releaseId: release.id, environmentId: environment.id });
-      const { plan } = await sut.claimed.claim({ nodeName: 'n', freeSlots: 1 });
-      expect(plan?.variables).toEqual([expect.objectContaining({ name: 'Password', value: secret })]);
-      if (plan?.task) {
-        await sut.claimed.complete(executor, {
-          taskId: plan.task.id,
-          claim: plan.task.claim,
-          state: 'Success',
-          errorMessage: '',
-          nextStep: 1,
-          logLinesLost: 0,
-          logProblem: '',
-        });
-      }
+      const plan = await deployAndClaim(sut, release.id, environment.id, 'n');
+      expect(plan.variables).toEqual([expect.objectContaining({ name: 'Password', value: secret })]);
     },
     SLOW_SERVER_MS,
   );
