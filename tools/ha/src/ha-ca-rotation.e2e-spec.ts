@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,6 +30,7 @@ import {
   waitForReloads,
 } from './ha-ca-rotation-harness';
 import { ClientLoad, describeRequest } from './client-load';
+import { stopKeepingOutput } from './ha-cluster-teardown';
 
 const stage = (what: string): void =>
   void process.stdout.write(`[ha-ca-rotation] ${new Date().toISOString()} ${what}\n`);
@@ -80,10 +81,7 @@ describe('CA rotation on a three-node cluster under load', () => {
   }, 300_000);
 
   afterAll(async () => {
-    // HA_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed, for diagnosing failures.
-    const outputFile = process.env['HA_CLUSTER_OUTPUT'];
-    if (outputFile && cluster) await writeFile(outputFile, cluster.output());
-    await cluster?.stop();
+    await stopKeepingOutput(cluster);
     if (workDir) await rm(workDir, { recursive: true, force: true });
   }, 60_000);
 

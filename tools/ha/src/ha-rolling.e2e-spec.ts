@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 
 import {
   ApiClient,
@@ -14,6 +13,7 @@ import {
 } from '@flotilla/testing';
 
 import { ClientLoad, describeRequest, LOAD_KINDS, LoadKind, LoadRequest } from './client-load';
+import { stopKeepingOutput } from './ha-cluster-teardown';
 
 const stage = (what: string): void =>
   void process.stdout.write(`[ha-rolling] ${new Date().toISOString()} ${what}\n`);
@@ -77,10 +77,7 @@ describe('rolling restart of a three-node cluster under client load', () => {
   }, 300_000);
 
   afterAll(async () => {
-    // HA_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed, for diagnosing failures.
-    const outputFile = process.env['HA_CLUSTER_OUTPUT'];
-    if (outputFile && cluster) await writeFile(outputFile, cluster.output());
-    await cluster?.stop();
+    await stopKeepingOutput(cluster);
   }, 60_000);
 
   it('restarts every node in turn while clients keep working: zero failed requests', async () => {

@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,6 +20,7 @@ import {
 } from '@flotilla/testing';
 
 import { overlappingRuns, signalProcessGroup } from './ha-tasks-harness';
+import { stopKeepingOutput } from './ha-cluster-teardown';
 
 const HEARTBEAT_TIMEOUT_MS = 4000;
 const TASK_CAP = 4;
@@ -75,10 +76,7 @@ describeOnEachDialect('server tasks on a three-node cluster', ({ dialect }) => {
   }, 300_000);
 
   afterAll(async () => {
-    // HA_CLUSTER_OUTPUT=<file> keeps what the cluster's processes printed, for diagnosing failures.
-    const outputFile = process.env['HA_CLUSTER_OUTPUT'];
-    if (outputFile && cluster) await writeFile(outputFile, cluster.output());
-    await cluster?.stop();
+    await stopKeepingOutput(cluster);
     if (sideDir) await rm(sideDir, { recursive: true, force: true });
   }, 60_000);
 
