@@ -98,6 +98,7 @@ export default tseslint.config(
       '**/*.int-spec.ts',
       '**/*.contract-spec.ts',
       '**/*.e2e-spec.ts',
+      '**/*.scale-spec.ts',
       '**/*.test-support.ts',
     ],
     rules: {

@@ -8,6 +8,7 @@
 //                                                   on SQL Server (FLOTILLA_TEST_MSSQL_URL, Docker, or Babelfish)
 //   node tools/scripts/run-tests.js --suite ha      HA clusters (tools/ha), one spec at a time
 //   node tools/scripts/run-tests.js --suite faults  infrastructure faults (tools/faults), one spec at a time
+//   node tools/scripts/run-tests.js --suite scale   directory-scale checks (*.scale-spec.ts); NOT in the default run
 //   node tools/scripts/run-tests.js <jest args>     one jest run with these arguments (main suite,
 //                                                   or the HA suite with FLOTILLA_TEST_SUITE=ha)
 //
@@ -72,6 +73,8 @@ const SUITES = {
       FLOTILLA_TEST_DIALECT: 'mssql',
     }),
   ha: () => runJest(['tools/ha', '--runInBand'], { FLOTILLA_TEST_SUITE: 'ha' }),
+  // Not part of `npm test` (minutes per file): correctness at directory scale, `npm run test:scale`.
+  scale: () => runJest(['--runInBand'], { FLOTILLA_TEST_SUITE: 'scale' }),
   faults: () =>
     runJest(['tools/faults', '--runInBand'], { FLOTILLA_TEST_SUITE: 'faults', FLOTILLA_TEST_MSSQL: 'off' }),
 };
@@ -81,7 +84,7 @@ const suiteFlag = argv.indexOf('--suite');
 let runs;
 if (suiteFlag >= 0) {
   const name = argv[suiteFlag + 1];
-  if (!SUITES[name]) throw new Error(`unknown suite ${name}: main, mssql, ha or faults`);
+  if (!SUITES[name]) throw new Error(`unknown suite ${name}: main, mssql, ha, faults or scale`);
   runs = [SUITES[name]()];
 } else if (argv.length > 0) {
   runs = [runJest(argv, {})];

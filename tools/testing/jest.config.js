@@ -27,7 +27,12 @@ module.exports = {
   rootDir: `${__dirname}/../..`,
   testEnvironment: 'node',
   roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/tools'],
-  testMatch: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.contract-spec.ts', '**/*.e2e-spec.ts'],
+  // *.scale-spec.ts (correctness at directory scale, minutes each) run only in `npm run test:scale`,
+  // outside `npm test`, to keep CI's time.
+  testMatch:
+    process.env.FLOTILLA_TEST_SUITE === 'scale'
+      ? ['**/*.scale-spec.ts']
+      : ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.contract-spec.ts', '**/*.e2e-spec.ts'],
   // The portal's own sources are Angular (built by @angular/build); only its browser e2e runs here.
   // The HA suite (real multi-node clusters behind HAProxy) and the fault suite (database restarts,
   // full or read-only shared storage, odd proxy headers) run apart: `npm run test:ha`, `test:faults`.

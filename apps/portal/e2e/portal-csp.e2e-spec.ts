@@ -1,32 +1,12 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 
-import { ApiClient, FlotillaNode, startFlotillaNode } from '@flotilla/testing';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { FlotillaNode, startFlotillaNode } from '@flotilla/testing';
+import { Browser, Page } from 'playwright-core';
 
+import { launchChromium, newWatchedPage, signInThroughPage, stopAll } from './portal-browser.test-support';
+import { adminApi, Identified } from './portal-fixtures.test-support';
 import { pageUrl, portalPages } from './portal-routes';
-
-interface Identified {
-  id: string;
-}
-
-/** A CSP problem seen by the browser: a violation event, a console report or an uncaught error. */
-interface CspProblem {
-  where: string;
-  what: string;
-}
-
-/** Violation events from every document, reported through a binding (it survives navigations). */
-function reportViolations(): void {
-  document.addEventListener('securitypolicyviolation', (event) => {
-    const report = (window as unknown as { reportCspViolation?: (text: string) => void }).reportCspViolation;
-    report?.(
-      `${event.effectiveDirective} blocked ${event.blockedURI || '(inline)'} at ${event.sourceFile}:${event.lineNumber} ${event.sample}`,
-    );
-  });
-}
-
-const CSP_CONSOLE = /content security policy|trusted type|refused to (load|apply|execute|frame|connect)/i;
 
 /**
  * Every portal page, as the router declares it, in real Chromium against a real node serving the
@@ -36,21 +16,17 @@ const CSP_CONSOLE = /content security policy|trusted type|refused to (load|apply
 describe('Portal under its Content-Security-Policy (browser)', () => {
   let node: FlotillaNode;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  const problems: CspProblem[] = [];
+  /** CSP violations, CSP console reports and uncaught errors, as `url: what`. */
+  const problems: string[] = [];
   const requestedUrls: string[] = [];
   const samples: Record<string, string> = {};
 
   beforeAll(async () => {
     node = await startFlotillaNode({ portal: true });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     // Something on every page: a project, and a task with a log (its page follows the live log).
-    const api = new ApiClient(node.baseUrl);
-    expect((await api.login(node.adminUsername, node.adminPassword)).status).toBe(200);
+    const api = await adminApi(node);
     const environment = await api.post<Identified>('/api/environments', { name: 'Csp' });
     const project = await api.post<Identified>('/api/projects', { name: 'Csp Web' });
     await api.put(`/api/projects/${project.body.id}/deploymentprocess`, {
@@ -70,30 +46,17 @@ describe('Portal under its Content-Security-Policy (browser)', () => {
     samples['taskId'] = deployment.body.taskId;
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await node?.stop();
-  });
+  afterAll(() => stopAll(browser, node));
 
   beforeEach(async () => {
     problems.length = 0;
     requestedUrls.length = 0;
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.exposeBinding('reportCspViolation', ({ page: source }, text: string) =>
-      problems.push({ where: source.url(), what: text }),
-    );
-    await context.addInitScript(reportViolations);
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('console', (message) => {
-      if (CSP_CONSOLE.test(message.text())) problems.push({ where: page.url(), what: message.text() });
-    });
-    page.on('pageerror', (error) => problems.push({ where: page.url(), what: `uncaught: ${error.message}` }));
+    page = await newWatchedPage(browser, problems);
     page.on('request', (request) => requestedUrls.push(request.url()));
   });
 
   afterEach(async () => {
-    await context.close();
+    await page.context().close();
   });
 
   it('opens every page of the router without a single violation', async () => {
@@ -102,11 +65,7 @@ describe('Portal under its Content-Security-Policy (browser)', () => {
       expect.arrayContaining(['/sign-in', '/projects', '/tasks/:taskId']),
     );
 
-    await page.goto(`${node.baseUrl}/sign-in`);
-    await page.getByTestId('login-username').fill(node.adminUsername);
-    await page.getByTestId('login-password').fill(node.adminPassword);
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL(/\/projects$/);
+    await signInThroughPage(page, node.baseUrl, node.adminUsername, node.adminPassword);
 
     const visited: string[] = [];
     for (const portalPage of pages) {
@@ -146,7 +105,7 @@ describe('Portal under its Content-Security-Policy (browser)', () => {
       document.body.append(image);
     });
     await page.waitForTimeout(300);
-    const seen = problems.map((problem) => problem.what).join('\n');
+    const seen = problems.join('\n');
     expect(seen).toMatch(/style-src/);
     expect(seen).toMatch(/img-src/);
   });

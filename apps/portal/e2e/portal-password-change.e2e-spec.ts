@@ -1,18 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 
 import { ApiClient, FlotillaNode, startFlotillaNode } from '@flotilla/testing';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 
-const CSP_CONSOLE = /content security policy|refused to (load|apply|execute|frame|connect)/i;
+import { launchChromium, newWatchedPage, stopAll, submitSignInForm } from './portal-browser.test-support';
+
 const NEW_PASSWORD = 'my own admin passphrase';
-
-/** Every violation a document reports, through a binding that survives navigations. */
-function reportViolations(): void {
-  document.addEventListener('securitypolicyviolation', (event) => {
-    const report = (window as unknown as { reportCspViolation?: (text: string) => void }).reportCspViolation;
-    report?.(`${event.effectiveDirective} blocked ${event.blockedURI || '(inline)'} ${event.sample}`);
-  });
-}
 
 /** The service processes of the node on this HTTP port: service name -> its environment. */
 async function serviceEnvironments(httpPort: string): Promise<Map<string, Map<string, string>>> {
@@ -50,25 +43,11 @@ describe('First sign-in with a generated admin password (browser)', () => {
     // An empty FLOTILLA_ADMIN_PASSWORD is "not configured": the launcher generates one.
     node = await startFlotillaNode({ portal: true, env: { FLOTILLA_ADMIN_PASSWORD: '' } });
     generated = /Sign in: {2}admin \/ (\S+) {2}\(generated/.exec(node.output())?.[1] ?? '';
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.exposeBinding('reportCspViolation', (_source, text: string) => problems.push(text));
-    await context.addInitScript(reportViolations);
-    page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    page.on('console', (message) => {
-      if (CSP_CONSOLE.test(message.text())) problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
+    browser = await launchChromium();
+    page = await newWatchedPage(browser, problems);
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await node?.stop();
-  });
+  afterAll(() => stopAll(browser, node));
 
   it('prints the generated password once and gives it to the auth process alone', async () => {
     expect(generated).toMatch(/^[A-Za-z0-9_-]{24}$/);
@@ -98,9 +77,7 @@ describe('First sign-in with a generated admin password (browser)', () => {
     await expect(api.login('admin', generated)).resolves.toMatchObject({ status: 403 });
 
     await page.goto(`${node.baseUrl}/sign-in`);
-    await page.getByTestId('login-username').fill('admin');
-    await page.getByTestId('login-password').fill(generated);
-    await page.getByTestId('login-submit').click();
+    await submitSignInForm(page, 'admin', generated);
     await page.getByTestId('change-password-form').waitFor();
     await page.getByTestId('change-password-new').fill(NEW_PASSWORD);
     await page.getByTestId('change-password-confirm').fill(NEW_PASSWORD);

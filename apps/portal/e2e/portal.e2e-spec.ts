@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 
 import { FlotillaNode, startFlotillaNode } from '@flotilla/testing';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
+
+import { launchChromium, stopAll, submitSignInForm } from './portal-browser.test-support';
 
 /** The browser journey a user takes through the portal, against one real node serving the built portal. */
 describe('Portal (browser)', () => {
@@ -11,16 +13,10 @@ describe('Portal (browser)', () => {
 
   beforeAll(async () => {
     node = await startFlotillaNode({ portal: true });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await node?.stop();
-  });
+  afterAll(() => stopAll(browser, node));
 
   beforeEach(async () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -35,7 +31,7 @@ describe('Portal (browser)', () => {
     await page.goto(`${node.baseUrl}/`);
     await page.waitForURL(/\/sign-in/);
 
-    await signIn(page, node.adminUsername, `wrong-${node.adminPassword}`);
+    await submitSignInForm(page, node.adminUsername, `wrong-${node.adminPassword}`);
 
     const error = page.getByTestId('login-error');
     await error.waitFor();
@@ -52,7 +48,7 @@ describe('Portal (browser)', () => {
     const projectName = `Hello ${suffix}`;
 
     await page.goto(`${node.baseUrl}/`);
-    await signIn(page, node.adminUsername, node.adminPassword);
+    await submitSignInForm(page, node.adminUsername, node.adminPassword);
     await page.waitForURL(/\/projects$/);
     expect(await page.getByTestId('current-user').getAttribute('title')).toBe(node.adminUsername);
 
@@ -103,9 +99,3 @@ describe('Portal (browser)', () => {
     await page.screenshot({ path: '/tmp/portal-task-success.png', fullPage: true });
   }, 240_000);
 });
-
-async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
-}

@@ -7,7 +7,9 @@ import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
 import { ApiKeyService } from './api-keys/api-key.service';
 import { AUTH_SETTINGS, AuthSettings, authSettingsFrom } from './auth-settings';
 import { CREDENTIAL_VERIFIER, CredentialVerifier } from './credentials/credential-verifier';
-import { LocalCredentialVerifier } from './credentials/local-credential-verifier';
+import { credentialVerifierProviders } from './credentials/credential-verifier.provider';
+import { directoryDiagnosticsProviders } from './diagnostics/directory-diagnostics.providers';
+import { directorySyncProviders } from './directory-sync/directory-sync.providers';
 import { AuthGrpcController } from './grpc/auth.grpc-controller';
 import { ScryptPasswordHasher } from './passwords/scrypt-password-hasher';
 import { AUTH_AUDIT_SOURCE } from './persistence/auth-entities';
@@ -15,10 +17,21 @@ import { ApiKeysRepository } from './persistence/api-keys.repository';
 import { SessionsRepository } from './persistence/sessions.repository';
 import { UsersRepository } from './persistence/users.repository';
 import { SessionService } from './sessions/session.service';
+import { teamsProviders } from './teams/teams.providers';
+import { SignInThrottle } from './throttle/sign-in-throttle';
+import { signInThrottleProviders } from './throttle/sign-in-throttle.providers';
 import { TokenValidator } from './tokens/token-validator';
 import { BootstrapAdministrator } from './users/bootstrap-administrator';
 import { BootstrapAdministratorOnStart } from './users/bootstrap-administrator.hook';
 import { PasswordChangeService } from './users/password-change.service';
+import { AccountAdministrationService } from './users/account-administration.service';
+import {
+  NoTokenRevocations,
+  RedisTokenRevocations,
+  TOKEN_REVOCATIONS,
+  TokenRevocations,
+} from './users/account-revocations';
+import { AccountStateRepository } from './users/account-state.repository';
 import { UserService } from './users/user.service';
 
 // The services are plain classes (constructed directly in tests); the wiring is spelled out here.
@@ -32,15 +45,41 @@ const providers: Provider[] = [
   { provide: UsersRepository, useFactory: () => new UsersRepository() },
   { provide: SessionsRepository, useFactory: () => new SessionsRepository() },
   { provide: ApiKeysRepository, useFactory: () => new ApiKeysRepository() },
+  ...signInThrottleProviders,
   {
-    provide: CREDENTIAL_VERIFIER,
-    inject: [DataSource, UsersRepository, ScryptPasswordHasher],
+    // Tells the gateways of every node to drop revoked credentials (see account-revocations.ts).
+    provide: TOKEN_REVOCATIONS,
+    inject: [FLOTILLA_CONFIG],
+    useFactory: (config: FlotillaConfig): TokenRevocations =>
+      config.redisUrl ? new RedisTokenRevocations(config.redisUrl) : new NoTokenRevocations(),
+  },
+  {
+    provide: AccountAdministrationService,
+    inject: [DataSource, UsersRepository, ScryptPasswordHasher, AuditRecorder, TOKEN_REVOCATIONS],
     useFactory: (
       dataSource: DataSource,
       users: UsersRepository,
       hasher: ScryptPasswordHasher,
-    ): CredentialVerifier => new LocalCredentialVerifier(dataSource, users, hasher),
+      audit: AuditRecorder,
+      revocations: TokenRevocations,
+    ) =>
+      new AccountAdministrationService(
+        dataSource,
+        users,
+        new AccountStateRepository(),
+        hasher,
+        audit,
+        revocations,
+      ),
   },
+  // Local accounts, and Active Directory / LDAP when FLOTILLA_DIRECTORY_KIND is set.
+  ...credentialVerifierProviders,
+  // Revokes what the directory withdrew, once per cluster per FLOTILLA_DIRECTORY_SYNC_INTERVAL_MS.
+  ...directorySyncProviders,
+  // Administrators test a sign-in name's directory path (no password; audited).
+  ...directoryDiagnosticsProviders,
+  // Teams: members and scoped role grants (ValidateToken reads their grants per token).
+  ...teamsProviders,
   {
     provide: UserService,
     inject: [DataSource, UsersRepository, ScryptPasswordHasher, AuditRecorder],
@@ -53,20 +92,29 @@ const providers: Provider[] = [
   },
   {
     provide: PasswordChangeService,
-    inject: [DataSource, CREDENTIAL_VERIFIER, UsersRepository, ScryptPasswordHasher, AuditRecorder],
+    inject: [
+      DataSource,
+      CREDENTIAL_VERIFIER,
+      UsersRepository,
+      ScryptPasswordHasher,
+      AuditRecorder,
+      SignInThrottle,
+    ],
     useFactory: (
       dataSource: DataSource,
       verifier: CredentialVerifier,
       users: UsersRepository,
       hasher: ScryptPasswordHasher,
       audit: AuditRecorder,
-    ) => new PasswordChangeService(dataSource, verifier, users, hasher, audit),
+      throttle: SignInThrottle,
+    ) => new PasswordChangeService(dataSource, verifier, users, hasher, audit, throttle),
   },
   {
     provide: SessionService,
     inject: [
       DataSource,
       CREDENTIAL_VERIFIER,
+      SignInThrottle,
       SessionsRepository,
       UsersRepository,
       AuditRecorder,
@@ -75,11 +123,12 @@ const providers: Provider[] = [
     useFactory: (
       dataSource: DataSource,
       verifier: CredentialVerifier,
+      throttle: SignInThrottle,
       sessions: SessionsRepository,
       users: UsersRepository,
       audit: AuditRecorder,
       settings: AuthSettings,
-    ) => new SessionService(dataSource, verifier, sessions, users, audit, settings.sessionHours),
+    ) => new SessionService(dataSource, verifier, throttle, sessions, users, audit, settings.sessionHours),
   },
   {
     provide: TokenValidator,
@@ -93,13 +142,14 @@ const providers: Provider[] = [
   },
   {
     provide: ApiKeyService,
-    inject: [DataSource, ApiKeysRepository, UsersRepository, AuditRecorder],
+    inject: [DataSource, ApiKeysRepository, UsersRepository, AuditRecorder, TOKEN_REVOCATIONS],
     useFactory: (
       dataSource: DataSource,
       apiKeys: ApiKeysRepository,
       users: UsersRepository,
       audit: AuditRecorder,
-    ) => new ApiKeyService(dataSource, apiKeys, users, audit),
+      revocations: TokenRevocations,
+    ) => new ApiKeyService(dataSource, apiKeys, users, audit, revocations),
   },
   {
     provide: BootstrapAdministrator,

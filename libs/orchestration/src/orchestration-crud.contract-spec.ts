@@ -55,7 +55,9 @@ describe(`${ProjectsService.name} and the other CRUD services`, () => {
     });
     expect(renamed).toMatchObject({ name: 'Web Shop', slug: 'web-shop-eu' });
     await sut.projects.delete(alice, created.id);
-    await expect(rpcRefusal(sut.projects.get(created.id))).resolves.toMatchObject({ code: status.NOT_FOUND });
+    await expect(rpcRefusal(sut.projects.get(alice, created.id))).resolves.toMatchObject({
+      code: status.NOT_FOUND,
+    });
     await expect(auditActions(created.id)).resolves.toEqual([
       'project.created',
       'project.modified',
@@ -116,7 +118,7 @@ describe(`${ProjectsService.name} and the other CRUD services`, () => {
 
   it('validates processes and versions them, rejecting without changing the stored one', async () => {
     const project = await sut.projects.create(alice, { name: 'Processed', description: '' });
-    await expect(sut.processes.get(project.id)).resolves.toEqual({
+    await expect(sut.processes.get(alice, project.id)).resolves.toEqual({
       projectId: project.id,
       version: 0,
       steps: [],
@@ -138,7 +140,7 @@ describe(`${ProjectsService.name} and the other CRUD services`, () => {
         sut.processes.update(alice, { projectId: 'missing', steps: [scriptStep('x')], retryable: false }),
       ),
     ).resolves.toMatchObject({ code: status.NOT_FOUND });
-    await expect(sut.processes.get(project.id)).resolves.toMatchObject({
+    await expect(sut.processes.get(alice, project.id)).resolves.toMatchObject({
       version: 1,
       retryable: true,
       steps: [scriptStep('One')],
@@ -172,7 +174,7 @@ describe(`${ProjectsService.name} and the other CRUD services`, () => {
       code: status.INVALID_ARGUMENT,
       message: 'unknown environment id(s): no-such-env',
     });
-    await expect(sut.variables.get(project.id)).resolves.toMatchObject({ version: 1 });
+    await expect(sut.variables.get(alice, project.id)).resolves.toMatchObject({ version: 1 });
   });
 
   it('creates releases only with valid versions and packages that exist, once per version', async () => {
@@ -209,7 +211,7 @@ describe(`${ProjectsService.name} and the other CRUD services`, () => {
     ).resolves.toMatchObject({
       code: status.ALREADY_EXISTS,
     });
-    await expect(sut.releases.listForProject(project.id)).resolves.toMatchObject({
+    await expect(sut.releases.listForProject(alice, project.id)).resolves.toMatchObject({
       items: [{ id: release.id }],
     });
     expect(await count(`releases WHERE project_id = '${project.id}'`)).toBe(1);
@@ -227,9 +229,11 @@ describe(`${ProjectsService.name} and the other CRUD services`, () => {
     await expect(rpcRefusal(sut.environments.delete(alice, env.id))).resolves.toMatchObject({
       code: status.FAILED_PRECONDITION,
     });
-    await expect(sut.projects.get(project.id)).resolves.toMatchObject({ id: project.id });
+    await expect(sut.projects.get(alice, project.id)).resolves.toMatchObject({ id: project.id });
     await expect(auditActions(deployment.id)).resolves.toEqual(['deployment.queued']);
-    await expect(sut.deployments.list({ projectId: project.id, environmentId: '' })).resolves.toMatchObject({
+    await expect(
+      sut.deployments.list(alice, { projectId: project.id, environmentId: '' }),
+    ).resolves.toMatchObject({
       items: [{ id: deployment.id }],
     });
   });

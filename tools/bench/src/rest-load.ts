@@ -21,6 +21,8 @@ export interface LoadResult {
   /** Latency of every 200 answer, ms. */
   latenciesMs: number[];
   elapsedMs: number;
+  /** Connections the pool opened during the run, when counted (countOpenedConnections). */
+  connectionsOpened?: number;
 }
 
 export function errorCount(result: LoadResult): number {
@@ -39,8 +41,25 @@ export function keepAliveAgent(clients: number, baseUrl: string): Agent {
   return new Agent(pool);
 }
 
+/**
+ * Counts the connections an agent opens from now on (TCP, and a TLS handshake on HTTPS): a pool
+ * whose idle sockets the server closed pays a new handshake in the next burst, which is latency
+ * the load measures but no request's own cost.
+ */
+export function countOpenedConnections(agent: Agent): () => number {
+  let opened = 0;
+  type CreateConnection = (...args: unknown[]) => unknown;
+  const pool = agent as unknown as { createConnection: CreateConnection };
+  const create = pool.createConnection.bind(pool);
+  pool.createConnection = (...args: unknown[]) => {
+    opened += 1;
+    return create(...args);
+  };
+  return () => opened;
+}
+
 /** One GET, resolving to its status once the whole body has arrived. */
-function get(agent: Agent, url: URL, token: string, timeoutMs: number): Promise<number> {
+export function get(agent: Agent, url: URL, token: string, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const outgoing = request(

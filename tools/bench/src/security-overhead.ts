@@ -33,7 +33,9 @@ commits side by side — "before" (main before the trust-boundary work) and "aft
 worktree in a temporary folder running its own code, the rounds alternating between them.
   pickup latency: deployments of a trivial script queued one after another through HAProxy;
                   startedAt - queuedAt (database time)
-  REST:           closed-loop authenticated GETs through HAProxy (project list, first page of tasks)
+  REST:           authenticated GETs through HAProxy (project list, first page of tasks), twice a round:
+                  saturated (closed loop: each client sends its next request when answered) and at a
+                  fixed offered load (open loop, Poisson arrivals, the same schedule for both trees)
 Usage: npm run bench:security -- [options]`;
 
 /** Defaults: full run (about 8 minutes on a quiet 2-core machine) and --quick (about 2). */
@@ -56,6 +58,11 @@ const options = readOptions(USAGE, {
     help: `seconds of unmeasured REST load before each measured run ${defaultHelp('rest-warmup')}`,
   },
   clients: { default: '16', help: 'concurrent REST clients, each on its own keep-alive connection' },
+  rate: {
+    help:
+      'offered load of the fixed-rate REST run, req/s (default: half what the "before" cluster sustained ' +
+      'in its warm-up, the same for both trees)',
+  },
   'seed-tasks': {
     help: `finished deployments seeded in each cluster before the run ${defaultHelp('seed-tasks')}`,
   },
@@ -73,6 +80,7 @@ function readSettings(): Settings {
     restWarmupMs: number('rest-warmup', 0, 600) * 1000,
     clients: wholeNumber('clients', options.clients, 1, 1024),
     seedTasks: number('seed-tasks', 0, 10_000),
+    fixedRate: options.rate === undefined ? 0 : wholeNumber('rate', options.rate, 1, 100_000),
   };
 }
 
@@ -109,10 +117,17 @@ function header(
     `Pickup: per tree and round ${settings.pickup} deployments of a trivial script queued through HAProxy one after another`,
     `  (after ${settings.pickupWarmup} unmeasured ones); latency = startedAt - queuedAt, database time.`,
     `REST: per tree and round ${seconds(settings.restMs)} of ${settings.clients} closed-loop keep-alive clients through HAProxy`,
-    `  (GET ${PATHS.join(', GET ')}, signed in) after ${seconds(settings.restWarmupMs)} of warm-up.`,
+    `  (GET ${PATHS.join(', GET ')}, signed in) after ${seconds(settings.restWarmupMs)} of warm-up: saturated, latency = clients / throughput;`,
+    `  then ${seconds(settings.restMs)} at a fixed ${settings.fixedRate} req/s (open loop, Poisson arrivals, latency from the scheduled`,
+    `  start) on the same ${settings.clients} connections${fixedRateOrigin(subjects)}.`,
     'The load generator, both clusters and their databases share the machine; the idle cluster still polls.',
     '',
   ];
+}
+
+function fixedRateOrigin(subjects: Record<TreeName, Subject>): string {
+  if (options.rate !== undefined) return ' (--rate)';
+  return `: half the ${subjects.before.warmupRequestsPerSecond.toFixed(0)} req/s "before" sustained in its warm-up`;
 }
 
 runBenchmark(async (teardown) => {
@@ -173,13 +188,18 @@ runBenchmark(async (teardown) => {
       join(root, `${name}-cluster.log`),
     );
 
+  // The same offered load for both trees: half what "before" sustained, a server busy but not saturated.
+  if (!settings.fixedRate)
+    settings.fixedRate = Math.max(1, Math.round(subjects.before.warmupRequestsPerSecond / 2));
+  progress(`fixed-rate REST runs at ${settings.fixedRate} req/s`);
+
   const orders: string[] = [];
   for (let round = 0; round < settings.rounds; round += 1) {
     // Alternating the order: a trend over the run (warming, other load) hits both trees alike.
     const order: readonly TreeName[] = round % 2 === 0 ? TREES : [...TREES].reverse();
     orders.push(order.join(' -> '));
     for (const name of order)
-      await measureRound(subjects[name], settings, `round ${round + 1}/${settings.rounds}`);
+      await measureRound(subjects[name], settings, round, `round ${round + 1}/${settings.rounds}`);
   }
 
   const before = treeFigures(subjects.before.rounds);
@@ -188,7 +208,7 @@ runBenchmark(async (teardown) => {
   process.stdout.write(
     [
       ...header(subjects, settings, pollMs, mismatches),
-      comparisonTable(before, after),
+      comparisonTable(before, after, settings.fixedRate),
       '',
       'By round (pooled figures above):',
       roundsTable(orders, subjects.before.rounds, subjects.after.rounds),
@@ -205,5 +225,5 @@ runBenchmark(async (teardown) => {
       '',
     ].join('\n'),
   );
-  return printVerdicts(verdicts(before, after));
+  return printVerdicts(verdicts(before, after, settings.fixedRate));
 });

@@ -9,6 +9,7 @@ import { startFlotillaNode, startPostgresServer } from '@flotilla/testing';
 import { BenchApi } from './bench-cluster';
 import { readOptions, wholeNumber } from './bench-options';
 import { runBenchmark } from './bench-runner';
+import { cpuBetween, cpuSnapshot, machineBusySeconds } from './process-cpu';
 import { progress } from './report';
 import { serviceOfProfile, summarizeProfile } from './security-profile-analysis';
 
@@ -142,10 +143,14 @@ runBenchmark(async (teardown) => {
   progress(`warming up ${warmup} s`);
   await load(node.baseUrl, token, clients, warmup * 1000);
   const cpuBefore = new Map(SERVICES.map((service) => [service, cpuSeconds(pids.get(service) as number)]));
+  const machineBefore = cpuSnapshot();
+  const busyBefore = machineBusySeconds();
   const fromUs = monotonicUs();
   progress(`measuring ${seconds} s with ${clients} clients`);
   const requests = await load(node.baseUrl, token, clients, seconds * 1000);
   const toUs = monotonicUs();
+  const busySpent = machineBusySeconds() - busyBefore;
+  const byGroup = cpuBetween(machineBefore, cpuSnapshot());
   const cpuAfter = new Map(SERVICES.map((service) => [service, cpuSeconds(pids.get(service) as number)]));
   progress('collecting the profiles');
   for (const pid of pids.values()) process.kill(pid, 'SIGUSR2');
@@ -155,8 +160,15 @@ runBenchmark(async (teardown) => {
     await new Promise((resolveWait) => setTimeout(resolveWait, 200));
   await teardown.release(node);
 
+  const perRequestUs = (cpuSeconds: number): string => `${((cpuSeconds * 1e6) / requests).toFixed(1)} us/req`;
   const lines = [
     `${requests} requests in ${seconds} s (${(requests / seconds).toFixed(0)}/s); load average ${loadavg()[0]?.toFixed(1)}`,
+    '',
+    `== the whole machine: ${perRequestUs(busySpent)} busy (/proc/stat), by process (all threads, /proc/<pid>/stat):`,
+    ...[...byGroup]
+      .sort(([, a], [, b]) => b - a)
+      .filter(([, spent]) => spent * 1e6 >= requests) // at least 1 µs per request
+      .map(([group, spent]) => `  ${group.padEnd(46)} ${perRequestUs(spent).padStart(14)}`),
   ];
   for (const file of readdirSync(profileDir)) {
     if (!file.endsWith('.cpuprofile')) continue;

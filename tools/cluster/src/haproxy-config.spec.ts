@@ -38,6 +38,15 @@ const LAYOUT: HaproxyLayout = {
   adminSocket: '/run/flotilla-haproxy.sock',
 };
 
+/** The sign-in rate limit in users' frontend, as rendered with the default rate (60 per 10 s). */
+const SIGN_IN_RATE_LINES = [
+  'stick-table type ipv6 size 100k expire 10m store http_req_rate(10s)',
+  'acl sign_in_request method POST',
+  'acl sign_in_path path -i -m reg ^/api/users/(login|password)/?$',
+  'http-request track-sc0 src if sign_in_request sign_in_path',
+  `http-request deny deny_status 429 content-type application/json string '{"statusCode":429,"error":"Too Many Requests","message":"Too many sign-in requests from this address; try again shortly"}' hdr Retry-After 10 if sign_in_request sign_in_path { sc_http_req_rate(0) gt 60 }`,
+];
+
 /** The lines of one `frontend`/`backend` section, trimmed. */
 function section(config: string, header: string): string[] {
   const lines = config.split('\n');
@@ -64,6 +73,7 @@ describe(renderHaproxyConfig.name, () => {
       'option forwardfor',
       'http-request set-header X-Forwarded-Proto https',
       'http-after-response set-header Strict-Transport-Security "max-age=31536000"',
+      ...SIGN_IN_RATE_LINES,
       'default_backend gateways',
     ]);
     expect(section(sut, 'global')).toEqual(
@@ -84,6 +94,31 @@ describe(renderHaproxyConfig.name, () => {
     const standardPort = renderHaproxyConfig(readHaproxyTemplate(), { ...LAYOUT, httpsPort: 443 });
     expect(section(standardPort, 'frontend http_in')).toContain(
       'http-request redirect code 308 location https://%[req.hdr(host),regsub(:[0-9]*$,)]%[capture.req.uri]',
+    );
+  });
+
+  it('rate-limits the sign-in routes per client address, answering 429 with Retry-After itself', () => {
+    const custom = renderHaproxyConfig(readHaproxyTemplate(), {
+      ...LAYOUT,
+      signInRate: { requests: 5, periodSeconds: 30 },
+    });
+    const lines = section(custom, 'frontend https_in');
+    expect(lines).toContain('stick-table type ipv6 size 100k expire 10m store http_req_rate(30s)');
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /hdr Retry-After 30 if sign_in_request sign_in_path \{ sc_http_req_rate\(0\) gt 5 \}$/,
+      ),
+    );
+  });
+
+  it.each([
+    { requests: 0, periodSeconds: 10 },
+    { requests: 1.5, periodSeconds: 10 },
+    { requests: 10, periodSeconds: 0 },
+    { requests: 10, periodSeconds: 3601 },
+  ])('refuses a sign-in rate HAProxy could not take: %j', (signInRate) => {
+    expect(() => renderHaproxyConfig(readHaproxyTemplate(), { ...LAYOUT, signInRate })).toThrow(
+      /sign-in rate must be/,
     );
   });
 

@@ -44,6 +44,30 @@ export interface HaproxyLayout {
   checkCertificate: string;
   /** The runtime API socket (admin level, 0600), e.g. to swap the check certificate after a rotation. */
   adminSocket: string;
+  /**
+   * Sign-in requests (POST /api/users/login or /api/users/password) one client address may send per
+   * period before HAProxy answers 429 itself; DEFAULT_SIGN_IN_RATE when absent.
+   */
+  signInRate?: SignInRate;
+}
+
+export interface SignInRate {
+  requests: number;
+  periodSeconds: number;
+}
+
+/**
+ * A second line behind the auth service's own throttle (5 failures per account, 50 per address in
+ * 15 minutes by default), so generous that people never meet it: 60 sign-ins in 10 s from one
+ * address is an office behind one NAT at its busiest, or a script.
+ */
+export const DEFAULT_SIGN_IN_RATE: SignInRate = { requests: 60, periodSeconds: 10 };
+
+function signInRate(rate: SignInRate): SignInRate {
+  const whole = (value: number, max: number) => Number.isInteger(value) && value >= 1 && value <= max;
+  if (!whole(rate.requests, 1_000_000) || !whole(rate.periodSeconds, 3600))
+    throw new Error('The sign-in rate must be 1 to 1,000,000 requests per 1 to 3,600 seconds');
+  return rate;
 }
 
 const repoRoot = resolve(__dirname, '..', '..', '..');
@@ -125,6 +149,9 @@ export function haproxyPlaceholders(layout: HaproxyLayout): Record<string, strin
     GATEWAY_SERVERS: gatewayServers(layout.nodes),
     ADMIN_SOCKET: layout.adminSocket,
   };
+  const rate = signInRate(layout.signInRate ?? DEFAULT_SIGN_IN_RATE);
+  values['SIGN_IN_RATE_LIMIT'] = String(rate.requests);
+  values['SIGN_IN_RATE_PERIOD_SECONDS'] = String(rate.periodSeconds);
   for (const service of GRPC_SERVICES) {
     values[`${service.toUpperCase()}_GRPC_PORT`] = String(layout.grpcPorts[service]);
     values[`${service.toUpperCase()}_SERVERS`] = grpcServers(layout.nodes, service, layout.checkCertificate);

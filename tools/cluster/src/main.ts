@@ -23,6 +23,7 @@ function readOptions(): {
   redis: boolean;
   testLicenceNodeLimit?: NodeLimit;
   testHoldCompletion?: HoldCompletion;
+  startTimeoutMs?: number;
 } {
   const { values } = parseArgs({
     options: {
@@ -35,6 +36,9 @@ function readOptions(): {
       // through a test entry point that holds every task completion this long before sending it.
       'test-hold-completion-on': { type: 'string' },
       'test-hold-completion-ms': { type: 'string', default: '60000' },
+      // How long the nodes may take to serve (default 180 s); test harnesses on a loaded machine
+      // pass their own wait so the cluster's own, more telling error comes first.
+      'start-timeout-ms': { type: 'string' },
     },
   });
   const nodes = Number(values.nodes);
@@ -47,8 +51,13 @@ function readOptions(): {
     throw new Error(
       `--test-hold-completion-ms must be a whole number of ms (got ${values['test-hold-completion-ms']})`,
     );
+  const startTimeout = values['start-timeout-ms'];
+  const startTimeoutMs = startTimeout === undefined ? undefined : Number(startTimeout);
+  if (startTimeoutMs !== undefined && (!Number.isInteger(startTimeoutMs) || startTimeoutMs <= 0))
+    throw new Error(`--start-timeout-ms must be a positive whole number of ms (got ${startTimeout})`);
   return {
     nodes,
+    ...(startTimeoutMs === undefined ? {} : { startTimeoutMs }),
     redis: !values['no-redis'] && process.env['FLOTILLA_CLUSTER_REDIS'] !== 'off',
     ...(limit === undefined ? {} : { testLicenceNodeLimit: parseNodeLimit(limit) }),
     ...(holdOn === undefined ? {} : { testHoldCompletion: { nodes: holdOn.split(','), holdMs } }),

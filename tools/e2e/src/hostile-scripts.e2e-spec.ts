@@ -274,6 +274,9 @@ echo "HOME $HOME" ; touch "$HOME/mine" && echo "WROTE own home"`,
     const task = await deployScript(
       'Hostile gRPC',
       `${CHECK}
+# A port that closes on us before our write lands must not kill the script with SIGPIPE: that is
+# the fence working, and the loop must go on to the other ports.
+trap '' PIPE
 for port in $GRPC_PORTS; do
   if ! exec 3<>/dev/tcp/127.0.0.1/$port; then echo "REFUSED grpc $port: no connection"; continue; fi
   printf 'PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n\\x00\\x00\\x00\\x04\\x00\\x00\\x00\\x00\\x00' >&3
@@ -288,7 +291,11 @@ done`,
       [{ name: 'Grpc.Ports', value: ports.join(' ') }],
     );
     const lines = await logLines(task.id);
-    expect(task.state).toBe('Success');
+    // On failure the task's own log says why; show it rather than a bare state.
+    expect({ state: task.state, log: task.state === 'Success' ? [] : lines }).toEqual({
+      state: 'Success',
+      log: [],
+    });
     const results = refusals(lines);
     if (!executor.environment.get('FLOTILLA_PKI_DIR') && !existsSync(join(dataDir, 'pki'))) {
       // This build has no service identity (mTLS) yet: a plaintext gRPC port answers anyone.

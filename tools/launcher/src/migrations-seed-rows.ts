@@ -101,6 +101,8 @@ const USERS: SeedRows = {
       updatedAt: expect.any(Date) as Date,
       // Added by AddUsersMustChangePassword1764200000102: accounts made before it need no change.
       mustChangePassword: false,
+      // Added by AddUsersExternalId1764200000130: local accounts have no directory id.
+      externalId: null,
     }),
 };
 

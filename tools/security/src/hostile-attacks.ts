@@ -117,10 +117,10 @@ export function hostileAttacks(material: AttackMaterial): Attack[] {
   const claimed = () => identityToMetadata(CLAIMED_ADMIN);
   const realMinter = () => CallerTokenMinter.fromPkiDir(material.pkiDir);
   const currentKid = () => readFileSync(join(material.pkiDir, 'caller-token', 'current'), 'utf8').trim();
-  const withToken = async (token: Promise<string>) => {
+  const withToken = (token: string) => {
     const metadata = claimed();
-    metadata.set('x-flotilla-caller-token', await token);
-    return metadata;
+    metadata.set('x-flotilla-caller-token', token);
+    return Promise.resolve(metadata);
   };
   const all = () => true;
   return [

@@ -119,11 +119,16 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
     productServer: true,
   });
   const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-cluster-'));
+  const startTimeoutMs = options.startTimeoutMs ?? 240_000;
   const child = new IpcChild<ClusterMessage>(
     'tools/cluster/src/main.ts',
     [
       '--nodes',
       String(options.nodes),
+      // The cluster gives up a little before this harness does, so its error (which node, which
+      // service) is the one reported.
+      '--start-timeout-ms',
+      String(Math.max(30_000, startTimeoutMs - 15_000)),
       ...(options.licence ? ['--test-licence-node-limit', String(options.licence.nodeLimit)] : []),
       ...(options.holdCompletion
         ? [
@@ -175,9 +180,8 @@ export async function startFlotillaCluster(options: FlotillaClusterOptions): Pro
     }
   };
 
-  const timeoutMs = options.startTimeoutMs ?? 240_000;
   try {
-    summary = await withinTimeout(ready, timeoutMs, () => `cluster not ready:\n${child.tail(80)}`);
+    summary = await withinTimeout(ready, startTimeoutMs, () => `cluster not ready:\n${child.tail(80)}`);
   } catch (error) {
     await cleanUpFailedStart(stop, 'cluster');
     throw error;

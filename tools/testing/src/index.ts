@@ -13,3 +13,5 @@ export * from './small-tmpfs';
 export * from './mssql-server';
 export * from './test-pki';
 export * from './public-tls';
+export * from './samba-ad';
+export * from './openldap';

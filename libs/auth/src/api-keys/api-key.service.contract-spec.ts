@@ -17,7 +17,9 @@ import {
 } from '../testing/auth-services.fixture';
 import type { AuthUser } from '../users/auth-user';
 
-import { ApiKeyService } from './api-key.service';
+import type { TokenRevocation } from '../users/account-revocations';
+
+import { API_KEY_MAX_LIFETIME_DAYS, ApiKeyService, toApiKeyReply } from './api-key.service';
 
 describe(ApiKeyService.name, () => {
   let db: MigratedTestDatabase;
@@ -67,7 +69,7 @@ describe(ApiKeyService.name, () => {
     const own = await sut.create(callerFor(auditor), 'export script');
     await sut.create(callerFor(deployer), 'someone else');
 
-    expect((await sut.list(callerFor(auditor))).map((key) => key.id)).toEqual([own.key.id]);
+    expect((await sut.list(callerFor(auditor))).map(({ key }) => key.id)).toEqual([own.key.id]);
   });
 
   it('revokes: the key stops authenticating, a second revoke changes nothing, both audited once', async () => {
@@ -80,7 +82,7 @@ describe(ApiKeyService.name, () => {
     await expect(rpcFailure(services.tokenValidator.validate(created.secret))).resolves.toMatchObject({
       code: status.UNAUTHENTICATED,
     });
-    expect((await sut.list(callerFor(deployer))).map((key) => key.id)).not.toContain(created.key.id);
+    expect((await sut.list(callerFor(deployer))).map(({ key }) => key.id)).not.toContain(created.key.id);
     expect((await auditRows(db.dataSource)).map((row) => row.action)).toEqual(['api-key.revoked']);
   });
 
@@ -133,5 +135,76 @@ describe(ApiKeyService.name, () => {
     ).resolves.toMatchObject({
       code: status.UNAUTHENTICATED,
     });
+  });
+
+  it('refuses an expiry that is not a date, is past, or lies more than the maximum ahead', async () => {
+    const farFuture = new Date(Date.now() + (API_KEY_MAX_LIFETIME_DAYS + 2) * 86_400_000).toISOString();
+    for (const expiresAt of ['tomorrow', '2001-01-01T00:00:00Z', farFuture])
+      await expect(
+        rpcFailure(sut.create(callerFor(deployer), 'bad expiry', expiresAt)),
+      ).resolves.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+      });
+    expect((await sut.list(callerFor(deployer))).map(({ key }) => key.purpose)).not.toContain('bad expiry');
+  });
+
+  it('refuses a key past its expiry by the database clock like a revoked one, and lists it as expired', async () => {
+    const expiresAt = new Date(Math.ceil((Date.now() + 1_500) / 1_000) * 1_000);
+    const expiring = await sut.create(callerFor(auditor), 'short lived', expiresAt.toISOString());
+    const lasting = await sut.create(callerFor(auditor), 'no expiry');
+
+    expect(expiring.key.expiresAt?.getTime()).toBe(expiresAt.getTime());
+    expect(lasting.key.expiresAt).toBeNull();
+    await expect(services.tokenValidator.validate(expiring.secret)).resolves.toMatchObject({
+      userId: auditor.id,
+    });
+    await expect(auditRows(db.dataSource, 'api-key.created')).resolves.toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          resourceId: expiring.key.id,
+          details: JSON.stringify({
+            purpose: 'short lived',
+            userId: auditor.id,
+            expiresAt: expiresAt.toISOString(),
+          }),
+        }),
+      ]),
+    );
+
+    await new Promise((resolve) => setTimeout(resolve, expiresAt.getTime() - Date.now() + 500));
+
+    await expect(rpcFailure(services.tokenValidator.validate(expiring.secret))).resolves.toMatchObject({
+      code: status.UNAUTHENTICATED,
+    });
+    await expect(services.tokenValidator.validate(lasting.secret)).resolves.toMatchObject({
+      userId: auditor.id,
+    });
+    const listed = await sut.list(callerFor(auditor));
+    expect(listed.find(({ key }) => key.id === expiring.key.id)).toMatchObject({ expired: true });
+    expect(listed.find(({ key }) => key.id === lasting.key.id)).toMatchObject({ expired: false });
+    expect(toApiKeyReply(expiring.key, true)).toMatchObject({
+      expiresAt: expiresAt.toISOString(),
+      expired: true,
+    });
+    expect(toApiKeyReply(lasting.key)).toMatchObject({ expiresAt: '', expired: false });
+  });
+
+  it('tells the gateways which key was revoked, once, after the revoke committed', async () => {
+    const revocations: TokenRevocation[] = [];
+    const notifying = createAuthServices(db.dataSource, 12, {
+      published: async (revocation) => {
+        // Committed by now: a gateway asking again must hear "revoked".
+        await expect(rpcFailure(services.tokenValidator.validate(created.secret))).resolves.toMatchObject({
+          code: status.UNAUTHENTICATED,
+        });
+        revocations.push(revocation);
+      },
+    }).apiKeyService;
+    const created = await notifying.create(callerFor(deployer), 'notified');
+
+    await notifying.revoke(callerFor(deployer), created.key.id);
+    await notifying.revoke(callerFor(deployer), created.key.id);
+
+    expect(revocations).toEqual([{ tokenHash: hashSecret(created.secret), reason: 'api-key-revoked' }]);
   });
 });

@@ -3,7 +3,6 @@ import { DataSource } from 'typeorm';
 import { ScryptPasswordHasher } from '../passwords/scrypt-password-hasher';
 import { UsersRepository } from '../persistence/users.repository';
 import { AuthUser, toAuthUser } from '../users/auth-user';
-import { usernameProblem } from '../users/user-rules';
 
 import type { CredentialVerifier } from './credential-verifier';
 
@@ -16,14 +15,8 @@ export class LocalCredentialVerifier implements CredentialVerifier {
   ) {}
 
   async verify(username: string, password: string): Promise<AuthUser | undefined> {
-    const trimmed = username.trim();
-    // No account can have a name outside the username rules; not asking the database for one
-    // also keeps text it cannot hold (NUL) from turning a wrong sign-in into a server error.
-    const user =
-      usernameProblem(trimmed) === undefined
-        ? await this.users.findByUsername(this.dataSource.manager, trimmed)
-        : null;
-    if (!user || user.source !== 'local' || !user.passwordHash) {
+    const user = await this.users.findLocalForSignIn(this.dataSource.manager, username);
+    if (!user?.passwordHash) {
       // Same work as a real check, so the response time does not reveal unknown usernames.
       return this.hasher.verifyDummy(password).then(() => undefined);
     }

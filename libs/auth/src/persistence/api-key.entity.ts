@@ -20,4 +20,8 @@ export class ApiKeyEntity {
 
   @Column({ name: 'revoked_at', type: Date, nullable: true })
   revokedAt!: Date | null;
+
+  /** Database time after which the key is refused like a revoked one; null: never expires. */
+  @Column({ name: 'expires_at', type: Date, nullable: true })
+  expiresAt!: Date | null;
 }

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** Where an account's password is checked; Active Directory accounts come later. */
-export type UserSource = 'local';
+/** Where an account's password is checked: here (local) or by the configured directory (AD / LDAP). */
+export type UserSource = 'local' | 'directory';
 
 @Entity({ name: 'users' })
 export class UserEntity {
@@ -35,6 +35,13 @@ export class UserEntity {
 
   @Column({ type: 'varchar', length: 20 })
   source!: UserSource;
+
+  /**
+   * A directory account's immutable id in the directory (AD objectGUID, LDAP entryUUID, lower
+   * case); null for local accounts. Unique where present: renames keep the same user.
+   */
+  @Column({ name: 'external_id', type: 'varchar', length: 100, nullable: true })
+  externalId!: string | null;
 
   /** Sign-in is refused until the password is changed (an administrator made with a generated one). */
   @Column({ name: 'must_change_password', type: Boolean, default: false })

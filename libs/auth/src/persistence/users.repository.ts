@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 
-import { normalizeUsername } from '../users/user-rules';
+import { normalizeUsername, usernameProblem } from '../users/user-rules';
 
 import { sqlFor } from './db-clock';
 import { UserEntity, UserSource } from './user.entity';
@@ -14,6 +14,14 @@ export interface NewUserRow {
   source: UserSource;
   /** Sign-in refused until the password is changed; false unless given. */
   mustChangePassword?: boolean;
+  /** A directory account's id in the directory (objectGUID / entryUUID); absent for local accounts. */
+  externalId?: string;
+}
+
+/** What a directory sign-in refreshes on the account it maps to. */
+export interface DirectoryProfile {
+  username: string;
+  displayName: string;
 }
 
 /**
@@ -33,6 +41,49 @@ export class UsersRepository {
     return manager.findOneBy(UserEntity, { usernameNormalized: normalizeUsername(username) });
   }
 
+  /**
+   * The local account a typed sign-in name stands for (trimmed, any letter case), or null. Sign-in,
+   * its throttle and the choice between local and directory sign-in all decide it this way. No
+   * account can have a name outside the username rules, so the database is not asked for one: that
+   * also keeps text it cannot hold (NUL) from turning a wrong sign-in into a server error.
+   */
+  async findLocalForSignIn(manager: EntityManager, typed: string): Promise<UserEntity | null> {
+    const name = typed.trim();
+    if (usernameProblem(name) !== undefined) return null;
+    const user = await this.findByUsername(manager, name);
+    return user?.source === 'local' ? user : null;
+  }
+
+  /** The directory account with this directory id (objectGUID / entryUUID, lower case). */
+  findByExternalId(manager: EntityManager, externalId: string): Promise<UserEntity | null> {
+    return manager.findOneBy(UserEntity, { externalId });
+  }
+
+  /** Brings a directory account's name and display name up to date with the directory (a rename). */
+  async updateDirectoryProfile(manager: EntityManager, id: string, profile: DirectoryProfile): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(UserEntity)
+      .set({
+        username: profile.username,
+        usernameNormalized: normalizeUsername(profile.username),
+        displayName: profile.displayName,
+        updatedAt: () => sqlFor(manager).now,
+      })
+      .where('id = :id', { id })
+      .execute();
+  }
+
+  /** Replaces an account's roles (the directory's group mapping decided them). */
+  async setRoles(manager: EntityManager, id: string, roles: readonly string[]): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(UserEntity)
+      .set({ roles: JSON.stringify(roles), updatedAt: () => sqlFor(manager).now })
+      .where('id = :id', { id })
+      .execute();
+  }
+
   findById(manager: EntityManager, id: string): Promise<UserEntity | null> {
     return manager.findOneBy(UserEntity, { id });
   }
@@ -47,6 +98,7 @@ export class UsersRepository {
       .values({
         ...row,
         mustChangePassword: row.mustChangePassword ?? false,
+        externalId: row.externalId ?? null,
         usernameNormalized: normalizeUsername(row.username),
         roles: JSON.stringify(row.roles),
         isActive: true,

@@ -1,7 +1,8 @@
-import { ALL_PERMISSIONS, Permission, permissionsOfRoles, Role } from '@flotilla/api-interfaces';
+import { ALL_PERMISSIONS, Permission, permissionsOfRoles, permits, Role } from '@flotilla/api-interfaces';
+import { grantsFromWire } from '@flotilla/platform/grpc';
 import { RpcException } from '@nestjs/microservices';
 
-import { buildPrincipal, requirePermission } from './principal';
+import { buildPrincipal, grantsOfUser, requirePermission } from './principal';
 
 const CHANGING_SUFFIXES = ['Create', 'Edit', 'Delete', 'Push', 'Cancel', 'Administer'];
 
@@ -44,23 +45,74 @@ describe('role to permission mapping', () => {
 });
 
 describe(buildPrincipal.name, () => {
-  it('carries the user and the permissions of their roles', () => {
-    const user = {
-      id: 'u1',
-      username: 'ann',
-      displayName: 'Ann',
-      roles: ['Auditor'],
-      isActive: true,
-      createdAt: new Date(),
-      mustChangePassword: false,
-    };
+  const user = (roles: string[]) => ({
+    id: 'u1',
+    username: 'ann',
+    displayName: 'Ann',
+    roles,
+    isActive: true,
+    createdAt: new Date(),
+    mustChangePassword: false,
+  });
+  const shopStaging = { role: Role.Deployer, projectIds: ['shop'], environmentIds: ['staging'] };
 
-    expect(buildPrincipal(user, 'api-key')).toEqual({
+  it('carries the user and the permissions of their roles, with no grants when nothing is restricted', () => {
+    expect(buildPrincipal(user(['Auditor']), 'api-key')).toEqual({
       userId: 'u1',
       username: 'ann',
       displayName: 'Ann',
       permissions: permissionsOfRoles(['Auditor']),
       credential: 'api-key',
+      grants: [],
+    });
+    // An unrestricted team role joins the account's: still no grants on the wire.
+    expect(buildPrincipal(user(['Auditor']), 'session', [{ role: Role.Deployer }])).toMatchObject({
+      permissions: permissionsOfRoles(['Auditor', 'Deployer']),
+      grants: [],
+    });
+  });
+
+  it("adds each team grant, restricted as the team says, to the account's own roles everywhere", () => {
+    const principal = buildPrincipal(user(['Auditor']), 'session', [shopStaging]);
+    const grants = grantsFromWire(principal.grants) ?? [];
+
+    expect(grants).toEqual([
+      { permissions: permissionsOfRoles(['Auditor']) },
+      { permissions: permissionsOfRoles(['Deployer']), projectIds: ['shop'], environmentIds: ['staging'] },
+    ]);
+    expect(principal.permissions).toContain(Permission.DeploymentCreate);
+    expect(
+      permits(grants, Permission.DeploymentCreate, { projectId: 'shop', environmentId: 'staging' }),
+    ).toBe(true);
+    expect(permits(grants, Permission.DeploymentCreate, { projectId: 'shop', environmentId: 'prod' })).toBe(
+      false,
+    );
+    expect(permits(grants, Permission.EventView, {})).toBe(true);
+  });
+
+  it('gives a user with only restricted grants no system permission (users, creating projects, pushing packages)', () => {
+    const principal = buildPrincipal(user([]), 'session', [
+      { role: Role.Administrator, projectIds: ['shop'] },
+    ]);
+
+    expect(principal.permissions).toContain(Permission.ProjectEdit);
+    expect(principal.permissions).toContain(Permission.FeedView);
+    for (const system of [
+      Permission.UserView,
+      Permission.UserEdit,
+      Permission.AdministerSystem,
+      Permission.ProjectCreate,
+      Permission.BuiltInFeedPush,
+    ]) {
+      expect(principal.permissions).not.toContain(system);
+    }
+  });
+
+  it('leaves out grants that give nothing: no account roles, a role that no longer exists', () => {
+    expect(grantsOfUser([], [{ role: 'Retired', projectIds: ['shop'] }])).toEqual([]);
+    expect(buildPrincipal(user([]), 'session', [{ role: 'Retired', projectIds: ['shop'] }])).toMatchObject({
+      permissions: [],
+      grants: [],
     });
   });
 });

@@ -1,20 +1,60 @@
-import { Permission, permissionsOfRoles } from '@flotilla/api-interfaces';
+import {
+  Permission,
+  PermissionGrant,
+  permissionsGrantedSomewhere,
+  permissionsOfRoles,
+  unrestrictedGrant,
+} from '@flotilla/api-interfaces';
 import type { authV1 } from '@flotilla/contracts';
-import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
+import { CallerIdentity, grantsToWire, RpcErrors } from '@flotilla/platform/grpc';
 
+import type { GrantedRole } from '../teams/teams.repository';
 import type { AuthUser } from '../users/auth-user';
 
 /** How the caller proved who they are, as reported in Principal.credential. */
 export type CredentialKind = 'session' | 'api-key';
 
-/** What a valid token stands for: the user and the permissions their roles grant. */
-export function buildPrincipal(user: AuthUser, credential: CredentialKind): authV1.Principal {
+/**
+ * A user's grants: their account's own roles, everywhere, then each role each of their teams
+ * grants (directly or through a directory group), restricted as the team says. A grant that gives
+ * no permission (no roles, a role that no longer exists) is left out.
+ */
+export function grantsOfUser(
+  accountRoles: readonly string[],
+  teamRoles: readonly GrantedRole[],
+): PermissionGrant[] {
+  const grants: PermissionGrant[] = [unrestrictedGrant(accountRoles)];
+  for (const granted of teamRoles) {
+    grants.push({
+      permissions: permissionsOfRoles([granted.role]),
+      ...(granted.projectIds ? { projectIds: granted.projectIds } : {}),
+      ...(granted.environmentIds ? { environmentIds: granted.environmentIds } : {}),
+    });
+  }
+  return grants.filter((grant) => grant.permissions.length > 0);
+}
+
+/**
+ * What a valid token stands for: the user, every permission they hold somewhere, and (only when
+ * some grant is restricted to projects or environments) the grants themselves; without them each
+ * permission holds everywhere, so a principal of global roles alone travels as it always did.
+ */
+export function buildPrincipal(
+  user: AuthUser,
+  credential: CredentialKind,
+  teamRoles: readonly GrantedRole[] = [],
+): authV1.Principal {
+  const grants = grantsOfUser(user.roles, teamRoles);
+  const restricted = grants.some(
+    (grant) => grant.projectIds !== undefined || grant.environmentIds !== undefined,
+  );
   return {
     userId: user.id,
     username: user.username,
     displayName: user.displayName,
-    permissions: permissionsOfRoles(user.roles),
+    permissions: permissionsGrantedSomewhere(grants),
     credential,
+    grants: restricted ? grantsToWire(grants) : [],
   };
 }
 

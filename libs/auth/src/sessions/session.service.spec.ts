@@ -7,6 +7,7 @@ import type { AuditEventInput, AuditRecorder } from '@flotilla/audit/outbox';
 import type { CredentialVerifier } from '../credentials/credential-verifier';
 import type { SessionsRepository } from '../persistence/sessions.repository';
 import type { UsersRepository } from '../persistence/users.repository';
+import type { SignInThrottle } from '../throttle/sign-in-throttle';
 import { rpcFailure } from '../testing/auth-services.fixture';
 
 import { INVALID_CREDENTIALS, SessionService } from './session.service';
@@ -20,6 +21,10 @@ function databaseFailingWith(error?: Error): DataSource {
 }
 
 const refusingVerifier: CredentialVerifier = { verify: () => Promise.resolve(undefined) };
+/** Lets every attempt through to the password check (the throttle has specs of its own). */
+const noThrottle = {
+  attempt: <T>(_name: string, _origin: unknown, check: () => Promise<T | undefined>) => check(),
+} as unknown as SignInThrottle;
 
 function sessionServiceOver(dataSource: DataSource, recorded: AuditEventInput[] = []): SessionService {
   const audit = {
@@ -31,6 +36,7 @@ function sessionServiceOver(dataSource: DataSource, recorded: AuditEventInput[] 
   return new SessionService(
     dataSource,
     refusingVerifier,
+    noThrottle,
     {} as SessionsRepository,
     {} as UsersRepository,
     audit,

@@ -11,6 +11,7 @@ import { anonymousActor, RequestOrigin, userActor } from '../audit-actors';
 import type { CredentialVerifier } from '../credentials/credential-verifier';
 import { SessionsRepository } from '../persistence/sessions.repository';
 import { UsersRepository } from '../persistence/users.repository';
+import type { SignInThrottle } from '../throttle/sign-in-throttle';
 import { hashSecret, isApiKeySecret, newSessionToken } from '../tokens/secret-tokens';
 import type { AuthUser } from '../users/auth-user';
 
@@ -47,6 +48,8 @@ export class SessionService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly verifier: CredentialVerifier,
+    /** Counts failures cluster-wide and refuses (429) a locked-out name or address before any check. */
+    private readonly throttle: SignInThrottle,
     private readonly sessions: SessionsRepository,
     private readonly users: UsersRepository,
     private readonly audit: AuditRecorder,
@@ -54,7 +57,9 @@ export class SessionService {
   ) {}
 
   async login(username: string, password: string, origin: RequestOrigin): Promise<OpenedSession> {
-    const user = await this.verifier.verify(username, password);
+    const user = await this.throttle.attempt(username, origin, () =>
+      this.verifier.verify(username, password, origin),
+    );
     if (!user) {
       await this.auditFailedSignIn(username, origin);
       throw RpcErrors.unauthenticated(INVALID_CREDENTIALS);

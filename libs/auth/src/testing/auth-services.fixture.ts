@@ -14,26 +14,48 @@ import { ApiKeysRepository } from '../persistence/api-keys.repository';
 import { SessionsRepository } from '../persistence/sessions.repository';
 import { UsersRepository } from '../persistence/users.repository';
 import { SessionService } from '../sessions/session.service';
+import { createSignInThrottle } from '../throttle/sign-in-throttle.providers';
 import { TokenValidator } from '../tokens/token-validator';
+import { AccountAdministrationService } from '../users/account-administration.service';
+import { NoTokenRevocations, TokenRevocations } from '../users/account-revocations';
+import { AccountStateRepository } from '../users/account-state.repository';
 import type { AuthUser } from '../users/auth-user';
 import { PasswordChangeService } from '../users/password-change.service';
 import { UserService } from '../users/user.service';
 
 /** The auth services wired over one DataSource, as AuthModule wires them (for integration specs). */
-export function createAuthServices(dataSource: DataSource, sessionHours = 12) {
+export function createAuthServices(
+  dataSource: DataSource,
+  sessionHours = 12,
+  revocations: TokenRevocations = new NoTokenRevocations(),
+) {
   const hasher = new ScryptPasswordHasher();
   const users = new UsersRepository();
   const sessions = new SessionsRepository();
   const apiKeys = new ApiKeysRepository();
   const audit = new AuditRecorder(AUTH_AUDIT_SOURCE);
   const verifier = new LocalCredentialVerifier(dataSource, users, hasher);
+  // Limits no spec reaches by accident (the throttle's own specs set theirs), counted in the database.
+  const throttle = createSignInThrottle(dataSource, users, audit, {
+    maxFailuresPerUser: 1000,
+    maxFailuresPerIp: 1000,
+    windowSeconds: 900,
+  });
   return {
     users,
     userService: new UserService(dataSource, users, hasher, audit),
-    sessionService: new SessionService(dataSource, verifier, sessions, users, audit, sessionHours),
+    sessionService: new SessionService(dataSource, verifier, throttle, sessions, users, audit, sessionHours),
     tokenValidator: new TokenValidator(dataSource, sessions, apiKeys, users),
-    apiKeyService: new ApiKeyService(dataSource, apiKeys, users, audit),
-    passwordChangeService: new PasswordChangeService(dataSource, verifier, users, hasher, audit),
+    apiKeyService: new ApiKeyService(dataSource, apiKeys, users, audit, revocations),
+    accountAdministration: new AccountAdministrationService(
+      dataSource,
+      users,
+      new AccountStateRepository(),
+      hasher,
+      audit,
+      revocations,
+    ),
+    passwordChangeService: new PasswordChangeService(dataSource, verifier, users, hasher, audit, throttle),
   };
 }
 

@@ -6,6 +6,7 @@ import { ApiKeysRepository } from '../persistence/api-keys.repository';
 import { SessionsRepository } from '../persistence/sessions.repository';
 import { UsersRepository } from '../persistence/users.repository';
 import { buildPrincipal, CredentialKind } from '../principal/principal';
+import { TeamsRepository } from '../teams/teams.repository';
 import { toAuthUser } from '../users/auth-user';
 
 import { hashSecret, isApiKeySecret } from './secret-tokens';
@@ -19,6 +20,7 @@ export class TokenValidator {
     private readonly sessions: SessionsRepository,
     private readonly apiKeys: ApiKeysRepository,
     private readonly users: UsersRepository,
+    private readonly teams: TeamsRepository = new TeamsRepository(),
   ) {}
 
   async validate(token: string): Promise<authV1.Principal> {
@@ -28,7 +30,9 @@ export class TokenValidator {
     const user = await this.users.findById(this.dataSource.manager, owner.userId);
     // A disabled user's sessions and keys stop working at once, on every node.
     if (!user?.isActive) throw RpcErrors.unauthenticated(INVALID_TOKEN);
-    return buildPrincipal(toAuthUser(user), owner.credential);
+    // Read afresh on every call (one indexed query): a team change holds on the next call.
+    const teamRoles = await this.teams.grantedTo(this.dataSource.manager, user.id);
+    return buildPrincipal(toAuthUser(user), owner.credential, teamRoles);
   }
 
   private async ownerOf(token: string): Promise<{ userId: string; credential: CredentialKind } | undefined> {

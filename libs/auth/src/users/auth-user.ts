@@ -1,6 +1,6 @@
 import type { authV1 } from '@flotilla/contracts';
 
-import type { UserEntity } from '../persistence/user.entity';
+import type { UserEntity, UserSource } from '../persistence/user.entity';
 
 /** A user as the services see it: roles parsed, no password hash. */
 export interface AuthUser {
@@ -12,6 +12,8 @@ export interface AuthUser {
   createdAt: Date;
   /** Sign-in is refused until the password is changed (see PasswordChangeService). */
   mustChangePassword: boolean;
+  /** Where the password is checked; absent in hand-made users (specs), which are local. */
+  source?: UserSource;
 }
 
 /** Roles are stored as a JSON array; anything else is read as "no roles" (grants nothing). */
@@ -33,6 +35,7 @@ export function toAuthUser(entity: UserEntity): AuthUser {
     isActive: entity.isActive,
     createdAt: entity.createdAt,
     mustChangePassword: entity.mustChangePassword,
+    source: entity.source,
   };
 }
 
@@ -44,5 +47,7 @@ export function toUserReply(user: AuthUser): authV1.User {
     roles: user.roles,
     isActive: user.isActive,
     createdAt: user.createdAt.toISOString(),
+    mustChangePassword: user.mustChangePassword,
+    source: user.source ?? 'local',
   };
 }

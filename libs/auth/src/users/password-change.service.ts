@@ -8,7 +8,9 @@ import type { CredentialVerifier } from '../credentials/credential-verifier';
 import { ScryptPasswordHasher } from '../passwords/scrypt-password-hasher';
 import { UsersRepository } from '../persistence/users.repository';
 import { INVALID_CREDENTIALS } from '../sessions/session.service';
+import type { SignInThrottle } from '../throttle/sign-in-throttle';
 
+import type { AuthUser } from './auth-user';
 import { passwordProblem } from './user-rules';
 
 export interface PasswordChange {
@@ -30,6 +32,8 @@ export class PasswordChangeService {
     private readonly users: UsersRepository,
     private readonly hasher: ScryptPasswordHasher,
     private readonly audit: AuditRecorder,
+    /** The current password is a password check like sign-in's: counted and locked out alike. */
+    private readonly throttle: SignInThrottle,
   ) {}
 
   async change(request: PasswordChange, origin: RequestOrigin): Promise<void> {
@@ -37,14 +41,8 @@ export class PasswordChangeService {
     if (problem) throw RpcErrors.invalidArgument(problem);
     if (request.newPassword === request.currentPassword)
       throw RpcErrors.invalidArgument('The new password must differ from the current one');
-    const user = await this.verifier.verify(request.username, request.currentPassword);
-    const stored = user ? await this.users.findById(this.dataSource.manager, user.id) : null;
-    // The update below is conditional on the hash read here, so that hash must be one the current
-    // password matches: a concurrent change that committed after verify() read the account would
-    // otherwise be overwritten by this one (both of two racing changes succeeded in a CI run).
-    const storedMatches =
-      !!stored?.passwordHash && (await this.hasher.verify(request.currentPassword, stored.passwordHash));
-    if (!user || !stored?.passwordHash || !storedMatches) {
+    const proven = await this.throttle.attempt(request.username, origin, () => this.proveCurrent(request));
+    if (!proven) {
       // Escaped and cut as failed sign-ins are: the trail cannot hold NUL, and a hostile name is bounded.
       const attempted = request.username.replaceAll('\u0000', '\\x00').slice(0, 200);
       await this.dataSource.transaction((manager) =>
@@ -58,10 +56,10 @@ export class PasswordChangeService {
       );
       throw RpcErrors.unauthenticated(INVALID_CREDENTIALS);
     }
+    const { user, storedHash } = proven;
     const newHash = await this.hasher.hash(request.newPassword);
     const changed = await this.dataSource.transaction(async (manager) => {
-      if (!(await this.users.replacePassword(manager, user.id, stored.passwordHash ?? '', newHash)))
-        return false;
+      if (!(await this.users.replacePassword(manager, user.id, storedHash, newHash))) return false;
       await this.audit.record(manager, {
         actor: userActor(user, origin),
         action: 'user.password-changed',
@@ -73,5 +71,20 @@ export class PasswordChangeService {
     });
     // Another change with the same current password won between our check and our update.
     if (!changed) throw RpcErrors.unauthenticated(INVALID_CREDENTIALS);
+  }
+
+  /** The account and the stored hash the current password matches, or undefined (a failed check). */
+  private async proveCurrent(
+    request: PasswordChange,
+  ): Promise<{ user: AuthUser; storedHash: string } | undefined> {
+    const user = await this.verifier.verify(request.username, request.currentPassword);
+    const stored = user ? await this.users.findById(this.dataSource.manager, user.id) : null;
+    // The update is conditional on the hash read here, so that hash must be one the current
+    // password matches: a concurrent change that committed after verify() read the account would
+    // otherwise be overwritten by this one (both of two racing changes succeeded in a CI run).
+    const storedHash = stored?.passwordHash;
+    if (!user || !storedHash || !(await this.hasher.verify(request.currentPassword, storedHash)))
+      return undefined;
+    return { user, storedHash };
   }
 }

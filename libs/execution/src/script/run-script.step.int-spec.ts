@@ -116,7 +116,8 @@ describe(RunScriptStep.name, () => {
       [
         'id -un',
         'stat -c "%U %a" "$HOME" "$TMPDIR" "$PWD"',
-        `cat ${secretFile} || echo "refused"`,
+        // cat's complaint on stdout too: stdout and stderr are two pipes, read in no fixed order.
+        `cat ${secretFile} 2>&1 || echo "refused"`,
         'env | grep -c "^FLOTILLA_" || true',
       ].join('\n'),
     );

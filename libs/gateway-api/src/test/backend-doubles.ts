@@ -2,15 +2,19 @@ import { createServer } from 'node:net';
 
 import * as grpc from '@grpc/grpc-js';
 
-import { ALL_PERMISSIONS, Permission } from '@flotilla/api-interfaces';
+import { ALL_PERMISSIONS, grantsOfCaller, Permission, permits } from '@flotilla/api-interfaces';
 import { artifactsV1, authV1, executorV1, orchestratorV1 } from '@flotilla/contracts';
-import { CallerIdentity, identityFromMetadata } from '@flotilla/platform/grpc';
+import { CallerIdentity, grantsOfScopeClaims, identityFromMetadata } from '@flotilla/platform/grpc';
 
 import { grpcError, GrpcDouble, startGrpcDouble } from './grpc-double-server';
 import { NodeDoubleState, nodeHandlers } from './node-doubles';
 
 export const ADMIN_TOKEN = 'admin-token';
 export const VIEWER_TOKEN = 'viewer-token';
+/** A user who may see tasks of project p1 in environment e1 only (a scoped team grant). */
+export const SCOPED_TASK_VIEWER_TOKEN = 'scoped-task-viewer-token';
+/** A task of p1 in e2: out of SCOPED_TASK_VIEWER_TOKEN's scope. */
+export const OTHER_ENVIRONMENT_TASK = 'task-in-e2';
 const PRINCIPALS: Record<string, authV1.Principal> = {
   [ADMIN_TOKEN]: {
     userId: 'u-admin',
@@ -18,6 +22,17 @@ const PRINCIPALS: Record<string, authV1.Principal> = {
     displayName: 'Admin',
     permissions: [...ALL_PERMISSIONS],
     credential: 'session',
+    grants: [],
+  },
+  [SCOPED_TASK_VIEWER_TOKEN]: {
+    userId: 'u-scoped',
+    username: 'scoped',
+    displayName: 'Scoped',
+    permissions: [Permission.TaskView],
+    credential: 'session',
+    grants: [
+      { permissions: [Permission.TaskView], projects: { ids: ['p1'] }, environments: { ids: ['e1'] } },
+    ],
   },
   [VIEWER_TOKEN]: {
     userId: 'u-view',
@@ -25,6 +40,7 @@ const PRINCIPALS: Record<string, authV1.Principal> = {
     displayName: 'Viewer',
     permissions: [Permission.ProjectView],
     credential: 'api-key',
+    grants: [],
   },
 };
 
@@ -35,6 +51,26 @@ export const PROJECT: orchestratorV1.Project = {
   description: '',
   createdAt: '2024-01-01T00:00:00Z',
   updatedAt: '2024-01-01T00:00:00Z',
+};
+
+const TASK: orchestratorV1.ServerTask = {
+  id: '',
+  name: 'Deploy',
+  description: '',
+  state: 'Executing',
+  deploymentId: 'd1',
+  projectId: 'p1',
+  environmentId: 'e1',
+  nodeName: '',
+  queuedAt: '2024-01-01T00:00:00Z',
+  startedAt: '',
+  completedAt: '',
+  errorMessage: '',
+  claim: 0,
+  nextStep: 0,
+  hasWarningsOrErrors: false,
+  logLinesLost: 0,
+  logProblem: '',
 };
 
 export const DOWNLOAD_BYTES = 5 * 1024 * 1024 + 123;
@@ -72,8 +108,8 @@ function authHandlers(log: BackendLog): grpc.UntypedServiceImplementation {
     else callback(grpcError(grpc.status.UNAUTHENTICATED, 'Unknown or expired token'));
   };
   const login: Unary<authV1.LoginRequest, authV1.LoginReply> = (call, callback) => {
-    log.loginClientIps.push(identityFromMetadata(call.metadata).clientIp);
-    log.loginCallers.push(identityFromMetadata(call.metadata));
+    log.loginClientIps.push(callerOf(call.metadata).clientIp);
+    log.loginCallers.push(callerOf(call.metadata));
     if (call.request.username !== 'admin' || call.request.password !== 'secret') {
       callback(grpcError(grpc.status.UNAUTHENTICATED, 'Invalid username or password'));
       return;
@@ -85,6 +121,8 @@ function authHandlers(log: BackendLog): grpc.UntypedServiceImplementation {
       roles: ['Administrator'],
       isActive: true,
       createdAt: '',
+      mustChangePassword: false,
+      source: 'local',
     };
     callback(null, { token: ADMIN_TOKEN, expiresAt: '2099-01-01T00:00:00Z', user });
   };
@@ -92,9 +130,23 @@ function authHandlers(log: BackendLog): grpc.UntypedServiceImplementation {
   return { ValidateToken: validateToken, Login: login, Logout: logout };
 }
 
+/**
+ * The caller as a service sees it: the identity metadata, and the grants from the caller token
+ * (the only place they travel on the wire). A double does not check the token's signature: the
+ * gateway is under test here, not the token.
+ */
+function callerOf(metadata: grpc.Metadata): CallerIdentity {
+  const caller = identityFromMetadata(metadata);
+  const payload = caller.callerToken?.split('.')[1];
+  if (!payload) return caller;
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+  const grants = grantsOfScopeClaims(claims);
+  return grants ? { ...caller, grants } : caller;
+}
+
 function orchestratorHandlers(log: BackendLog): grpc.UntypedServiceImplementation {
   const getProject: Unary<orchestratorV1.IdRequest, orchestratorV1.Project> = (call, callback) => {
-    log.orchestratorCallers.push(identityFromMetadata(call.metadata));
+    log.orchestratorCallers.push(callerOf(call.metadata));
     if (call.request.id === PROJECT.id) callback(null, PROJECT);
     else callback(grpcError(grpc.status.NOT_FOUND, `Project ${call.request.id} was not found`));
   };
@@ -102,14 +154,25 @@ function orchestratorHandlers(log: BackendLog): grpc.UntypedServiceImplementatio
     call,
     callback,
   ) => {
-    log.orchestratorCallers.push(identityFromMetadata(call.metadata));
+    log.orchestratorCallers.push(callerOf(call.metadata));
     if (call.request.name === 'Taken')
       callback(grpcError(grpc.status.ALREADY_EXISTS, 'A project named Taken already exists'));
     else callback(null, { ...PROJECT, id: 'p2', name: call.request.name });
   };
   const listProjects: Unary<orchestratorV1.Empty, orchestratorV1.ProjectList> = (_call, callback) =>
     callback(null, { items: [PROJECT] });
+  // Every task is p1's, in e1 but one; out of the caller's scope it is NOT_FOUND, as the real one answers.
+  const getTask: Unary<orchestratorV1.IdRequest, orchestratorV1.ServerTask> = (call, callback) => {
+    const caller = callerOf(call.metadata);
+    log.orchestratorCallers.push(caller);
+    const id = call.request.id;
+    const scope = { projectId: 'p1', environmentId: id === OTHER_ENVIRONMENT_TASK ? 'e2' : 'e1' };
+    if (id === 'missing' || !permits(grantsOfCaller(caller), Permission.TaskView, scope))
+      callback(grpcError(grpc.status.NOT_FOUND, `Task ${id} was not found`));
+    else callback(null, { ...TASK, id, ...scope });
+  };
   return {
+    GetTask: getTask,
     GetProject: getProject,
     CreateProject: createProject,
     ListProjects: listProjects,

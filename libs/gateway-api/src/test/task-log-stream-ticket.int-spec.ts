@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { STREAM_TICKETS_FOLDER } from '../lib/security/stream-tickets/shared-folder-ticket-store';
-import { ADMIN_TOKEN, VIEWER_TOKEN } from './backend-doubles';
+import {
+  ADMIN_TOKEN,
+  OTHER_ENVIRONMENT_TASK,
+  SCOPED_TASK_VIEWER_TOKEN,
+  VIEWER_TOKEN,
+} from './backend-doubles';
 import { GatewayHarness, startGatewayHarness } from './gateway-harness';
 import { call } from './http-client';
 
@@ -60,6 +65,31 @@ describe('task log stream tickets', () => {
     expect((await openStream(nodeA, 't1', ticket)).status).toBe(200);
     const left = await readdir(join(sharedStorage, STREAM_TICKETS_FOLDER));
     expect(left.filter((name) => !files.includes(name))).toEqual([]);
+  });
+
+  it("keeps a scoped user's grants: the stream opens as them, restricted, and out of scope nothing is minted", async () => {
+    const ticket = await mint(nodeA, 't1', SCOPED_TASK_VIEWER_TOKEN);
+    const opened = await openStream(nodeB, 't1', ticket);
+    expect(opened.status).toBe(200);
+    await opened.text();
+    // The orchestrator was asked for the task as the ticket's user, grants and all (not unrestricted).
+    expect(nodeB.backends.log.orchestratorCallers.at(-1)).toMatchObject({
+      userId: 'u-scoped',
+      grants: [{ permissions: ['TaskView'], projectIds: ['p1'], environmentIds: ['e1'] }],
+    });
+    const refused = await call(
+      nodeA.baseUrl,
+      'POST',
+      `/api/tasks/${OTHER_ENVIRONMENT_TASK}/log/stream-tickets`,
+      {
+        token: SCOPED_TASK_VIEWER_TOKEN,
+      },
+    );
+    expect(refused.status).toBe(404);
+    const log = await call(nodeA.baseUrl, 'GET', `/api/tasks/${OTHER_ENVIRONMENT_TASK}/log`, {
+      token: SCOPED_TASK_VIEWER_TOKEN,
+    });
+    expect(log.status).toBe(404);
   });
 
   it('is refused for another task, and spent by the attempt', async () => {

@@ -25,12 +25,15 @@ export class DeploymentsController
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'getDeployment')
-  getDeployment(request: orchestratorV1.IdRequest): Promise<orchestratorV1.Deployment> {
-    return this.deployments.get(request.id);
+  getDeployment(request: orchestratorV1.IdRequest, metadata: Metadata): Promise<orchestratorV1.Deployment> {
+    return this.deployments.get(identityFromMetadata(metadata), request.id);
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'listDeployments')
-  listDeployments(request: orchestratorV1.ListDeploymentsRequest): Promise<orchestratorV1.DeploymentList> {
-    return this.deployments.list(request);
+  listDeployments(
+    request: orchestratorV1.ListDeploymentsRequest,
+    metadata: Metadata,
+  ): Promise<orchestratorV1.DeploymentList> {
+    return this.deployments.list(identityFromMetadata(metadata), request);
   }
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager, FindOptionsWhere } from 'typeorm';
+import { EntityManager } from 'typeorm';
 
+import type { ScopeFilter } from '../shared/caller-scope';
+import { scopedWhere } from '../shared/scoped-where';
 import { Transactions } from '../shared/transactions';
 import { DeploymentEntity } from './deployment.entity';
 
@@ -23,10 +25,19 @@ export class DeploymentsRepository {
     return this.transactions.manager.findOneBy(DeploymentEntity, { id });
   }
 
-  list(filter: { projectId?: string; environmentId?: string }): Promise<DeploymentEntity[]> {
-    const where: FindOptionsWhere<DeploymentEntity> = {};
-    if (filter.projectId) where.projectId = filter.projectId;
-    if (filter.environmentId) where.environmentId = filter.environmentId;
+  /** Newest first, among those `visible` lets through. */
+  async list(
+    filter: { projectId?: string; environmentId?: string },
+    visible: ScopeFilter,
+  ): Promise<DeploymentEntity[]> {
+    const requested: { projectId?: string; environmentId?: string } = {};
+    if (filter.projectId) requested.projectId = filter.projectId;
+    if (filter.environmentId) requested.environmentId = filter.environmentId;
+    const where = scopedWhere<DeploymentEntity>(requested, visible, {
+      project: 'projectId',
+      environment: 'environmentId',
+    });
+    if (!where) return [];
     return this.transactions.manager.find(DeploymentEntity, {
       where,
       order: { createdAt: 'DESC', id: 'DESC' },

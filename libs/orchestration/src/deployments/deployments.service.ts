@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { Inject, Injectable } from '@nestjs/common';
 
+import { Permission } from '@flotilla/api-interfaces';
 import { AuditRecorder } from '@flotilla/audit/outbox';
 import type { orchestratorV1 } from '@flotilla/contracts';
 import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
@@ -9,6 +10,7 @@ import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
 import { EnvironmentsRepository } from '../environments/environments.repository';
 import { ProjectsRepository } from '../projects/projects.repository';
 import { ReleasesRepository } from '../releases/releases.repository';
+import { CallerScope } from '../shared/caller-scope';
 import { isForeignKeyViolation } from '../shared/constraint-violations';
 import { requiredId } from '../shared/names';
 import { Transactions } from '../shared/transactions';
@@ -41,12 +43,25 @@ export class DeploymentsService {
   ): Promise<orchestratorV1.Deployment> {
     const releaseId = requiredId(request.releaseId, 'releaseId');
     const environmentId = requiredId(request.environmentId, 'environmentId');
+    const scope = new CallerScope(actor);
+    const releaseMissing = () => RpcErrors.notFound(`release ${releaseId} not found`);
+    const environmentMissing = () => RpcErrors.notFound(`environment ${environmentId} not found`);
     const release = await this.releases.findById(releaseId);
-    if (!release) throw RpcErrors.notFound(`release ${releaseId} not found`);
+    if (!release) throw releaseMissing();
+    scope.requireVisible(Permission.ReleaseView, { projectId: release.projectId }, releaseMissing);
     const environment = await this.environments.findById(environmentId);
-    if (!environment) throw RpcErrors.notFound(`environment ${environmentId} not found`);
+    if (!environment) throw environmentMissing();
+    scope.requireVisible(Permission.EnvironmentView, { environmentId }, environmentMissing);
     const project = await this.projects.findById(release.projectId);
     if (!project) throw RpcErrors.notFound(`project ${release.projectId} not found`);
+    // Both are visible here, so a refusal names them (PERMISSION_DENIED, not NOT_FOUND).
+    scope.requireAllowed(
+      Permission.DeploymentCreate,
+      Permission.ReleaseView,
+      { projectId: project.id, environmentId },
+      `project "${project.name}" in environment "${environment.name}"`,
+      releaseMissing,
+    );
     const deploymentId = randomUUID();
     const taskId = randomUUID();
     let deployment;
@@ -95,18 +110,27 @@ export class DeploymentsService {
     return toDeployment(deployment);
   }
 
-  async get(rawId: string): Promise<orchestratorV1.Deployment> {
+  async get(caller: CallerIdentity, rawId: string): Promise<orchestratorV1.Deployment> {
     const id = requiredId(rawId, 'id');
+    const missing = () => RpcErrors.notFound(`deployment ${id} not found`);
     const deployment = await this.deployments.findById(id);
-    if (!deployment) throw RpcErrors.notFound(`deployment ${id} not found`);
+    if (!deployment) throw missing();
+    const { projectId, environmentId } = deployment;
+    new CallerScope(caller).requireVisible(Permission.DeploymentView, { projectId, environmentId }, missing);
     return toDeployment(deployment);
   }
 
-  async list(request: orchestratorV1.ListDeploymentsRequest): Promise<orchestratorV1.DeploymentList> {
-    const items = await this.deployments.list({
-      projectId: request.projectId?.trim(),
-      environmentId: request.environmentId?.trim(),
-    });
+  async list(
+    caller: CallerIdentity,
+    request: orchestratorV1.ListDeploymentsRequest,
+  ): Promise<orchestratorV1.DeploymentList> {
+    const items = await this.deployments.list(
+      {
+        projectId: request.projectId?.trim(),
+        environmentId: request.environmentId?.trim(),
+      },
+      new CallerScope(caller).filter(Permission.DeploymentView),
+    );
     return { items: items.map(toDeployment) };
   }
 }

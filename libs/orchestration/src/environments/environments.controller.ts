@@ -25,13 +25,16 @@ export class EnvironmentsController
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'getEnvironment')
-  getEnvironment(request: orchestratorV1.IdRequest): Promise<orchestratorV1.Environment> {
-    return this.environments.get(request.id);
+  getEnvironment(request: orchestratorV1.IdRequest, metadata: Metadata): Promise<orchestratorV1.Environment> {
+    return this.environments.get(identityFromMetadata(metadata), request.id);
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'listEnvironments')
-  listEnvironments(): Promise<orchestratorV1.EnvironmentList> {
-    return this.environments.list();
+  listEnvironments(
+    _request: orchestratorV1.Empty,
+    metadata: Metadata,
+  ): Promise<orchestratorV1.EnvironmentList> {
+    return this.environments.list(identityFromMetadata(metadata));
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'deleteEnvironment')

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
 import { DeploymentEntity } from '../deployments/deployment.entity';
+import type { ScopeFilter } from '../shared/caller-scope';
+import { scopedWhere } from '../shared/scoped-where';
 import { Transactions } from '../shared/transactions';
 import { EnvironmentEntity } from './environment.entity';
 
@@ -38,8 +40,14 @@ export class EnvironmentsRepository {
     return ids.filter((id) => !known.has(id));
   }
 
-  list(): Promise<EnvironmentEntity[]> {
-    return this.transactions.manager.find(EnvironmentEntity, { order: { sortOrder: 'ASC', name: 'ASC' } });
+  /** The environments `visible` lets through, in their deployment order. */
+  async list(visible: ScopeFilter): Promise<EnvironmentEntity[]> {
+    const where = scopedWhere<EnvironmentEntity>({}, visible, { environment: 'id' });
+    if (!where) return [];
+    return this.transactions.manager.find(EnvironmentEntity, {
+      where,
+      order: { sortOrder: 'ASC', name: 'ASC' },
+    });
   }
 
   async nextSortOrder(manager: EntityManager): Promise<number> {

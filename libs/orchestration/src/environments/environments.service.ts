@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 
 import { Inject, Injectable } from '@nestjs/common';
 
+import { Permission } from '@flotilla/api-interfaces';
 import { AuditRecorder } from '@flotilla/audit/outbox';
 import type { orchestratorV1 } from '@flotilla/contracts';
 import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
 import { isUniqueViolation } from '@flotilla/platform/persistence';
 
+import { CallerScope } from '../shared/caller-scope';
 import { isForeignKeyViolation } from '../shared/constraint-violations';
 import { requiredId, slugOf, validDescription, validName } from '../shared/names';
 import { Transactions } from '../shared/transactions';
@@ -25,6 +27,7 @@ export class EnvironmentsService {
     actor: CallerIdentity,
     request: orchestratorV1.CreateEnvironmentRequest,
   ): Promise<orchestratorV1.Environment> {
+    new CallerScope(actor).requireEverywhere(Permission.EnvironmentCreate);
     const name = validName(request.name, 'environment');
     const slug = slugOf(name, 'environment');
     const description = validDescription(request.description, 'environment');
@@ -61,15 +64,19 @@ export class EnvironmentsService {
     }
   }
 
-  async get(rawId: string): Promise<orchestratorV1.Environment> {
+  async get(caller: CallerIdentity, rawId: string): Promise<orchestratorV1.Environment> {
     const id = requiredId(rawId, 'id');
     const environment = await this.environments.findById(id);
-    if (!environment) throw RpcErrors.notFound(`environment ${id} not found`);
+    if (!environment) throw missing(id);
+    new CallerScope(caller).requireVisible(Permission.EnvironmentView, { environmentId: id }, () =>
+      missing(id),
+    );
     return toEnvironment(environment);
   }
 
-  async list(): Promise<orchestratorV1.EnvironmentList> {
-    return { items: (await this.environments.list()).map(toEnvironment) };
+  async list(caller: CallerIdentity): Promise<orchestratorV1.EnvironmentList> {
+    const visible = new CallerScope(caller).filter(Permission.EnvironmentView);
+    return { items: (await this.environments.list(visible)).map(toEnvironment) };
   }
 
   async delete(actor: CallerIdentity, rawId: string): Promise<void> {
@@ -77,7 +84,14 @@ export class EnvironmentsService {
     try {
       await this.transactions.run(async (manager) => {
         const environment = await this.environments.findById(id, manager);
-        if (!environment) throw RpcErrors.notFound(`environment ${id} not found`);
+        if (!environment) throw missing(id);
+        new CallerScope(actor).requireAllowed(
+          Permission.EnvironmentDelete,
+          Permission.EnvironmentView,
+          { environmentId: id },
+          `environment "${environment.name}"`,
+          () => missing(id),
+        );
         if (await this.environments.hasDeployments(manager, id)) {
           throw RpcErrors.failedPrecondition(
             `environment "${environment.name}" has deployments and cannot be deleted`,
@@ -98,4 +112,8 @@ export class EnvironmentsService {
       throw error;
     }
   }
+}
+
+function missing(id: string): Error {
+  return RpcErrors.notFound(`environment ${id} not found`);
 }

@@ -10,6 +10,7 @@ import {
   undoMigrationsFrom,
 } from './server-task-columns.test-support';
 import { AddTaskLogIntegrity1764200000303 } from './1764200000303-add-task-log-integrity';
+import { alice } from '../testing/orchestration-fixtures';
 
 const COLUMNS = ['log_lines_lost', 'log_problem'];
 
@@ -47,7 +48,7 @@ describe(AddTaskLogIntegrity1764200000303.name, () => {
       [oldStyle],
     );
     await expect(logColumns(oldStyle)).resolves.toEqual([{ log_lines_lost: 0, log_problem: null }]);
-    await expect(sut.tasks.get(oldStyle)).resolves.toMatchObject({
+    await expect(sut.tasks.get(alice, oldStyle)).resolves.toMatchObject({
       state: 'Success',
       logLinesLost: 0,
       logProblem: '',

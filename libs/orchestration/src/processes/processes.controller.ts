@@ -17,8 +17,11 @@ export class ProcessesController
   constructor(@Inject(ProcessesService) private readonly processes: ProcessesService) {}
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'getDeploymentProcess')
-  getDeploymentProcess(request: orchestratorV1.IdRequest): Promise<orchestratorV1.DeploymentProcess> {
-    return this.processes.get(request.id);
+  getDeploymentProcess(
+    request: orchestratorV1.IdRequest,
+    metadata: Metadata,
+  ): Promise<orchestratorV1.DeploymentProcess> {
+    return this.processes.get(identityFromMetadata(metadata), request.id);
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'updateDeploymentProcess')

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 
+import { Permission } from '@flotilla/api-interfaces';
 import { AuditRecorder } from '@flotilla/audit/outbox';
 import type { orchestratorV1 } from '@flotilla/contracts';
 import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
 import { isUniqueViolation } from '@flotilla/platform/persistence';
 
+import { projectAllowing } from '../projects/project-access';
 import { ProjectsRepository } from '../projects/projects.repository';
 import { requiredId } from '../shared/names';
 import { Transactions } from '../shared/transactions';
@@ -24,9 +25,9 @@ export class ProcessesService {
     @Inject(AuditRecorder) private readonly audit: AuditRecorder,
   ) {}
 
-  async get(rawProjectId: string): Promise<orchestratorV1.DeploymentProcess> {
+  async get(caller: CallerIdentity, rawProjectId: string): Promise<orchestratorV1.DeploymentProcess> {
     const projectId = requiredId(rawProjectId, 'id');
-    await this.requireProject(projectId);
+    await projectAllowing(this.projects, caller, Permission.ProjectView, projectId);
     return this.processes.find(projectId);
   }
 
@@ -38,7 +39,7 @@ export class ProcessesService {
     const steps = validateSteps(request.steps);
     try {
       return await this.transactions.run(async (manager) => {
-        await this.requireProject(projectId, manager);
+        await projectAllowing(this.projects, actor, Permission.ProcessEdit, projectId, manager);
         const current = await this.processes.find(projectId, manager);
         const next = { projectId, version: current.version + 1, steps, retryable: request.retryable };
         if (!(await this.processes.save(manager, next))) throw concurrentChange();
@@ -60,10 +61,5 @@ export class ProcessesService {
       if (isUniqueViolation(error)) throw concurrentChange();
       throw error;
     }
-  }
-
-  private async requireProject(projectId: string, manager?: EntityManager): Promise<void> {
-    if (!(await this.projects.findById(projectId, manager)))
-      throw RpcErrors.notFound(`project ${projectId} not found`);
   }
 }

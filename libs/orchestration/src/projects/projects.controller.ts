@@ -25,13 +25,13 @@ export class ProjectsController
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'getProject')
-  getProject(request: orchestratorV1.IdRequest): Promise<orchestratorV1.Project> {
-    return this.projects.get(request.id);
+  getProject(request: orchestratorV1.IdRequest, metadata: Metadata): Promise<orchestratorV1.Project> {
+    return this.projects.get(identityFromMetadata(metadata), request.id);
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'listProjects')
-  listProjects(): Promise<orchestratorV1.ProjectList> {
-    return this.projects.list();
+  listProjects(_request: orchestratorV1.Empty, metadata: Metadata): Promise<orchestratorV1.ProjectList> {
+    return this.projects.list(identityFromMetadata(metadata));
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'updateProject')

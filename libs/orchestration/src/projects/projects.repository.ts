@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
 import { ReleaseEntity } from '../releases/release.entity';
+import type { ScopeFilter } from '../shared/caller-scope';
+import { scopedWhere } from '../shared/scoped-where';
 import { Transactions } from '../shared/transactions';
 import { ProjectEntity } from './project.entity';
 
@@ -26,8 +28,11 @@ export class ProjectsRepository {
       .getOne();
   }
 
-  list(): Promise<ProjectEntity[]> {
-    return this.transactions.manager.find(ProjectEntity, { order: { name: 'ASC' } });
+  /** The projects `visible` lets through, by name. */
+  async list(visible: ScopeFilter): Promise<ProjectEntity[]> {
+    const where = scopedWhere<ProjectEntity>({}, visible, { project: 'id' });
+    if (!where) return [];
+    return this.transactions.manager.find(ProjectEntity, { where, order: { name: 'ASC' } });
   }
 
   async insert(

@@ -3,11 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
+import { Permission } from '@flotilla/api-interfaces';
 import { AuditRecorder } from '@flotilla/audit/outbox';
 import type { orchestratorV1 } from '@flotilla/contracts';
 import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
 import { isUniqueViolation } from '@flotilla/platform/persistence';
 
+import { CallerScope } from '../shared/caller-scope';
 import { isForeignKeyViolation } from '../shared/constraint-violations';
 import { requiredId, slugOf, validDescription, validName } from '../shared/names';
 import { Transactions } from '../shared/transactions';
@@ -27,6 +29,7 @@ export class ProjectsService {
     actor: CallerIdentity,
     request: orchestratorV1.CreateProjectRequest,
   ): Promise<orchestratorV1.Project> {
+    new CallerScope(actor).requireEverywhere(Permission.ProjectCreate);
     const name = validName(request.name, 'project');
     const slug = slugOf(name, 'project');
     const description = validDescription(request.description, 'project');
@@ -48,12 +51,16 @@ export class ProjectsService {
     return toProject(created);
   }
 
-  async get(id: string): Promise<orchestratorV1.Project> {
-    return toProject(await this.require(requiredId(id, 'id')));
+  async get(caller: CallerIdentity, rawId: string): Promise<orchestratorV1.Project> {
+    const id = requiredId(rawId, 'id');
+    const project = await this.require(id);
+    new CallerScope(caller).requireVisible(Permission.ProjectView, { projectId: id }, () => missing(id));
+    return toProject(project);
   }
 
-  async list(): Promise<orchestratorV1.ProjectList> {
-    return { items: (await this.projects.list()).map(toProject) };
+  async list(caller: CallerIdentity): Promise<orchestratorV1.ProjectList> {
+    const visible = await this.projects.list(new CallerScope(caller).filter(Permission.ProjectView));
+    return { items: visible.map(toProject) };
   }
 
   async update(
@@ -66,6 +73,7 @@ export class ProjectsService {
     const updated = await this.writing(name, () =>
       this.transactions.run(async (manager) => {
         const before = await this.require(id, manager);
+        this.requireAllowed(actor, Permission.ProjectEdit, before);
         const clash = await this.projects.findClash(name, '', id, manager);
         if (clash) throw RpcErrors.alreadyExists(`a project named "${name}" already exists`);
         const after = await this.projects.update(manager, id, { name, description });
@@ -90,6 +98,7 @@ export class ProjectsService {
     try {
       await this.transactions.run(async (manager) => {
         const project = await this.require(id, manager);
+        this.requireAllowed(actor, Permission.ProjectDelete, project);
         if (await this.projects.hasReleases(manager, id)) {
           throw RpcErrors.failedPrecondition(`project "${project.name}" has releases and cannot be deleted`);
         }
@@ -112,8 +121,18 @@ export class ProjectsService {
 
   private async require(id: string, manager?: EntityManager): Promise<ProjectEntity> {
     const project = await this.projects.findById(id, manager);
-    if (!project) throw RpcErrors.notFound(`project ${id} not found`);
+    if (!project) throw missing(id);
     return project;
+  }
+
+  private requireAllowed(actor: CallerIdentity, permission: Permission, project: ProjectEntity): void {
+    new CallerScope(actor).requireAllowed(
+      permission,
+      Permission.ProjectView,
+      { projectId: project.id },
+      `project "${project.name}"`,
+      () => missing(project.id),
+    );
   }
 
   private async refuseClash(
@@ -136,4 +155,8 @@ export class ProjectsService {
       throw error;
     }
   }
+}
+
+function missing(id: string): Error {
+  return RpcErrors.notFound(`project ${id} not found`);
 }

@@ -221,7 +221,7 @@ describe(DeadNodeRecoveryService.name, () => {
       },
     ]);
 
-    const task = await sut.tasks.get(taskId);
+    const task = await sut.tasks.get(alice, taskId);
     expect(task).toMatchObject({
       state: 'Failed',
       errorMessage: `node node-a stopped responding at ${lastSeen.toISOString()}`,
@@ -255,7 +255,7 @@ describe(DeadNodeRecoveryService.name, () => {
 
     await expect(sut.recovery.recoverOnce()).resolves.toMatchObject([{ taskId, outcome: 'Queued' }]);
     expect(queuedSignals).toEqual([taskId]);
-    await expect(sut.tasks.get(taskId)).resolves.toMatchObject({
+    await expect(sut.tasks.get(alice, taskId)).resolves.toMatchObject({
       state: 'Queued',
       nodeName: '',
       nextStep: 1,
@@ -362,12 +362,12 @@ describe(DeadNodeRecoveryService.name, () => {
         reason: silentReason('node-a', lastProgressAt),
       },
     ]);
-    await expect(quick.tasks.get(silent)).resolves.toMatchObject({
+    await expect(quick.tasks.get(alice, silent)).resolves.toMatchObject({
       state: 'Failed',
       errorMessage: silentReason('node-a', lastProgressAt),
       nodeName: 'node-a',
     });
-    await expect(quick.tasks.get(reporting)).resolves.toMatchObject({
+    await expect(quick.tasks.get(alice, reporting)).resolves.toMatchObject({
       state: 'Executing',
       nodeName: 'node-a',
     });
@@ -486,7 +486,10 @@ describe(DeadNodeRecoveryService.name, () => {
         repository.finish(manager, found, { state: 'Failed', errorMessage: 'too late' }, 'too late', 30_000),
       ),
     ).resolves.toBeUndefined();
-    await expect(sut.tasks.get(taskId)).resolves.toMatchObject({ state: 'Executing', nodeName: 'node-a' });
+    await expect(sut.tasks.get(alice, taskId)).resolves.toMatchObject({
+      state: 'Executing',
+      nodeName: 'node-a',
+    });
   });
 
   it('finishes as Canceled, with the plain reason, a task whose cancel lands between the read and a Success write', async () => {
@@ -511,7 +514,7 @@ describe(DeadNodeRecoveryService.name, () => {
         ),
       ),
     ).resolves.toBe('Canceled');
-    await expect(sut.tasks.get(taskId)).resolves.toMatchObject({
+    await expect(sut.tasks.get(alice, taskId)).resolves.toMatchObject({
       state: 'Canceled',
       errorMessage: 'node gone',
     });
@@ -539,7 +542,7 @@ describe(DeadNodeRecoveryService.name, () => {
       { taskId, nodeName: 'node-a', outcome: 'Failed', reason },
     ]);
     expect(queuedSignals).toEqual([]);
-    await expect(sut.tasks.get(taskId)).resolves.toMatchObject({
+    await expect(sut.tasks.get(alice, taskId)).resolves.toMatchObject({
       state: 'Failed',
       errorMessage: reason,
       claim: last.claim,
@@ -597,10 +600,13 @@ describe(DeadNodeRecoveryService.name, () => {
       await expect(auditedRecoveries(taskId)).resolves.toHaveLength(1);
     for (const taskId of [...deadRetrying, ...silentRetrying])
       await expect(progressClock(taskId)).resolves.toMatchObject({ recoveries: 1 });
-    const exhaustedTask = await sut.tasks.get(exhausted[0]);
+    const exhaustedTask = await sut.tasks.get(alice, exhausted[0]);
     expect(exhaustedTask.state).toBe('Failed');
     expect(exhaustedTask.errorMessage).toMatch(/; not re-queued again after 3 recoveries$/);
-    await expect(sut.tasks.get(reporting)).resolves.toMatchObject({ state: 'Executing', nodeName: 'node-b' });
+    await expect(sut.tasks.get(alice, reporting)).resolves.toMatchObject({
+      state: 'Executing',
+      nodeName: 'node-b',
+    });
   });
 
   describe('the reason in the task’s log', () => {
@@ -737,7 +743,7 @@ describe(DeadNodeRecoveryService.name, () => {
       // Nothing re-queued: no other node is woken to run nothing.
       expect(queuedSignals).toEqual([]);
       for (const taskId of [oneShot, retryable]) {
-        const task = await sut.tasks.get(taskId);
+        const task = await sut.tasks.get(alice, taskId);
         expect(task).toMatchObject({
           state: 'Success',
           errorMessage: note,
@@ -773,7 +779,7 @@ describe(DeadNodeRecoveryService.name, () => {
           ),
         ).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
       }
-      await expect(sut.tasks.get(stepLeft)).resolves.toMatchObject({
+      await expect(sut.tasks.get(alice, stepLeft)).resolves.toMatchObject({
         state: 'Failed',
         errorMessage: `node node-a stopped responding at ${lastSeen}`,
       });
@@ -805,7 +811,7 @@ describe(DeadNodeRecoveryService.name, () => {
       await expect(
         recoveryWritingLogsTo(join(sharedStorage, 'not-mounted')).recoverOnce(),
       ).resolves.toMatchObject([{ taskId, outcome: 'Failed' }]);
-      await expect(sut.tasks.get(taskId)).resolves.toMatchObject({ state: 'Failed' });
+      await expect(sut.tasks.get(alice, taskId)).resolves.toMatchObject({ state: 'Failed' });
     });
   });
 });

@@ -25,13 +25,13 @@ export class ReleasesController
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'getRelease')
-  getRelease(request: orchestratorV1.IdRequest): Promise<orchestratorV1.Release> {
-    return this.releases.get(request.id);
+  getRelease(request: orchestratorV1.IdRequest, metadata: Metadata): Promise<orchestratorV1.Release> {
+    return this.releases.get(identityFromMetadata(metadata), request.id);
   }
 
   /** The id is the project's. */
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'listReleases')
-  listReleases(request: orchestratorV1.IdRequest): Promise<orchestratorV1.ReleaseList> {
-    return this.releases.listForProject(request.id);
+  listReleases(request: orchestratorV1.IdRequest, metadata: Metadata): Promise<orchestratorV1.ReleaseList> {
+    return this.releases.listForProject(identityFromMetadata(metadata), request.id);
   }
 }

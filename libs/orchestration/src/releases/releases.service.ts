@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { Inject, Injectable } from '@nestjs/common';
 
+import { Permission } from '@flotilla/api-interfaces';
 import { AuditRecorder } from '@flotilla/audit/outbox';
 import type { orchestratorV1 } from '@flotilla/contracts';
 import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
@@ -9,7 +10,9 @@ import { isUniqueViolation } from '@flotilla/platform/persistence';
 import { MasterKeyring } from '@flotilla/platform/secrets';
 
 import { ProcessesRepository } from '../processes/processes.repository';
+import { projectAllowing } from '../projects/project-access';
 import { ProjectsRepository } from '../projects/projects.repository';
+import { CallerScope } from '../shared/caller-scope';
 import { isForeignKeyViolation } from '../shared/constraint-violations';
 import { MAX_DESCRIPTION_LENGTH, requiredId } from '../shared/names';
 import { Transactions } from '../shared/transactions';
@@ -43,8 +46,7 @@ export class ReleasesService {
     const notes = request.notes ?? '';
     if (notes.length > MAX_DESCRIPTION_LENGTH)
       throw RpcErrors.invalidArgument(`release notes must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
-    const project = await this.projects.findById(projectId);
-    if (!project) throw RpcErrors.notFound(`project ${projectId} not found`);
+    const project = await projectAllowing(this.projects, actor, Permission.ReleaseCreate, projectId);
     const process = await this.processes.find(projectId);
     if (process.steps.length === 0) {
       throw RpcErrors.failedPrecondition(
@@ -99,17 +101,19 @@ export class ReleasesService {
     }
   }
 
-  async get(rawId: string): Promise<orchestratorV1.Release> {
+  async get(caller: CallerIdentity, rawId: string): Promise<orchestratorV1.Release> {
     const id = requiredId(rawId, 'id');
+    const missing = () => RpcErrors.notFound(`release ${id} not found`);
     const release = await this.releases.findById(id);
-    if (!release) throw RpcErrors.notFound(`release ${id} not found`);
+    if (!release) throw missing();
+    new CallerScope(caller).requireVisible(Permission.ReleaseView, { projectId: release.projectId }, missing);
     return toRelease(release);
   }
 
-  async listForProject(rawProjectId: string): Promise<orchestratorV1.ReleaseList> {
+  /** Every release of a project shares its scope: the project is checked, not each release. */
+  async listForProject(caller: CallerIdentity, rawProjectId: string): Promise<orchestratorV1.ReleaseList> {
     const projectId = requiredId(rawProjectId, 'id');
-    if (!(await this.projects.findById(projectId)))
-      throw RpcErrors.notFound(`project ${projectId} not found`);
+    await projectAllowing(this.projects, caller, Permission.ReleaseView, projectId);
     return { items: (await this.releases.listForProject(projectId)).map(toRelease) };
   }
 }

@@ -210,14 +210,14 @@ describe(ClaimedTasksService.name, () => {
         ),
       ).resolves.toMatchObject({ code: status.FAILED_PRECONDITION });
     }
-    await expect(sut.tasks.get(taskId)).resolves.toMatchObject({ state: 'Executing', nextStep: 0 });
+    await expect(sut.tasks.get(alice, taskId)).resolves.toMatchObject({ state: 'Executing', nextStep: 0 });
 
     await expect(sut.claimed.reportProgress({ taskId, claim, nextStep: 1 })).resolves.toEqual({
       cancelRequested: false,
     });
     // A retried, older report committing late must not move the task back a step.
     await sut.claimed.reportProgress({ taskId, claim, nextStep: 0 });
-    await expect(sut.tasks.get(taskId)).resolves.toMatchObject({ nextStep: 1 });
+    await expect(sut.tasks.get(alice, taskId)).resolves.toMatchObject({ nextStep: 1 });
     const done = await sut.claimed.complete(executor, {
       taskId,
       claim,
@@ -277,7 +277,7 @@ describe(ClaimedTasksService.name, () => {
     };
     expect(done).toMatchObject(expected);
     // Read back through another replica: it is in the row, not just in the reply.
-    await expect(other.tasks.get(incomplete.taskId)).resolves.toMatchObject(expected);
+    await expect(other.tasks.get(alice, incomplete.taskId)).resolves.toMatchObject(expected);
     const audited = await db.dataSource.query<{ details: string }[]>(
       `SELECT details FROM orchestrator_audit_outbox WHERE action = 'task.completed' AND resource_id = ${p(1)}`,
       [incomplete.taskId],
@@ -318,9 +318,9 @@ describe(ClaimedTasksService.name, () => {
       await Promise.all([drain(sut, 'node-a'), drain(other, 'node-b'), drain(other, 'node-c')])
     ).flat();
     expect(claimed.sort()).toEqual([first.taskId, elsewhere.taskId].sort());
-    await expect(sut.tasks.get(second.taskId)).resolves.toMatchObject({ state: 'Queued' });
+    await expect(sut.tasks.get(alice, second.taskId)).resolves.toMatchObject({ state: 'Queued' });
 
-    const owner = await sut.tasks.get(first.taskId);
+    const owner = await sut.tasks.get(alice, first.taskId);
     await sut.claimed.complete(executor, {
       taskId: first.taskId,
       claim: owner.claim,
@@ -352,8 +352,8 @@ describe(ClaimedTasksService.name, () => {
     const racing = raceAgainst(held, () => other.claimed.claim({ nodeName: 'node-b', freeSlots: 1 }));
 
     await expect(racing).resolves.toEqual({ plan: undefined });
-    await expect(sut.tasks.get(older.taskId)).resolves.toMatchObject({ state: 'Queued', claim: 0 });
-    await expect(sut.tasks.get(newer.taskId)).resolves.toMatchObject({
+    await expect(sut.tasks.get(alice, older.taskId)).resolves.toMatchObject({ state: 'Queued', claim: 0 });
+    await expect(sut.tasks.get(alice, newer.taskId)).resolves.toMatchObject({
       state: 'Executing',
       nodeName: 'node-a',
     });
@@ -383,7 +383,7 @@ describe(ClaimedTasksService.name, () => {
     await expect(
       db.dataSource.getRepository(ServerTaskEntity).findBy({ nodeName: 'capped', state: 'Executing' }),
     ).resolves.toEqual([expect.objectContaining({ id: queued[1] })]);
-    await expect(sut.tasks.get(queued[0])).resolves.toMatchObject({ state: 'Queued', claim: 0 });
+    await expect(sut.tasks.get(alice, queued[0])).resolves.toMatchObject({ state: 'Queued', claim: 0 });
     await finishEverything();
   });
 
@@ -490,7 +490,7 @@ describe(ClaimedTasksService.name, () => {
           .taskId,
       );
 
-    const page = await sut.tasks.list({
+    const page = await sut.tasks.list(alice, {
       state: '',
       projectId: project.id,
       environmentId: '',
@@ -502,7 +502,7 @@ describe(ClaimedTasksService.name, () => {
     expect(page.items.map((task) => task.id)).toEqual([ids[1]]);
     await expect(
       rpcRefusal(
-        sut.tasks.list({
+        sut.tasks.list(alice, {
           state: 'Running',
           projectId: '',
           environmentId: '',

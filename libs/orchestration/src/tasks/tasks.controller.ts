@@ -26,13 +26,14 @@ export class TasksController implements Pick<orchestratorV1.OrchestratorServiceC
   ) {}
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'listTasks')
-  listTasks(request: orchestratorV1.ListTasksRequest): Promise<orchestratorV1.TaskList> {
-    return this.tasks.list(request);
+  listTasks(request: orchestratorV1.ListTasksRequest, metadata: Metadata): Promise<orchestratorV1.TaskList> {
+    return this.tasks.list(identityFromMetadata(metadata), request);
   }
 
+  /** Also an executor's, on its own, checking whether its running task was cancelled. */
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'getTask')
-  getTask(request: orchestratorV1.IdRequest): Promise<orchestratorV1.ServerTask> {
-    return this.tasks.get(request.id);
+  getTask(request: orchestratorV1.IdRequest, metadata: Metadata): Promise<orchestratorV1.ServerTask> {
+    return this.tasks.get(identityFromMetadata(metadata), request.id);
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'cancelTask')

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 
+import type { ScopeFilter } from '../shared/caller-scope';
+import { scopedWhere } from '../shared/scoped-where';
 import { structuredQuery, Transactions } from '../shared/transactions';
 import { ServerTaskEntity } from './server-task.entity';
 import { taskQueueSql, TaskQueueSql } from './task-claim.sql';
@@ -42,13 +44,21 @@ export class TasksRepository {
     return manager.findOneBy(ServerTaskEntity, { id });
   }
 
-  /** Newest first. */
+  /** Newest first, among those `visible` lets through (the total counts only those). */
   async list(
     filter: TaskFilter,
+    visible: ScopeFilter,
     skip: number,
     take: number,
   ): Promise<{ items: ServerTaskEntity[]; total: number }> {
-    const where = Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined));
+    const requested = Object.fromEntries(
+      Object.entries(filter).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+    const where = scopedWhere<ServerTaskEntity>(requested, visible, {
+      project: 'projectId',
+      environment: 'environmentId',
+    });
+    if (!where) return { items: [], total: 0 };
     const [items, total] = await this.transactions.manager.findAndCount(ServerTaskEntity, {
       where,
       order: { queuedAt: 'DESC', id: 'DESC' },

@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 
+import { Permission } from '@flotilla/api-interfaces';
 import { AuditRecorder } from '@flotilla/audit/outbox';
 import type { orchestratorV1 } from '@flotilla/contracts';
 import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
 
+import { CallerScope } from '../shared/caller-scope';
 import { requiredId } from '../shared/names';
 import { Transactions } from '../shared/transactions';
 import { isTaskState, TASK_STATES } from './task-states';
@@ -25,7 +27,10 @@ export class TasksService {
     @Inject(AuditRecorder) private readonly audit: AuditRecorder,
   ) {}
 
-  async list(request: orchestratorV1.ListTasksRequest): Promise<orchestratorV1.TaskList> {
+  async list(
+    caller: CallerIdentity,
+    request: orchestratorV1.ListTasksRequest,
+  ): Promise<orchestratorV1.TaskList> {
     const state = request.state?.trim() || undefined;
     if (state !== undefined && !isTaskState(state)) {
       throw RpcErrors.invalidArgument(`state must be one of ${TASK_STATES.join(', ')} (got "${state}")`);
@@ -42,16 +47,23 @@ export class TasksService {
         environmentId: request.environmentId || undefined,
         nodeName: request.nodeName || undefined,
       },
+      new CallerScope(caller).filter(Permission.TaskView),
       skip,
       take,
     );
     return { items: items.map(toServerTask), total };
   }
 
-  async get(rawId: string): Promise<orchestratorV1.ServerTask> {
+  /** A task's scope is its deployment's project and environment (copied onto the task). */
+  async get(caller: CallerIdentity, rawId: string): Promise<orchestratorV1.ServerTask> {
     const id = requiredId(rawId, 'id');
     const task = await this.tasks.findById(id);
-    if (!task) throw RpcErrors.notFound(`task ${id} not found`);
+    if (!task) throw missing(id);
+    const scope = new CallerScope(caller);
+    if (!scope.isOwnProcess) {
+      const { projectId, environmentId } = task;
+      scope.requireVisible(Permission.TaskView, { projectId, environmentId }, () => missing(id));
+    }
     return toServerTask(task);
   }
 
@@ -64,7 +76,14 @@ export class TasksService {
     const outcome = await this.transactions.run(async (manager) => {
       for (let attempt = 0; attempt < CANCEL_ATTEMPTS; attempt++) {
         const task = await this.tasks.findById(id, manager);
-        if (!task) throw RpcErrors.notFound(`task ${id} not found`);
+        if (!task) throw missing(id);
+        new CallerScope(actor).requireAllowed(
+          Permission.TaskCancel,
+          Permission.TaskView,
+          { projectId: task.projectId, environmentId: task.environmentId },
+          `task ${id}`,
+          () => missing(id),
+        );
         if (task.state === 'Cancelling') return { task, signal: false };
         const changed =
           task.state === 'Queued'
@@ -90,4 +109,8 @@ export class TasksService {
     if (outcome.signal) this.signals.cancelRequested(id);
     return toServerTask(outcome.task);
   }
+}
+
+function missing(id: string): Error {
+  return RpcErrors.notFound(`task ${id} not found`);
 }

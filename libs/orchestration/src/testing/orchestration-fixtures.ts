@@ -1,13 +1,15 @@
+import { ALL_PERMISSIONS } from '@flotilla/api-interfaces';
 import type { orchestratorV1 } from '@flotilla/contracts';
 import type { CallerIdentity } from '@flotilla/platform/grpc';
 
 import type { OrchestrationHarness } from './orchestration-harness';
 
+/** An administrator: every permission, everywhere (the services check permissions with permits()). */
 export const alice: CallerIdentity = {
   userId: 'u-alice',
   username: 'alice',
   clientIp: '192.0.2.10',
-  permissions: [],
+  permissions: [...ALL_PERMISSIONS],
 };
 export const executor: CallerIdentity = {
   userId: 'system:executor',

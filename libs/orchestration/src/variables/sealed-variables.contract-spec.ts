@@ -95,7 +95,11 @@ describe('sensitive variables at rest', () => {
       expect(column).toContain('8080');
       expect(column.match(/enc:v1:/g)).toHaveLength(2);
     }
-    expect((await sut.variables.get(project.id)).variables.map((v) => v.value)).toEqual(['', '', '8080']);
+    expect((await sut.variables.get(alice, project.id)).variables.map((v) => v.value)).toEqual([
+      '',
+      '',
+      '8080',
+    ]);
 
     const plan = await deployAndClaim(sut, release.id, environment.id);
     expect(plan.variables).toEqual(

@@ -5,8 +5,19 @@ import { MAX_NAME_LENGTH } from '../shared/names';
 
 export const MAX_VARIABLES = 2000;
 
-function scopeKey(variable: orchestratorV1.Variable): string {
+/** A variable's identity in its set: its name in any letter case and its environments. */
+export function scopeKey(variable: orchestratorV1.Variable): string {
   return `${variable.name.toLowerCase()}|${[...variable.environmentIds].sort().join(',')}`;
+}
+
+/** Whether two variables are the same in every field (environments in any order). */
+export function sameVariable(a: orchestratorV1.Variable, b: orchestratorV1.Variable): boolean {
+  return (
+    a.name === b.name &&
+    (a.value ?? '') === (b.value ?? '') &&
+    (a.isSensitive === true) === (b.isSensitive === true) &&
+    [...a.environmentIds].sort().join(',') === [...b.environmentIds].sort().join(',')
+  );
 }
 
 /** Checks names and returns the variables normalised (trimmed names, unique sorted environment ids). */

@@ -15,8 +15,8 @@ export class VariablesController
   constructor(@Inject(VariablesService) private readonly variables: VariablesService) {}
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'getVariables')
-  getVariables(request: orchestratorV1.IdRequest): Promise<orchestratorV1.VariableSet> {
-    return this.variables.get(request.id);
+  getVariables(request: orchestratorV1.IdRequest, metadata: Metadata): Promise<orchestratorV1.VariableSet> {
+    return this.variables.get(identityFromMetadata(metadata), request.id);
   }
 
   @GrpcMethod(ORCHESTRATOR_SERVICE, 'updateVariables')

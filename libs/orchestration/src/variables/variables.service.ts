@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 
+import { Permission } from '@flotilla/api-interfaces';
 import { AuditRecorder } from '@flotilla/audit/outbox';
 import type { orchestratorV1 } from '@flotilla/contracts';
 import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
@@ -10,7 +10,8 @@ import { EnvironmentsRepository } from '../environments/environments.repository'
 import { ProjectsRepository } from '../projects/projects.repository';
 import { requiredId } from '../shared/names';
 import { Transactions } from '../shared/transactions';
-import { keepSensitiveValues, maskSensitive, validateVariables } from './variable-rules';
+import { maskSensitive, validateVariables } from './variable-rules';
+import { mergeWithinScope, projectVariablesAllowing } from './variable-scope';
 import { VariablesRepository } from './variables.repository';
 
 const concurrentChange = () => RpcErrors.aborted('the variables were changed concurrently; try again');
@@ -25,11 +26,18 @@ export class VariablesService {
     @Inject(AuditRecorder) private readonly audit: AuditRecorder,
   ) {}
 
-  async get(rawProjectId: string): Promise<orchestratorV1.VariableSet> {
+  async get(caller: CallerIdentity, rawProjectId: string): Promise<orchestratorV1.VariableSet> {
     const projectId = requiredId(rawProjectId, 'id');
-    await this.requireProject(projectId);
+    const { accessOf } = await projectVariablesAllowing(
+      this.projects,
+      caller,
+      Permission.VariableView,
+      projectId,
+    );
     const set = await this.variables.find(projectId);
-    return { ...set, variables: maskSensitive(set.variables) };
+    // Only what the caller may see in its environments (variableAccess); the version is the set's.
+    const visible = set.variables.filter((variable) => accessOf(variable).visible);
+    return { ...set, variables: maskSensitive(visible) };
   }
 
   async update(
@@ -37,21 +45,29 @@ export class VariablesService {
     request: orchestratorV1.UpdateVariablesRequest,
   ): Promise<orchestratorV1.VariableSet> {
     const projectId = requiredId(request.projectId, 'projectId');
+    // Before the environment ids are looked at: a caller who may not edit here learns nothing from them.
+    await projectVariablesAllowing(this.projects, actor, Permission.VariableEdit, projectId);
     const incoming = validateVariables(request.variables);
-    const unknown = await this.environments.unknownIds([
-      ...new Set(incoming.flatMap((v) => v.environmentIds)),
-    ]);
-    if (unknown.length > 0)
-      throw RpcErrors.invalidArgument(`unknown environment id(s): ${unknown.join(', ')}`);
     try {
-      const saved = await this.transactions.run(async (manager) => {
-        await this.requireProject(projectId, manager);
-        const current = await this.variables.findInClear(projectId, manager);
-        const next = {
+      return await this.transactions.run(async (manager) => {
+        const { accessOf } = await projectVariablesAllowing(
+          this.projects,
+          actor,
+          Permission.VariableEdit,
           projectId,
-          version: current.version + 1,
-          variables: keepSensitiveValues(incoming, current.variables),
-        };
+          manager,
+        );
+        const current = await this.variables.findInClear(projectId, manager);
+        // Refuses what the caller may not change, keeps what they cannot see (variable-scope.ts).
+        const variables = mergeWithinScope(incoming, current.variables, accessOf);
+        // After the scope check: an environment-restricted caller cannot probe other environments' ids.
+        const unknown = await this.environments.unknownIds(
+          [...new Set(incoming.flatMap((v) => v.environmentIds))],
+          manager,
+        );
+        if (unknown.length > 0)
+          throw RpcErrors.invalidArgument(`unknown environment id(s): ${unknown.join(', ')}`);
+        const next = { projectId, version: current.version + 1, variables };
         if (!(await this.variables.save(manager, next))) throw concurrentChange();
         await this.audit.record(manager, {
           actor,
@@ -68,17 +84,13 @@ export class VariablesService {
             })),
           },
         });
-        return next;
+        // The caller's view of the new set, as get() would answer it.
+        const visible = next.variables.filter((variable) => accessOf(variable).visible);
+        return { ...next, variables: maskSensitive(visible) };
       });
-      return { ...saved, variables: maskSensitive(saved.variables) };
     } catch (error) {
       if (isUniqueViolation(error)) throw concurrentChange();
       throw error;
     }
-  }
-
-  private async requireProject(projectId: string, manager?: EntityManager): Promise<void> {
-    if (!(await this.projects.findById(projectId, manager)))
-      throw RpcErrors.notFound(`project ${projectId} not found`);
   }
 }

@@ -4,6 +4,9 @@ import { resolve } from 'node:path';
 
 import { DatabaseTls, readDatabaseTls } from './database-tls';
 import { EnvReader } from './env-reader';
+import { readSignInThrottle, SignInThrottleConfig } from './sign-in-throttle-config';
+
+export type { SignInThrottleConfig } from './sign-in-throttle-config';
 
 export type SqlDialect = 'postgres' | 'mssql';
 
@@ -68,6 +71,8 @@ export interface FlotillaConfig {
    * read-only, I/O errors) before counting them as lost.
    */
   taskLogRetryMs: number;
+  /** FLOTILLA_SIGNIN_*: failed sign-ins allowed per account and per client address (sign-in-throttle-config.ts). */
+  signInThrottle: SignInThrottleConfig;
 }
 
 /** The variables that raise the unpack limits; the executor names them when it refuses a package. */
@@ -178,6 +183,7 @@ export function loadFlotillaConfig(
     licenceXml: readLicence(reader),
     drainTimeoutMs: reader.int('FLOTILLA_DRAIN_TIMEOUT_MS', 60_000, { min: 0, max: 86_400_000 }),
     taskLogRetryMs: reader.int('FLOTILLA_TASK_LOG_RETRY_MS', 60_000, { min: 0, max: 3_600_000 }),
+    signInThrottle: readSignInThrottle(reader),
   };
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {
     reader.problem('FLOTILLA_HEARTBEAT_TIMEOUT_MS must be longer than FLOTILLA_HEARTBEAT_INTERVAL_MS');

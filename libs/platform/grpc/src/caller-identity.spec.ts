@@ -28,6 +28,44 @@ describe('caller identity metadata', () => {
     expect(odd.get('x-flotilla-request-id')).toEqual([]);
   });
 
+  it('carries scoped grants (absent vs empty restriction kept) from the verified token to the handler', () => {
+    const identity = {
+      userId: 'u1',
+      username: 'u',
+      clientIp: '',
+      permissions: ['DeploymentCreate', 'ProjectView'],
+      grants: [
+        { permissions: ['DeploymentCreate' as const], projectIds: ['p-1'], environmentIds: [] },
+        { permissions: ['ProjectView' as const] },
+      ],
+    };
+    expect(identityFromMetadata(identityToMetadata(identity))).toEqual(identity);
+    expect(identityFromMetadata(identityToMetadata({ ...identity, grants: [] })).grants).toEqual([]);
+    // Ids beyond printable ASCII travel percent-encoded (grpc-js takes no other metadata text).
+    const unicode = {
+      ...identity,
+      grants: [{ permissions: ['ProjectView' as const], projectIds: ['prøject-ü'] }],
+    };
+    const metadata = identityToMetadata(unicode);
+    expect(metadata.get('x-flotilla-grants')[0]).toMatch(/^%5B/);
+    expect(identityFromMetadata(metadata)).toEqual(unicode);
+  });
+
+  it('reads a grants value that is not grants as no grant at all, never as unrestricted', () => {
+    for (const text of [
+      '%7Bbroken',
+      encodeURIComponent('{"permissions":[]}'),
+      encodeURIComponent('[{"projectIds":["p"]}]'),
+      '[{"projectIds":["p"]}]',
+      '[{"permissions":[],"projectIds":"p"}]',
+      '[broken',
+    ]) {
+      const metadata = new Metadata();
+      metadata.set('x-flotilla-grants', text);
+      expect(identityFromMetadata(metadata).grants).toEqual([]);
+    }
+  });
+
   it('reads an anonymous caller when no metadata was sent', () => {
     expect(identityFromMetadata(undefined)).toEqual({
       userId: '',

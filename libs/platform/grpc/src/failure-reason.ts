@@ -17,8 +17,12 @@ export const FailureReason = {
   StorageUnavailable: 'storage-unavailable',
   /** UNAVAILABLE: the database cannot be reached (restart, failover); retrying soon helps. */
   DatabaseUnavailable: 'database-unavailable',
+  /** UNAVAILABLE: no domain controller answered a directory sign-in; local accounts still sign in. */
+  DirectoryUnavailable: 'directory-unavailable',
   /** RESOURCE_EXHAUSTED: the request is over a configured size limit. */
   TooLarge: 'too-large',
+  /** RESOURCE_EXHAUSTED: too many attempts (sign-in throttling); the trailers say how long to wait (rate-limited.ts). */
+  RateLimited: 'rate-limited',
 } as const;
 export type FailureReason = (typeof FailureReason)[keyof typeof FailureReason];
 

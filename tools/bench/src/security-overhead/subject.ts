@@ -3,7 +3,8 @@ import { BenchApi } from '../bench-cluster';
 import { Teardown } from '../bench-runner';
 import { pickupLatencies, pickupOnce, preparePickup, PickupTarget } from '../pickup-run';
 import { progress, seconds } from '../report';
-import { keepAliveAgent, LoadResult, LoadSettings, runClosedLoop } from '../rest-load';
+import { runOpenLoop } from '../open-loop-load';
+import { countOpenedConnections, keepAliveAgent, LoadSettings, runClosedLoop } from '../rest-load';
 import { RoundSample } from './comparison';
 import { startTreeCluster, TreeCluster } from './tree-cluster';
 import { Worktree } from './worktree';
@@ -23,6 +24,8 @@ export interface Settings {
   restWarmupMs: number;
   clients: number;
   seedTasks: number;
+  /** Offered load of the fixed-rate REST run (req/s); set once the "before" cluster is warm. */
+  fixedRate: number;
 }
 
 /** One tree under test: its checkout, its running cluster, and what the rounds need on it. */
@@ -32,21 +35,53 @@ export interface Subject {
   cluster: TreeCluster;
   pickupTarget: PickupTarget;
   token: string;
+  /** Closed-loop requests/s of the warm-up: what the cluster sustained before any round. */
+  warmupRequestsPerSecond: number;
   rounds: RoundSample[];
 }
 
-async function restRun(subject: Subject, settings: Settings, durationMs: number, warmupMs: number) {
-  const load: LoadSettings = {
+function loadSettings(subject: Subject, settings: Settings, durationMs: number): LoadSettings {
+  return {
     paths: PATHS,
     token: subject.token,
     clients: settings.clients,
     durationMs,
     requestTimeoutMs: 30_000,
   };
+}
+
+/** Closed-loop REST load: warm-up, then the measured run, on one keep-alive pool. */
+async function restRun(subject: Subject, settings: Settings, durationMs: number, warmupMs: number) {
+  const load = loadSettings(subject, settings, durationMs);
   const agent = keepAliveAgent(settings.clients, subject.cluster.baseUrl);
   try {
     if (warmupMs > 0) await runClosedLoop(subject.cluster.baseUrl, agent, { ...load, durationMs: warmupMs });
     return await runClosedLoop(subject.cluster.baseUrl, agent, load);
+  } finally {
+    agent.destroy();
+  }
+}
+
+/**
+ * Both REST measurements of a round on one keep-alive pool: the closed loop (warm-up, then
+ * measured: saturation, what the cluster sustains) and then the open loop at settings.fixedRate
+ * (the latency a request meets at a fixed offered load), its arrivals seeded by the round so both
+ * trees get the same schedule.
+ */
+async function restRound(subject: Subject, settings: Settings, round: number) {
+  const load = loadSettings(subject, settings, settings.restMs);
+  const agent = keepAliveAgent(settings.clients, subject.cluster.baseUrl);
+  try {
+    if (settings.restWarmupMs > 0)
+      await runClosedLoop(subject.cluster.baseUrl, agent, { ...load, durationMs: settings.restWarmupMs });
+    const saturated = await runClosedLoop(subject.cluster.baseUrl, agent, load);
+    const opened = countOpenedConnections(agent);
+    const fixedRate = await runOpenLoop(subject.cluster.baseUrl, agent, {
+      ...load,
+      ratePerSecond: settings.fixedRate,
+      seed: round + 1,
+    });
+    return { saturated, fixedRate: { ...fixedRate, connectionsOpened: opened() } };
   } finally {
     agent.destroy();
   }
@@ -86,26 +121,36 @@ export async function prepare(
     cluster,
     pickupTarget: await preparePickup(api),
     token: await api.token(cluster),
+    warmupRequestsPerSecond: 0,
     rounds: [],
   };
   progress(
     `${name}: warming up (${settings.pickupWarmup} deployments, ${seconds(2 * settings.restWarmupMs)} of REST)`,
   );
   await pickupRun(subject, settings.pickupWarmup);
-  await restRun(subject, settings, Math.max(1000, 2 * settings.restWarmupMs), 0);
+  const warmup = await restRun(subject, settings, Math.max(1000, 2 * settings.restWarmupMs), 0);
+  subject.warmupRequestsPerSecond = warmup.ok / (warmup.elapsedMs / 1000);
+  progress(`${name}: sustained ${subject.warmupRequestsPerSecond.toFixed(0)} REST requests/s in the warm-up`);
   return subject;
 }
 
-export async function measureRound(subject: Subject, settings: Settings, label: string): Promise<void> {
+export async function measureRound(
+  subject: Subject,
+  settings: Settings,
+  round: number,
+  label: string,
+): Promise<void> {
   progress(`${label}: ${subject.name}: ${settings.pickup} deployments`);
   const tasks = await pickupRun(subject, settings.pickup);
   progress(
-    `${label}: ${subject.name}: REST ${seconds(settings.restMs)} (after ${seconds(settings.restWarmupMs)} warm-up)`,
+    `${label}: ${subject.name}: REST ${seconds(settings.restMs)} closed loop (after ${seconds(settings.restWarmupMs)} warm-up), ` +
+      `then ${seconds(settings.restMs)} at ${settings.fixedRate} req/s`,
   );
-  const rest: LoadResult = await restRun(subject, settings, settings.restMs, settings.restWarmupMs);
+  const rest = await restRound(subject, settings, round);
   subject.rounds.push({
     pickupMs: pickupLatencies(tasks),
     unsuccessful: tasks.filter((task) => task.state !== 'Success').length,
-    rest,
+    rest: rest.saturated,
+    fixedRate: rest.fixedRate,
   });
 }

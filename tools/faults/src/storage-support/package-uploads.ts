@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import { Agent } from 'undici';
 
-import { buildZip, publicTlsCa, trustingFetch } from '@flotilla/testing';
+import { buildZip, publicTlsCa } from '@flotilla/testing';
 
 export type UploadKind = 'raw' | 'multipart';
 
@@ -37,12 +37,16 @@ export function testPackage(packageId: string, version: string, payloadBytes: nu
  * client's connection; a pooled connection picked up again just as it closes fails the next POST
  * with "other side closed" (seen once in CI), which says nothing about the storage under test.
  */
-async function onOwnConnection(url: string, init: RequestInit): Promise<{ status: number; text: string }> {
+async function onOwnConnection(
+  url: string,
+  init: RequestInit,
+): Promise<{ status: number; text: string; bytes: Uint8Array }> {
   const ca = publicTlsCa(url);
   const dispatcher = new Agent({ connect: ca ? { ca } : {} });
   try {
     const response = await fetch(url, { ...init, dispatcher } as RequestInit);
-    return { status: response.status, text: await response.text() };
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    return { status: response.status, text: Buffer.from(bytes).toString('utf8'), bytes };
   } finally {
     await dispatcher.close();
   }
@@ -97,18 +101,18 @@ export async function publishedPackage(
 ): Promise<{ metadata: number; download: number; downloadSha256?: string; listed: boolean }> {
   const headers = { authorization: `Bearer ${token}` };
   const path = `/api/packages/${encodeURIComponent(pkg.packageId)}/${encodeURIComponent(pkg.version)}`;
-  const metadata = await trustingFetch(`${baseUrl}${path}`, { headers });
-  await metadata.arrayBuffer();
-  const download = await trustingFetch(`${baseUrl}${path}/raw`, { headers });
-  const bytes = new Uint8Array(await download.arrayBuffer());
-  const list = await trustingFetch(`${baseUrl}/api/packages?packageId=${encodeURIComponent(pkg.packageId)}`, {
-    headers,
-  });
-  const listed = ((await list.json()) as { items?: { packageId: string; version: string }[] }).items ?? [];
+  // Each on a connection of its own too: these follow refused uploads, whose connections HAProxy closes.
+  const metadata = await onOwnConnection(`${baseUrl}${path}`, { headers });
+  const download = await onOwnConnection(`${baseUrl}${path}/raw`, { headers });
+  const list = await onOwnConnection(
+    `${baseUrl}/api/packages?packageId=${encodeURIComponent(pkg.packageId)}`,
+    { headers },
+  );
+  const listed = (JSON.parse(list.text) as { items?: { packageId: string; version: string }[] }).items ?? [];
   return {
     metadata: metadata.status,
     download: download.status,
-    downloadSha256: download.status === 200 ? sha256(bytes) : undefined,
+    downloadSha256: download.status === 200 ? sha256(download.bytes) : undefined,
     listed: listed.some((item) => item.packageId === pkg.packageId && item.version === pkg.version),
   };
 }

@@ -8,6 +8,7 @@ import { apiErrorMessage } from '../core/api-error';
 import { SessionService } from '../core/session.service';
 import { ReleasesComponent } from '../releases/releases.component';
 import { ProcessEditorComponent } from './process-editor.component';
+import { permittedIn, permittedInSomeEnvironment } from './scoped-permission';
 import { VariablesEditorComponent } from './variables-editor.component';
 
 /** One project: its deployment process, variables and releases (and deploying them). */
@@ -31,22 +32,22 @@ import { VariablesEditorComponent } from './variables-editor.component';
           <h2>Deployment process</h2>
           <flotilla-process-editor
             [process]="process"
-            [canEdit]="session.can(permission.ProcessEdit)"
+            [canEdit]="may(permission.ProcessEdit, project.id)"
             (saved)="onProcessSaved($event)"
           />
         </section>
       }
-      @if (session.can(permission.VariableView)) {
+      @if (mayInSomeEnvironment(permission.VariableView, project.id)) {
         <section class="card">
           <h2>Variables</h2>
           <flotilla-variables-editor
             [projectId]="project.id"
             [environments]="environments()"
-            [canEdit]="session.can(permission.VariableEdit)"
+            [canEdit]="mayInSomeEnvironment(permission.VariableEdit, project.id)"
           />
         </section>
       }
-      @if (session.can(permission.ReleaseView)) {
+      @if (may(permission.ReleaseView, project.id)) {
         <section class="card">
           <h2>Releases</h2>
           <flotilla-releases
@@ -79,6 +80,16 @@ export class ProjectPage {
       const projectId = this.projectId();
       untracked(() => void this.load(projectId));
     });
+  }
+
+  /** On this project, not merely somewhere (a team grant may be restricted to other projects). */
+  protected may(permission: Permission, projectId: string): boolean {
+    return permittedIn(this.session, permission, { projectId });
+  }
+
+  /** Variables are scoped by environment too: which rows are editable is the editor's business. */
+  protected mayInSomeEnvironment(permission: Permission, projectId: string): boolean {
+    return permittedInSomeEnvironment(this.session, permission, projectId);
   }
 
   protected onProcessSaved(process: DeploymentProcess): void {

@@ -1,13 +1,20 @@
 import { ChangeDetectionStrategy, Component, effect, inject, input, signal, untracked } from '@angular/core';
-import { Environment, Variable } from '@flotilla/api-interfaces';
+import { Environment, Permission, Variable } from '@flotilla/api-interfaces';
 
 import { ProjectsApi } from '../api/projects-api';
 import { apiErrorMessage } from '../core/api-error';
+import { SessionService } from '../core/session.service';
+import { reachIn, variableAccessIn } from './scoped-permission';
 
-/** A row being edited; `key` keeps DOM rows stable while rows are added and removed. */
+/**
+ * A row being edited; `key` keeps DOM rows stable while rows are added and removed. `editable` is
+ * decided on the variable as loaded (VariableEdit must reach all of its environments): a read-only
+ * row is sent back as it came, which the server accepts.
+ */
 interface VariableRow {
   key: number;
   variable: Variable;
+  editable: boolean;
 }
 
 /** The project's variables as an editable table, saved as a whole. */
@@ -30,12 +37,12 @@ interface VariableRow {
         </thead>
         <tbody>
           @for (row of rows(); track row.key; let i = $index) {
-            <tr data-testid="variable-row">
+            <tr data-testid="variable-row" [class.read-only]="!row.editable">
               <td>
                 <input
                   #name
                   [value]="row.variable.name"
-                  [disabled]="!canEdit()"
+                  [disabled]="!row.editable"
                   [attr.aria-label]="'Name of variable ' + (i + 1)"
                   (input)="patch(row.key, { name: name.value })"
                   data-testid="variable-name"
@@ -46,7 +53,7 @@ interface VariableRow {
                   #value
                   [type]="row.variable.isSensitive ? 'password' : 'text'"
                   [value]="row.variable.value"
-                  [disabled]="!canEdit()"
+                  [disabled]="!row.editable"
                   [attr.aria-label]="'Value of variable ' + (i + 1)"
                   autocomplete="off"
                   [placeholder]="row.variable.isSensitive ? 'Hidden; leave empty to keep' : ''"
@@ -58,7 +65,7 @@ interface VariableRow {
                 <select
                   #scope
                   multiple
-                  [disabled]="!canEdit()"
+                  [disabled]="!row.editable"
                   [attr.aria-label]="'Environments of variable ' + (i + 1)"
                   (change)="patch(row.key, { environmentIds: selectedValues(scope) })"
                 >
@@ -66,6 +73,7 @@ interface VariableRow {
                     <option
                       [value]="environment.id"
                       [selected]="row.variable.environmentIds.includes(environment.id)"
+                      [disabled]="!mayEditIn(environment.id)"
                     >
                       {{ environment.name }}
                     </option>
@@ -74,19 +82,24 @@ interface VariableRow {
                 @if (row.variable.environmentIds.length === 0) {
                   <div class="muted small">All environments</div>
                 }
+                @if (canEdit() && !row.editable) {
+                  <div class="muted small" data-testid="variable-read-only">
+                    Read-only: it applies in environments where you may not edit variables
+                  </div>
+                }
               </td>
               <td>
                 <input
                   #sensitive
                   type="checkbox"
                   [checked]="row.variable.isSensitive"
-                  [disabled]="!canEdit()"
+                  [disabled]="!row.editable"
                   [attr.aria-label]="'Variable ' + (i + 1) + ' is sensitive'"
                   (change)="patch(row.key, { isSensitive: sensitive.checked })"
                 />
               </td>
               <td>
-                @if (canEdit()) {
+                @if (row.editable) {
                   <button
                     type="button"
                     class="link danger"
@@ -130,6 +143,7 @@ export class VariablesEditorComponent {
   readonly canEdit = input(false);
 
   private readonly api = inject(ProjectsApi);
+  private readonly session = inject(SessionService);
   private nextKey = 0;
   protected readonly rows = signal<VariableRow[]>([]);
   protected readonly loading = signal(true);
@@ -144,6 +158,12 @@ export class VariablesEditorComponent {
     });
   }
 
+  /** Whether a variable may be scoped to this environment (VariableEdit reaches it). */
+  protected mayEditIn(environmentId: string): boolean {
+    const reach = reachIn(this.session, Permission.VariableEdit, this.projectId());
+    return reach.everywhere || reach.environmentIds.has(environmentId);
+  }
+
   protected selectedValues(select: HTMLSelectElement): string[] {
     return Array.from(select.selectedOptions, (option) => option.value);
   }
@@ -151,14 +171,18 @@ export class VariablesEditorComponent {
   protected patch(key: number, change: Partial<Variable>): void {
     this.savedMessage.set(null);
     this.rows.update((rows) =>
-      rows.map((row) => (row.key === key ? { key, variable: { ...row.variable, ...change } } : row)),
+      rows.map((row) => (row.key === key ? { ...row, variable: { ...row.variable, ...change } } : row)),
     );
   }
 
   protected add(): void {
     this.rows.update((rows) => [
       ...rows,
-      this.toRow({ name: '', value: '', environmentIds: [], isSensitive: false }),
+      {
+        key: this.nextKey++,
+        variable: { name: '', value: '', environmentIds: [], isSensitive: false },
+        editable: true,
+      },
     ]);
   }
 
@@ -200,6 +224,8 @@ export class VariablesEditorComponent {
   }
 
   private toRow(variable: Variable): VariableRow {
-    return { key: this.nextKey++, variable };
+    const editable =
+      this.canEdit() && variableAccessIn(this.session, this.projectId(), variable.environmentIds).editable;
+    return { key: this.nextKey++, variable, editable };
   }
 }

@@ -1,10 +1,20 @@
 import { DatePipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, effect, inject, input, signal, untracked } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  inject,
+  input,
+  signal,
+  untracked,
+} from '@angular/core';
 import { DeploymentStep, Environment, Permission, Release } from '@flotilla/api-interfaces';
 
 import { ProjectsApi } from '../api/projects-api';
 import { apiErrorMessage } from '../core/api-error';
 import { SessionService } from '../core/session.service';
+import { permittedIn } from '../project/scoped-permission';
 import { CreateReleaseComponent } from './create-release.component';
 import { DeployFormComponent } from './deploy-form.component';
 
@@ -14,7 +24,7 @@ import { DeployFormComponent } from './deploy-form.component';
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [DatePipe, CreateReleaseComponent, DeployFormComponent],
   template: `
-    @if (session.can(permission.ReleaseCreate)) {
+    @if (canCreateRelease()) {
       <flotilla-create-release [projectId]="projectId()" [steps]="steps()" (created)="onCreated($event)" />
     }
     @if (loading()) {
@@ -52,7 +62,7 @@ import { DeployFormComponent } from './deploy-form.component';
               <td>{{ release.notes }}</td>
               <td>{{ release.createdAt | date: 'medium' }}</td>
               <td>
-                @if (session.can(permission.DeploymentCreate)) {
+                @if (deployableEnvironments().length > 0) {
                   <button
                     type="button"
                     class="secondary"
@@ -71,7 +81,7 @@ import { DeployFormComponent } from './deploy-form.component';
     @if (deploying(); as release) {
       <flotilla-deploy-form
         [release]="release"
-        [environments]="environments()"
+        [environments]="deployableEnvironments()"
         (closed)="deploying.set(null)"
       />
     }
@@ -83,7 +93,18 @@ export class ReleasesComponent {
   readonly environments = input<Environment[]>([]);
 
   protected readonly session = inject(SessionService);
-  protected readonly permission = Permission;
+  protected readonly canCreateRelease = computed(() =>
+    permittedIn(this.session, Permission.ReleaseCreate, { projectId: this.projectId() }),
+  );
+  /** Where this user may deploy this project: a team grant may allow some environments only. */
+  protected readonly deployableEnvironments = computed(() =>
+    this.environments().filter((environment) =>
+      permittedIn(this.session, Permission.DeploymentCreate, {
+        projectId: this.projectId(),
+        environmentId: environment.id,
+      }),
+    ),
+  );
   private readonly api = inject(ProjectsApi);
   protected readonly releases = signal<Release[]>([]);
   protected readonly deploying = signal<Release | null>(null);
@@ -100,7 +121,7 @@ export class ReleasesComponent {
   protected onCreated(release: Release): void {
     this.releases.update((releases) => [release, ...releases]);
     // The usual next move after cutting a release is deploying it.
-    if (this.session.can(Permission.DeploymentCreate)) this.deploying.set(release);
+    if (this.deployableEnvironments().length > 0) this.deploying.set(release);
   }
 
   private async load(projectId: string): Promise<void> {

@@ -32,6 +32,18 @@ import { LicenceBannerComponent } from '../nodes/licence-banner.component';
         @if (session.can(permission.EventView)) {
           <a routerLink="/events" routerLinkActive="active" data-testid="nav-events">Audit</a>
         }
+        @if (session.can(permission.UserEdit)) {
+          <a routerLink="/users" routerLinkActive="active" data-testid="nav-users">Users</a>
+        }
+        @if (session.can(permission.UserView)) {
+          <a routerLink="/teams" routerLinkActive="active" data-testid="nav-teams">Teams</a>
+        }
+        @if (session.can(permission.ApiKeyEdit)) {
+          <a routerLink="/api-keys" routerLinkActive="active" data-testid="nav-api-keys">API keys</a>
+        }
+        @if (session.can(permission.AdministerSystem)) {
+          <a routerLink="/directory" routerLinkActive="active" data-testid="nav-directory">Directory</a>
+        }
       </nav>
       <span class="spacer"></span>
       @if (session.user(); as user) {

@@ -1,4 +1,5 @@
-import { ChangeDetectionStrategy, Component, inject, input, signal } from '@angular/core';
+import { HttpClient } from '@angular/common/http';
+import { ChangeDetectionStrategy, Component, inject, input, OnInit, signal } from '@angular/core';
 import {
   AbstractControl,
   NonNullableFormBuilder,
@@ -6,10 +7,13 @@ import {
   ValidationErrors,
 } from '@angular/forms';
 import { Router } from '@angular/router';
+import { firstValueFrom } from 'rxjs';
 
 import { apiErrorMessage } from '../core/api-error';
 import { isPasswordChangeRequired, SessionService } from '../core/session.service';
 import { required } from '../core/validators';
+import { directoryDescription, SignInProviders } from './sign-in-providers';
+import { signInErrorMessage } from './sign-in-refusal';
 
 /** Auth's rule for a new password (user-rules.ts); the API checks it again. */
 const NEW_PASSWORD_MIN_LENGTH = 12;
@@ -71,6 +75,9 @@ function longEnough(control: AbstractControl): ValidationErrors | null {
       } @else {
         <form class="card" [formGroup]="form" (ngSubmit)="submit()" data-testid="login-form">
           <h1>Sign in to Flotilla</h1>
+          @if (directory(); as description) {
+            <p class="hint" data-testid="login-directory">{{ description }}</p>
+          }
           <label for="username">Username</label>
           <input
             id="username"
@@ -97,11 +104,14 @@ function longEnough(control: AbstractControl): ValidationErrors | null {
     </div>
   `,
 })
-export class SignInPage {
+export class SignInPage implements OnInit {
   /** Where to go after signing in (set by the guard or the 401 handler). */
   readonly returnUrl = input<string>();
 
   private readonly session = inject(SessionService);
+  private readonly http = inject(HttpClient);
+  /** Which directory accounts sign in with, when one is configured (else only local accounts). */
+  protected readonly directory = signal<string | null>(null);
   private readonly router = inject(Router);
   private readonly forms = inject(NonNullableFormBuilder);
   protected readonly minLength = NEW_PASSWORD_MIN_LENGTH;
@@ -118,6 +128,19 @@ export class SignInPage {
     { validators: samePasswordTwice },
   );
 
+  ngOnInit(): void {
+    void this.loadDirectory();
+  }
+
+  private async loadDirectory(): Promise<void> {
+    try {
+      const providers = await firstValueFrom(this.http.get<SignInProviders>('/api/auth/providers'));
+      this.directory.set(directoryDescription(providers));
+    } catch {
+      // Only a hint: sign-in works the same without it.
+    }
+  }
+
   protected async submit(): Promise<void> {
     if (this.form.invalid) return;
     this.busy.set(true);
@@ -131,7 +154,7 @@ export class SignInPage {
         this.changing.set(true);
         return;
       }
-      this.error.set(apiErrorMessage(error));
+      this.error.set(signInErrorMessage(error));
       this.form.controls.password.reset();
     } finally {
       this.busy.set(false);

@@ -25,6 +25,7 @@ import {
 import { TasksApi } from '../api/tasks-api';
 import { apiErrorMessage } from '../core/api-error';
 import { SessionService } from '../core/session.service';
+import { permittedIn } from '../project/scoped-permission';
 import { TokenStore } from '../core/token-store';
 import { TaskStateBadgeComponent } from '../shared/task-state-badge.component';
 import { followTaskLog } from './task-log-stream';
@@ -84,9 +85,12 @@ export class TaskPage {
     return task ? incompleteLogWarning(task) : null;
   });
   protected readonly isLogGap = isLogGap;
+  /** In the task's own project and environment: a team grant may allow cancelling elsewhere only. */
   protected readonly canCancel = computed(() => {
-    const state = this.task()?.state;
-    return state !== undefined && CANCELLABLE.includes(state) && this.session.can(Permission.TaskCancel);
+    const task = this.task();
+    if (!task || !CANCELLABLE.includes(task.state)) return false;
+    const scope = { projectId: task.projectId, environmentId: task.environmentId };
+    return permittedIn(this.session, Permission.TaskCancel, scope);
   });
 
   private readonly logBox = viewChild<ElementRef<HTMLElement>>('logBox');

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsString, Length } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsISO8601, IsOptional, IsString, Length } from 'class-validator';
 
 import { ApiKey, CreateApiKeyRequest, CreatedApiKey, ItemList, Permission } from '@flotilla/api-interfaces';
 import { identityToMetadata } from '@flotilla/platform/grpc';
@@ -15,6 +15,15 @@ export class CreateApiKeyDto implements CreateApiKeyRequest {
   @IsString()
   @Length(1, 200)
   purpose!: string;
+
+  @ApiPropertyOptional({
+    description:
+      'ISO-8601 instant after which the key is refused like a revoked one (at most 3650 days ahead, judged by the database clock); omit for a key that never expires',
+    example: '2027-01-31T00:00:00Z',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  expiresAt?: string;
 }
 
 /** The caller's own API keys (auth scopes every call to the user in the metadata). */
@@ -32,7 +41,12 @@ export class ApiKeysController {
 
   @Post()
   async create(@Body() body: CreateApiKeyDto, @Caller() caller: RequestCaller): Promise<CreatedApiKey> {
-    const reply = await unary(this.backends.auth.createApiKey(body, identityToMetadata(caller.identity)));
+    const reply = await unary(
+      this.backends.auth.createApiKey(
+        { purpose: body.purpose, expiresAt: body.expiresAt ?? '' },
+        identityToMetadata(caller.identity),
+      ),
+    );
     if (!reply.key) throw new Error('auth created an API key without its record');
     return { key: reply.key, secret: reply.secret };
   }

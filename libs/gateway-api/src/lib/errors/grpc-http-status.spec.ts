@@ -79,6 +79,16 @@ describe(httpErrorForGrpc.name, () => {
     });
   });
 
+  it("answers a directory outage at sign-in with 503, Retry-After and auth's words (not a verdict on the password)", () => {
+    const message =
+      'The directory cannot be reached right now; try again shortly (local accounts can still sign in)';
+    expect(httpErrorForGrpc(status.UNAVAILABLE, message, FailureReason.DirectoryUnavailable)).toEqual({
+      statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+      message,
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+    });
+  });
+
   it.each([FailureReason.StorageReadOnly, FailureReason.StorageUnavailable])(
     'answers %s with 503 and the service message, retry later',
     (reason) => {

@@ -28,7 +28,12 @@ export const STORAGE_RETRY_AFTER_SECONDS = 30;
  * from a size limit and a read-only share (whose message is written for users) from an
  * unreachable service (whose message is grpc-js's and may name internal addresses).
  */
-export function httpErrorForGrpc(code: status, message: string, reason?: FailureReason): HttpErrorMapping {
+export function httpErrorForGrpc(
+  code: status,
+  message: string,
+  reason?: FailureReason,
+  retryAfterSeconds?: number,
+): HttpErrorMapping {
   const pass = (statusCode: HttpStatus): HttpErrorMapping => ({
     statusCode,
     message: message || HttpStatus[statusCode],
@@ -48,7 +53,7 @@ export function httpErrorForGrpc(code: status, message: string, reason?: Failure
     case status.ABORTED:
       return pass(HttpStatus.CONFLICT);
     case status.RESOURCE_EXHAUSTED:
-      return resourceExhausted(message, reason);
+      return resourceExhausted(message, reason, retryAfterSeconds);
     case status.UNIMPLEMENTED:
       return { statusCode: HttpStatus.NOT_IMPLEMENTED, message: 'Not implemented' };
     case status.UNAVAILABLE:
@@ -64,9 +69,20 @@ export function httpErrorForGrpc(code: status, message: string, reason?: Failure
   }
 }
 
-function resourceExhausted(message: string, reason: FailureReason | undefined): HttpErrorMapping {
+function resourceExhausted(
+  message: string,
+  reason: FailureReason | undefined,
+  retryAfterSeconds: number | undefined,
+): HttpErrorMapping {
   if (reason === FailureReason.StorageFull) return { statusCode: HttpStatus.INSUFFICIENT_STORAGE, message };
   if (reason === FailureReason.TooLarge) return { statusCode: HttpStatus.PAYLOAD_TOO_LARGE, message };
+  // A rate limit (sign-in throttling): the service says how long until it lets the client in again.
+  if (reason === FailureReason.RateLimited)
+    return {
+      statusCode: HttpStatus.TOO_MANY_REQUESTS,
+      message: message || 'Too many requests',
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    };
   // No reason: a service from before the trailer existed (a rolling upgrade runs old and new side
   // by side), whose size-limit messages say so; anything else is a rate or quota limit.
   const tooLarge = /too large|larger than|exceeds|size|bytes/i.test(message);
@@ -85,8 +101,13 @@ function unavailable(message: string, reason: FailureReason | undefined): HttpEr
       return { statusCode, message, retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS };
     case FailureReason.DatabaseUnavailable:
       return { statusCode, message: DATABASE_UNAVAILABLE, retryAfterSeconds: RETRY_AFTER_SECONDS };
+    case FailureReason.DirectoryUnavailable:
+      // Auth's words for users ("the directory cannot be reached; local accounts can still sign
+      // in"), never a controller's address (that goes to auth's log).
+      return { statusCode, message, retryAfterSeconds: RETRY_AFTER_SECONDS };
     case FailureReason.StorageFull:
     case FailureReason.TooLarge:
+    case FailureReason.RateLimited:
     case undefined:
       return { statusCode, message: GENERIC_UNAVAILABLE, retryAfterSeconds: RETRY_AFTER_SECONDS };
   }

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Response } from 'express';
 
 import type { ApiError } from '@flotilla/api-interfaces';
-import { failureReasonOf, rpcErrorDetails } from '@flotilla/platform/grpc';
+import { failureReasonOf, retryAfterOf, rpcErrorDetails } from '@flotilla/platform/grpc';
 
 import { httpErrorForGrpc, INTERNAL_ERROR_MESSAGE } from './grpc-http-status';
 
@@ -31,6 +31,7 @@ export function httpErrorOf(exception: unknown): HttpErrorAnswer {
       grpc.code,
       grpc.message,
       failureReasonOf(exception),
+      retryAfterOf(exception),
     );
     return { body: { statusCode, error: reasonPhrase(statusCode), message }, retryAfterSeconds };
   }

@@ -3,11 +3,17 @@ import {
   ExecutionContext,
   ForbiddenException,
   Injectable,
+  Logger,
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 
-import type { ClientOrigin } from '@flotilla/platform/grpc';
+import {
+  assertGrantsFitCallerToken,
+  CallerTokenTooLarge,
+  ClientOrigin,
+  grantsFromWire,
+} from '@flotilla/platform/grpc';
 
 import { ClientIpResolver } from './client-ip-resolver';
 import type { GatewayRequest, RequestCaller } from './gateway-request';
@@ -41,6 +47,8 @@ export function credentialOf(request: GatewayRequest): string | undefined {
  */
 @Injectable()
 export class GatewayAuthGuard implements CanActivate {
+  private readonly logger = new Logger('GatewayAuth');
+
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokenValidator,
@@ -71,6 +79,7 @@ export class GatewayAuthGuard implements CanActivate {
       typeof ticket === 'string' && ticketRoute
         ? await this.callerFromTicket(request, ticket, ticketRoute, origin)
         : await this.callerFromCredential(request, origin);
+    this.refuseGrantsBeyondCallerToken(request.caller);
     const { permissions } = request.caller.identity;
     if (access.kind === 'permission' && !permissions.includes(access.permission)) {
       throw new ForbiddenException(`This action requires the ${access.permission} permission`);
@@ -82,16 +91,34 @@ export class GatewayAuthGuard implements CanActivate {
     const token = credentialOf(request);
     if (!token) throw new UnauthorizedException('Sign in, or send an API key in X-Octopus-ApiKey');
     const principal = await this.tokens.validate(token, origin.clientIp);
+    const grants = grantsFromWire(principal.grants);
     return {
       identity: {
         userId: principal.userId,
         username: principal.username,
         ...origin,
         permissions: principal.permissions,
+        ...(grants ? { grants } : {}),
       },
       displayName: principal.displayName,
       token,
     };
+  }
+
+  /**
+   * A user whose team grants would not fit the signed caller token (more distinct projects and
+   * environments than it carries) is refused here, with the account's numbers and what an
+   * administrator can change, and logged: every service would refuse the token, and the user
+   * would see a failure of whatever the route calls first.
+   */
+  private refuseGrantsBeyondCallerToken(caller: RequestCaller): void {
+    try {
+      assertGrantsFitCallerToken(caller.identity.grants);
+    } catch (error) {
+      if (!(error instanceof CallerTokenTooLarge)) throw error;
+      this.logger.warn(`Refused ${caller.identity.username} (${caller.identity.userId}): ${error.message}`);
+      throw new ForbiddenException(error.message);
+    }
   }
 
   /** The ticket's minting user, once; the ticket is spent whether or not the rest succeeds. */
@@ -114,6 +141,8 @@ export class GatewayAuthGuard implements CanActivate {
         username: record.username,
         ...origin,
         permissions: record.permissions,
+        // Its minting user's scope too: without it the holder would be unrestricted on the stream.
+        ...(record.grants ? { grants: record.grants } : {}),
       },
       displayName: record.displayName,
       token: '',

@@ -51,7 +51,9 @@ describe(findUndeclaredRoutes.name, () => {
 
   // Changing a password that must be changed happens before there is a session (auth checks the
   // current password itself), so it is public like sign-in.
-  it('keeps sign-in, the required password change, ping and nothing else public', () => {
+  // The sign-in page asks which directory it signs in to before anyone is signed in (kind and
+  // domain only, no secrets), so that is public too.
+  it('keeps sign-in, the required password change, the sign-in providers, ping and nothing else public', () => {
     const publicRoutes = GATEWAY_CONTROLLERS.flatMap((controller) => {
       const prototype = controller.prototype as Record<string, unknown>;
       return Object.getOwnPropertyNames(prototype)
@@ -63,6 +65,7 @@ describe(findUndeclaredRoutes.name, () => {
     });
     expect(publicRoutes.sort()).toEqual([
       'HealthController.ping',
+      'SignInProvidersController.get',
       'UsersController.changePassword',
       'UsersController.login',
     ]);

@@ -1,11 +1,14 @@
 import { UnauthorizedException } from '@nestjs/common';
 import { status } from '@grpc/grpc-js';
-import { Observable, of, throwError } from 'rxjs';
+import { createHash } from 'node:crypto';
+
+import { Observable, of, Subject, throwError } from 'rxjs';
 
 import { authV1 } from '@flotilla/contracts';
 
 import type { BackendClients } from '../grpc/backend-clients';
 import { TOKEN_CACHE_MS, TokenValidator } from './token-validator';
+import { parseRevocationNotice } from './token-validator-revocations';
 
 const principal: authV1.Principal = {
   userId: 'u1',
@@ -13,6 +16,7 @@ const principal: authV1.Principal = {
   displayName: 'Ann',
   permissions: ['ProjectView'],
   credential: 'session',
+  grants: [],
 };
 
 /** An auth client that answers ValidateToken from a script and fails on anything else. */
@@ -34,7 +38,11 @@ function createSut(answer: (token: string) => Observable<authV1.Principal>) {
 }
 
 describe(TokenValidator.name, () => {
-  it('reuses a good answer for a few seconds, then asks again', async () => {
+  it('caches for at most a second, so a revocation reaches every node within one even without Redis', () => {
+    expect(TOKEN_CACHE_MS).toBeLessThanOrEqual(1_000);
+  });
+
+  it('reuses a good answer for its lifetime, then asks again', async () => {
     const { sut, calls, advance } = createSut(() => of(principal));
     await expect(sut.validate('t', '10.0.0.1')).resolves.toEqual(principal);
     advance(TOKEN_CACHE_MS - 1);
@@ -66,5 +74,64 @@ describe(TokenValidator.name, () => {
     sut.forget('t');
     await sut.validate('t', '');
     expect(calls).toEqual(['t', 't']);
+  });
+
+  it('counts the lifetime from when auth was asked, not from when it answered', async () => {
+    const answers = new Subject<authV1.Principal>();
+    const { sut, calls, advance } = createSut(() => answers);
+    const pending = sut.validate('t', '');
+    advance(TOKEN_CACHE_MS - 1);
+    answers.next(principal);
+    answers.complete();
+    await pending;
+    advance(1);
+    await expect(sut.validate('t', '')).rejects.toThrow(); // asked again: the subject is done
+    expect(calls).toEqual(['t', 't']);
+  });
+
+  it('drops every cached token of a user a notice names, and only theirs', async () => {
+    const other = { ...principal, userId: 'u2' };
+    const { sut, calls } = createSut((token) => of(token.startsWith('ann') ? principal : other));
+    for (const token of ['ann-session', 'ann-key', 'bob-session']) await sut.validate(token, '');
+
+    sut.revoke({ userId: 'u1' });
+    for (const token of ['ann-session', 'ann-key', 'bob-session']) await sut.validate(token, '');
+
+    expect(calls).toEqual(['ann-session', 'ann-key', 'bob-session', 'ann-session', 'ann-key']);
+  });
+
+  it('drops one token a notice names by its SHA-256', async () => {
+    const { sut, calls } = createSut(() => of(principal));
+    await sut.validate('first', '');
+    await sut.validate('second', '');
+
+    sut.revoke({ tokenHash: createHash('sha256').update('first').digest('hex') });
+    await sut.validate('first', '');
+    await sut.validate('second', '');
+
+    expect(calls).toEqual(['first', 'second', 'first']);
+  });
+
+  it('does not cache an answer to a question sent before a revocation notice arrived', async () => {
+    const answers = new Subject<authV1.Principal>();
+    const { sut, calls } = createSut(() => answers);
+    const pending = sut.validate('t', '');
+    // Auth may have read the session just before the sign-out committed.
+    sut.revoke({ userId: 'u1' });
+    answers.next(principal);
+    answers.complete();
+    await expect(pending).resolves.toEqual(principal);
+
+    await expect(sut.validate('t', '')).rejects.toThrow();
+    expect(calls).toEqual(['t', 't']);
+  });
+});
+
+describe(parseRevocationNotice.name, () => {
+  it('reads what auth publishes and ignores anything else', () => {
+    expect(parseRevocationNotice('{"userId":"u1","reason":"user-disabled"}')).toEqual({ userId: 'u1' });
+    expect(parseRevocationNotice('{"tokenHash":"ab","reason":"sign-out"}')).toEqual({ tokenHash: 'ab' });
+    for (const junk of ['', 'null', '42', '{"reason":"x"}', '{"userId":7}', 'not json'])
+      expect(parseRevocationNotice(junk)).toBeUndefined();
   });
 });

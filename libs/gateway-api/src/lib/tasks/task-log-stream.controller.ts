@@ -11,6 +11,7 @@ import type { RequestCaller } from '../security/gateway-request';
 import { AcceptStreamTicket, RequirePermission } from '../security/route-access';
 import { StreamTickets } from '../security/stream-tickets/stream-tickets.service';
 import { resumeOffset, TaskLogStreamer } from './task-log-streamer';
+import { requireVisibleTask } from './task-visibility';
 import { TaskLogStreamQueryDto } from './tasks.dto';
 
 @ApiTags('tasks')
@@ -29,7 +30,8 @@ export class TaskLogStreamController {
   @Post(':id/log/stream-tickets')
   @RequirePermission(Permission.TaskView)
   @ApiCreatedResponse({ description: 'Pass `ticket` as `?ticket=` to GET /api/tasks/{id}/log/stream.' })
-  streamTicket(@Param('id') id: string, @Caller() caller: RequestCaller): Promise<TaskLogStreamTicket> {
+  async streamTicket(@Param('id') id: string, @Caller() caller: RequestCaller): Promise<TaskLogStreamTicket> {
+    await requireVisibleTask(this.backends, caller, id);
     return this.tickets.mint(caller, 'task-log', id);
   }
 
@@ -42,13 +44,15 @@ export class TaskLogStreamController {
   @RequirePermission(Permission.TaskView)
   @AcceptStreamTicket('task-log', 'id')
   @ApiProduces('text/event-stream')
-  stream(
+  async stream(
     @Param('id') id: string,
     @Query() query: TaskLogStreamQueryDto,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Caller() caller: RequestCaller,
     @Res() response: Response,
   ): Promise<void> {
+    // The ticket's holder is its minting user with their grants, checked again here.
+    await requireVisibleTask(this.backends, caller, id);
     const request = { taskId: id, offset: resumeOffset(query.offset, lastEventId), tail: 0 };
     const follow = this.backends.executor.followTaskLog(request, identityToMetadata(caller.identity));
     return this.streamer.stream(follow, response);

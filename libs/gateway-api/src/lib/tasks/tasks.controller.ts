@@ -9,6 +9,7 @@ import { Caller } from '../security/caller.decorator';
 import type { RequestCaller } from '../security/gateway-request';
 import { RequirePermission } from '../security/route-access';
 import { toServerTask, toTaskLog } from './task-mapping';
+import { requireVisibleTask } from './task-visibility';
 import { ListTasksQueryDto, TaskLogQueryDto } from './tasks.dto';
 
 @ApiTags('tasks')
@@ -60,6 +61,7 @@ export class TasksController {
     @Query() query: TaskLogQueryDto,
     @Caller() caller: RequestCaller,
   ): Promise<TaskLog> {
+    await requireVisibleTask(this.backends, caller, id);
     const request = { taskId: id, offset: query.offset ?? 0, tail: query.tail ?? 0 };
     return toTaskLog(
       await unary(this.backends.executor.readTaskLog(request, identityToMetadata(caller.identity))),

@@ -1,7 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayUnique, IsArray, IsIn, IsString, Length, MaxLength } from 'class-validator';
 
-import { ALL_ROLES, CreateUserRequest, LoginRequest } from '@flotilla/api-interfaces';
+import {
+  ALL_ROLES,
+  CreateUserRequest,
+  LoginRequest,
+  ResetUserPasswordRequest,
+} from '@flotilla/api-interfaces';
 
 export class LoginDto implements LoginRequest {
   @ApiProperty()
@@ -57,4 +62,15 @@ export class CreateUserDto implements CreateUserRequest {
   @ArrayUnique()
   @IsIn(ALL_ROLES, { each: true })
   roles!: string[];
+}
+
+/** POST /api/users/{id}/password/reset: an administrator sets a local account's password. */
+export class ResetUserPasswordDto implements ResetUserPasswordRequest {
+  @ApiProperty({
+    minLength: NEW_PASSWORD_MIN_LENGTH,
+    description: 'Told to the user out of band; they must replace it at their next sign-in',
+  })
+  @IsString()
+  @Length(NEW_PASSWORD_MIN_LENGTH, 1024)
+  newPassword!: string;
 }

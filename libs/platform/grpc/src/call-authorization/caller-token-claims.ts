@@ -1,3 +1,5 @@
+import type { CallerTokenScopeClaims } from './caller-token-scope';
+
 /**
  * The caller token: a JWT the gateway signs (EdDSA, Ed25519) after it authenticated a user, sent
  * on each gRPC call as `x-flotilla-caller-token`. It is the only thing a service takes a user
@@ -9,7 +11,7 @@
 export const CALLER_TOKEN_ISSUER = 'flotilla-gateway';
 /** JOSE `typ`, so no other JWT signed by the same key type could pass for a caller token. */
 export const CALLER_TOKEN_TYPE = 'flotilla-caller+jwt';
-export const CALLER_TOKEN_ALGORITHM = 'EdDSA';
+export const CALLER_TOKEN_ALGORITHM = 'EdDSA' as const;
 
 /** Default lifetime: long enough for one user request's fan-out, short enough to be useless later. */
 export const DEFAULT_CALLER_TOKEN_LIFETIME_S = 30;
@@ -24,6 +26,13 @@ export interface CallerTokenClaims {
   sub: string;
   username: string;
   permissions: string[];
+  /**
+   * The user's grants when some are restricted to projects / environments (CallerIdentity.grants),
+   * with their id table (scopeUuids, scopeIds): see caller-token-scope.ts.
+   */
+  grants?: CallerTokenScopeClaims['grants'];
+  scopeUuids?: string;
+  scopeIds?: string[];
   /** The client address the gateway resolved ('' if unknown). */
   clientIp: string;
   /** The bounded raw X-Forwarded-For, for the audit trail only. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { SignJWT } from 'jose';
+import { createSigner } from 'fast-jwt';
 
 import type { CallerIdentity } from '../caller-identity';
 import {
@@ -12,6 +12,7 @@ import {
   MAX_CALLER_TOKEN_LIFETIME_S,
 } from './caller-token-claims';
 import { CallerTokenSigningKey, readCallerTokenSigningKey } from './caller-token-keys';
+import { CallerTokenTooLarge, MAX_CALLER_TOKEN_LENGTH, scopeClaimsOf } from './caller-token-scope';
 
 /** How often at most the gateway looks whether caller-token/current names another key. */
 export const SIGNING_KEY_REFRESH_MS = 5_000;
@@ -48,12 +49,20 @@ export class PkiFolderSigningKey {
   }
 }
 
+type Sign = (claims: Record<string, unknown>) => string;
+
 /**
  * Signs caller tokens. Exists in the gateway process only: it is the one place that
  * authenticates users, and the only holder of the signing key.
+ *
+ * fast-jwt signs synchronously on the calling thread. A signature that waits for libuv's thread
+ * pool (jose's promisified crypto.sign) cost about twice the CPU of the signature itself on the
+ * 2-core benchmark machine, in thread hand-offs alone (tools/bench/src/caller-token-cost.ts).
  */
 export class CallerTokenMinter {
   private readonly source: { current(): CallerTokenSigningKey };
+  /** The signer of the key last used: a key rotated in gets a signer of its own. */
+  private signer: { key: CallerTokenSigningKey; sign: Sign } | undefined;
 
   constructor(
     key: CallerTokenSigningKey | PkiFolderSigningKey,
@@ -75,29 +84,45 @@ export class CallerTokenMinter {
     return this.source.current().kid;
   }
 
-  /** A token for `identity`, good only at `audience` (the service the call goes to). */
-  async mint(
-    identity: CallerIdentity,
-    audience: string,
-    nowSeconds = Math.floor(Date.now() / 1000),
-  ): Promise<string> {
+  /**
+   * A token for `identity`, good only at `audience` (the service the call goes to). Throws
+   * CallerTokenTooLarge when the identity's grants (or, in theory, the rest) would not fit: a
+   * token the verifier refuses to parse is never sent.
+   */
+  mint(identity: CallerIdentity, audience: string, nowSeconds = Math.floor(Date.now() / 1000)): string {
     if (!identity.userId) throw new Error('A caller token stands for a user; this identity names none');
-    const claims: Omit<CallerTokenClaims, 'sub'> = {
+    const claims: CallerTokenClaims & Record<string, unknown> = {
+      iss: CALLER_TOKEN_ISSUER,
+      sub: identity.userId,
+      aud: audience,
+      iat: nowSeconds,
+      exp: nowSeconds + this.lifetimeSeconds,
+      jti: randomUUID(),
       username: identity.username,
       permissions: [...identity.permissions],
+      ...(identity.grants ? scopeClaimsOf(identity.grants) : {}),
       clientIp: identity.clientIp,
       ...(identity.forwardedFor ? { forwardedFor: identity.forwardedFor } : {}),
       ...(identity.requestId ? { requestId: identity.requestId } : {}),
     };
-    const key = this.source.current();
-    return new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: CALLER_TOKEN_ALGORITHM, kid: key.kid, typ: CALLER_TOKEN_TYPE })
-      .setIssuer(CALLER_TOKEN_ISSUER)
-      .setSubject(identity.userId)
-      .setAudience(audience)
-      .setIssuedAt(nowSeconds)
-      .setExpirationTime(nowSeconds + this.lifetimeSeconds)
-      .setJti(randomUUID())
-      .sign(key.privateKey);
+    const token = this.signerOf(this.source.current())(claims);
+    if (token.length > MAX_CALLER_TOKEN_LENGTH)
+      throw new CallerTokenTooLarge(
+        `The caller token of ${identity.username} would be ${token.length} characters long; the limit is ${MAX_CALLER_TOKEN_LENGTH}`,
+      );
+    return token;
+  }
+
+  private signerOf(key: CallerTokenSigningKey): Sign {
+    if (this.signer?.key !== key) {
+      const sign = createSigner({
+        key: key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        algorithm: CALLER_TOKEN_ALGORITHM,
+        kid: key.kid,
+        header: { alg: CALLER_TOKEN_ALGORITHM, typ: CALLER_TOKEN_TYPE },
+      });
+      this.signer = { key, sign: (claims) => sign(claims) };
+    }
+    return this.signer.sign;
   }
 }

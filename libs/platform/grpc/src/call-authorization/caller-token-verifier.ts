@@ -1,4 +1,8 @@
-import { errors, JWTPayload, jwtVerify, ProtectedHeaderParameters } from 'jose';
+import { KeyObject } from 'node:crypto';
+
+import { createVerifier, TokenError } from 'fast-jwt';
+
+import type { PermissionGrant } from '@flotilla/api-interfaces';
 
 import { CallerIdentity } from '../caller-identity';
 import {
@@ -9,14 +13,19 @@ import {
   MAX_CALLER_TOKEN_LIFETIME_S,
 } from './caller-token-claims';
 import { TrustedCallerTokenKeys } from './caller-token-keys';
+import {
+  grantsOfScopeClaims,
+  MAX_CALLER_TOKEN_LENGTH,
+  MalformedCallerTokenScope,
+} from './caller-token-scope';
 
 /** A token that does not prove a caller; the message says why, for the refused client's log. */
 export class CallerTokenRejected extends Error {}
 
-/** Tokens are a few hundred bytes; anything far larger is not one and is not parsed. */
-const MAX_TOKEN_LENGTH = 8 * 1024;
+type Payload = Record<string, unknown>;
+type Verify = (token: string) => Payload;
 
-function stringClaim(payload: JWTPayload, name: string, required: boolean): string | undefined {
+function stringClaim(payload: Payload, name: string, required: boolean): string | undefined {
   const value = payload[name];
   if (value === undefined && !required) return undefined;
   if (typeof value !== 'string')
@@ -24,7 +33,7 @@ function stringClaim(payload: JWTPayload, name: string, required: boolean): stri
   return value;
 }
 
-function permissionsClaim(payload: JWTPayload): string[] {
+function permissionsClaim(payload: Payload): string[] {
   const value = payload['permissions'];
   if (!Array.isArray(value) || !value.every((entry): entry is string => typeof entry === 'string')) {
     throw new CallerTokenRejected("The caller token's permissions claim is not a list of names");
@@ -32,48 +41,92 @@ function permissionsClaim(payload: JWTPayload): string[] {
   return value;
 }
 
+/** The grants claim if present; a malformed one refuses the token (never read as "no restriction"). */
+function grantsClaim(payload: Payload): PermissionGrant[] | undefined {
+  try {
+    return grantsOfScopeClaims(payload);
+  } catch (error) {
+    if (error instanceof MalformedCallerTokenScope)
+      throw new CallerTokenRejected("The caller token's grants claim is malformed");
+    throw error;
+  }
+}
+
+const FAST_JWT = TokenError.codes;
+
+/** What fast-jwt's refusals mean for a caller; any other code reads as a malformed token. */
+const REASONS: Partial<Record<string, string>> = {
+  [FAST_JWT.expired]: 'The caller token has expired',
+  [FAST_JWT.inactive]: 'The caller token is not valid yet (nbf)',
+  [FAST_JWT.invalidSignature]: "The caller token's signature is not valid",
+  [FAST_JWT.invalidAlgorithm]: 'The caller token is not signed with EdDSA',
+  [FAST_JWT.invalidType]: `The caller token is not of type ${CALLER_TOKEN_TYPE} (typ)`,
+};
+const CLAIM_CODES: readonly string[] = [
+  FAST_JWT.invalidClaimValue,
+  FAST_JWT.invalidClaimType,
+  FAST_JWT.missingRequiredClaim,
+];
+
 function describe(error: unknown): string {
   if (error instanceof CallerTokenRejected) return error.message;
-  if (error instanceof errors.JWTExpired) return 'The caller token has expired';
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    return error.claim === 'aud'
+  if (!(error instanceof TokenError))
+    return `The caller token could not be verified (${error instanceof Error ? error.message : String(error)})`;
+  if (CLAIM_CODES.includes(error.code))
+    return /\baud\b/.test(error.message)
       ? 'The caller token is for another service (audience)'
-      : `The caller token's ${error.claim} claim is not acceptable (${error.reason})`;
+      : `The caller token's claims are not acceptable (${error.message})`;
+  return REASONS[error.code] ?? `The caller token is malformed (${error.code}: ${error.message})`;
+}
+
+/** The kid of a compact JWS's protected header, to pick the key; the verifier checks the rest. */
+function kidOf(token: string): string {
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8'));
+  } catch {
+    throw new CallerTokenRejected('The caller token is malformed (its header is not base64url JSON)');
   }
-  if (error instanceof errors.JWSSignatureVerificationFailed)
-    return "The caller token's signature is not valid";
-  if (error instanceof errors.JOSEAlgNotAllowed) return 'The caller token is not signed with EdDSA';
-  if (error instanceof errors.JOSEError) return `The caller token is malformed (${error.code})`;
-  return `The caller token could not be verified (${error instanceof Error ? error.message : String(error)})`;
+  const kid = (header as { kid?: unknown } | null)?.kid;
+  if (typeof kid !== 'string' || !kid)
+    throw new CallerTokenRejected('The caller token names no signing key (kid)');
+  return kid;
 }
 
 /**
  * Verifies caller tokens against the trusted public keys: signature (EdDSA only), issuer, type,
  * expiry with a few seconds of clock skew, a lifetime of at most 60 s, and an audience among
  * the ones the caller may present here (the service itself; for delegation, the mTLS peer).
+ *
+ * fast-jwt verifies synchronously on the calling thread: an Ed25519 verification sent to libuv's
+ * thread pool (jose's promisified crypto.verify) cost 2.5 times its own CPU in thread hand-offs
+ * on the 2-core benchmark machine. Its result cache stays off: every token is new.
  */
 export class CallerTokenVerifier {
+  /** Verifiers by key (a reload brings new KeyObjects, so a replaced key never meets an old one) and audiences. */
+  private readonly verifiers = new WeakMap<KeyObject, Map<string, Verify>>();
+
   constructor(private readonly keys: TrustedCallerTokenKeys) {}
 
   /** The identity the token stands for, carrying the token for onward calls; throws CallerTokenRejected. */
-  async verify(token: string, audiences: readonly string[], nowSeconds?: number): Promise<CallerIdentity> {
-    if (token.length > MAX_TOKEN_LENGTH) throw new CallerTokenRejected('The caller token is too long');
-    let payload: JWTPayload;
+  verify(token: string, audiences: readonly string[], nowSeconds?: number): CallerIdentity {
+    // A token is a few hundred characters, tens of thousands with a wide team scope; one past the
+    // minter's bound is not one of ours and is not parsed.
+    if (token.length > MAX_CALLER_TOKEN_LENGTH)
+      throw new CallerTokenRejected(
+        `The caller token is too long (${token.length} characters; at most ${MAX_CALLER_TOKEN_LENGTH})`,
+      );
+    let payload: Payload;
     try {
-      ({ payload } = await jwtVerify(token, (header: ProtectedHeaderParameters) => this.keyFor(header), {
-        algorithms: [CALLER_TOKEN_ALGORITHM],
-        issuer: CALLER_TOKEN_ISSUER,
-        audience: [...audiences],
-        typ: CALLER_TOKEN_TYPE,
-        clockTolerance: CALLER_TOKEN_CLOCK_SKEW_S,
-        maxTokenAge: MAX_CALLER_TOKEN_LIFETIME_S + CALLER_TOKEN_CLOCK_SKEW_S,
-        requiredClaims: ['sub', 'iat', 'exp'],
-        ...(nowSeconds === undefined ? {} : { currentDate: new Date(nowSeconds * 1000) }),
-      }));
+      payload = this.verifierFor(this.keyFor(kidOf(token)), audiences, nowSeconds)(token);
     } catch (error) {
       throw new CallerTokenRejected(describe(error));
     }
-    const { iat, exp } = payload as Required<Pick<JWTPayload, 'iat' | 'exp'>>;
+    const { iat, exp } = payload as { iat: number; exp: number };
+    // fast-jwt bounds the age (maxAge from iat) but not an iat ahead of the clock, which would
+    // stretch the token's life past 60 s from now.
+    if (iat > (nowSeconds ?? Date.now() / 1000) + CALLER_TOKEN_CLOCK_SKEW_S)
+      throw new CallerTokenRejected('The caller token is issued in the future (iat)');
     if (exp - iat > MAX_CALLER_TOKEN_LIFETIME_S) {
       throw new CallerTokenRejected(
         `The caller token claims to live ${exp - iat} s; at most ${MAX_CALLER_TOKEN_LIFETIME_S} s are accepted`,
@@ -84,24 +137,59 @@ export class CallerTokenVerifier {
       throw new CallerTokenRejected('The caller token names no user');
     const forwardedFor = stringClaim(payload, 'forwardedFor', false);
     const requestId = stringClaim(payload, 'requestId', false);
+    const grants = grantsClaim(payload);
     return {
       userId,
       username: stringClaim(payload, 'username', true) as string,
       clientIp: stringClaim(payload, 'clientIp', true) as string,
       ...(forwardedFor ? { forwardedFor } : {}),
       permissions: permissionsClaim(payload),
+      ...(grants ? { grants } : {}),
       ...(requestId ? { requestId } : {}),
       callerToken: token,
     };
   }
 
-  private keyFor(header: ProtectedHeaderParameters) {
-    if (!header.kid) throw new CallerTokenRejected('The caller token names no signing key (kid)');
-    const key = this.keys.keyOf(header.kid);
+  private verifierFor(key: KeyObject, audiences: readonly string[], nowSeconds: number | undefined): Verify {
+    // A fixed clock (tests) gets a verifier of its own, never kept.
+    if (nowSeconds !== undefined) return this.createVerify(key, audiences, nowSeconds * 1000);
+    let byAudience = this.verifiers.get(key);
+    if (!byAudience) {
+      byAudience = new Map();
+      this.verifiers.set(key, byAudience);
+    }
+    const audienceKey = audiences.join('\n');
+    let verify = byAudience.get(audienceKey);
+    if (!verify) {
+      verify = this.createVerify(key, audiences, undefined);
+      byAudience.set(audienceKey, verify);
+    }
+    return verify;
+  }
+
+  private createVerify(
+    key: KeyObject,
+    audiences: readonly string[],
+    clockTimestamp: number | undefined,
+  ): Verify {
+    return createVerifier({
+      key: key.export({ type: 'spki', format: 'pem' }).toString(),
+      algorithms: [CALLER_TOKEN_ALGORITHM],
+      allowedIss: CALLER_TOKEN_ISSUER,
+      allowedAud: [...audiences],
+      checkTyp: CALLER_TOKEN_TYPE,
+      clockTolerance: CALLER_TOKEN_CLOCK_SKEW_S * 1000,
+      maxAge: (MAX_CALLER_TOKEN_LIFETIME_S + CALLER_TOKEN_CLOCK_SKEW_S) * 1000,
+      requiredClaims: ['sub', 'iat', 'exp'],
+      cache: false,
+      ...(clockTimestamp === undefined ? {} : { clockTimestamp }),
+    }) as Verify;
+  }
+
+  private keyFor(kid: string): KeyObject {
+    const key = this.keys.keyOf(kid);
     if (!key)
-      throw new CallerTokenRejected(
-        `The caller token is signed by an unknown key (kid ${header.kid.slice(0, 64)})`,
-      );
+      throw new CallerTokenRejected(`The caller token is signed by an unknown key (kid ${kid.slice(0, 64)})`);
     return key;
   }
 }

@@ -10,6 +10,7 @@ export * from './call-policy';
 export * from './caller-token-claims';
 export * from './caller-token-keys';
 export * from './caller-token-minter';
+export * from './caller-token-scope';
 export * from './caller-token-verifier';
 export {
   callerTokenMintingEnabled,

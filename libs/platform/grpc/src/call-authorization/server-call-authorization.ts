@@ -97,11 +97,11 @@ export class CallAuthorizer {
     private readonly policies: ServiceCallPolicies,
   ) {}
 
-  async decide(
+  decide(
     path: string,
     call: Pick<ServerInterceptingCallInterface, 'getAuthContext'>,
     metadata: Metadata,
-  ): Promise<Decision> {
+  ): Decision {
     const { qualified, method } = methodName(path);
     const peer = peerIdentityOfCall(call);
     if (!peer) {
@@ -128,7 +128,7 @@ export class CallAuthorizer {
         if (typeof token !== 'string') throw new CallerTokenRejected('The caller token is not text');
         // Its own service, or the peer's: a service acting onward for a user forwards the token
         // it was given, which names that service (the mTLS peer here), never a third one.
-        user = await this.verifier.verify(token, [...new Set([this.service, peer.service])]);
+        user = this.verifier.verify(token, [...new Set([this.service, peer.service])]);
       } catch (error) {
         const reason = error instanceof CallerTokenRejected ? error.message : String(error);
         return { admitted: false, code: status.UNAUTHENTICATED, details: `${qualified}: ${reason}` };
@@ -170,19 +170,19 @@ export function callAuthorizationInterceptor(
   return (descriptor, call) => {
     const listener = new ServerListenerBuilder()
       .withOnReceiveMetadata((metadata, next) => {
-        authorizer.decide(descriptor.path, call, metadata).then(
-          (decision) => {
-            if (decision.admitted) next(decision.metadata);
-            else
-              call.sendStatus({ code: decision.code, details: decision.details, metadata: new Metadata() });
-          },
-          (error: unknown) =>
-            call.sendStatus({
-              code: status.INTERNAL,
-              details: `Call authorization failed: ${error instanceof Error ? error.message : String(error)}`,
-              metadata: new Metadata(),
-            }),
-        );
+        let decision: Decision;
+        try {
+          decision = authorizer.decide(descriptor.path, call, metadata);
+        } catch (error) {
+          call.sendStatus({
+            code: status.INTERNAL,
+            details: `Call authorization failed: ${error instanceof Error ? error.message : String(error)}`,
+            metadata: new Metadata(),
+          });
+          return;
+        }
+        if (decision.admitted) next(decision.metadata);
+        else call.sendStatus({ code: decision.code, details: decision.details, metadata: new Metadata() });
       })
       .build();
     const responder = new ResponderBuilder().withStart((next) => next(listener)).build();

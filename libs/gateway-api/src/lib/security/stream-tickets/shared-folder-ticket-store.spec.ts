@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat, utimes } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,6 +34,22 @@ describe('SharedFolderTicketStore (real files)', () => {
     expect(expiresAt - Date.now()).toBeLessThanOrEqual(60_000);
     await expect(store.redeem(ticket)).resolves.toEqual({ ...RECORD, expiresAt });
     await expect(store.redeem(ticket)).resolves.toBeUndefined();
+  });
+
+  it("keeps the minting user's scoped grants, and refuses a record whose grants are not grants", async () => {
+    const store = new SharedFolderTicketStore(folder);
+    const scoped = {
+      ...RECORD,
+      grants: [{ permissions: ['TaskView' as const], projectIds: ['p-1'], environmentIds: [] }],
+    };
+    const { ticket, expiresAt } = await store.mint(scoped);
+    await expect(store.redeem(ticket)).resolves.toEqual({ ...scoped, expiresAt });
+
+    const tampered = await store.mint(scoped);
+    const [file] = (await readdir(folder)).map((name) => join(folder, name));
+    const stored = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...stored, grants: [{ projectIds: ['p-1'] }] }));
+    await expect(store.redeem(tampered.ticket)).resolves.toBeUndefined();
   });
 
   it('refuses an expired ticket, and spends it so a turned-back clock cannot use it', async () => {

@@ -92,9 +92,30 @@ function parseRecord(text: string): StreamTicketRecord | undefined {
       typeof value.displayName === 'string' &&
       Array.isArray(value.permissions) &&
       value.permissions.every((permission) => typeof permission === 'string') &&
+      (value.grants === undefined || isGrantList(value.grants)) &&
       typeof value.expiresAt === 'number';
     return valid ? (value as StreamTicketRecord) : undefined;
   } catch {
     return undefined;
   }
+}
+
+function isTextList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((entry) => typeof entry === 'string');
+}
+
+/** A record whose grants do not read as grants is no ticket (never "unrestricted"). */
+function isGrantList(value: unknown): boolean {
+  return (
+    Array.isArray(value) &&
+    value.every((entry: unknown) => {
+      if (typeof entry !== 'object' || entry === null) return false;
+      const { permissions, projectIds, environmentIds } = entry as Record<string, unknown>;
+      return (
+        isTextList(permissions) &&
+        (projectIds === undefined || isTextList(projectIds)) &&
+        (environmentIds === undefined || isTextList(environmentIds))
+      );
+    })
+  );
 }

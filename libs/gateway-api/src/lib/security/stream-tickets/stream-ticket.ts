@@ -1,3 +1,5 @@
+import type { PermissionGrant } from '@flotilla/api-interfaces';
+
 /**
  * A stream ticket lets a browser's EventSource, which cannot send headers, open one server-sent
  * event stream without putting the session token in a URL (where proxies, logs and history keep
@@ -20,6 +22,12 @@ export interface StreamTicketRecord {
   displayName: string;
   /** The minting user's permissions at minting time (at most STREAM_TICKET_TTL_MS old when used). */
   permissions: string[];
+  /**
+   * The minting user's grants when some are restricted to projects / environments (absent: the
+   * permissions hold everywhere). Without them a ticket's holder would be unrestricted on the
+   * stream: the task's scope is checked against these.
+   */
+  grants?: PermissionGrant[];
   /** Epoch milliseconds. */
   expiresAt: number;
 }

@@ -5,6 +5,8 @@ import { Inject, Injectable, ServiceUnavailableException, UnauthorizedException 
 import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
 import { storageFailureOf } from '@flotilla/platform/storage';
 
+import type { PermissionGrant } from '@flotilla/api-interfaces';
+
 import type { RequestCaller } from '../gateway-request';
 import { SharedFolderTicketStore, STREAM_TICKETS_FOLDER } from './shared-folder-ticket-store';
 import type { StreamTicketPurpose, StreamTicketRecord } from './stream-ticket';
@@ -31,6 +33,7 @@ export class StreamTickets {
         username: caller.identity.username,
         displayName: caller.displayName,
         permissions: [...caller.identity.permissions],
+        ...(caller.identity.grants ? { grants: caller.identity.grants.map(copyOfGrant) } : {}),
       });
       return { ticket, expiresAt: new Date(expiresAt).toISOString() };
     } catch (error) {
@@ -54,4 +57,12 @@ export class StreamTickets {
     }
     return record;
   }
+}
+
+function copyOfGrant(grant: PermissionGrant): PermissionGrant {
+  return {
+    permissions: [...grant.permissions],
+    ...(grant.projectIds ? { projectIds: [...grant.projectIds] } : {}),
+    ...(grant.environmentIds ? { environmentIds: [...grant.environmentIds] } : {}),
+  };
 }

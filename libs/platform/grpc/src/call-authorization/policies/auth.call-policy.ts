@@ -31,4 +31,42 @@ export const AUTH_CALL_POLICIES: ServiceCallPolicies = {
     callers: [onTheirOwn('gateway')],
     why: 'a user replaces their password with the current one, before they can have a session (a required change)',
   },
+  DisableUser: {
+    callers: [gatewayUser(Permission.UserEdit)],
+    why: 'an administrator disables an account (not their own, not the last Administrator: checked by auth)',
+  },
+  EnableUser: { callers: [gatewayUser(Permission.UserEdit)], why: 'an administrator re-enables an account' },
+  RevokeUserSessions: {
+    callers: [gatewayUser(Permission.UserEdit)],
+    why: 'an administrator ends every session of a user',
+  },
+  ResetUserPassword: {
+    callers: [gatewayUser(Permission.UserEdit)],
+    why: "an administrator sets a local account's password, to be changed at its next sign-in",
+  },
+  GetDirectorySyncStatus: {
+    callers: [gatewayUser(Permission.AdministerSystem)],
+    why: "an administrator sees the directory sync's last run (checked again by auth)",
+  },
+  DiagnoseDirectorySignIn: {
+    callers: [gatewayUser(Permission.AdministerSystem)],
+    why: "an administrator tests a user's directory sign-in path, no password (checked again and audited by auth)",
+  },
+  ListTeams: { callers: [gatewayUser(Permission.UserView)], why: 'the teams page (checked again by auth)' },
+  GetTeam: {
+    callers: [gatewayUser(Permission.UserView)],
+    why: 'a team, its members and grants (checked again by auth)',
+  },
+  CreateTeam: {
+    callers: [gatewayUser(Permission.UserEdit)],
+    why: 'an administrator creates a team (checked again by auth)',
+  },
+  UpdateTeam: {
+    callers: [gatewayUser(Permission.UserEdit)],
+    why: "an administrator changes a team's members or grants (checked again by auth)",
+  },
+  DeleteTeam: {
+    callers: [gatewayUser(Permission.UserEdit)],
+    why: 'an administrator deletes a team (checked again by auth)',
+  },
 };

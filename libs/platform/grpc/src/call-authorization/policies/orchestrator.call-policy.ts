@@ -5,8 +5,12 @@ import { gatewayUser, onTheirOwn, PRODUCT_SERVICES, ServiceCallPolicies } from '
 /**
  * OrchestratorService. User calls come through the gateway and need the same permission as the
  * REST route that makes them (libs/gateway-api controllers), checked again here so a call that
- * bypasses the gateway's guard gets nothing more. Task claims and their progress come only from
- * executors on their own account; heartbeats and node lookups from every service of a node.
+ * bypasses the gateway's guard gets nothing more. A policy checks the permission's name (held
+ * somewhere); the orchestrator's services then check it against the resource's project and
+ * environment (CallerScope in libs/orchestration: NOT_FOUND for what the caller may not see,
+ * PERMISSION_DENIED for an action they may not take there). Nodes are cluster-wide. Task claims
+ * and their progress come only from executors on their own account; heartbeats and node lookups
+ * from every service of a node.
  * Draining, capping and removing a node need AdministerSystem, or the operator's certificate
  * (the cluster tool and the HA harness, holders of the cluster's PKI folder).
  */

@@ -34,6 +34,10 @@ export interface User {
   roles: string[];
   isActive: boolean;
   createdAt: string;
+  /** Sign-in is refused until the user changes the password (bootstrap or reset by an administrator). */
+  mustChangePassword: boolean;
+  /** Where the password is checked: "local" (others come with directory sign-in). */
+  source: string;
 }
 
 export interface UserList {
@@ -47,10 +51,31 @@ export interface Principal {
   permissions: string[];
   /** "session" or "api-key": how the caller proved who it is. */
   credential: string;
+  /**
+   * The user's grants when any is restricted to projects or environments (teams); empty: every
+   * permission above holds everywhere. `permissions` lists what is held somewhere.
+   */
+  grants: PermissionGrant[];
+}
+
+/**
+ * Permissions, optionally restricted. An absent list: every project (environment); a present one,
+ * even empty: only those.
+ */
+export interface PermissionGrant {
+  permissions: string[];
+  projects?: IdList | undefined;
+  environments?: IdList | undefined;
+}
+
+export interface IdList {
+  ids: string[];
 }
 
 export interface CreateApiKeyRequest {
   purpose: string;
+  /** Optional ISO-8601 instant after which the key is refused like a revoked one; empty: never. */
+  expiresAt: string;
 }
 
 export interface CreatedApiKey {
@@ -66,6 +91,10 @@ export interface ApiKey {
   purpose: string;
   createdAt: string;
   userId: string;
+  /** ISO-8601; empty when the key never expires. */
+  expiresAt: string;
+  /** Past its expiry by the database clock when listed. */
+  expired: boolean;
 }
 
 export interface ListApiKeysRequest {
@@ -90,6 +119,176 @@ export interface ChangePasswordRequest {
   username: string;
   currentPassword: string;
   newPassword: string;
+}
+
+export interface UserIdRequest {
+  userId: string;
+}
+
+export interface RevokedSessions {
+  /** How many sessions were ended. */
+  count: number;
+}
+
+export interface ResetUserPasswordRequest {
+  userId: string;
+  /** The new password, told to the user out of band; they must replace it at their next sign-in. */
+  newPassword: string;
+}
+
+/** What the periodic directory sync last did. Times are ISO-8601; empty when it has not happened. */
+export interface DirectorySyncStatus {
+  /** False when no directory is configured (FLOTILLA_DIRECTORY_KIND unset): nothing else is set. */
+  configured: boolean;
+  lastAttemptAt: string;
+  lastSuccessAt: string;
+  lastFailureAt: string;
+  /** Why the last attempt failed (the directory unreachable or answering errors); empty after a success. */
+  lastFailureReason: string;
+  /** Whether the last attempt could read the directory. */
+  directoryReachable: boolean;
+  usersChecked: number;
+  usersDeactivated: number;
+  usersReactivated: number;
+  /** The node whose auth service ran it. */
+  ranOn: string;
+  intervalMs: number;
+  /** The groups teams name, refreshed by the last successful pass, and the rows it changed. */
+  teamGroupsChecked: number;
+  groupMembershipsAdded: number;
+  groupMembershipsRemoved: number;
+  /**
+   * Why the last pass left team groups as they were (a team names a group the directory lacks,
+   * an answer that would empty a group...) while it still applied account changes; empty when
+   * they were refreshed.
+   */
+  teamGroupsFailureReason: string;
+}
+
+export interface DirectoryDiagnosticsRequest {
+  /** A sign-in name in any form: user, DOMAIN\user or a UPN. Never a password. */
+  name: string;
+}
+
+/** One step of the diagnosis against one domain controller, and how long it took. */
+export interface DirectoryDiagnosticStep {
+  /** connect, bind, user-search, account-state, groups-in-chain, groups-direct, primary-group, groups-walk */
+  step: string;
+  /** The controller's URL. */
+  controller: string;
+  durationMs: number;
+  ok: boolean;
+  /** Why it failed; empty when ok. */
+  error: string;
+  /** What was asked and answered (the filter, the base, how many entries). */
+  detail: string;
+}
+
+export interface DirectoryDiagnosticGroup {
+  /** objectSid (AD), entryUUID or DN (generic LDAP): what teams are mapped by. */
+  id: string;
+  dn: string;
+  name: string;
+  /** direct, nested or primary. */
+  membership: string;
+}
+
+export interface DirectoryDiagnosticTeam {
+  id: string;
+  name: string;
+  /** The user's groups that make them a member. */
+  groupIds: string[];
+}
+
+export interface DirectoryDiagnostics {
+  /** False when no directory is configured: nothing else is set. */
+  configured: boolean;
+  /** ad or ldap. */
+  directoryKind: string;
+  /** account (user, DOMAIN\user), principal (UPN) or invalid (a name that can be nobody's). */
+  nameForm: string;
+  /** The user search's filter (RFC 4515 text) and base. */
+  filter: string;
+  baseDn: string;
+  /**
+   * found, not-found, ambiguous, invalid-name, unavailable (no controller answered or one stopped),
+   * error (the directory answered an error) or not-configured.
+   */
+  outcome: string;
+  /** Why, in words (the ambiguity, the unreachable controllers, an error answer). */
+  message: string;
+  dn: string;
+  /** The entries a name matched when it matched more than one (sign-in refuses such a name). */
+  matchedDns: string[];
+  /** objectGUID (AD) or entryUUID (generic LDAP): the key of the Flotilla user. */
+  userKey: string;
+  accountName: string;
+  principalName: string;
+  displayName: string;
+  /**
+   * What sign-in would refuse this account for (disabled, locked, expired, password-change-required,
+   * password-expired), with the code and message the person would see; empty: not refused.
+   */
+  refusal: string;
+  refusalCode: string;
+  refusalMessage: string;
+  /** The account attributes the verdict was read from (name=value). */
+  accountAttributes: string[];
+  groupBaseDn: string;
+  groups: DirectoryDiagnosticGroup[];
+  /** False when teams could not be looked up; then team_note says why. */
+  teamsResolved: boolean;
+  teams: DirectoryDiagnosticTeam[];
+  teamNote: string;
+  /** The controller that answered; empty when none did. */
+  answeredBy: string;
+  steps: DirectoryDiagnosticStep[];
+  totalMs: number;
+}
+
+export interface TeamMember {
+  /** "user" (a Flotilla user id) or "group" (a directory group id: objectSid, entryUUID or DN). */
+  kind: string;
+  id: string;
+  /** A group's name as given with it; a user's display name (answers only). */
+  displayName: string;
+}
+
+/** A role, restricted like PermissionGrant: an absent list means every project (environment). */
+export interface TeamGrant {
+  role: string;
+  projects?: IdList | undefined;
+  environments?: IdList | undefined;
+}
+
+export interface TeamDefinition {
+  name: string;
+  description: string;
+  members: TeamMember[];
+  grants: TeamGrant[];
+}
+
+export interface Team {
+  id: string;
+  name: string;
+  description: string;
+  members: TeamMember[];
+  grants: TeamGrant[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TeamList {
+  items: Team[];
+}
+
+export interface TeamIdRequest {
+  id: string;
+}
+
+export interface UpdateTeamRequest {
+  id: string;
+  team: TeamDefinition | undefined;
 }
 
 export interface AuthServiceClient {
@@ -120,6 +319,59 @@ export interface AuthServiceClient {
    */
 
   changePassword(request: ChangePasswordRequest, metadata?: Metadata): Observable<Empty>;
+
+  /**
+   * Account administration (UserEdit). Each takes effect on every node within a second: auth
+   * publishes the revocation to the gateways (Redis), whose token caches last at most a second.
+   * Disabling ends the user's sessions and stops their API keys; an administrator cannot disable
+   * themselves or the last enabled Administrator (FAILED_PRECONDITION).
+   */
+
+  disableUser(request: UserIdRequest, metadata?: Metadata): Observable<User>;
+
+  /** Lets the user sign in again; their API keys work again, their ended sessions do not come back. */
+
+  enableUser(request: UserIdRequest, metadata?: Metadata): Observable<User>;
+
+  /** Ends every session of the user (API keys stay). */
+
+  revokeUserSessions(request: UserIdRequest, metadata?: Metadata): Observable<RevokedSessions>;
+
+  /** Sets a new password on a local account, ends its sessions and requires a change at next sign-in. */
+
+  resetUserPassword(request: ResetUserPasswordRequest, metadata?: Metadata): Observable<User>;
+
+  /** The directory sync's last run in the cluster, whichever node ran it (AdministerSystem). */
+
+  getDirectorySyncStatus(request: Empty, metadata?: Metadata): Observable<DirectorySyncStatus>;
+
+  /**
+   * Tests a sign-in name's directory path as the search account, without a password
+   * (AdministerSystem, audited): the entry found, account state, groups, which controller
+   * answered and how long each step took.
+   */
+
+  diagnoseDirectorySignIn(request: DirectoryDiagnosticsRequest, metadata?: Metadata): Observable<DirectoryDiagnostics>;
+
+  /**
+   * Teams: members (users, directory groups) and the roles they grant, each optionally restricted
+   * to projects and/or environments. Reading needs UserView, changing UserEdit. A change holds on
+   * every node within a second (principals are composed per ValidateToken; gateways cache 1 s).
+   */
+
+  listTeams(request: Empty, metadata?: Metadata): Observable<TeamList>;
+
+  getTeam(request: TeamIdRequest, metadata?: Metadata): Observable<Team>;
+
+  /** INVALID_ARGUMENT for an unknown role or user id; ALREADY_EXISTS for a name taken in any case. */
+
+  createTeam(request: TeamDefinition, metadata?: Metadata): Observable<Team>;
+
+  /** Replaces name, description, members and grants. */
+
+  updateTeam(request: UpdateTeamRequest, metadata?: Metadata): Observable<Team>;
+
+  deleteTeam(request: TeamIdRequest, metadata?: Metadata): Observable<Empty>;
 }
 
 export interface AuthServiceController {
@@ -156,6 +408,68 @@ export interface AuthServiceController {
    */
 
   changePassword(request: ChangePasswordRequest, metadata?: Metadata): Promise<Empty> | Observable<Empty> | Empty;
+
+  /**
+   * Account administration (UserEdit). Each takes effect on every node within a second: auth
+   * publishes the revocation to the gateways (Redis), whose token caches last at most a second.
+   * Disabling ends the user's sessions and stops their API keys; an administrator cannot disable
+   * themselves or the last enabled Administrator (FAILED_PRECONDITION).
+   */
+
+  disableUser(request: UserIdRequest, metadata?: Metadata): Promise<User> | Observable<User> | User;
+
+  /** Lets the user sign in again; their API keys work again, their ended sessions do not come back. */
+
+  enableUser(request: UserIdRequest, metadata?: Metadata): Promise<User> | Observable<User> | User;
+
+  /** Ends every session of the user (API keys stay). */
+
+  revokeUserSessions(
+    request: UserIdRequest,
+    metadata?: Metadata,
+  ): Promise<RevokedSessions> | Observable<RevokedSessions> | RevokedSessions;
+
+  /** Sets a new password on a local account, ends its sessions and requires a change at next sign-in. */
+
+  resetUserPassword(request: ResetUserPasswordRequest, metadata?: Metadata): Promise<User> | Observable<User> | User;
+
+  /** The directory sync's last run in the cluster, whichever node ran it (AdministerSystem). */
+
+  getDirectorySyncStatus(
+    request: Empty,
+    metadata?: Metadata,
+  ): Promise<DirectorySyncStatus> | Observable<DirectorySyncStatus> | DirectorySyncStatus;
+
+  /**
+   * Tests a sign-in name's directory path as the search account, without a password
+   * (AdministerSystem, audited): the entry found, account state, groups, which controller
+   * answered and how long each step took.
+   */
+
+  diagnoseDirectorySignIn(
+    request: DirectoryDiagnosticsRequest,
+    metadata?: Metadata,
+  ): Promise<DirectoryDiagnostics> | Observable<DirectoryDiagnostics> | DirectoryDiagnostics;
+
+  /**
+   * Teams: members (users, directory groups) and the roles they grant, each optionally restricted
+   * to projects and/or environments. Reading needs UserView, changing UserEdit. A change holds on
+   * every node within a second (principals are composed per ValidateToken; gateways cache 1 s).
+   */
+
+  listTeams(request: Empty, metadata?: Metadata): Promise<TeamList> | Observable<TeamList> | TeamList;
+
+  getTeam(request: TeamIdRequest, metadata?: Metadata): Promise<Team> | Observable<Team> | Team;
+
+  /** INVALID_ARGUMENT for an unknown role or user id; ALREADY_EXISTS for a name taken in any case. */
+
+  createTeam(request: TeamDefinition, metadata?: Metadata): Promise<Team> | Observable<Team> | Team;
+
+  /** Replaces name, description, members and grants. */
+
+  updateTeam(request: UpdateTeamRequest, metadata?: Metadata): Promise<Team> | Observable<Team> | Team;
+
+  deleteTeam(request: TeamIdRequest, metadata?: Metadata): Promise<Empty> | Observable<Empty> | Empty;
 }
 
 export function AuthServiceControllerMethods() {
@@ -170,6 +484,17 @@ export function AuthServiceControllerMethods() {
       "createUser",
       "listUsers",
       "changePassword",
+      "disableUser",
+      "enableUser",
+      "revokeUserSessions",
+      "resetUserPassword",
+      "getDirectorySyncStatus",
+      "diagnoseDirectorySignIn",
+      "listTeams",
+      "getTeam",
+      "createTeam",
+      "updateTeam",
+      "deleteTeam",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);

@@ -1,0 +1,242 @@
+import { status } from '@grpc/grpc-js';
+
+import {
+  Permission,
+  permissionsGrantedSomewhere,
+  permissionsOfRoles,
+  permits,
+  Role,
+} from '@flotilla/api-interfaces';
+import { AuditRecorder } from '@flotilla/audit/outbox';
+import { grantsFromWire } from '@flotilla/platform/grpc';
+import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
+
+import { AUTH_AUDIT_SOURCE, AuthEntities, AuthMigrations } from '../persistence/auth-entities';
+import {
+  auditRows,
+  AuthServices,
+  callerFor,
+  clearAudit,
+  createAuthServices,
+  createTestUser,
+  originOf,
+  rpcFailure,
+} from '../testing/auth-services.fixture';
+import type { AuthUser } from '../users/auth-user';
+
+import { DirectoryUserGroupsRepository, recordDirectoryGroups } from './directory-user-groups.repository';
+import { TeamsRepository } from './teams.repository';
+import { TeamsService } from './teams.service';
+import type { TeamInput } from './team-rules';
+
+const SHOP_STAGING = { role: Role.Deployer, projectIds: ['project-shop'], environmentIds: ['env-staging'] };
+
+describe(TeamsService.name, () => {
+  let db: MigratedTestDatabase;
+  let services: AuthServices;
+  let sut: TeamsService;
+  let admin: AuthUser;
+  let viewer: AuthUser;
+  let member: AuthUser;
+
+  const team = (name: string, overrides: Partial<TeamInput> = {}): TeamInput => ({
+    name,
+    description: '',
+    members: [],
+    grants: [],
+    ...overrides,
+  });
+  const signInAs = async (user: AuthUser) =>
+    (await services.sessionService.login(user.username, `${user.username} password!`, originOf('192.0.2.1')))
+      .token;
+
+  beforeAll(async () => {
+    db = await createMigratedTestDatabase({ entities: AuthEntities, migrations: AuthMigrations });
+    services = createAuthServices(db.dataSource);
+    sut = new TeamsService(db.dataSource, new TeamsRepository(), new AuditRecorder(AUTH_AUDIT_SOURCE));
+    admin = await createTestUser(services, 'teams.admin', [Role.Administrator]);
+    viewer = await createTestUser(services, 'teams.auditor', [Role.Auditor]);
+    member = await createTestUser(services, 'teams.member', []);
+  });
+  afterAll(() => db.dispose());
+  beforeEach(() => clearAudit(db.dataSource));
+
+  it('creates, reads, lists, replaces and deletes a team, each change audited with who and what', async () => {
+    const created = await sut.create(
+      callerFor(admin, '203.0.113.9'),
+      team('  Shop deployers ', {
+        description: 'Ship the shop',
+        members: [
+          { kind: 'user', id: member.id },
+          { kind: 'group', id: 's-1-5-21-7-8-9-1105', displayName: 'Shop Team' },
+        ],
+        grants: [SHOP_STAGING, { role: Role.Auditor }],
+      }),
+    );
+
+    expect(created).toMatchObject({
+      name: 'Shop deployers',
+      description: 'Ship the shop',
+      grants: [SHOP_STAGING, { role: Role.Auditor }],
+    });
+    expect(created.members).toEqual(
+      expect.arrayContaining([
+        { kind: 'user', id: member.id, displayName: 'teams.member display' },
+        // The id in the form sign-in records (capital S), the name kept for display.
+        { kind: 'group', id: 'S-1-5-21-7-8-9-1105', displayName: 'Shop Team' },
+      ]),
+    );
+    expect(created.grants[1]).not.toHaveProperty('projectIds');
+    await expect(sut.get(callerFor(viewer), created.id)).resolves.toEqual(created);
+    expect((await sut.list(callerFor(viewer))).map((t) => t.id)).toContain(created.id);
+    await expect(auditRows(db.dataSource, 'team.created')).resolves.toEqual([
+      expect.objectContaining({ actorId: admin.id, resourceId: created.id, clientIp: '203.0.113.9' }),
+    ]);
+
+    const updated = await sut.update(
+      callerFor(admin),
+      created.id,
+      team('Shop deployers', { grants: [{ role: Role.Deployer, projectIds: ['project-shop'] }] }),
+    );
+    expect(updated).toMatchObject({
+      members: [],
+      grants: [{ role: Role.Deployer, projectIds: ['project-shop'] }],
+    });
+    const [updateEvent] = await auditRows(db.dataSource, 'team.updated');
+    expect(JSON.parse(updateEvent?.details ?? '{}')).toMatchObject({
+      grants: [{ role: 'Deployer', projectIds: ['project-shop'] }],
+      previous: {
+        members: expect.arrayContaining([
+          { kind: 'user', id: member.id },
+          { kind: 'group', id: 'S-1-5-21-7-8-9-1105' },
+        ]) as unknown,
+      },
+    });
+
+    await sut.delete(callerFor(admin), created.id);
+    await expect(rpcFailure(sut.get(callerFor(admin), created.id))).resolves.toMatchObject({
+      code: status.NOT_FOUND,
+    });
+    await expect(auditRows(db.dataSource, 'team.deleted')).resolves.toHaveLength(1);
+  });
+
+  it('refuses unknown roles, unknown user ids, empty restrictions and a name taken in any case, changing nothing', async () => {
+    const caller = callerFor(admin);
+    await expect(
+      rpcFailure(sut.create(caller, team('Roles', { grants: [{ role: 'Root' }] }))),
+    ).resolves.toEqual({
+      code: status.INVALID_ARGUMENT,
+      message: 'Unknown role "Root": one of Administrator, Deployer, Auditor',
+    });
+    await expect(
+      rpcFailure(sut.create(caller, team('Users', { members: [{ kind: 'user', id: 'no-such-user' }] }))),
+    ).resolves.toEqual({ code: status.INVALID_ARGUMENT, message: 'Unknown user id(s): no-such-user' });
+    await expect(
+      rpcFailure(sut.create(caller, team('Empty', { grants: [{ role: Role.Deployer, projectIds: [] }] }))),
+    ).resolves.toMatchObject({ code: status.INVALID_ARGUMENT });
+    await sut.create(caller, team('Ops'));
+    await expect(rpcFailure(sut.create(caller, team('OPS')))).resolves.toEqual({
+      code: status.ALREADY_EXISTS,
+      message: 'A team named OPS already exists',
+    });
+    const other = await sut.create(caller, team('Other'));
+    await expect(rpcFailure(sut.update(caller, other.id, team('ops')))).resolves.toMatchObject({
+      code: status.ALREADY_EXISTS,
+    });
+    const names = (await sut.list(caller)).map((t) => t.name);
+    expect(names.filter((name) => ['Roles', 'Users', 'Empty', 'OPS'].includes(name))).toEqual([]);
+    await expect(auditRows(db.dataSource, 'team.created')).resolves.toHaveLength(2);
+  });
+
+  it('lets UserView read and only UserEdit change (checked here, not only by the call policy)', async () => {
+    await expect(rpcFailure(sut.create(callerFor(viewer), team('Nope')))).resolves.toMatchObject({
+      code: status.PERMISSION_DENIED,
+    });
+    const noView = { ...callerFor(member), permissions: [Permission.ApiKeyEdit] };
+    await expect(rpcFailure(sut.list(noView))).resolves.toMatchObject({ code: status.PERMISSION_DENIED });
+  });
+
+  it("gives a user their team's grants through a user membership and through a directory group, in the token's principal", async () => {
+    const groupMember = await createTestUser(services, 'teams.group.member', []);
+    await recordDirectoryGroups(db.dataSource.manager, groupMember.id, [
+      'S-1-5-21-7-8-9-2001',
+      'S-1-5-21-7-8-9-513',
+    ]);
+    const created = await sut.create(
+      callerFor(admin),
+      team('Staging shop', {
+        members: [
+          { kind: 'user', id: member.id },
+          { kind: 'group', id: 'S-1-5-21-7-8-9-2001', displayName: 'Shop' },
+        ],
+        grants: [SHOP_STAGING],
+      }),
+    );
+
+    for (const user of [member, groupMember]) {
+      const principal = await services.tokenValidator.validate(await signInAs(user));
+      const grants = grantsFromWire(principal.grants) ?? [];
+      expect(principal.permissions).toEqual(permissionsGrantedSomewhere(grants));
+      expect(principal.permissions).toEqual(
+        expect.arrayContaining([Permission.DeploymentCreate, Permission.ReleaseCreate]),
+      );
+      expect(grants).toEqual([
+        {
+          permissions: permissionsOfRoles([Role.Deployer]),
+          projectIds: ['project-shop'],
+          environmentIds: ['env-staging'],
+        },
+      ]);
+      expect(
+        permits(grants, Permission.DeploymentCreate, {
+          projectId: 'project-shop',
+          environmentId: 'env-staging',
+        }),
+      ).toBe(true);
+      expect(
+        permits(grants, Permission.DeploymentCreate, {
+          projectId: 'project-shop',
+          environmentId: 'env-prod',
+        }),
+      ).toBe(false);
+      expect(permits(grants, Permission.ReleaseCreate, { projectId: 'project-other' })).toBe(false);
+      // System permissions are never given by a restricted grant.
+      expect(principal.permissions).not.toContain(Permission.ProjectCreate);
+    }
+
+    // The group leaves the user's directory groups (next sign-in): the team no longer reaches them.
+    await recordDirectoryGroups(db.dataSource.manager, groupMember.id, ['S-1-5-21-7-8-9-513']);
+    const after = await services.tokenValidator.validate(await signInAs(groupMember));
+    expect(after).toMatchObject({ permissions: [], grants: [] });
+    await sut.delete(callerFor(admin), created.id);
+    await expect(services.tokenValidator.validate(await signInAs(member))).resolves.toMatchObject({
+      permissions: [],
+      grants: [],
+    });
+  });
+
+  it('keeps an account of global roles alone as before: permissions of its roles, no grants on the wire', async () => {
+    await sut.create(
+      callerFor(admin),
+      team('Auditors', { members: [{ kind: 'user', id: viewer.id }], grants: [{ role: Role.Auditor }] }),
+    );
+    const principal = await services.tokenValidator.validate(await signInAs(viewer));
+    expect(principal).toMatchObject({ permissions: permissionsOfRoles([Role.Auditor]), grants: [] });
+  });
+
+  it("records a directory user's groups by difference, in the sign-in form, leaving out ids too long for a team", async () => {
+    const groups = new DirectoryUserGroupsRepository();
+    const user = await createTestUser(services, 'teams.many.groups', []);
+    const many = Array.from({ length: 1500 }, (_, i) => `S-1-5-21-1-2-3-${10_000 + i}`);
+    await groups.replace(db.dataSource.manager, user.id, [...many, 'x'.repeat(401)]);
+    expect(await groups.groupsOf(db.dataSource.manager, user.id)).toHaveLength(1500);
+    await groups.replace(db.dataSource.manager, user.id, [
+      's-1-5-21-1-2-3-10000',
+      'ABCDEF01-0000-0000-0000-000000000000',
+    ]);
+    expect((await groups.groupsOf(db.dataSource.manager, user.id)).sort()).toEqual([
+      'S-1-5-21-1-2-3-10000',
+      'abcdef01-0000-0000-0000-000000000000',
+    ]);
+  });
+});
