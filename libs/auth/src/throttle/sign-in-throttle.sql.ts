@@ -5,7 +5,12 @@ export const SIGN_IN_THROTTLE_TABLE = 'sign_in_throttle';
 
 /** Both dialects' statements side by side; the time is always the database's. */
 export interface SignInThrottleSql {
-  /** [key]: a row for the key, already expired (so the next reserve starts a window); no-op if there. */
+  /**
+   * [key]: a row for the key, expired a day ago (so the next reserve starts a window); no-op if
+   * there. Not expired "now": each statement reads its own clock, and one whose time read a little
+   * earlier than the insert's saw the row as running, counted 0 → 1 in that empty window, and the
+   * next reserve restarted the window at 1 again (two attempts given count 1 in CI).
+   */
   insertIfAbsent: string;
   /**
    * [key, max, windowMs]: one more failure if the window still has room, or a new window of 1 if
@@ -32,7 +37,7 @@ const T = SIGN_IN_THROTTLE_TABLE;
 
 const POSTGRES: SignInThrottleSql = {
   insertIfAbsent:
-    `INSERT INTO ${T} (throttle_key, failures, window_ends_at) VALUES ($1, 0, CURRENT_TIMESTAMP) ` +
+    `INSERT INTO ${T} (throttle_key, failures, window_ends_at) VALUES ($1, 0, CURRENT_TIMESTAMP - INTERVAL '1 day') ` +
     'ON CONFLICT (throttle_key) DO NOTHING',
   reserve:
     `UPDATE ${T} SET ` +
@@ -60,7 +65,7 @@ const POSTGRES: SignInThrottleSql = {
 // its transaction instead.
 const MSSQL: SignInThrottleSql = {
   insertIfAbsent:
-    `INSERT INTO ${T} (throttle_key, failures, window_ends_at) SELECT @0, 0, SYSUTCDATETIME() ` +
+    `INSERT INTO ${T} (throttle_key, failures, window_ends_at) SELECT @0, 0, DATEADD(day, -1, SYSUTCDATETIME()) ` +
     `WHERE NOT EXISTS (SELECT 1 FROM ${T} WHERE throttle_key = @0)`,
   reserve:
     `UPDATE ${T} SET ` +
