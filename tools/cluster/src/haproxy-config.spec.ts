@@ -70,6 +70,7 @@ describe(renderHaproxyConfig.name, () => {
   it('serves users HTTPS only: TLS with the public certificate, HTTP/2 or 1.1, HSTS, the scheme set for the gateways', () => {
     expect(section(sut, 'frontend https_in')).toEqual([
       'bind 127.0.0.1:18443 ssl crt /etc/flotilla/public-tls/haproxy.pem alpn h2,http/1.1',
+      'option httplog',
       'option forwardfor',
       'http-request set-header X-Forwarded-Proto https',
       'http-after-response set-header Strict-Transport-Security "max-age=31536000"',
@@ -84,6 +85,12 @@ describe(renderHaproxyConfig.name, () => {
         ),
       ]),
     );
+  });
+
+  it('logs server state changes only, or every user request too when the access log is asked for', () => {
+    expect(section(sut, 'global')).toContain('log stdout format raw local0 notice');
+    const accessLogged = renderHaproxyConfig(readHaproxyTemplate(), { ...LAYOUT, accessLog: true });
+    expect(section(accessLogged, 'global')).toContain('log stdout format raw local0 info');
   });
 
   it('answers plain HTTP with a 308 to the same path and query over HTTPS, and nothing else', () => {

@@ -49,6 +49,11 @@ export interface HaproxyLayout {
    * period before HAProxy answers 429 itself; DEFAULT_SIGN_IN_RATE when absent.
    */
   signInRate?: SignInRate;
+  /**
+   * One log line per user request (HAProxy's httplog: timers, status, termination state) on
+   * HAProxy's stdout; off by default (only server state changes and alerts are logged).
+   */
+  accessLog?: boolean;
 }
 
 export interface SignInRate {
@@ -148,6 +153,7 @@ export function haproxyPlaceholders(layout: HaproxyLayout): Record<string, strin
     STATS_AUTH: statsAuth(layout.stats),
     GATEWAY_SERVERS: gatewayServers(layout.nodes),
     ADMIN_SOCKET: layout.adminSocket,
+    LOG_LEVEL: layout.accessLog ? 'info' : 'notice',
   };
   const rate = signInRate(layout.signInRate ?? DEFAULT_SIGN_IN_RATE);
   values['SIGN_IN_RATE_LIMIT'] = String(rate.requests);

@@ -42,6 +42,9 @@ export interface LocalClusterOptions {
   onStopAvailable?: (stop: () => Promise<void>) => void;
 }
 
+/** `1`: HAProxy logs every user request (httplog) into the cluster's output, prefixed [haproxy]. */
+export const HAPROXY_ACCESS_LOG_ENV = 'FLOTILLA_HAPROXY_ACCESS_LOG';
+
 /** Users' address (HTTPS, and HTTP that redirects to it). */
 export const PUBLIC_BIND_HOST = '127.0.0.1';
 /**
@@ -256,6 +259,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       })),
       checkCertificate: new PkiLayout(pkiDir).leaf(LOAD_BALANCER_NODE, 'haproxy').certificate,
       adminSocket: join(options.dataDir, 'haproxy-admin.sock'),
+      accessLog: options.env[HAPROXY_ACCESS_LOG_ENV] === '1',
     });
     // startHaproxy waits for a port on 127.0.0.1: the plain HTTP frontend is the one there now
     // (the stats page moved to the internal address).
