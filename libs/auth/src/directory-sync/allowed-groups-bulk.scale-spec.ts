@@ -12,8 +12,10 @@ import {
   startSambaAd,
 } from '@flotilla/testing';
 
-import { decodeSid } from '../directory/directory-ids';
-import { sambaDirectoryConfig } from '../directory/testing/samba-directory-config.test-support';
+import {
+  sambaDirectoryConfig,
+  readObjectSid,
+} from '../directory/testing/samba-directory-config.test-support';
 import { AuthEntities, AuthMigrations } from '../persistence/auth-entities';
 import { UserEntity } from '../persistence/user.entity';
 
@@ -45,16 +47,7 @@ let accounts: BulkAccounts;
 const allowedDn = () => `CN=flotilla-allowed-bulk,CN=Users,${ad.baseDn}`;
 const midDn = () => `CN=flotilla-allowed-mid,CN=Users,${ad.baseDn}`;
 
-async function sidOf(dn: string): Promise<string> {
-  const { searchEntries } = await admin.search(dn, {
-    scope: 'base',
-    attributes: ['objectSid'],
-    explicitBufferAttributes: ['objectSid'],
-  });
-  const value = searchEntries[0]?.['objectSid'];
-  if (!Buffer.isBuffer(value)) throw new Error(`no objectSid for ${dn}`);
-  return decodeSid(value);
-}
+const sidOf = (dn: string): Promise<string> => readObjectSid(admin, dn);
 
 async function addGroup(dn: string, sam: string, members: string[]): Promise<void> {
   await admin.add(dn, {

@@ -17,8 +17,11 @@ import {
 
 import { NOT_IN_ALLOWED_GROUP } from '../credentials/allowed-groups';
 import { createCredentialVerifier } from '../credentials/credential-verifier.provider';
-import { decodeSid } from '../directory/directory-ids';
-import { sambaDirectoryConfig, seededUser } from '../directory/testing/samba-directory-config.test-support';
+import {
+  sambaDirectoryConfig,
+  seededUser,
+  readObjectSid,
+} from '../directory/testing/samba-directory-config.test-support';
 import { ScryptPasswordHasher } from '../passwords/scrypt-password-hasher';
 import { ApiKeysRepository } from '../persistence/api-keys.repository';
 import { AUTH_AUDIT_SOURCE, AuthEntities, AuthMigrations } from '../persistence/auth-entities';
@@ -138,16 +141,7 @@ beforeAll(async () => {
     tlsOptions: { ca: readFileSync(ad.caFile, 'utf8'), servername: ad.hostName },
   });
   await admin.bind(`CN=Administrator,CN=Users,${ad.baseDn}`, SAMBA_AD_ADMINISTRATOR_PASSWORD);
-  for (const key of Object.keys(ad.groups)) {
-    const { searchEntries } = await admin.search(group(key).dn, {
-      scope: 'base',
-      attributes: ['objectSid'],
-      explicitBufferAttributes: ['objectSid'],
-    });
-    const sid = searchEntries[0]?.['objectSid'];
-    if (!Buffer.isBuffer(sid)) throw new Error(`no objectSid for ${key}`);
-    sids[key] = decodeSid(sid);
-  }
+  for (const key of Object.keys(ad.groups)) sids[key] = await readObjectSid(admin, group(key).dn);
   validator = new TokenValidator(db.dataSource, new SessionsRepository(), new ApiKeysRepository(), users);
 }, 180_000);
 

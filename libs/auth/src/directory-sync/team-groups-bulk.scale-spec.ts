@@ -12,8 +12,10 @@ import {
   startSambaAd,
 } from '@flotilla/testing';
 
-import { decodeSid } from '../directory/directory-ids';
-import { sambaDirectoryConfig } from '../directory/testing/samba-directory-config.test-support';
+import {
+  sambaDirectoryConfig,
+  readObjectSid,
+} from '../directory/testing/samba-directory-config.test-support';
 import { AuthEntities, AuthMigrations } from '../persistence/auth-entities';
 import { DirectoryUserGroupsRepository } from '../teams/directory-user-groups.repository';
 
@@ -36,16 +38,7 @@ const groupSids: string[] = [];
 const config = (): DirectoryConfig =>
   sambaDirectoryConfig(ad, { groupBaseDn: ad.baseDn, timeoutMs: 30_000, cooldownMs: 0 });
 
-async function sidOf(dn: string): Promise<string> {
-  const { searchEntries } = await admin.search(dn, {
-    scope: 'base',
-    attributes: ['objectSid'],
-    explicitBufferAttributes: ['objectSid'],
-  });
-  const value = searchEntries[0]?.['objectSid'];
-  if (!Buffer.isBuffer(value)) throw new Error(`no objectSid for ${dn}`);
-  return decodeSid(value);
-}
+const sidOf = (dn: string): Promise<string> => readObjectSid(admin, dn);
 
 async function rowCount(): Promise<number> {
   return (await new DirectoryUserGroupsRepository().rowsOfGroups(db.dataSource.manager, groupSids)).length;

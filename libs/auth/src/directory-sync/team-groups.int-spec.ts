@@ -14,11 +14,11 @@ import {
 } from '@flotilla/testing';
 
 import { createCredentialVerifier } from '../credentials/credential-verifier.provider';
-import { decodeSid } from '../directory/directory-ids';
 import {
   sambaDirectoryConfig,
   seededUser,
   setUserAccountControl,
+  readObjectSid,
 } from '../directory/testing/samba-directory-config.test-support';
 import { ScryptPasswordHasher } from '../passwords/scrypt-password-hasher';
 import { AUTH_AUDIT_SOURCE, AuthEntities, AuthMigrations } from '../persistence/auth-entities';
@@ -82,16 +82,7 @@ beforeAll(async () => {
     tlsOptions: { ca: readFileSync(ad.caFile, 'utf8'), servername: ad.hostName },
   });
   await admin.bind(`CN=Administrator,CN=Users,${ad.baseDn}`, SAMBA_AD_ADMINISTRATOR_PASSWORD);
-  for (const key of Object.keys(ad.groups)) {
-    const { searchEntries } = await admin.search(group(key).dn, {
-      scope: 'base',
-      attributes: ['objectSid'],
-      explicitBufferAttributes: ['objectSid'],
-    });
-    const value = searchEntries[0]?.['objectSid'];
-    if (!Buffer.isBuffer(value)) throw new Error(`no objectSid for ${key}`);
-    sids[key] = decodeSid(value);
-  }
+  for (const key of Object.keys(ad.groups)) sids[key] = await readObjectSid(admin, group(key).dn);
   // Accounts and their first group rows come from real directory sign-ins.
   const verifier = createCredentialVerifier(
     db.dataSource,

@@ -5,6 +5,8 @@ import { Attribute, Change, type Client } from 'ldapts';
 import type { DirectoryConfig } from '@flotilla/platform/config';
 import type { SambaAd } from '@flotilla/testing';
 
+import { decodeSid } from '../directory-ids';
+
 /**
  * The directory settings that reach a test's Samba AD DC: LDAPS verified against its CA and host
  * name, its search account, nested groups scoped to the seeded groups' OU. Specs change what they
@@ -47,4 +49,16 @@ export async function setUserAccountControl(admin: Client, dn: string, value: 51
       modification: new Attribute({ type: 'userAccountControl', values: [String(value)] }),
     }),
   );
+}
+
+/** An entry's objectSid in its text form (S-1-5-21-…), read over `admin`'s bound connection. */
+export async function readObjectSid(admin: Client, dn: string): Promise<string> {
+  const { searchEntries } = await admin.search(dn, {
+    scope: 'base',
+    attributes: ['objectSid'],
+    explicitBufferAttributes: ['objectSid'],
+  });
+  const value = searchEntries[0]?.['objectSid'];
+  if (!Buffer.isBuffer(value)) throw new Error(`no objectSid for ${dn}`);
+  return decodeSid(value);
 }
