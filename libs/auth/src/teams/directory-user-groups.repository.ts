@@ -6,7 +6,8 @@ import { DirectoryUserGroupEntity } from './team.entities';
 /** Rows per statement: SQL Server takes at most 2,100 parameters in one. */
 const CHUNK = 500;
 
-function chunks<T>(items: readonly T[]): T[][] {
+/** `items` in parts of CHUNK, each small enough for one IN list or multi-row insert on SQL Server. */
+export function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
   return out;

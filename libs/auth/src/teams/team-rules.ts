@@ -53,8 +53,11 @@ export function validateTeam(input: TeamInput): TeamRow {
 /**
  * A member's grants travel in their caller token, which carries at most MAX_CALLER_TOKEN_SCOPE_IDS
  * distinct project and environment ids: a team naming more would lock every member out (the
- * gateway refuses such an account on every route), so it is refused here, where it is made. Ids of
- * several teams together are only known per user; the gateway's refusal says so then.
+ * gateway refuses such an account on every route), so it is refused here, before any database
+ * read. Several teams together can push one user over as well: that needs each user's teams, so
+ * TeamsService checks it after the write, in its transaction (team-token-bound.ts). A user whose
+ * union grows past the bound later, by joining a directory group, is still only refused by the
+ * gateway, per request.
  */
 function requireTokenSized(grants: readonly TeamGrant[]): void {
   const ids = new Set(

@@ -56,7 +56,8 @@ function idsFrom(json: string | null): string[] | undefined {
   }
 }
 
-function grantFrom(row: {
+/** A stored grant as ValidateToken reads it (the token-bound check reads grants the same way). */
+export function grantFrom(row: {
   role: string;
   projectIds: string | null;
   environmentIds: string | null;

@@ -8,7 +8,12 @@ import {
   Role,
 } from '@flotilla/api-interfaces';
 import { AuditRecorder } from '@flotilla/audit/outbox';
-import { grantsFromWire } from '@flotilla/platform/grpc';
+import {
+  assertGrantsFitCallerToken,
+  distinctScopeIds,
+  grantsFromWire,
+  MAX_CALLER_TOKEN_SCOPE_IDS,
+} from '@flotilla/platform/grpc';
 import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
 
 import { AUTH_AUDIT_SOURCE, AuthEntities, AuthMigrations } from '../persistence/auth-entities';
@@ -30,6 +35,20 @@ import { TeamsService } from './teams.service';
 import type { TeamInput } from './team-rules';
 
 const SHOP_STAGING = { role: Role.Deployer, projectIds: ['project-shop'], environmentIds: ['env-staging'] };
+
+/** `count` distinct scope ids `prefix-from` on (ids of different prefixes never meet). */
+const scopeIds = (prefix: string, count: number, from = 0): string[] =>
+  Array.from({ length: count }, (_, i) => `${prefix}-${from + i}`);
+/**
+ * One grant naming `count` (at most 1,000) distinct ids: up to 500 projects, the rest environments
+ * (a grant lists at most 500 of each).
+ */
+const scopedGrant = (prefix: string, count: number, role: string = Role.Deployer) => ({
+  role,
+  projectIds: scopeIds(`${prefix}-project`, Math.min(count, 500)),
+  ...(count > 500 ? { environmentIds: scopeIds(`${prefix}-env`, count - 500) } : {}),
+});
+const thousandIds = (prefix: string) => scopedGrant(prefix, 1000);
 
 describe(TeamsService.name, () => {
   let db: MigratedTestDatabase;
@@ -238,5 +257,188 @@ describe(TeamsService.name, () => {
       'S-1-5-21-1-2-3-10000',
       'abcdef01-0000-0000-0000-000000000000',
     ]);
+  });
+
+  describe("the caller token's bound over all of a user's teams", () => {
+    const FULL = `${MAX_CALLER_TOKEN_SCOPE_IDS}`;
+    const over = (names: string) =>
+      `With this team, ${names} would reach more distinct projects and environments through their teams ` +
+      `than a caller token carries (at most ${FULL}), and be refused on every call:`;
+    const teamNames = async () => (await sut.list(callerFor(admin))).map((t) => t.name);
+
+    it('refuses the second team of a shared direct member when the two together exceed it, storing and auditing nothing of it', async () => {
+      const shared = await createTestUser(services, 'bound.direct.shared', []);
+      const onlyFirst = await createTestUser(services, 'bound.direct.first', []);
+      const onlySecond = await createTestUser(services, 'bound.direct.second', []);
+      const first = await sut.create(
+        callerFor(admin),
+        team('Bound direct A', {
+          members: [
+            { kind: 'user', id: shared.id },
+            { kind: 'user', id: onlyFirst.id },
+          ],
+          grants: [thousandIds('direct-a')],
+        }),
+      );
+      const second = (members: TeamInput['members']) =>
+        team('Bound direct B', {
+          members,
+          grants: [scopedGrant('direct-b', 501, Role.Auditor)],
+        });
+
+      const refused = await rpcFailure(
+        sut.create(
+          callerFor(admin),
+          second([
+            { kind: 'user', id: shared.id },
+            { kind: 'user', id: onlySecond.id },
+          ]),
+        ),
+      );
+      expect(refused).toEqual({
+        code: status.INVALID_ARGUMENT,
+        message:
+          `${over('1 user')} bound.direct.shared (1501). ` +
+          'Split the scopes across teams these users do not share, or grant the role unrestricted',
+      });
+      expect(await teamNames()).not.toContain('Bound direct B');
+      await expect(auditRows(db.dataSource, 'team.created')).resolves.toHaveLength(1);
+
+      // Without the shared member nobody has both teams: it is saved, and its members sign in as before.
+      const saved = await sut.create(callerFor(admin), second([{ kind: 'user', id: onlySecond.id }]));
+      for (const user of [onlyFirst, onlySecond]) {
+        const principal = await services.tokenValidator.validate(await signInAs(user));
+        expect(() => assertGrantsFitCallerToken(grantsFromWire(principal.grants))).not.toThrow();
+      }
+
+      // Adding the shared member later is refused the same way, and leaves the team as it was.
+      await expect(
+        rpcFailure(
+          sut.update(
+            callerFor(admin),
+            saved.id,
+            second([
+              { kind: 'user', id: onlySecond.id },
+              { kind: 'user', id: shared.id },
+            ]),
+          ),
+        ),
+      ).resolves.toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        message: expect.stringContaining('bound.direct.shared (1501)') as unknown,
+      });
+      expect((await sut.get(callerFor(admin), saved.id)).members.map((m) => m.id)).toEqual([onlySecond.id]);
+      await expect(auditRows(db.dataSource, 'team.updated')).resolves.toHaveLength(0);
+
+      for (const id of [first.id, saved.id]) await sut.delete(callerFor(admin), id);
+    });
+
+    it('counts the teams a user reaches through their directory groups, each id once', async () => {
+      const inBoth = await createTestUser(services, 'bound.groups.both', []);
+      const inOne = await createTestUser(services, 'bound.groups.one', []);
+      await recordDirectoryGroups(db.dataSource.manager, inBoth.id, [
+        'S-1-5-21-9-9-9-3001',
+        'S-1-5-21-9-9-9-3002',
+      ]);
+      await recordDirectoryGroups(db.dataSource.manager, inOne.id, ['S-1-5-21-9-9-9-3002']);
+      const first = await sut.create(
+        callerFor(admin),
+        team('Bound groups A', {
+          members: [{ kind: 'group', id: 'S-1-5-21-9-9-9-3001' }],
+          grants: [thousandIds('groups-a')],
+        }),
+      );
+      const second = (grants: TeamInput['grants']) =>
+        // Typed as an administrator might: the check finds the group in the form sign-in records.
+        team('Bound groups B', { members: [{ kind: 'group', id: 's-1-5-21-9-9-9-3002' }], grants });
+
+      await expect(
+        rpcFailure(sut.create(callerFor(admin), second([scopedGrant('groups-b', 501)]))),
+      ).resolves.toEqual({
+        code: status.INVALID_ARGUMENT,
+        message: expect.stringMatching(
+          /with this team, 1 user would .*: bound\.groups\.both \(1501\)\. Split/i,
+        ) as unknown,
+      });
+      expect(await teamNames()).not.toContain('Bound groups B');
+      await expect(auditRows(db.dataSource, 'team.created')).resolves.toHaveLength(1);
+
+      // The first team's thousand ids again and 400 more: 1,400 distinct for the user in both groups.
+      const saved = await sut.create(
+        callerFor(admin),
+        second([thousandIds('groups-a'), { role: Role.Auditor, environmentIds: scopeIds('groups-b', 400) }]),
+      );
+      const principal = await services.tokenValidator.validate(await signInAs(inBoth));
+      expect(distinctScopeIds(grantsFromWire(principal.grants) ?? [])).toBe(1400);
+      for (const id of [first.id, saved.id]) await sut.delete(callerFor(admin), id);
+    });
+
+    it('lets the union reach the bound exactly; one id more names five of the users and counts the rest', async () => {
+      const users: AuthUser[] = [];
+      for (let i = 1; i <= 7; i++) users.push(await createTestUser(services, `bound.exact.${i}`, []));
+      for (const user of users)
+        await recordDirectoryGroups(db.dataSource.manager, user.id, ['S-1-5-21-9-9-9-4001']);
+      const first = await sut.create(
+        callerFor(admin),
+        team('Bound exact A', {
+          members: users.map((user) => ({ kind: 'user', id: user.id })),
+          grants: [thousandIds('exact-a')],
+        }),
+      );
+      const second = (ids: number) =>
+        team('Bound exact B', {
+          members: [{ kind: 'group', id: 'S-1-5-21-9-9-9-4001' }],
+          grants: [scopedGrant('exact-b', ids)],
+        });
+      const saved = await sut.create(callerFor(admin), second(500));
+      const principal = await services.tokenValidator.validate(await signInAs(users[0]));
+      const grants = grantsFromWire(principal.grants) ?? [];
+      expect(distinctScopeIds(grants)).toBe(MAX_CALLER_TOKEN_SCOPE_IDS);
+      expect(() => assertGrantsFitCallerToken(grants)).not.toThrow();
+
+      const refused = await rpcFailure(sut.update(callerFor(admin), saved.id, second(501)));
+      expect(refused.code).toBe(status.INVALID_ARGUMENT);
+      expect(refused.message).toMatch(
+        /^With this team, 7 users would .*: (bound\.exact\.\d \(1501\), ){4}bound\.exact\.\d \(1501\) and 2 more\. Split/,
+      );
+      expect((await sut.get(callerFor(admin), saved.id)).grants[0]).not.toHaveProperty('environmentIds');
+      await expect(auditRows(db.dataSource, 'team.updated')).resolves.toHaveLength(0);
+      for (const id of [first.id, saved.id]) await sut.delete(callerFor(admin), id);
+    });
+
+    it('does not hold a save against a user its team does not push over: one over through other teams already', async () => {
+      const user = await createTestUser(services, 'bound.already.over', []);
+      const viaGroup = async (name: string, group: string) =>
+        sut.create(
+          callerFor(admin),
+          team(name, { members: [{ kind: 'group', id: group }], grants: [thousandIds(name)] }),
+        );
+      const x = await viaGroup('Bound already X', 'S-1-5-21-9-9-9-5001');
+      const y = await viaGroup('Bound already Y', 'S-1-5-21-9-9-9-5002');
+      // Joining both groups at a later sign-in is not a team save: only the gateway refuses it then.
+      await recordDirectoryGroups(db.dataSource.manager, user.id, [
+        'S-1-5-21-9-9-9-5001',
+        'S-1-5-21-9-9-9-5002',
+      ]);
+
+      const z = await sut.create(
+        callerFor(admin),
+        team('Bound already Z', {
+          members: [{ kind: 'user', id: user.id }],
+          grants: [{ role: Role.Deployer, projectIds: scopeIds('already-z', 10) }],
+        }),
+      );
+      // A team that is one of the two causes is held to it: without it the user would fit.
+      await expect(
+        rpcFailure(
+          sut.update(callerFor(admin), y.id, {
+            ...team('Bound already Y', { members: [{ kind: 'group', id: 'S-1-5-21-9-9-9-5002' }] }),
+            grants: [thousandIds('Bound already Y')],
+            description: 'renamed',
+          }),
+        ),
+      ).resolves.toMatchObject({ message: expect.stringContaining('bound.already.over (2010)') as unknown });
+      for (const id of [x.id, y.id, z.id]) await sut.delete(callerFor(admin), id);
+    });
   });
 });

@@ -10,6 +10,7 @@ import { isUniqueViolation } from '@flotilla/platform/persistence';
 import { requirePermission } from '../principal/principal';
 
 import { TeamInput, validateTeam } from './team-rules';
+import { requireMembersTokensFit } from './team-token-bound';
 import { StoredTeam, TeamRow, TeamsRepository } from './teams.repository';
 
 const nameTaken = (name: string) => RpcErrors.alreadyExists(`A team named ${name} already exists`);
@@ -49,6 +50,7 @@ export class TeamsService {
       if (await this.teams.findByName(manager, row.name)) throw nameTaken(row.name);
       await this.requireUsers(manager, row);
       await this.teams.insert(manager, id, row);
+      await requireMembersTokensFit(manager, id, row);
       await this.record(manager, caller, 'team.created', id, detailsOf(row));
       return this.existing(manager, id);
     });
@@ -64,6 +66,7 @@ export class TeamsService {
       if (holder && holder.id !== id) throw nameTaken(row.name);
       await this.requireUsers(manager, row);
       if (!(await this.teams.replace(manager, id, row))) throw notFound(id);
+      await requireMembersTokensFit(manager, id, row);
       await this.record(manager, caller, 'team.updated', id, {
         ...detailsOf(row),
         previous: detailsOf(before),
