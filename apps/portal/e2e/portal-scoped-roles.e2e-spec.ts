@@ -38,7 +38,8 @@ const TEAM_NAME = 'Shop staging deployers';
  * (the other project) is neither listed nor opened by its address; system pages (users, teams,
  * directory, audit) are absent; a deployment the grant stops allowing while the page is open is
  * refused with the API's reason, and the page opened again offers no release, deployment or process
- * edit. An unrestricted Deployer, by contrast, sees and deploys both.
+ * edit. A running task offers Cancel only in Staging. An unrestricted Deployer, by contrast, sees,
+ * deploys and cancels in both.
  */
 describe('Team-scoped roles in the portal (browser)', () => {
   let node: FlotillaNode;
@@ -212,6 +213,57 @@ describe('Team-scoped roles in the portal (browser)', () => {
     await expect(offeredEnvironments(page, billing)).resolves.toEqual(['Production', 'Staging']);
     await page.context().close();
   }, 120_000);
+
+  it('offers Cancel on a running task only in the environment the grant allows cancelling in', async () => {
+    // Release 2.0.0 of Shop sleeps, deployed to both environments: two tasks running at once.
+    const process = await admin.put(`/api/projects/${shop.id}/deploymentprocess`, {
+      steps: [{ name: 'Wait', actionType: 'run-script', properties: { scriptBody: 'sleep 300' } }],
+      retryable: false,
+    });
+    expect(process.status).toBe(200);
+    const release = await admin.post<Identified>(`/api/projects/${shop.id}/releases`, {
+      version: '2.0.0',
+      packages: [],
+    });
+    expect(release.status).toBe(201);
+    const running: Record<'staging' | 'production', string> = { staging: '', production: '' };
+    for (const [key, environment] of [
+      ['staging', staging],
+      ['production', production],
+    ] as const) {
+      const deployment = await admin.post<{ taskId: string }>('/api/deployments', {
+        releaseId: release.body.id,
+        environmentId: environment.id,
+      });
+      expect(deployment.status).toBe(201);
+      running[key] = deployment.body.taskId;
+    }
+    try {
+      /** The task page once the task shows Executing; answers how many Cancel buttons it offers. */
+      const cancelButtons = async (page: Page, taskId: string): Promise<number> => {
+        await page.goto(`${node.baseUrl}/tasks/${taskId}`);
+        await page.locator('[data-testid="task-state"][data-state="Executing"]').waitFor({ timeout: 60_000 });
+        return page.getByTestId('task-cancel').count();
+      };
+      const scoped = await signedIn(SCOPED);
+      // Deployer (TaskCancel) on Shop in Staging; Production only through the Auditor grant.
+      await expect(cancelButtons(scoped, running.staging)).resolves.toBe(1);
+      await expect(cancelButtons(scoped, running.production)).resolves.toBe(0);
+      await scoped.screenshot({ path: '/tmp/portal-scoped-no-cancel.png', fullPage: true });
+      await scoped.context().close();
+
+      // The unrestricted Deployer may cancel there, and does, through the page.
+      const deployer = await signedIn(DEPLOYER);
+      await expect(cancelButtons(deployer, running.production)).resolves.toBe(1);
+      await deployer.getByTestId('task-cancel').click();
+      await deployer
+        .locator('[data-testid="task-state"][data-state="Canceled"]')
+        .waitFor({ timeout: 60_000 });
+      await deployer.context().close();
+    } finally {
+      for (const taskId of Object.values(running)) await admin.post(`/api/tasks/${taskId}/cancel`, {});
+    }
+  }, 240_000);
 
   // Last: it takes the team's Deployer grant away.
   it("refuses, with the API's reason, a deployment the grant stopped allowing while the page was open", async () => {
