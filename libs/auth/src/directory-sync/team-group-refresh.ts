@@ -72,12 +72,28 @@ export class TeamGroupRefresh {
   /**
    * Writes the plan, one transaction per group with an audit record per change; then tells every
    * node to drop what it cached of the users who lost a group (ValidateToken reads grants afresh,
-   * the gateways keep a principal up to a second).
+   * the gateways keep a principal up to a second). When a group's transaction fails (the database
+   * went away mid-pass) the groups committed before it are still announced before the error goes
+   * on: their rows are gone for good, and the next pass, planning from the table, finds nothing
+   * left to do for them and would never announce them.
    */
   async apply(plan: TeamGroupPlan): Promise<{ added: number; removed: number }> {
+    const losers = new Set<string>();
+    try {
+      return await this.applyGroups(plan, losers);
+    } finally {
+      for (const userId of losers)
+        await this.revocations.published({ userId, reason: 'directory-team-group-left' });
+    }
+  }
+
+  /** One transaction per group; `losers` gets the users who lost a group, as each one commits. */
+  private async applyGroups(
+    plan: TeamGroupPlan,
+    losers: Set<string>,
+  ): Promise<{ added: number; removed: number }> {
     let added = 0;
     let removed = 0;
-    const losers = new Set<string>();
     for (const groupId of new Set(plan.changes.map((change) => change.groupId))) {
       const done = await this.dataSource.transaction(async (manager) => {
         const applied: MembershipChange[] = [];
@@ -109,8 +125,6 @@ export class TeamGroupRefresh {
         }
       }
     }
-    for (const userId of losers)
-      await this.revocations.published({ userId, reason: 'directory-team-group-left' });
     return { added, removed };
   }
 }
