@@ -37,6 +37,27 @@ async function refusedWithinASecond(baseUrl: string, credential: string): Promis
 }
 
 /**
+ * Polls every 50 ms until `path` answers `wanted` to the credential on the node; resolves to how
+ * long that took. Fails when it still answers otherwise after the 1 s the issue allows.
+ */
+async function answeredWithinASecond(
+  baseUrl: string,
+  path: string,
+  credential: string,
+  wanted: number,
+): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    const { status } = await call(baseUrl, 'GET', path, credential);
+    const elapsed = Date.now() - start;
+    if (status === wanted) return elapsed;
+    if (elapsed > 1_000)
+      throw new Error(`${path} still answers ${status}, not ${wanted}, on ${baseUrl} after ${elapsed} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
  * Account administration across a real 2-node cluster with Redis: a revocation made through one
  * node's gateway is honoured by the other node's gateway, which had the credential cached.
  */
@@ -164,6 +185,45 @@ describe('account revocation across nodes (Redis)', () => {
     await refusedWithinASecond(nodeB, key.body.secret);
     const listed = await call<{ items: ApiKeyReply[] }>(nodeB, 'GET', '/api/apikeys', token);
     expect(listed.body.items.find((item) => item.id === key.body.key.id)).toMatchObject({ expired: true });
+  });
+
+  it("gives a team's scoped grant, made on A, on B within a second, and takes it back the same way", async () => {
+    const tess = await call<UserReply>(nodeA, 'POST', '/api/users', admin, {
+      username: 'tess',
+      displayName: 'Tess',
+      password: 'tess password 123',
+      roles: [],
+    });
+    expect(tess.status).toBe(201);
+    const shop = await call<{ id: string }>(nodeA, 'POST', '/api/projects', admin, { name: 'Team shop' });
+    expect(shop.status).toBe(201);
+    const projectPath = `/api/projects/${shop.body.id}`;
+    const token = await signIn(nodeB, 'tess', 'tess password 123');
+    // No role and no team: refused on both nodes, and both gateways now hold her principal.
+    expect((await call(nodeA, 'GET', projectPath, token)).status).toBe(403);
+    expect((await call(nodeB, 'GET', projectPath, token)).status).toBe(403);
+    const team = (grants: unknown[]) => ({
+      name: 'Shop readers',
+      members: [{ kind: 'user', id: tess.body.id }],
+      grants,
+    });
+
+    const created = await call<{ id: string }>(
+      nodeA,
+      'POST',
+      '/api/teams',
+      admin,
+      team([{ role: 'Auditor', projectIds: [shop.body.id] }]),
+    );
+    expect(created.status).toBe(201);
+    await answeredWithinASecond(nodeB, projectPath, token, 200);
+    // In scope only: the project list holds Shop and nothing else.
+    const listed = await call<{ items: { id: string }[] }>(nodeB, 'GET', '/api/projects', token);
+    expect(listed.body.items.map((project) => project.id)).toEqual([shop.body.id]);
+
+    const emptied = await call(nodeB, 'PUT', `/api/teams/${created.body.id}`, admin, team([]));
+    expect(emptied.status).toBe(200);
+    await answeredWithinASecond(nodeA, projectPath, token, 403);
   });
 
   it('refuses to disable oneself or the last enabled Administrator with 409', async () => {
