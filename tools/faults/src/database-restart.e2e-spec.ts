@@ -166,6 +166,13 @@ describe('PostgreSQL restarts while deployments run on a three-node cluster', ()
       log(
         `${kind} outage: ${summarise(recorder.calls)}; ${whileDown.length} under way while the database was down`,
       );
+      for (const call of recorder.calls.filter((each) => each.retriedAfter !== undefined))
+        log(
+          [
+            `${kind} outage: a GET sent again: ${describeCall(call, origin)}; HAProxy logged:`,
+            ...haproxyRequestsBetween(cluster.output(), call.startedAt, call.endedAt),
+          ].join('\n  '),
+        );
       const servedAgain = recorder.calls.find(
         (call) => call.startedAt >= outage.acceptingAt && call.status === call.expected,
       );

@@ -17,7 +17,21 @@ export interface RecordedCall {
   error?: string;
   /** The start of an unexpected answer's body. */
   body?: string;
+  /**
+   * A GET whose connection was closed before any answer, sent again once as a browser does
+   * (see CLOSED_BEFORE_ANSWER): the first attempt's error. The call's outcome is the retry's.
+   */
+  retriedAfter?: string;
 }
+
+/**
+ * A keep-alive connection closed with the request on it and no byte of answer. HAProxy does this on
+ * purpose when the gateway connection it reused for a later request on the same client connection
+ * fails ("the client is required to retry", http-reuse safe), and browsers send an idempotent
+ * request again once when it happens; undici's fetch does not, so the recorder does it for GETs.
+ * Such calls are counted in the summary and shown with HAProxy's log by the spec.
+ */
+const CLOSED_BEFORE_ANSWER = /other side closed|ECONNRESET|socket hang up/i;
 
 export interface RestRecorderOptions {
   /** HAProxy's HTTP frontend. */
@@ -76,6 +90,16 @@ export class RestRecorder {
   private async send(method: string, path: string, expected: number, json?: unknown): Promise<void> {
     const call: RecordedCall = { method, path, expected, startedAt: Date.now(), endedAt: 0 };
     this.calls.push(call);
+    await this.attempt(call, json);
+    if (method === 'GET' && call.error !== undefined && CLOSED_BEFORE_ANSWER.test(call.error)) {
+      call.retriedAfter = call.error;
+      call.error = undefined;
+      await this.attempt(call, json);
+    }
+  }
+
+  private async attempt(call: RecordedCall, json: unknown): Promise<void> {
+    const { method, path, expected } = call;
     try {
       const response = await trustingFetch(`${this.options.baseUrl}${path}`, {
         method,
@@ -108,7 +132,9 @@ export function describeCall(call: RecordedCall, origin: number): string {
   const at = ((call.startedAt - origin) / 1000).toFixed(3);
   const outcome = call.status === undefined ? 'no answer' : String(call.status);
   const retry = call.retryAfter === undefined ? '' : ` Retry-After ${call.retryAfter}`;
-  const detail = call.error ?? call.body;
+  const detail = [call.retriedAfter && `sent again after: ${call.retriedAfter}`, call.error ?? call.body]
+    .filter(Boolean)
+    .join('; ');
   return `+${at}s (${call.endedAt - call.startedAt} ms) ${call.method} ${call.path} → ${outcome}${retry} (expected ${call.expected})${detail ? `: ${detail}` : ''}`;
 }
 
@@ -137,5 +163,6 @@ export function summarise(calls: readonly RecordedCall[]): string {
   const withRetryAfter = calls.filter((call) => call.status === 503 && call.retryAfter !== undefined).length;
   const slowest = Math.max(0, ...calls.map((call) => call.endedAt - call.startedAt));
   const outcomes = [...byOutcome].map(([outcome, count]) => `${outcome} ×${count}`).join(', ');
-  return `${calls.length} calls, slowest ${slowest} ms; ${outcomes} (503 with Retry-After ×${withRetryAfter})`;
+  const retried = calls.filter((call) => call.retriedAfter !== undefined).length;
+  return `${calls.length} calls, slowest ${slowest} ms; ${outcomes} (503 with Retry-After ×${withRetryAfter}; GETs sent again after a connection closed with no answer ×${retried})`;
 }
