@@ -91,24 +91,34 @@ describe('Team-scoped roles in the portal (browser)', () => {
       : [view];
   }
 
-  /** A release 1.0.0 of a one-step script process, and its deployment to `environment` by the admin. */
-  async function releaseAndDeploy(project: Identified, environment: Identified): Promise<string> {
+  /** Release `version` of a one-step process running `scriptBody` (the admin sets the process first). */
+  async function scriptRelease(project: Identified, version: string, scriptBody: string): Promise<string> {
     const process = await admin.put(`/api/projects/${project.id}/deploymentprocess`, {
-      steps: [{ name: 'Hello', actionType: 'run-script', properties: { scriptBody: 'echo "Hello scoped"' } }],
+      steps: [{ name: 'Script', actionType: 'run-script', properties: { scriptBody } }],
       retryable: false,
     });
     expect(process.status).toBe(200);
     const release = await admin.post<Identified>(`/api/projects/${project.id}/releases`, {
-      version: '1.0.0',
+      version,
       packages: [],
     });
     expect(release.status).toBe(201);
+    return release.body.id;
+  }
+
+  /** The admin's deployment of a release to `environment`; its task id. */
+  async function deploy(releaseId: string, environment: Identified): Promise<string> {
     const deployment = await admin.post<{ taskId: string }>('/api/deployments', {
-      releaseId: release.body.id,
+      releaseId,
       environmentId: environment.id,
     });
     expect(deployment.status).toBe(201);
     return deployment.body.taskId;
+  }
+
+  /** A release 1.0.0 of a one-step script process, and its deployment to `environment` by the admin. */
+  async function releaseAndDeploy(project: Identified, environment: Identified): Promise<string> {
+    return deploy(await scriptRelease(project, '1.0.0', 'echo "Hello scoped"'), environment);
   }
 
   beforeAll(async () => {
@@ -216,28 +226,11 @@ describe('Team-scoped roles in the portal (browser)', () => {
 
   it('offers Cancel on a running task only in the environment the grant allows cancelling in', async () => {
     // Release 2.0.0 of Shop sleeps, deployed to both environments: two tasks running at once.
-    const process = await admin.put(`/api/projects/${shop.id}/deploymentprocess`, {
-      steps: [{ name: 'Wait', actionType: 'run-script', properties: { scriptBody: 'sleep 300' } }],
-      retryable: false,
-    });
-    expect(process.status).toBe(200);
-    const release = await admin.post<Identified>(`/api/projects/${shop.id}/releases`, {
-      version: '2.0.0',
-      packages: [],
-    });
-    expect(release.status).toBe(201);
-    const running: Record<'staging' | 'production', string> = { staging: '', production: '' };
-    for (const [key, environment] of [
-      ['staging', staging],
-      ['production', production],
-    ] as const) {
-      const deployment = await admin.post<{ taskId: string }>('/api/deployments', {
-        releaseId: release.body.id,
-        environmentId: environment.id,
-      });
-      expect(deployment.status).toBe(201);
-      running[key] = deployment.body.taskId;
-    }
+    const sleeping = await scriptRelease(shop, '2.0.0', 'sleep 300');
+    const running = {
+      staging: await deploy(sleeping, staging),
+      production: await deploy(sleeping, production),
+    };
     try {
       /** The task page once the task shows Executing; answers how many Cancel buttons it offers. */
       const cancelButtons = async (page: Page, taskId: string): Promise<number> => {
