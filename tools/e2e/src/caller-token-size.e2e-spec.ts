@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { MAX_CALLER_TOKEN_SCOPE_IDS } from '@flotilla/platform/grpc';
 import { FlotillaNode, startFlotillaNode } from '@flotilla/testing';
+import { Client } from 'pg';
 
 import { call, signIn } from './rest-client';
 
@@ -22,8 +23,9 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * The signed caller token of a user whose teams are scoped to a thousand projects, on a real node
  * (all six services, PostgreSQL): every call the gateway makes for them carries the whole scope.
  * Five projects exist; the scope names 995 more that do not (the teams API takes any id, as a
- * project may be deleted after a team names it). Beyond the token's bound the gateway refuses the
- * user with the account's numbers, not a downstream failure.
+ * project may be deleted after a team names it). Teams that would take a member beyond the token's
+ * bound are refused when saved; a member taken beyond it by the directory is refused by the gateway
+ * with the account's numbers, not a downstream failure.
  */
 describe('caller tokens of users with wide team scopes (single node)', () => {
   let node: FlotillaNode;
@@ -44,17 +46,22 @@ describe('caller tokens of users with wide team scopes (single node)', () => {
   };
 
   /** A team of `member` granting Deployer on `projectIds`, 500 ids a grant, and Auditor on the same. */
-  const createTeam = async (name: string, member: Identified, projectIds: readonly string[]) => {
-    const grants = chunks(projectIds, GRANT_IDS).flatMap((ids) => [
-      { role: 'Deployer', projectIds: ids },
-      // The same lists again under another role: the token writes each id once.
-      { role: 'Auditor', projectIds: ids },
-    ]);
-    const reply = await call<{ message?: string }>(base, 'POST', '/api/teams', admin, {
+  const postTeam = (
+    name: string,
+    member: { kind: 'user' | 'group'; id: string },
+    projectIds: readonly string[],
+  ) =>
+    call<{ message?: string }>(base, 'POST', '/api/teams', admin, {
       name,
-      members: [{ kind: 'user', id: member.id }],
-      grants,
+      members: [member],
+      grants: chunks(projectIds, GRANT_IDS).flatMap((ids) => [
+        { role: 'Deployer', projectIds: ids },
+        // The same lists again under another role: the token writes each id once.
+        { role: 'Auditor', projectIds: ids },
+      ]),
     });
+  const createTeam = async (name: string, member: Identified, projectIds: readonly string[]) => {
+    const reply = await postTeam(name, { kind: 'user', id: member.id }, projectIds);
     if (reply.status !== 201)
       throw new Error(`POST /api/teams ${name}: ${reply.status} ${reply.body.message}`);
   };
@@ -117,7 +124,7 @@ describe('caller tokens of users with wide team scopes (single node)', () => {
     const member = await createUser('too-wide');
     const beyond = MAX_CALLER_TOKEN_SCOPE_IDS + 100;
     const scope = [inScope[0].id, ...Array.from({ length: beyond - 1 }, () => randomUUID())];
-    // One team naming them all is refused when it is saved; two teams are only summed per user.
+    // One team naming them all is refused when it is saved.
     const tooWide = await call<{ message?: string }>(base, 'POST', '/api/teams', admin, {
       name: 'Too many projects in one team',
       members: [{ kind: 'user', id: member.id }],
@@ -129,7 +136,32 @@ describe('caller tokens of users with wide team scopes (single node)', () => {
     );
     const half = Math.ceil(beyond / 2 / GRANT_IDS) * GRANT_IDS;
     await createTeam('Many projects, first part', member, scope.slice(0, half));
-    await createTeam('Many projects, second part', member, scope.slice(half));
+    // Nor two teams that together take a member past the bound.
+    const secondPart = await postTeam(
+      'Many projects, second part',
+      { kind: 'user', id: member.id },
+      scope.slice(half),
+    );
+    expect(secondPart.status).toBe(400);
+    expect(secondPart.body.message).toContain(
+      `With this team, 1 user would reach more distinct projects and environments through their teams than a caller token carries (at most ${MAX_CALLER_TOKEN_SCOPE_IDS}), and be refused on every call: too-wide (${beyond})`,
+    );
+    // What no save can refuse: the user joins, in the directory, a group a team already names.
+    // The sync (or their next sign-in) records it as below; here it is written straight away.
+    const group = 'S-1-5-21-100-200-300-4242';
+    expect(
+      (await postTeam('Many projects, second part', { kind: 'group', id: group }, scope.slice(half))).status,
+    ).toBe(201);
+    const database = new Client({ connectionString: node.databaseUrl });
+    await database.connect();
+    try {
+      await database.query('INSERT INTO directory_user_groups (user_id, group_id) VALUES ($1, $2)', [
+        member.id,
+        group,
+      ]);
+    } finally {
+      await database.end();
+    }
     const token = await signIn(base, 'too-wide', 'too-wide password 123');
 
     const expected = {
