@@ -167,15 +167,6 @@ async function configureTls(
   );
 }
 
-/**
- * No autovacuum: a test server lives minutes and its tables stay small. Each ANALYZE autovacuum
- * runs invalidates the cached plans over the table it analysed, and a foreign-key check that
- * Babelfish 4.3 plans again maps its schema twice (`<db>_dbo` → `<db>_<db>_dbo`,
- * babelfish_extensions#3058), failing every insert it checks with "relation … does not exist" on
- * that connection. Fewer invalidations, fewer re-plans; a real SQL Server has no such mapping.
- */
-const WITHOUT_AUTOVACUUM = ['', '# ---- flotilla tests ----', 'autovacuum = off', ''].join('\n');
-
 export interface StartBabelfishOptions {
   /** Serve TLS on the TDS endpoint with this certificate (the default: no TLS). */
   tls?: BabelfishTls;
@@ -210,11 +201,11 @@ export async function startBabelfish(
   };
   try {
     await run(script, ['init', dataDir, String(tdsPort), String(pgPort)], { ...account, env });
-    await appendFile(join(dataDir, 'postgresql.conf'), WITHOUT_AUTOVACUUM);
-    if (options.tls) await configureTls(parent, dataDir, options.tls, account);
-    // Both settings take effect at the next start (about 0.25 s).
-    await run(script, ['stop', dataDir], { ...account, env });
-    await run(script, ['start', dataDir], { ...account, env });
+    if (options.tls) {
+      await configureTls(parent, dataDir, options.tls, account);
+      await run(script, ['stop', dataDir], { ...account, env });
+      await run(script, ['start', dataDir], { ...account, env });
+    }
   } catch (error) {
     await stop();
     throw error;
