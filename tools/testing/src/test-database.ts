@@ -55,8 +55,10 @@ export interface TestDatabaseOptions {
    * defect (babelfish_extensions#3058, fixed upstream in BABEL-5270): when a backend re-plans a
    * cached foreign-key check it maps the schema again, `<db>_dbo` becoming `<db>_<db>_dbo`, and
    * every insert checked by that key fails on that connection from then on ("relation … does not
-   * exist"). Seen under the product's concurrent load, never in the contract specs. In single-db
-   * mode the schema is plain `dbo`, which maps to itself. A real SQL Server has no such mapping.
+   * exist"). Seen under the product's concurrent load first, then in the contract specs too: every
+   * Babelfish test database now gets such a server (createTestDatabase), so on Babelfish this
+   * option changes nothing. In single-db mode the schema is plain `dbo`, which maps to itself. A
+   * real SQL Server has no such mapping.
    */
   productServer?: boolean;
 }
@@ -114,7 +116,11 @@ async function createMssqlDatabase(baseUrl: string, name: string, attempts = 5):
 export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const dialect = options.dialect ?? 'postgres';
   const name = `flotilla_test_${randomBytes(6).toString('hex')}`;
-  if (dialect === 'mssql' && options.productServer && !options.baseUrl && testMssqlKind() === 'babelfish')
+  // Every Babelfish test database gets a single-db server of its own (see productServer): the
+  // contract specs hit babelfish_extensions#3058 too, a whole file failing at once in CI
+  // ("relation … does not exist", or the service's "Internal server error" over it), never when
+  // the file ran alone. Costs a server start (2-8 s) per test database.
+  if (dialect === 'mssql' && !options.baseUrl && testMssqlKind() === 'babelfish')
     return createOnSingleDbBabelfish(name);
   if (dialect === 'mssql') {
     const baseUrl = options.baseUrl ?? testMssqlBaseUrl();
