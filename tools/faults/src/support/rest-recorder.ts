@@ -25,11 +25,13 @@ export interface RecordedCall {
 }
 
 /**
- * A keep-alive connection closed with the request on it and no byte of answer. HAProxy does this on
- * purpose when the gateway connection it reused for a later request on the same client connection
- * fails ("the client is required to retry", http-reuse safe), and browsers send an idempotent
- * request again once when it happens; undici's fetch does not, so the recorder does it for GETs.
- * Such calls are counted in the summary and shown with HAProxy's log by the spec.
+ * A keep-alive connection closed with the request on it and no byte of answer. Seen in CI, with
+ * HAProxy's access log: a GET HAProxy replayed twice on 503 (retry-on) just as the last gateway
+ * left the pool ended `gateways/<NOSRV> 0/0/23/-1/47 503 0 - - SC-- … +2`, nothing sent, the client
+ * connection closed; the requests after it got HAProxy's own 503 with Retry-After. Browsers send an
+ * idempotent request again once when a reused connection closes like that; undici's fetch does
+ * not, so the recorder does it for GETs (HAProxy never replays a POST: disable-l7-retry). Such calls
+ * are counted in the summary and shown with HAProxy's log by the spec.
  */
 const CLOSED_BEFORE_ANSWER = /other side closed|ECONNRESET|socket hang up/i;
 
