@@ -36,12 +36,25 @@ export async function call<T>(
   return { status: response.status, body: parsed as T };
 }
 
-/** Signs in through POST /api/users/login; the session token, or an error naming the status. */
+/** How long signIn keeps answering a 503 by trying again: a node just started may still be joining. */
+const SIGN_IN_UNAVAILABLE_FOR_MS = 15_000;
+
+/**
+ * Signs in through POST /api/users/login; the session token, or an error naming the status and
+ * the answer. A 503 (the service says it is unavailable for now; once right after a cluster
+ * reported itself started, in CI) is tried again every half second for up to 15 s, as a client
+ * honouring it would; any other refusal fails at once.
+ */
 export async function signIn(baseUrl: string, username: string, password: string): Promise<string> {
-  const reply = await call<{ token: string }>(baseUrl, 'POST', '/api/users/login', undefined, {
-    username,
-    password,
-  });
-  if (reply.status !== 200) throw new Error(`sign-in of ${username} on ${baseUrl}: ${reply.status}`);
-  return reply.body.token;
+  const giveUpAt = Date.now() + SIGN_IN_UNAVAILABLE_FOR_MS;
+  for (;;) {
+    const reply = await call<{ token: string }>(baseUrl, 'POST', '/api/users/login', undefined, {
+      username,
+      password,
+    });
+    if (reply.status === 200) return reply.body.token;
+    if (reply.status !== 503 || Date.now() > giveUpAt)
+      throw new Error(`sign-in of ${username} on ${baseUrl}: ${reply.status} ${JSON.stringify(reply.body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
