@@ -1,7 +1,6 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -27,6 +26,7 @@ import {
 } from './openldap-seed';
 import { createOpenLdapTls, OPENLDAP_HOST_NAME } from './openldap-tls';
 import { OPENLDAP_ADMIN, slapdConfig } from './slapd-config';
+import { makeOwnedTempFolder, removeAbandonedTempFolders } from '../owned-temp-folders';
 
 const execFileAsync = promisify(execFile);
 
@@ -70,29 +70,9 @@ export interface OpenLdap {
 }
 
 const INSTANCE_PREFIX = 'flotilla-openldap-';
-const OWNER_FILE = 'owner.pid';
 const SETPRIV = '/usr/bin/setpriv';
 const SLAPD = '/usr/sbin/slapd';
 const SLAPADD = '/usr/sbin/slapadd';
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Folders left in the temp folder by test processes that were killed. */
-async function removeAbandoned(): Promise<void> {
-  const entries = await readdir(tmpdir()).catch(() => [] as string[]);
-  for (const entry of entries.filter((name) => name.startsWith(INSTANCE_PREFIX))) {
-    const dir = join(tmpdir(), entry);
-    const owner = Number(await readFile(join(dir, OWNER_FILE), 'utf8').catch(() => '0'));
-    if (owner > 0 && !processAlive(owner)) await rm(dir, { recursive: true, force: true });
-  }
-}
 
 const running = new Set<{ pgid: number; dir: string }>();
 let exitHookInstalled = false;
@@ -116,14 +96,13 @@ function installExitHook(): void {
  * The seeded database, made once per module registry (jest: once per spec file): slapadd of the
  * whole LDIF (about 2,400 entries, about a second, 3.5 MB) into an mdb folder that each server then
  * copies. slapadd writes the entryUUIDs, so the servers made from one template share them.
- * Removed when the process exits, or by removeAbandoned() once a killed owner is gone.
+ * Removed when the process exits, or by removeAbandonedTempFolders() once a killed owner is gone.
  */
 let template: Promise<{ dir: string; dataDir: string }> | undefined;
 
 async function seededTemplate(): Promise<{ dir: string; dataDir: string }> {
   template ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), INSTANCE_PREFIX));
-    await writeFile(join(dir, OWNER_FILE), String(process.pid));
+    const dir = await makeOwnedTempFolder(INSTANCE_PREFIX);
     const dataDir = join(dir, 'data');
     await mkdir(dataDir);
     const tls = await createOpenLdapTls(dir);
@@ -202,10 +181,9 @@ async function readKeys(
  * it and removes its folder. Needs Debian's slapd and ldap-utils (.ci/run installs them).
  */
 export async function startOpenLdap(): Promise<OpenLdap> {
-  await removeAbandoned();
+  await removeAbandonedTempFolders(INSTANCE_PREFIX);
   const seeded = await seededTemplate();
-  const dir = await mkdtemp(join(tmpdir(), INSTANCE_PREFIX));
-  await writeFile(join(dir, OWNER_FILE), String(process.pid));
+  const dir = await makeOwnedTempFolder(INSTANCE_PREFIX);
   let child: ChildProcess | undefined;
   let output = '';
   const binds: string[] = [];

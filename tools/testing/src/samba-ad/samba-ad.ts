@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -26,6 +25,7 @@ import {
 } from './samba-ad-seed';
 import { NESTED_GROUPS_OU, nestedGroups, nestedUser } from './samba-ad-nested-seed';
 import { ldbModify, run, sambaAdTemplate } from './samba-ad-template';
+import { makeOwnedTempFolder, removeAbandonedTempFolders } from '../owned-temp-folders';
 
 export interface SambaAdOptions {
   /**
@@ -82,26 +82,6 @@ export interface SambaAd {
 
 const SETPRIV = '/usr/bin/setpriv';
 const INSTANCE_PREFIX = 'flotilla-samba-ad-';
-const OWNER_FILE = 'owner.pid';
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** DC copies (~35-100 MB each) left in the temp folder by test processes that were killed. */
-async function removeAbandonedCopies(): Promise<void> {
-  const entries = await readdir(tmpdir()).catch(() => [] as string[]);
-  for (const entry of entries.filter((name) => name.startsWith(INSTANCE_PREFIX))) {
-    const dir = join(tmpdir(), entry);
-    const owner = Number(await readFile(join(dir, OWNER_FILE), 'utf8').catch(() => '0'));
-    if (owner > 0 && !processAlive(owner)) await rm(dir, { recursive: true, force: true });
-  }
-}
 
 /** DCs still running, killed if the test process exits without stopping them. */
 const running = new Set<{ pgid: number; dir: string; release(): void }>();
@@ -183,9 +163,8 @@ function seededRecords(seed: SambaAdSeed): Pick<SambaAd, 'users' | 'groups' | 'b
 export async function startSambaAd(options: SambaAdOptions = {}): Promise<SambaAd> {
   const seed = options.seed ?? 'basic';
   const template = await sambaAdTemplate(seed);
-  await removeAbandonedCopies();
-  const dir = await mkdtemp(join(tmpdir(), INSTANCE_PREFIX));
-  await writeFile(join(dir, OWNER_FILE), String(process.pid));
+  await removeAbandonedTempFolders(INSTANCE_PREFIX);
+  const dir = await makeOwnedTempFolder(INSTANCE_PREFIX);
   let claimed: LoopbackAddress | undefined;
   let child: ChildProcess | undefined;
   let output = '';
