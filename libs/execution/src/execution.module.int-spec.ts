@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,20 +10,26 @@ import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { executorV1, orchestratorV1, SERVICE_CONTRACTS } from '@flotilla/contracts';
 import { FLOTILLA_CONFIG, loadFlotillaConfig } from '@flotilla/platform/config';
 import { grpcClientOptions, grpcOptions, identityToMetadata } from '@flotilla/platform/grpc';
+import { SharedStorageLayout } from '@flotilla/platform/storage';
 import { buildZip, freePort } from '@flotilla/testing';
 
 import { ClaimLoop } from './claim-loop/claim-loop';
 import { ExecutionModule } from './execution.module';
+import { formatTaskLogLine } from './task-log/task-log-line';
 import { startArtifactStoreDouble, StoredPackage } from './test-support/artifact-store-double';
 import { OrchestratorDouble } from './test-support/orchestrator-double';
 
-/** The gateway reading a task's log for a user with TaskView (the policy of both log methods). */
-function asTaskViewer() {
+/**
+ * The gateway reading a task's log for a user with TaskView (the policy of both log methods):
+ * everywhere, or through a team grant restricted to some projects.
+ */
+function asTaskViewer(projectIds?: string[]) {
   return identityToMetadata({
     userId: 'u-viewer',
     username: 'viewer',
     clientIp: '',
     permissions: ['TaskView'],
+    ...(projectIds ? { grants: [{ permissions: ['TaskView' as const], projectIds }] } : {}),
   });
 }
 
@@ -235,6 +241,31 @@ describe(ExecutionModule.name, () => {
       lines: [],
       nextOffset: 0,
       complete: false,
+    });
+  });
+
+  it("answers a task outside the caller's scope as missing, read or followed, and serves it in scope", async () => {
+    orchestrator.tasks.set('task-of-shop', {
+      id: 'task-of-shop',
+      state: 'Success',
+      claim: 1,
+      projectId: 'Projects-shop',
+      environmentId: 'Environments-production',
+    } as orchestratorV1.ServerTask);
+    const logPath = new SharedStorageLayout(join(folder, 'shared')).taskLogPath('task-of-shop');
+    await mkdir(join(logPath, '..'), { recursive: true });
+    await writeFile(logPath, formatTaskLogLine('2026-12-01T00:00:00.000Z', 'Info', 'the shop deployed'));
+    const request = { taskId: 'task-of-shop', offset: 0, tail: 0 };
+    const notFound = { code: 5, details: 'Task task-of-shop was not found' };
+
+    const outOfScope = asTaskViewer(['Projects-other']);
+    await expect(lastValueFrom(executor.readTaskLog(request, outOfScope))).rejects.toMatchObject(notFound);
+    await expect(lastValueFrom(executor.followTaskLog(request, outOfScope))).rejects.toMatchObject(notFound);
+
+    const inScope = asTaskViewer(['Projects-shop']);
+    await expect(lastValueFrom(executor.readTaskLog(request, inScope))).resolves.toMatchObject({
+      lines: [{ message: 'the shop deployed' }],
+      complete: true,
     });
   });
 

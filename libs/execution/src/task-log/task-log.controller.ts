@@ -1,8 +1,10 @@
+import type { Metadata } from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { Observable } from 'rxjs';
 
 import { executorV1, SERVICE_CONTRACTS } from '@flotilla/contracts';
+import { identityFromMetadata } from '@flotilla/platform/grpc';
 
 import { TaskLogService } from './task-log.service';
 
@@ -14,12 +16,15 @@ export class TaskLogController implements executorV1.ExecutorServiceController {
   constructor(@Inject(TaskLogService) private readonly logs: TaskLogService) {}
 
   @GrpcMethod(SERVICE, 'ReadTaskLog')
-  readTaskLog(request: executorV1.ReadTaskLogRequest): Promise<executorV1.TaskLogChunk> {
-    return this.logs.read(request);
+  readTaskLog(request: executorV1.ReadTaskLogRequest, metadata: Metadata): Promise<executorV1.TaskLogChunk> {
+    return this.logs.read(identityFromMetadata(metadata), request);
   }
 
   @GrpcMethod(SERVICE, 'FollowTaskLog')
-  followTaskLog(request: executorV1.ReadTaskLogRequest): Observable<executorV1.TaskLogChunk> {
-    return this.logs.follow(request);
+  followTaskLog(
+    request: executorV1.ReadTaskLogRequest,
+    metadata: Metadata,
+  ): Observable<executorV1.TaskLogChunk> {
+    return this.logs.follow(identityFromMetadata(metadata), request);
   }
 }

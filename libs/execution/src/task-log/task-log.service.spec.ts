@@ -1,9 +1,13 @@
+import { status } from '@grpc/grpc-js';
+import { RpcException } from '@nestjs/microservices';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 
+import { Permission, PermissionGrant } from '@flotilla/api-interfaces';
 import { orchestratorV1 } from '@flotilla/contracts';
+import { CallerIdentity } from '@flotilla/platform/grpc';
 import { SharedStorageLayout } from '@flotilla/platform/storage';
 
 import { TaskOrchestrator } from '../collaborators/task-orchestrator';
@@ -34,6 +38,20 @@ function serverTask(overrides: Partial<orchestratorV1.ServerTask>): orchestrator
     ...overrides,
   };
 }
+
+/** A user reading logs through the gateway, with TaskView on the given grants. */
+function taskViewer(grants?: PermissionGrant[]): CallerIdentity {
+  return {
+    userId: 'u-viewer',
+    username: 'viewer',
+    clientIp: '',
+    permissions: ['TaskView'],
+    ...(grants ? { grants } : {}),
+  };
+}
+
+/** TaskView everywhere (no team restricts it). */
+const viewer = taskViewer();
 
 /** Only GetTask is used by the log service; anything else is a test bug. */
 function orchestratorAnswering(task: () => orchestratorV1.ServerTask): TaskOrchestrator {
@@ -78,7 +96,7 @@ describe(TaskLogService.name, () => {
     await writeLog(...content);
     task = serverTask({ logLinesLost: 758, logProblem: 'shared storage full (ENOSPC)' });
 
-    const chunk = await sut().read(request);
+    const chunk = await sut().read(viewer, request);
 
     expect(chunk.complete).toBe(true);
     expect(chunk.nextOffset).toBe(Buffer.byteLength(content.join('')));
@@ -97,12 +115,12 @@ describe(TaskLogService.name, () => {
       line('two'),
     );
     task = serverTask({ logLinesLost: 5, logProblem: 'shared storage full (ENOSPC)' });
-    expect((await sut().read(request)).lines.at(-1)?.message).toBe(
+    expect((await sut().read(viewer, request)).lines.at(-1)?.message).toBe(
       'Log gap: 3 line(s) could not be written before the task ended (shared storage full (ENOSPC))',
     );
 
     task = serverTask({ logLinesLost: 2, logProblem: 'shared storage full (ENOSPC)' });
-    expect((await sut().read(request)).lines.map((entry) => entry.message)).toEqual([
+    expect((await sut().read(viewer, request)).lines.map((entry) => entry.message)).toEqual([
       'one',
       'Log gap: 2 line(s) could not be written here (shared storage full: ENOSPC)',
       'two',
@@ -112,17 +130,20 @@ describe(TaskLogService.name, () => {
   it('adds no marker while the task runs, nor for a complete log', async () => {
     await writeLog(line('one'));
     task = serverTask({ state: 'Executing', logLinesLost: 0 });
-    await expect(sut().read(request)).resolves.toMatchObject({
+    await expect(sut().read(viewer, request)).resolves.toMatchObject({
       complete: false,
       lines: [{ message: 'one' }],
     });
     task = serverTask({});
-    await expect(sut().read(request)).resolves.toMatchObject({ complete: true, lines: [{ message: 'one' }] });
+    await expect(sut().read(viewer, request)).resolves.toMatchObject({
+      complete: true,
+      lines: [{ message: 'one' }],
+    });
   });
 
   it('marks lost lines of a task that never wrote its log file at all', async () => {
     task = serverTask({ logLinesLost: 4, logProblem: 'shared storage read-only (EROFS)' });
-    await expect(sut().read(request)).resolves.toMatchObject({
+    await expect(sut().read(viewer, request)).resolves.toMatchObject({
       complete: true,
       nextOffset: 0,
       lines: [
@@ -137,7 +158,7 @@ describe(TaskLogService.name, () => {
   it('sends the marker with the final chunk of a followed log', async () => {
     await writeLog(line('one'));
     task = serverTask({ logLinesLost: 1, logProblem: 'shared storage full (ENOSPC)' });
-    const chunks = await lastValueFrom(sut().follow(request).pipe(toArray()));
+    const chunks = await lastValueFrom(sut().follow(viewer, request).pipe(toArray()));
     const final = chunks.at(-1);
     expect(final?.complete).toBe(true);
     expect(final?.lines.at(-1)?.message).toMatch(/^Log gap: 1 line\(s\)/);
@@ -146,9 +167,49 @@ describe(TaskLogService.name, () => {
       'Log gap: 1 line(s) could not be written before the task ended (shared storage full (ENOSPC))',
     ]);
     await expect(
-      firstValueFrom(sut().follow({ ...request, offset: final?.nextOffset ?? 0 })),
+      firstValueFrom(sut().follow(viewer, { ...request, offset: final?.nextOffset ?? 0 })),
     ).resolves.toMatchObject({
       complete: true,
+    });
+  });
+  describe('scope (teams with scoped roles)', () => {
+    const inProject = (projectIds: string[], environmentIds?: string[]) =>
+      taskViewer([{ permissions: [Permission.TaskView], projectIds, environmentIds }]);
+    /** What the gRPC adapter sends for a NOT_FOUND: the same for a missing task and one out of scope. */
+    const notFound = { code: status.NOT_FOUND, message: `Task ${TASK_ID} was not found` };
+    const refusal = (attempt: Promise<unknown>) =>
+      attempt.then(
+        () => 'answered',
+        (error: RpcException) => error.getError(),
+      );
+
+    it("reads and follows the log of a task in the caller's project and environment", async () => {
+      await writeLog(line('one'));
+      const scoped = inProject(['p'], ['e']);
+      await expect(sut().read(scoped, request)).resolves.toMatchObject({ lines: [{ message: 'one' }] });
+      const chunks = await lastValueFrom(sut().follow(scoped, request).pipe(toArray()));
+      expect(chunks.flatMap((chunk) => chunk.lines).map((entry) => entry.message)).toEqual(['one']);
+    });
+
+    it('answers a task of another project or environment as missing, before reading a line', async () => {
+      await writeLog(line('secret of project p'));
+      for (const caller of [inProject(['other']), inProject(['p'], ['other-env']), inProject([])]) {
+        await expect(refusal(sut().read(caller, request))).resolves.toEqual(notFound);
+        await expect(refusal(lastValueFrom(sut().follow(caller, request)))).resolves.toEqual(notFound);
+      }
+    });
+
+    it('answers a task that does not exist the same way', async () => {
+      const missing = new TaskLogService(
+        layout,
+        {
+          ...orchestratorAnswering(() => task),
+          // How a grpc-js client rejects a NOT_FOUND answer.
+          getTask: () => Promise.reject(Object.assign(new Error('no task'), { code: status.NOT_FOUND })),
+        },
+        { pollMs: 10, stateCheckMs: 0 },
+      );
+      await expect(refusal(missing.read(viewer, request))).resolves.toEqual(notFound);
     });
   });
 });

@@ -1,8 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
 
+import { grantsOfCaller, Permission, permits } from '@flotilla/api-interfaces';
 import { executorV1, orchestratorV1 } from '@flotilla/contracts';
-import { rpcErrorDetails, RpcErrors } from '@flotilla/platform/grpc';
+import { CallerIdentity, rpcErrorDetails, RpcErrors } from '@flotilla/platform/grpc';
 import { SharedStorageLayout } from '@flotilla/platform/storage';
 
 import { isFinishedTaskState, TaskOrchestrator } from '../collaborators/task-orchestrator';
@@ -36,6 +37,13 @@ const DEFAULT_FOLLOW_TIMING: FollowTiming = { pollMs: 200, stateCheckMs: 1000 };
  * reader passes here (REST read, live stream, from any node) and this is where the file and the
  * task's count meet. It is never stored and carries no bytes: offsets are unchanged, and a reader
  * sees it with the chunk that says the log is complete (again on every such read).
+ *
+ * Every read and follow first checks the caller's TaskView against the task's project and
+ * environment (teams with scoped roles), from the orchestrator's word on the task: the executors
+ * keep no project of their own. The gateway has asked the orchestrator as the user already; this
+ * is the check in depth, so a caller who reaches an executor with a valid token for a scoped user
+ * reads no log outside that user's scope. Out of scope answers as a missing task (NOT_FOUND), so
+ * a log's existence is not disclosed.
  */
 export class TaskLogService {
   constructor(
@@ -44,28 +52,41 @@ export class TaskLogService {
     private readonly timing: FollowTiming = DEFAULT_FOLLOW_TIMING,
   ) {}
 
-  async read(request: executorV1.ReadTaskLogRequest): Promise<executorV1.TaskLogChunk> {
+  async read(
+    caller: CallerIdentity,
+    request: executorV1.ReadTaskLogRequest,
+  ): Promise<executorV1.TaskLogChunk> {
     const { path, offset, tail } = this.validate(request);
-    const read = await this.readFile(request.taskId, path, offset, tail);
+    await this.requireVisible(caller, request.taskId);
+    const read = await this.readFile(path, offset, tail);
     // Only a read that reached the end can be complete; ask the orchestrator only then.
     const finished = read.atEnd ? await this.finishedTask(request.taskId) : undefined;
     if (!finished) return { lines: read.lines, nextOffset: read.nextOffset, complete: false };
     // Lines may have landed between the read and the state check; after it nothing more comes.
-    const rest = await this.readFile(request.taskId, path, read.nextOffset, 0);
+    const rest = await this.readFile(path, read.nextOffset, 0);
     return this.lastChunk([...read.lines, ...rest.lines], rest, path, finished);
   }
 
   /** New lines as they are written, ending with a chunk that has complete = true. */
-  follow(request: executorV1.ReadTaskLogRequest): Observable<executorV1.TaskLogChunk> {
+  follow(
+    caller: CallerIdentity,
+    request: executorV1.ReadTaskLogRequest,
+  ): Observable<executorV1.TaskLogChunk> {
     return new Observable<executorV1.TaskLogChunk>((subscriber) => {
       let stopped = false;
+      let visible = false;
       let timer: NodeJS.Timeout | undefined;
       let offset = request.offset;
       let tail = request.tail;
       let lastStateCheck = 0;
       const step = async (): Promise<void> => {
         const { path } = this.validate({ ...request, offset, tail });
-        const read = await this.readFile(request.taskId, path, offset, tail);
+        if (!visible) {
+          // Once, before the first line: the caller's grants are the token's, fixed for the call.
+          await this.requireVisible(caller, request.taskId);
+          visible = true;
+        }
+        const read = await this.readFile(path, offset, tail);
         tail = 0;
         offset = read.nextOffset;
         let finished: orchestratorV1.ServerTask | undefined;
@@ -76,7 +97,7 @@ export class TaskLogService {
         if (stopped) return;
         if (finished) {
           // Lines may have been written between the read and the state check.
-          const rest = await this.readFile(request.taskId, path, offset, 0);
+          const rest = await this.readFile(path, offset, 0);
           const chunk = await this.lastChunk([...read.lines, ...rest.lines], rest, path, finished);
           if (stopped) return;
           subscriber.next(chunk);
@@ -117,7 +138,7 @@ export class TaskLogService {
     return { path: this.layout.taskLogPath(request.taskId), offset: request.offset, tail: request.tail };
   }
 
-  private async readFile(taskId: string, path: string, offset: number, tail: number): Promise<TaskLogRead> {
+  private async readFile(path: string, offset: number, tail: number): Promise<TaskLogRead> {
     try {
       const read = await readTaskLogFile(path, offset, tail);
       if (read) return read;
@@ -125,8 +146,7 @@ export class TaskLogService {
       if (error instanceof OffsetBeyondEndError) throw RpcErrors.invalidArgument(error.message);
       throw error;
     }
-    // No file yet: a queued task has no log, but a task that does not exist is NOT_FOUND.
-    await this.task(taskId);
+    // No file yet: a queued task has no log (that the task exists was checked first).
     if (offset > 0)
       throw RpcErrors.invalidArgument(`offset ${offset} is beyond the end of the log (0 bytes)`);
     return { lines: [], nextOffset: 0, atEnd: true };
@@ -159,6 +179,12 @@ export class TaskLogService {
     };
   }
 
+  private async requireVisible(caller: CallerIdentity, taskId: string): Promise<void> {
+    const task = await this.task(taskId);
+    const scope = { projectId: task.projectId, environmentId: task.environmentId };
+    if (!permits(grantsOfCaller(caller), Permission.TaskView, scope)) throw taskNotFound(taskId);
+  }
+
   private async finishedTask(taskId: string): Promise<orchestratorV1.ServerTask | undefined> {
     const task = await this.task(taskId);
     return isFinishedTaskState(task.state) ? task : undefined;
@@ -168,9 +194,12 @@ export class TaskLogService {
     try {
       return await this.orchestrator.getTask(taskId);
     } catch (error) {
-      if (rpcErrorDetails(error)?.code === status.NOT_FOUND)
-        throw RpcErrors.notFound(`Task ${taskId} was not found`);
+      if (rpcErrorDetails(error)?.code === status.NOT_FOUND) throw taskNotFound(taskId);
       throw error;
     }
   }
+}
+
+function taskNotFound(taskId: string): Error {
+  return RpcErrors.notFound(`Task ${taskId} was not found`);
 }
