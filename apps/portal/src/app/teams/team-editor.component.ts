@@ -6,6 +6,18 @@ import { draftProblem, GrantDraft, newGrant, TeamDraft } from './team-draft';
 type Scope = 'projects' | 'environments';
 
 /**
+ * How the form offers one scope of a grant: an "every …" box, and while it is unticked a box for
+ * each item. Projects and environments are offered alike, so one template block serves both.
+ */
+interface ScopeChoice {
+  readonly scope: Scope;
+  readonly everyLabel: string;
+  readonly everyTestId: string;
+  readonly itemTestId: string;
+  readonly items: readonly { readonly id: string; readonly name: string }[];
+}
+
+/**
  * The form of one team: name, description, members (users picked from the accounts, directory
  * groups by their id and a name to show) and grants (a role, every project or some, every
  * environment or some). Works on its own copy of the draft; `save` hands it back.
@@ -84,50 +96,29 @@ type Scope = 'projects' | 'environments';
               }
             </select>
           </div>
-          <label>
-            <input
-              type="checkbox"
-              [checked]="grant.allProjects"
-              (change)="setAll(index, 'projects', checked($event))"
-              data-testid="team-grant-all-projects"
-            />
-            Every project
-          </label>
-          @if (!grant.allProjects) {
-            @for (project of projects(); track project.id) {
-              <label>
-                <input
-                  type="checkbox"
-                  [checked]="grant.projectIds.includes(project.id)"
-                  (change)="toggle(index, 'projects', project.id, checked($event))"
-                  data-testid="team-grant-project"
-                  [attr.data-name]="project.name"
-                />
-                {{ project.name }}
-              </label>
-            }
-          }
-          <label>
-            <input
-              type="checkbox"
-              [checked]="grant.allEnvironments"
-              (change)="setAll(index, 'environments', checked($event))"
-              data-testid="team-grant-all-environments"
-            />
-            Every environment
-          </label>
-          @if (!grant.allEnvironments) {
-            @for (environment of environments(); track environment.id) {
-              <label>
-                <input
-                  type="checkbox"
-                  [checked]="grant.environmentIds.includes(environment.id)"
-                  (change)="toggle(index, 'environments', environment.id, checked($event))"
-                  data-testid="team-grant-environment"
-                  [attr.data-name]="environment.name"
-                />
-                {{ environment.name }}
-              </label>
+          @for (choice of scopeChoices(); track choice.scope) {
+            <label>
+              <input
+                type="checkbox"
+                [checked]="coversAll(grant, choice.scope)"
+                (change)="setAll(index, choice.scope, checked($event))"
+                [attr.data-testid]="choice.everyTestId"
+              />
+              {{ choice.everyLabel }}
+            </label>
+            @if (!coversAll(grant, choice.scope)) {
+              @for (item of choice.items; track item.id) {
+                <label>
+                  <input
+                    type="checkbox"
+                    [checked]="pickedIds(grant, choice.scope).includes(item.id)"
+                    (change)="toggle(index, choice.scope, item.id, checked($event))"
+                    [attr.data-testid]="choice.itemTestId"
+                    [attr.data-name]="item.name"
+                  />
+                  {{ item.name }}
+                </label>
+              }
             }
           }
           <button type="button" class="link danger" (click)="removeGrant(index)">Remove grant</button>
@@ -165,6 +156,22 @@ export class TeamEditorComponent implements OnInit {
   protected readonly members = signal<TeamMember[]>([]);
   protected readonly grants = signal<GrantDraft[]>([]);
   protected readonly problem = signal<string | undefined>(undefined);
+  protected readonly scopeChoices = computed((): readonly ScopeChoice[] => [
+    {
+      scope: 'projects',
+      everyLabel: 'Every project',
+      everyTestId: 'team-grant-all-projects',
+      itemTestId: 'team-grant-project',
+      items: this.projects(),
+    },
+    {
+      scope: 'environments',
+      everyLabel: 'Every environment',
+      everyTestId: 'team-grant-all-environments',
+      itemTestId: 'team-grant-environment',
+      items: this.environments(),
+    },
+  ]);
   private readonly userNames = computed(() => new Map(this.users().map((user) => [user.id, user.username])));
 
   ngOnInit(): void {
@@ -219,6 +226,14 @@ export class TeamEditorComponent implements OnInit {
 
   protected setRole(index: number, role: string): void {
     this.change(index, (grant) => ({ ...grant, role }));
+  }
+
+  protected coversAll(grant: GrantDraft, scope: Scope): boolean {
+    return scope === 'projects' ? grant.allProjects : grant.allEnvironments;
+  }
+
+  protected pickedIds(grant: GrantDraft, scope: Scope): readonly string[] {
+    return scope === 'projects' ? grant.projectIds : grant.environmentIds;
   }
 
   protected setAll(index: number, scope: Scope, all: boolean): void {
