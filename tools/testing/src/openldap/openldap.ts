@@ -1,15 +1,13 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 import { Client, EqualityFilter, OrFilter } from 'ldapts';
 
 import { freePorts } from '@flotilla/platform/net';
 
-import { processGroupAlive } from '../process-group';
 import {
   deepChain,
   GROUPS_OU,
@@ -27,6 +25,7 @@ import {
 import { createOpenLdapTls, OPENLDAP_HOST_NAME } from './openldap-tls';
 import { OPENLDAP_ADMIN, slapdConfig } from './slapd-config';
 import { makeOwnedTempFolder, removeAbandonedTempFolders } from '../owned-temp-folders';
+import { ServerProcessGroup } from '../server-process-group';
 
 const execFileAsync = promisify(execFile);
 
@@ -70,27 +69,8 @@ export interface OpenLdap {
 }
 
 const INSTANCE_PREFIX = 'flotilla-openldap-';
-const SETPRIV = '/usr/bin/setpriv';
 const SLAPD = '/usr/sbin/slapd';
 const SLAPADD = '/usr/sbin/slapadd';
-
-const running = new Set<{ pgid: number; dir: string }>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const server of running) {
-      try {
-        process.kill(-server.pgid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      rmSync(server.dir, { recursive: true, force: true });
-    }
-  });
-}
 
 /**
  * The seeded database, made once per module registry (jest: once per spec file): slapadd of the
@@ -119,18 +99,6 @@ async function seededTemplate(): Promise<{ dir: string; dataDir: string }> {
   })();
   template.catch(() => (template = undefined));
   return template;
-}
-
-async function bindSucceeds(url: string, dn: string, password: string): Promise<boolean> {
-  const client = new Client({ url, connectTimeout: 1000, timeout: 2000 });
-  try {
-    await client.bind(dn, password);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.unbind().catch(() => undefined);
-  }
 }
 
 /** The entryUUIDs of the seeded users and groups, as the server reports them. */
@@ -184,7 +152,7 @@ export async function startOpenLdap(): Promise<OpenLdap> {
   await removeAbandonedTempFolders(INSTANCE_PREFIX);
   const seeded = await seededTemplate();
   const dir = await makeOwnedTempFolder(INSTANCE_PREFIX);
-  let child: ChildProcess | undefined;
+  let slapd: ServerProcessGroup | undefined;
   let output = '';
   const binds: string[] = [];
   try {
@@ -214,30 +182,18 @@ export async function startOpenLdap(): Promise<OpenLdap> {
       ldapUrl = `ldap://127.0.0.1:${ldapPort}`;
       ldapsUrl = `ldaps://127.0.0.1:${ldapsPort}`;
       // -d stats: in the foreground, logging each connection and operation to stderr.
-      const slapd = [SLAPD, '-f', conf, '-h', `${ldapUrl}/ ${ldapsUrl}/`, '-d', 'stats'];
-      const [command, ...args] = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', ...slapd] : slapd;
-      child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout?.on('data', keep);
-      child.stderr?.on('data', keep);
-      let exited: number | string | null | undefined;
-      child.once('exit', (code, signal) => (exited = code ?? signal));
-      const deadline = Date.now() + 30_000;
-      let answered = false;
-      while (!(answered = await bindSucceeds(ldapUrl, service.dn, service.password))) {
-        if (exited !== undefined || Date.now() > deadline) break;
-        await sleep(100);
-      }
-      if (answered) break;
-      if (exited === undefined) throw new Error(`slapd did not answer a bind on ${ldapUrl} within 30 s`);
+      slapd = ServerProcessGroup.spawn(
+        [SLAPD, '-f', conf, '-h', `${ldapUrl}/ ${ldapsUrl}/`, '-d', 'stats'],
+        keep,
+      );
+      const answer = await slapd.awaitFirstBind(ldapUrl, service, 30_000);
+      if (answer === 'answered') break;
+      if (answer === 'timed out') throw new Error(`slapd did not answer a bind on ${ldapUrl} within 30 s`);
       if (attempt === 3 || !/already in use/i.test(output)) {
-        throw new Error(`slapd exited (${exited}) before answering LDAP`);
+        throw new Error(`slapd exited (${slapd.exitedWith()}) before answering LDAP`);
       }
     }
-    const pgid = child.pid!;
-    const entry = { pgid, dir };
-    running.add(entry);
-    installExitHook();
-    const started = child;
+    const { pgid, stop } = slapd.keepUntilStopped(dir);
     const keys = await readKeys(ldapUrl, seedUsers(), seedGroups());
     return {
       ldapUrl,
@@ -259,35 +215,13 @@ export async function startOpenLdap(): Promise<OpenLdap> {
       groupsOfMany: groupsOfMany(),
       pid: pgid,
       bindsLogged: () => [...binds],
-      stop: async () => {
-        if (!running.delete(entry)) return;
-        await stopGroup(started, pgid);
-        await rm(dir, { recursive: true, force: true });
-      },
+      stop,
     };
   } catch (error) {
-    if (child?.pid) await stopGroup(child, child.pid);
+    await slapd?.stop();
     await rm(dir, { recursive: true, force: true });
     throw new Error(
       `OpenLDAP slapd did not start: ${(error as Error).message}\n--- slapd output ---\n${output}`,
     );
   }
-}
-
-/** SIGTERM to the whole group, SIGKILL after 5 s; returns when no process of the group runs. */
-async function stopGroup(child: ChildProcess, pgid: number): Promise<void> {
-  const signal = (name: NodeJS.Signals): void => {
-    try {
-      process.kill(-pgid, name);
-    } catch {
-      // the group is gone
-    }
-  };
-  signal('SIGTERM');
-  const deadline = Date.now() + 5000;
-  while (processGroupAlive(pgid) && Date.now() < deadline) await sleep(50);
-  if (processGroupAlive(pgid)) signal('SIGKILL');
-  while (processGroupAlive(pgid)) await sleep(50);
-  child.stdout?.destroy();
-  child.stderr?.destroy();
 }

@@ -1,12 +1,6 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
-import { Client } from 'ldapts';
-
-import { processGroupAlive } from '../process-group';
 import { fileTime } from './ldif';
 import { claimLoopbackAddress, LoopbackAddress } from './loopback-address';
 import {
@@ -26,6 +20,7 @@ import {
 import { NESTED_GROUPS_OU, nestedGroups, nestedUser } from './samba-ad-nested-seed';
 import { ldbModify, run, sambaAdTemplate } from './samba-ad-template';
 import { makeOwnedTempFolder, removeAbandonedTempFolders } from '../owned-temp-folders';
+import { ServerProcessGroup } from '../server-process-group';
 
 export interface SambaAdOptions {
   /**
@@ -80,28 +75,7 @@ export interface SambaAd {
   stop(): Promise<void>;
 }
 
-const SETPRIV = '/usr/bin/setpriv';
 const INSTANCE_PREFIX = 'flotilla-samba-ad-';
-
-/** DCs still running, killed if the test process exits without stopping them. */
-const running = new Set<{ pgid: number; dir: string; release(): void }>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const dc of running) {
-      try {
-        process.kill(-dc.pgid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      rmSync(dc.dir, { recursive: true, force: true });
-      dc.release();
-    }
-  });
-}
 
 function smbConf(dir: string, address: string): string {
   return [
@@ -129,18 +103,6 @@ function smbConf(dir: string, address: string): string {
   ].join('\n');
 }
 
-async function bindSucceeds(url: string, dn: string, password: string): Promise<boolean> {
-  const client = new Client({ url, connectTimeout: 1000, timeout: 2000 });
-  try {
-    await client.bind(dn, password);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.unbind().catch(() => undefined);
-  }
-}
-
 function seededRecords(seed: SambaAdSeed): Pick<SambaAd, 'users' | 'groups' | 'bulk' | 'nested'> {
   const users: Record<string, SeededUser> = { ...basicUsers() };
   const groups: Record<string, SeededGroup> = { ...basicGroups() };
@@ -166,7 +128,7 @@ export async function startSambaAd(options: SambaAdOptions = {}): Promise<SambaA
   await removeAbandonedTempFolders(INSTANCE_PREFIX);
   const dir = await makeOwnedTempFolder(INSTANCE_PREFIX);
   let claimed: LoopbackAddress | undefined;
-  let child: ChildProcess | undefined;
+  let samba: ServerProcessGroup | undefined;
   let output = '';
   try {
     await run('cp', ['-a', `${template}/.`, dir]);
@@ -181,33 +143,16 @@ export async function startSambaAd(options: SambaAdOptions = {}): Promise<SambaA
     const address = claimed.address;
     const conf = join(dir, 'smb.conf');
     await writeFile(conf, smbConf(dir, address));
-    const samba = ['samba', '-i', '-M', 'single', '-s', conf];
-    // setpriv execs samba with a parent-death signal: a jest worker killed outright (no 'exit'
-    // event) takes its DCs with it instead of leaving them running.
-    const [command, ...args] = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', ...samba] : samba;
-    child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (chunk: Buffer): void => {
+    samba = ServerProcessGroup.spawn(['samba', '-i', '-M', 'single', '-s', conf], (chunk) => {
       output = (output + chunk.toString()).slice(-16_000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    let exited: number | string | null | undefined;
-    child.once('exit', (code, signal) => (exited = code ?? signal));
+    });
     const ldapUrl = `ldap://${address}:389`;
     const service = users.service;
-    const deadline = Date.now() + 60_000;
-    while (!(await bindSucceeds(ldapUrl, service.dn, service.password))) {
-      if (exited !== undefined) throw new Error(`samba exited (${exited}) before answering LDAP`);
-      if (Date.now() > deadline)
-        throw new Error(`samba did not answer an LDAP bind on ${ldapUrl} within 60 s`);
-      await sleep(100);
-    }
-    const pgid = child.pid!;
-    const { release } = claimed;
-    const entry = { pgid, dir, release };
-    running.add(entry);
-    installExitHook();
-    const started = child;
+    const answer = await samba.awaitFirstBind(ldapUrl, service, 60_000);
+    if (answer === 'exited') throw new Error(`samba exited (${samba.exitedWith()}) before answering LDAP`);
+    if (answer === 'timed out')
+      throw new Error(`samba did not answer an LDAP bind on ${ldapUrl} within 60 s`);
+    const { pgid, stop } = samba.keepUntilStopped(dir, claimed.release);
     return {
       ldapUrl,
       ldapsUrl: `ldaps://${address}:636`,
@@ -224,38 +169,14 @@ export async function startSambaAd(options: SambaAdOptions = {}): Promise<SambaA
       ...seededRecords(seed),
       suspend: () => process.kill(-pgid, 'SIGSTOP'),
       resume: () => process.kill(-pgid, 'SIGCONT'),
-      stop: async () => {
-        if (!running.delete(entry)) return;
-        await stopGroup(started, pgid);
-        await rm(dir, { recursive: true, force: true });
-        entry.release();
-      },
+      stop,
     };
   } catch (error) {
-    if (child?.pid) await stopGroup(child, child.pid);
+    await samba?.stop();
     await rm(dir, { recursive: true, force: true });
     claimed?.release();
     throw new Error(
       `Samba AD DC did not start: ${(error as Error).message}\n--- samba output ---\n${output}`,
     );
   }
-}
-
-/** SIGTERM to the whole group, SIGKILL after 5 s; returns when no process of the group runs. */
-async function stopGroup(child: ChildProcess, pgid: number): Promise<void> {
-  const signal = (name: NodeJS.Signals): void => {
-    try {
-      process.kill(-pgid, name);
-    } catch {
-      // the group is gone
-    }
-  };
-  signal('SIGCONT'); // a suspended DC would not act on SIGTERM
-  signal('SIGTERM');
-  const deadline = Date.now() + 5000;
-  while (processGroupAlive(pgid) && Date.now() < deadline) await sleep(50);
-  if (processGroupAlive(pgid)) signal('SIGKILL');
-  while (processGroupAlive(pgid)) await sleep(50);
-  child.stdout?.destroy();
-  child.stderr?.destroy();
 }
