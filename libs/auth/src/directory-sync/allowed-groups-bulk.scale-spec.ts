@@ -1,26 +1,23 @@
-import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
-
-import { Attribute, Change, Client } from 'ldapts';
+import type { Client } from 'ldapts';
 
 import type { DirectoryConfig } from '@flotilla/platform/config';
-import {
-  createMigratedTestDatabase,
-  MigratedTestDatabase,
-  SAMBA_AD_ADMINISTRATOR_PASSWORD,
-  SambaAd,
-  startSambaAd,
-} from '@flotilla/testing';
+import type { MigratedTestDatabase, SambaAd } from '@flotilla/testing';
 
 import {
   sambaDirectoryConfig,
   readObjectSid,
 } from '../directory/testing/samba-directory-config.test-support';
-import { AuthEntities, AuthMigrations } from '../persistence/auth-entities';
 import { UserEntity } from '../persistence/user.entity';
 
 import type { DirectorySyncService } from './directory-sync.service';
 import { BulkAccounts } from './bulk-accounts.test-support';
+import {
+  logWithLoadAverage,
+  setGroupMember,
+  startSambaSyncFixture,
+  stopSambaSyncFixture,
+  timedSyncPass,
+} from './samba-sync.test-support';
 import { TeamGroupsHarness } from './team-groups.test-support';
 
 /**
@@ -59,12 +56,8 @@ async function addGroup(dn: string, sam: string, members: string[]): Promise<voi
   });
 }
 
-function setMember(groupDn: string, memberDn: string, operation: 'add' | 'delete'): Promise<void> {
-  return admin.modify(
-    groupDn,
-    new Change({ operation, modification: new Attribute({ type: 'member', values: [memberDn] }) }),
-  );
-}
+const setMember = (groupDn: string, memberDn: string, operation: 'add' | 'delete'): Promise<void> =>
+  setGroupMember(admin, groupDn, memberDn, operation);
 
 const isActive = async (dn: string) =>
   (await db.dataSource.getRepository(UserEntity).findOneByOrFail({ id: accounts.idOf(dn) })).isActive;
@@ -73,15 +66,10 @@ const activeCount = () =>
   db.dataSource.getRepository(UserEntity).countBy({ source: 'directory', isActive: true });
 
 async function timedPass(label: string) {
-  const started = performance.now();
-  const outcome = await harness.nextPass(sync);
-  const ms = Math.round(performance.now() - started - harness.leaseTtlMs - 100);
-  const status = await sync.status();
-  // The figure the report needs; printed so a run's log carries it.
-  process.stdout.write(
-    `allowed groups bulk: ${label}: ${outcome} in ${ms} ms (${status.usersChecked} accounts, deactivated ${status.usersDeactivated}, reactivated ${status.usersReactivated}${status.lastFailureReason ? `, failure: ${status.lastFailureReason}` : ''}); load average ${loadavg()
-      .map((load) => load.toFixed(2))
-      .join(' ')}\n`,
+  const { outcome, status, ms } = await timedSyncPass(harness, sync);
+  // The figure the report needs.
+  logWithLoadAverage(
+    `allowed groups bulk: ${label}: ${outcome} in ${ms} ms (${status.usersChecked} accounts, deactivated ${status.usersDeactivated}, reactivated ${status.usersReactivated}${status.lastFailureReason ? `, failure: ${status.lastFailureReason}` : ''})`,
   );
   return { outcome, status };
 }
@@ -97,15 +85,7 @@ function seeded() {
 }
 
 beforeAll(async () => {
-  [ad, db] = await Promise.all([
-    startSambaAd({ seed: 'bulk' }),
-    createMigratedTestDatabase({ entities: AuthEntities, migrations: AuthMigrations }),
-  ]);
-  admin = new Client({
-    url: ad.ldapsUrl,
-    tlsOptions: { ca: readFileSync(ad.caFile, 'utf8'), servername: ad.hostName },
-  });
-  await admin.bind(`CN=Administrator,CN=Users,${ad.baseDn}`, SAMBA_AD_ADMINISTRATOR_PASSWORD);
+  ({ ad, db, admin } = await startSambaSyncFixture('bulk'));
   accounts = await BulkAccounts.insert(
     admin,
     ad.baseDn,
@@ -127,10 +107,7 @@ beforeAll(async () => {
   sync = harness.sync(config, 'allowed-groups-bulk-spec', false);
 }, 600_000);
 
-afterAll(async () => {
-  await admin?.unbind().catch(() => undefined);
-  await Promise.all([ad?.stop(), db?.dispose()]);
-});
+afterAll(() => stopSambaSyncFixture({ ad, db, admin }));
 
 describe('Allowed groups in the directory sync at scale (Samba AD, bulk seed)', () => {
   it('keeps the nested members (the user in 1,500 groups too) and deactivates the one outside', async () => {
@@ -183,14 +160,8 @@ describe('Allowed groups in the directory sync at scale (Samba AD, bulk seed)', 
       'allowed-groups-bulk-off',
       false,
     );
-    const started = performance.now();
-    const outcome = await harness.nextPass(open);
-    const ms = Math.round(performance.now() - started - harness.leaseTtlMs - 100);
-    process.stdout.write(
-      `allowed groups bulk: accounts-only pass (no allowed groups): ${outcome} in ${ms} ms; load average ${loadavg()
-        .map((load) => load.toFixed(2))
-        .join(' ')}\n`,
-    );
+    const { outcome, ms } = await timedSyncPass(harness, open);
+    logWithLoadAverage(`allowed groups bulk: accounts-only pass (no allowed groups): ${outcome} in ${ms} ms`);
     expect(outcome).toBe('succeeded');
   }, 600_000);
 });
