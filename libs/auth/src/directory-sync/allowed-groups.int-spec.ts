@@ -1,19 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-
 import { status } from '@grpc/grpc-js';
-import { Attribute, Change, Client } from 'ldapts';
+import type { Client } from 'ldapts';
 
 import { AuditRecorder, auditOutboxTable } from '@flotilla/audit/outbox';
 import type { DirectoryConfig } from '@flotilla/platform/config';
 import { rpcErrorDetails } from '@flotilla/platform/grpc';
-import {
-  createMigratedTestDatabase,
-  MigratedTestDatabase,
-  SAMBA_AD_ADMINISTRATOR_PASSWORD,
-  SambaAd,
-  startSambaAd,
-} from '@flotilla/testing';
+import type { MigratedTestDatabase, SambaAd } from '@flotilla/testing';
 
 import { NOT_IN_ALLOWED_GROUP } from '../credentials/allowed-groups';
 import { createCredentialVerifier } from '../credentials/credential-verifier.provider';
@@ -23,20 +14,13 @@ import {
   readObjectSid,
 } from '../directory/testing/samba-directory-config.test-support';
 import { ScryptPasswordHasher } from '../passwords/scrypt-password-hasher';
-import { ApiKeysRepository } from '../persistence/api-keys.repository';
-import { AUTH_AUDIT_SOURCE, AuthEntities, AuthMigrations } from '../persistence/auth-entities';
-import { SessionsRepository } from '../persistence/sessions.repository';
+import { AUTH_AUDIT_SOURCE } from '../persistence/auth-entities';
 import { UserEntity } from '../persistence/user.entity';
 import { UsersRepository } from '../persistence/users.repository';
-import { hashSecret, newApiKeySecret } from '../tokens/secret-tokens';
-import { TokenValidator } from '../tokens/token-validator';
-import type { TokenRevocation, TokenRevocations } from '../users/account-revocations';
-import { AccountStateRepository } from '../users/account-state.repository';
 
-import { ClusterLease } from './cluster-lease';
-import { DirectoryAccountReader } from './directory-account-reader';
-import { DirectorySyncRepository } from './directory-sync.repository';
-import { DirectorySyncService } from './directory-sync.service';
+import type { DirectorySyncService } from './directory-sync.service';
+import { setGroupMember, startSambaSyncFixture, stopSambaSyncFixture } from './samba-sync.test-support';
+import { TeamGroupsHarness } from './team-groups.test-support';
 
 /**
  * FLOTILLA_DIRECTORY_ALLOWED_GROUPS against a real Samba AD DC (basic seed): sign-in accepts a
@@ -46,18 +30,11 @@ import { DirectorySyncService } from './directory-sync.service';
 let ad: SambaAd;
 let db: MigratedTestDatabase;
 let admin: Client;
-let validator: TokenValidator;
+/** The sync as production wires it; no team exists here, so only the allowed groups act. */
+let harness: TeamGroupsHarness;
 const users = new UsersRepository();
 const audit = new AuditRecorder(AUTH_AUDIT_SOURCE);
 const origin = { clientIp: '192.0.2.44' };
-const published: TokenRevocation[] = [];
-const revocations: TokenRevocations = {
-  published: (revocation) => {
-    published.push(revocation);
-    return Promise.resolve();
-  },
-};
-const LEASE_TTL_MS = 300;
 /** objectSid of each seeded group, read from the DC (the SIDs are the domain's own). */
 const sids: Record<string, string> = {};
 
@@ -81,75 +58,21 @@ async function refusalOf(work: Promise<unknown>) {
   );
 }
 
-function syncFor(allowedGroups: string[], leaseName: string): DirectorySyncService {
-  return new DirectorySyncService(
-    db.dataSource,
-    new DirectoryAccountReader(config(allowedGroups)),
-    new DirectorySyncRepository(db.dataSource),
-    new AccountStateRepository(),
-    audit,
-    revocations,
-    new ClusterLease(db.dataSource, leaseName),
-    'spec-node',
-    LEASE_TTL_MS,
-  );
-}
+const syncFor = (allowedGroups: string[], leaseName: string): DirectorySyncService =>
+  harness.sync(config(allowedGroups), leaseName, false);
 
-async function nextRun(sync: DirectorySyncService) {
-  await new Promise((resolve) => setTimeout(resolve, LEASE_TTL_MS + 100));
-  return sync.tick();
-}
-
-async function setMember(groupKey: string, userKey: string, operation: 'add' | 'delete'): Promise<void> {
-  await admin.modify(
-    group(groupKey).dn,
-    new Change({ operation, modification: new Attribute({ type: 'member', values: [seeded(userKey).dn] }) }),
-  );
-}
+const setMember = (groupKey: string, userKey: string, operation: 'add' | 'delete'): Promise<void> =>
+  setGroupMember(admin, group(groupKey).dn, seeded(userKey).dn, operation);
 
 const accountOf = (id: string) => db.dataSource.getRepository(UserEntity).findOneByOrFail({ id });
 
-async function openSession(userId: string): Promise<string> {
-  const token = `session-${randomUUID()}`;
-  await new SessionsRepository().open(db.dataSource.manager, {
-    id: randomUUID(),
-    tokenHash: hashSecret(token),
-    userId,
-    ttlSeconds: 3600,
-  });
-  return token;
-}
-
-async function createApiKey(userId: string): Promise<string> {
-  const secret = newApiKeySecret();
-  await new ApiKeysRepository().insert(db.dataSource.manager, {
-    id: randomUUID(),
-    userId,
-    purpose: 'allowed-groups spec',
-    keyHash: hashSecret(secret),
-  });
-  return secret;
-}
-
 beforeAll(async () => {
-  [ad, db] = await Promise.all([
-    startSambaAd({ seed: 'basic' }),
-    createMigratedTestDatabase({ entities: AuthEntities, migrations: AuthMigrations }),
-  ]);
-  admin = new Client({
-    url: ad.ldapsUrl,
-    tlsOptions: { ca: readFileSync(ad.caFile, 'utf8'), servername: ad.hostName },
-  });
-  await admin.bind(`CN=Administrator,CN=Users,${ad.baseDn}`, SAMBA_AD_ADMINISTRATOR_PASSWORD);
+  ({ ad, db, admin } = await startSambaSyncFixture('basic'));
   for (const key of Object.keys(ad.groups)) sids[key] = await readObjectSid(admin, group(key).dn);
-  validator = new TokenValidator(db.dataSource, new SessionsRepository(), new ApiKeysRepository(), users);
+  harness = new TeamGroupsHarness(db.dataSource);
 }, 180_000);
 
-afterAll(async () => {
-  ad?.resume();
-  await admin?.unbind().catch(() => undefined);
-  await Promise.all([ad?.stop(), db?.dispose()]);
-});
+afterAll(() => stopSambaSyncFixture({ ad, db, admin }));
 
 describe('Allowed groups at sign-in (Samba AD)', () => {
   it('accepts a member through nested groups (by SID) and through the primary group (by DN), refuses the rest', async () => {
@@ -207,29 +130,32 @@ describe('Allowed groups in the directory sync (Samba AD)', () => {
   });
 
   it('revokes at the first pass an account in none of the allowed groups, keeps the nested and primary members', async () => {
-    const bobSession = await openSession(bobId);
+    const bobSession = await harness.openSession(bobId);
     expect(await sync.tick()).toBe('succeeded');
     expect((await accountOf(bobId)).isActive).toBe(false);
     expect((await accountOf(aliceId)).isActive).toBe(true);
     expect((await accountOf(carolId)).isActive).toBe(true);
-    await expect(validator.validate(bobSession)).rejects.toBeDefined();
-    expect(published).toContainEqual({ userId: bobId, reason: 'directory-not-in-allowed-groups' });
+    await expect(harness.validator.validate(bobSession)).rejects.toBeDefined();
+    expect(harness.published).toContainEqual({ userId: bobId, reason: 'directory-not-in-allowed-groups' });
     expect(await sync.status()).toMatchObject({ usersChecked: 3, usersDeactivated: 1 });
   });
 
   it('revokes the session and API key of a user taken out of the allowed group at the next pass, and restores the account when put back', async () => {
-    const session = await openSession(aliceId);
-    const apiKey = await createApiKey(aliceId);
-    await expect(validator.validate(session)).resolves.toBeDefined();
-    await expect(validator.validate(apiKey)).resolves.toBeDefined();
+    const session = await harness.openSession(aliceId);
+    const apiKey = await harness.createApiKey(aliceId);
+    await expect(harness.validator.validate(session)).resolves.toBeDefined();
+    await expect(harness.validator.validate(apiKey)).resolves.toBeDefined();
     await setMember('level1', 'alice', 'delete');
     try {
-      expect(await nextRun(sync)).toBe('succeeded');
+      expect(await harness.nextPass(sync)).toBe('succeeded');
       expect((await accountOf(aliceId)).isActive).toBe(false);
       expect((await accountOf(carolId)).isActive).toBe(true);
-      await expect(validator.validate(session)).rejects.toBeDefined();
-      await expect(validator.validate(apiKey)).rejects.toBeDefined();
-      expect(published).toContainEqual({ userId: aliceId, reason: 'directory-not-in-allowed-groups' });
+      await expect(harness.validator.validate(session)).rejects.toBeDefined();
+      await expect(harness.validator.validate(apiKey)).rejects.toBeDefined();
+      expect(harness.published).toContainEqual({
+        userId: aliceId,
+        reason: 'directory-not-in-allowed-groups',
+      });
       const audited = await db.dataSource.query<{ action: string; details: string }[]>(
         `SELECT action, details FROM ${auditOutboxTable(AUTH_AUDIT_SOURCE)} WHERE resource_id = '${aliceId}'`,
       );
@@ -241,7 +167,7 @@ describe('Allowed groups in the directory sync (Samba AD)', () => {
     } finally {
       await setMember('level1', 'alice', 'add');
     }
-    expect(await nextRun(sync)).toBe('succeeded');
+    expect(await harness.nextPass(sync)).toBe('succeeded');
     expect((await accountOf(aliceId)).isActive).toBe(true);
   });
 
@@ -250,7 +176,7 @@ describe('Allowed groups in the directory sync (Samba AD)', () => {
     try {
       ad.suspend();
       try {
-        expect(await nextRun(sync)).toBe('failed');
+        expect(await harness.nextPass(sync)).toBe('failed');
       } finally {
         ad.resume();
       }

@@ -1,36 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 
-import { Client } from 'ldapts';
+import type { Client } from 'ldapts';
 
 import { AuditRecorder, auditOutboxTable } from '@flotilla/audit/outbox';
 import type { DirectoryConfig } from '@flotilla/platform/config';
-import {
-  createMigratedTestDatabase,
-  MigratedTestDatabase,
-  SAMBA_AD_ADMINISTRATOR_PASSWORD,
-  SambaAd,
-  startSambaAd,
-} from '@flotilla/testing';
+import type { MigratedTestDatabase, SambaAd } from '@flotilla/testing';
 
 import { createCredentialVerifier } from '../credentials/credential-verifier.provider';
 import { decodeGuid } from '../directory/directory-ids';
 import { ScryptPasswordHasher } from '../passwords/scrypt-password-hasher';
-import { ApiKeysRepository } from '../persistence/api-keys.repository';
-import { AUTH_AUDIT_SOURCE, AuthEntities, AuthMigrations } from '../persistence/auth-entities';
-import { SessionsRepository } from '../persistence/sessions.repository';
+import { AUTH_AUDIT_SOURCE } from '../persistence/auth-entities';
 import { UserEntity } from '../persistence/user.entity';
 import { UsersRepository } from '../persistence/users.repository';
-import { hashSecret } from '../tokens/secret-tokens';
-import { TokenValidator } from '../tokens/token-validator';
-import type { TokenRevocation, TokenRevocations } from '../users/account-revocations';
 import { AccountStateRepository } from '../users/account-state.repository';
 
-import { ClusterLease } from './cluster-lease';
-import { DirectoryAccountReader } from './directory-account-reader';
-import { DirectorySyncRepository } from './directory-sync.repository';
-import { DirectorySyncService } from './directory-sync.service';
+import type { DirectorySyncService } from './directory-sync.service';
 import { DirectorySyncStatusQuery } from './directory-sync-status.query';
+import { startSambaSyncFixture, stopSambaSyncFixture } from './samba-sync.test-support';
+import { TeamGroupsHarness } from './team-groups.test-support';
 import {
   sambaDirectoryConfig,
   seededUser,
@@ -41,17 +28,12 @@ import {
 let ad: SambaAd;
 let db: MigratedTestDatabase;
 let admin: Client;
+/**
+ * The sync as production wires it, without team groups (this spec is about accounts). Its lease is
+ * short, so each step may run again after a pause; the lease itself has its own contract spec.
+ */
+let harness: TeamGroupsHarness;
 let sync: DirectorySyncService;
-let validator: TokenValidator;
-const published: TokenRevocation[] = [];
-const revocations: TokenRevocations = {
-  published: (revocation) => {
-    published.push(revocation);
-    return Promise.resolve();
-  },
-};
-/** Short, so each step may run again after a pause; the lease itself has its own contract spec. */
-const LEASE_TTL_MS = 300;
 const users = new UsersRepository();
 
 const config = (): DirectoryConfig => sambaDirectoryConfig(ad, { cooldownMs: 0 });
@@ -61,37 +43,15 @@ const seeded = (key: string) => seededUser(ad, key);
 const setAccountControl = (key: string, value: 512 | 514) =>
   setUserAccountControl(admin, seeded(key).dn, value);
 
-async function nextRun() {
-  await new Promise((resolve) => setTimeout(resolve, LEASE_TTL_MS + 100));
-  return sync.tick();
-}
+const nextRun = () => harness.nextPass(sync);
 
 const accountOf = (id: string) => db.dataSource.getRepository(UserEntity).findOneByOrFail({ id });
-
-async function openSession(userId: string): Promise<string> {
-  const token = `session-${randomUUID()}`;
-  await new SessionsRepository().open(db.dataSource.manager, {
-    id: randomUUID(),
-    tokenHash: hashSecret(token),
-    userId,
-    ttlSeconds: 3600,
-  });
-  return token;
-}
 
 let aliceId: string;
 let bobId: string;
 
 beforeAll(async () => {
-  [ad, db] = await Promise.all([
-    startSambaAd({ seed: 'basic' }),
-    createMigratedTestDatabase({ entities: AuthEntities, migrations: AuthMigrations }),
-  ]);
-  admin = new Client({
-    url: ad.ldapsUrl,
-    tlsOptions: { ca: readFileSync(ad.caFile, 'utf8'), servername: ad.hostName },
-  });
-  await admin.bind(`CN=Administrator,CN=Users,${ad.baseDn}`, SAMBA_AD_ADMINISTRATOR_PASSWORD);
+  ({ ad, db, admin } = await startSambaSyncFixture('basic'));
   const audit = new AuditRecorder(AUTH_AUDIT_SOURCE);
   // The accounts come from real directory sign-ins (keyed on objectGUID).
   const verifier = createCredentialVerifier(
@@ -107,25 +67,11 @@ beforeAll(async () => {
   if (!alice || !bob) throw new Error('alice and bob must sign in through the directory');
   aliceId = alice.id;
   bobId = bob.id;
-  sync = new DirectorySyncService(
-    db.dataSource,
-    new DirectoryAccountReader(config()),
-    new DirectorySyncRepository(db.dataSource),
-    new AccountStateRepository(),
-    audit,
-    revocations,
-    new ClusterLease(db.dataSource, 'directory-sync-spec'),
-    'spec-node',
-    LEASE_TTL_MS,
-  );
-  validator = new TokenValidator(db.dataSource, new SessionsRepository(), new ApiKeysRepository(), users);
+  harness = new TeamGroupsHarness(db.dataSource);
+  sync = harness.sync(config(), 'directory-sync-spec', false);
 }, 180_000);
 
-afterAll(async () => {
-  ad?.resume();
-  await admin?.unbind().catch(() => undefined);
-  await Promise.all([ad?.stop(), db?.dispose()]);
-});
+afterAll(() => stopSambaSyncFixture({ ad, db, admin }));
 
 describe('DirectorySyncService (Samba AD over LDAPS)', () => {
   it('changes nothing while the directory allows everyone', async () => {
@@ -138,20 +84,20 @@ describe('DirectorySyncService (Samba AD over LDAPS)', () => {
   });
 
   it('deactivates a user disabled in AD after one run: their session is refused, the gateways told, the change audited', async () => {
-    const token = await openSession(aliceId);
-    await expect(validator.validate(token)).resolves.toBeDefined();
+    const token = await harness.openSession(aliceId);
+    await expect(harness.validator.validate(token)).resolves.toBeDefined();
     await setAccountControl('alice', 514);
 
     expect(await nextRun()).toBe('succeeded');
 
     expect((await accountOf(aliceId)).isActive).toBe(false);
     expect((await accountOf(bobId)).isActive).toBe(true);
-    await expect(validator.validate(token)).rejects.toBeDefined();
+    await expect(harness.validator.validate(token)).rejects.toBeDefined();
     const sessions = await db.dataSource.query<unknown[]>(
       `SELECT id FROM sessions WHERE user_id = '${aliceId}'`,
     );
     expect(sessions).toEqual([]);
-    expect(published).toContainEqual({ userId: aliceId, reason: 'directory-disabled' });
+    expect(harness.published).toContainEqual({ userId: aliceId, reason: 'directory-disabled' });
     const audited = await db.dataSource.query<{ action: string; actor_username: string }[]>(
       `SELECT * FROM ${auditOutboxTable(AUTH_AUDIT_SOURCE)} WHERE resource_id = '${aliceId}'`,
     );
@@ -212,7 +158,7 @@ describe('DirectorySyncService (Samba AD over LDAPS)', () => {
     await admin.del(seeded('alice').dn);
     expect(await nextRun()).toBe('succeeded');
     expect((await accountOf(aliceId)).isActive).toBe(false);
-    expect(published).toContainEqual({ userId: aliceId, reason: 'directory-gone' });
+    expect(harness.published).toContainEqual({ userId: aliceId, reason: 'directory-gone' });
   });
 
   it('deactivates a locked-out user (lockout still running, read on the entry itself) and an expired one', async () => {
@@ -238,7 +184,7 @@ describe('DirectorySyncService (Samba AD over LDAPS)', () => {
       ids[key] = user.id;
     }
     expect(await nextRun()).toBe('succeeded');
-    expect(published).toContainEqual({ userId: ids['locked'], reason: 'directory-locked' });
-    expect(published).toContainEqual({ userId: ids['expired'], reason: 'directory-expired' });
+    expect(harness.published).toContainEqual({ userId: ids['locked'], reason: 'directory-locked' });
+    expect(harness.published).toContainEqual({ userId: ids['expired'], reason: 'directory-expired' });
   });
 });
