@@ -132,6 +132,9 @@ const AUDIT_EVENTS: SeedRows = {
       source: 'auth',
       // Added by AddAuditEventsForwardedFor1764200000201.
       forwardedFor: '',
+      // Added by ChainAuditEvents1764200000203: events stored before the chain have no link.
+      sequenceNumber: null,
+      chainHash: null,
     }),
 };
 

@@ -1,13 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
+import type { SqlDialect } from '@flotilla/platform/config';
 import { dialectOf } from '@flotilla/platform/persistence';
 
+import { chainAuditEvents, ChainedAuditEvent } from './chain/audit-chain';
+import { AUDIT_CHAIN_KEY } from './chain/audit-chain-key';
 import { AuditEventRow } from './event/audit-event.columns';
 import { buildAuditPageSql } from './query/audit-filter';
 import { isInsertRace } from './record/insert-conflict';
 import type { AuditQuery } from './query/audit-query';
-import { auditTrailSql, AuditTrailSql, INSERT_CHUNK_ROWS } from './sql/audit-trail-sql';
+import {
+  advanceChainHeadSql,
+  auditTrailSql,
+  AuditTrailSql,
+  chainPageSql,
+  ID_CHECK_CHUNK,
+  INSERT_CHUNK_ROWS,
+  LOCK_CHAIN_HEAD,
+  storedIdsSql,
+  unchainedSinceSql,
+} from './sql/audit-trail-sql';
 
 interface StoredAuditEvent {
   id: string;
@@ -21,6 +34,44 @@ interface StoredAuditEvent {
   client_ip: string;
   source: string;
   forwarded_for: string;
+}
+
+/** A stored event with its chain columns (bigint comes back as a string from both drivers). */
+interface StoredChainRow extends StoredAuditEvent {
+  recorded_at: Date | string;
+  sequence_number: number | string | null;
+  chain_hash: string | null;
+}
+
+interface ChainHeadRow {
+  /** bigint: a string from both drivers. */
+  sequence_number: number | string;
+  chain_hash: string;
+  began_at: Date | string;
+  now: Date | string;
+}
+
+/** An event read back in chain order, for verification. */
+export type StoredChainEvent = ChainedAuditEvent;
+
+/** Parameters of one chained event, in INSERT_COLUMNS order; timestamps as ISO strings. */
+function insertParams(event: ChainedAuditEvent): unknown[] {
+  return [
+    event.id,
+    event.occurredAt.toISOString(),
+    event.actorId,
+    event.actorName,
+    event.action,
+    event.resourceType,
+    event.resourceId,
+    event.details,
+    event.clientIp,
+    event.source,
+    event.forwardedFor,
+    event.recordedAt.toISOString(),
+    event.sequence,
+    event.chainHash,
+  ];
 }
 
 export interface AuditEventPage {
@@ -55,58 +106,108 @@ function toRow(stored: StoredAuditEvent): AuditEventRow {
 export class AuditEventRepository {
   private readonly sql: AuditTrailSql;
 
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
-    this.sql = auditTrailSql(dialectOf(dataSource));
+  private readonly dialect: SqlDialect;
+
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(AUDIT_CHAIN_KEY) private readonly chainKey: Buffer,
+  ) {
+    this.dialect = dialectOf(dataSource);
+    this.sql = auditTrailSql(this.dialect);
   }
 
   /**
-   * Stores the events whose id is not stored yet, all in one transaction, and returns how many
-   * were new. Rows must have distinct ids (the service keeps the first of each).
+   * Stores the events whose id is not stored yet, chained, all in one transaction, and returns how
+   * many were new. Rows must have distinct ids (the service keeps the first of each).
    *
-   * PostgreSQL's ON CONFLICT DO NOTHING settles a race with a concurrent relay itself. SQL Server's
-   * statement (INSERT … WHERE NOT EXISTS) does not: an id the other relay inserts after our check
-   * fails ours on the primary key, or the two deadlock. Then the whole batch runs again in a new
-   * transaction, which sees the other's committed rows and skips them, so each id is counted by the
-   * one transaction that stored it. Whether a failed statement leaves the transaction usable
-   * (XACT_ABORT, PostgreSQL's aborted transactions) does not matter: it is always rolled back.
+   * The chain head's row lock makes the audit services of the whole cluster chain one batch at a
+   * time, so the existence check, the numbers and the links cannot race another service's. A key
+   * violation or deadlock can still come from a writer that does not take the lock (an audit service
+   * of the previous release during a rolling upgrade): then the batch runs again in a new
+   * transaction, which sees the other's committed rows and skips them.
    */
   async insertNew(rows: readonly AuditEventRow[]): Promise<number> {
     if (rows.length === 0) return 0;
-    // Ids in one order in every batch, so two batches sharing ids take their keys in the same order.
-    const sorted = [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.insertInOneTransaction(sorted);
+        return await this.dataSource.transaction((manager) => this.insertNewIn(manager, rows));
       } catch (error) {
         if (attempt >= INSERT_ATTEMPTS || !isInsertRace(error)) throw error;
       }
     }
   }
 
-  private insertInOneTransaction(rows: readonly AuditEventRow[]): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      let inserted = 0;
-      for (let start = 0; start < rows.length; start += INSERT_CHUNK_ROWS) {
-        const chunk = rows.slice(start, start + INSERT_CHUNK_ROWS);
-        const params = chunk.flatMap((row) => [
-          row.id,
-          row.occurredAt.toISOString(),
-          row.actorId,
-          row.actorName,
-          row.action,
-          row.resourceType,
-          row.resourceId,
-          row.details,
-          row.clientIp,
-          row.source,
-          row.forwardedFor,
-        ]);
-        // RETURNING / OUTPUT give one row per newly inserted event on both dialects.
-        const returned = await manager.query<unknown[]>(this.sql.insertNew(chunk.length), params);
-        inserted += returned.length;
-      }
-      return inserted;
-    });
+  /** insertNew's work inside the caller's transaction (which then holds the chain lock to its end). */
+  async insertNewIn(manager: EntityManager, rows: readonly AuditEventRow[]): Promise<number> {
+    await manager.query(LOCK_CHAIN_HEAD);
+    const [head] = await manager.query<ChainHeadRow[]>(this.sql.readChainHead);
+    if (!head) throw new Error('audit_chain_head has no row: the audit migrations have not run');
+    const stored = await this.storedIds(
+      manager,
+      rows.map((row) => row.id),
+    );
+    // Chain order: when it happened, then id, so numbers follow time within a batch.
+    const fresh = rows
+      .filter((row) => !stored.has(row.id))
+      .sort(
+        (a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      );
+    if (fresh.length === 0) return 0;
+    const chained = chainAuditEvents(
+      this.chainKey,
+      { sequence: Number(head.sequence_number), link: head.chain_hash },
+      fresh,
+      new Date(head.now),
+    );
+    for (let start = 0; start < chained.length; start += INSERT_CHUNK_ROWS) {
+      const chunk = chained.slice(start, start + INSERT_CHUNK_ROWS);
+      await manager.query(this.sql.insertChained(chunk.length), chunk.flatMap(insertParams));
+    }
+    const last = chained[chained.length - 1];
+    await manager.query(advanceChainHeadSql(this.dialect), [last.sequence, last.chainHash]);
+    return chained.length;
+  }
+
+  private async storedIds(manager: EntityManager, ids: readonly string[]): Promise<Set<string>> {
+    const stored = new Set<string>();
+    for (let start = 0; start < ids.length; start += ID_CHECK_CHUNK) {
+      const chunk = ids.slice(start, start + ID_CHECK_CHUNK);
+      const found = await manager.query<{ id: string }[]>(storedIdsSql(this.dialect, chunk.length), chunk);
+      for (const { id } of found) stored.add(id);
+    }
+    return stored;
+  }
+
+  /** The chain head as stored, unlocked (verification compares it with the events). */
+  async chainHead(): Promise<{ sequence: number; link: string; beganAt: Date }> {
+    const [head] = await this.dataSource.query<ChainHeadRow[]>(this.sql.readChainHead);
+    if (!head) throw new Error('audit_chain_head has no row: the audit migrations have not run');
+    return {
+      sequence: Number(head.sequence_number),
+      link: head.chain_hash,
+      beganAt: new Date(head.began_at),
+    };
+  }
+
+  /** Chained events after `afterSequence`, in chain order, `take` at most. */
+  async chainPage(afterSequence: number, take: number): Promise<StoredChainEvent[]> {
+    const stored = await this.dataSource.query<StoredChainRow[]>(chainPageSql(this.dialect, take), [
+      afterSequence,
+    ]);
+    return stored.map((row) => ({
+      ...toRow(row),
+      recordedAt: new Date(row.recorded_at),
+      sequence: Number(row.sequence_number),
+      chainHash: row.chain_hash ?? '',
+    }));
+  }
+
+  /** How many events were stored without a link after `since` (the chain's start). */
+  async unchainedSince(since: Date): Promise<number> {
+    const [row] = await this.dataSource.query<{ n: number | string }[]>(unchainedSinceSql(this.dialect), [
+      since.toISOString(),
+    ]);
+    return Number(row?.n ?? 0);
   }
 
   async findPage(query: AuditQuery): Promise<AuditEventPage> {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 import type { auditV1 } from '@flotilla/contracts';
 import { CallerIdentity } from '@flotilla/platform/grpc';
@@ -57,7 +57,8 @@ describe('audit_events is append-only for the services', () => {
 
   beforeAll(async () => {
     db = await createMigratedTestDatabase({ entities: AuditTrailEntities, migrations: AuditTrailMigrations });
-    trail = new AuditTrailService(new AuditEventRepository(db.dataSource));
+    const chainKey = randomBytes(32);
+    trail = new AuditTrailService(new AuditEventRepository(db.dataSource, chainKey), chainKey);
     stored = event();
     await expect(trail.record([stored])).resolves.toEqual({ recorded: 1 });
   }, MIGRATION_RUN_MS);

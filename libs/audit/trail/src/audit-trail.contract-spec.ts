@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 import { status } from '@grpc/grpc-js';
 import { RpcException } from '@nestjs/microservices';
@@ -19,7 +19,13 @@ import { AuditTrailService, EVENT_VIEW } from './audit-trail.service';
 import { AuditTrailEntities, AuditTrailMigrations } from './index';
 import { AUDIT_EVENTS_GUARD_TRIGGER } from './migrations/1764200000202-make-audit-events-append-only';
 import { emptyAuditTrailAsOwner } from './migrations/empty-audit-trail-as-owner';
-import { auditTrailSql } from './sql/audit-trail-sql';
+
+/** The chain key of this file's trail (the cluster's lives in the PKI folder). */
+const CHAIN_KEY = randomBytes(32);
+const repositoryOf = (dataSource: MigratedTestDatabase['dataSource']) =>
+  new AuditEventRepository(dataSource, CHAIN_KEY);
+const trailOf = (dataSource: MigratedTestDatabase['dataSource']) =>
+  new AuditTrailService(repositoryOf(dataSource), CHAIN_KEY);
 
 const auditor: CallerIdentity = {
   userId: 'u9',
@@ -80,24 +86,6 @@ function newestFirst(events: auditV1.AuditEvent[]): string[] {
     .map((event) => event.id);
 }
 
-/** Parameters of the trail's own insert statement for one event, in INSERT_COLUMNS order. */
-function insertParams(event: auditV1.AuditEvent): string[] {
-  const { id, occurredAt, actorId, actorName, action, resourceType, resourceId, details } = event;
-  return [
-    id,
-    occurredAt,
-    actorId,
-    actorName,
-    action,
-    resourceType,
-    resourceId,
-    details,
-    event.clientIp,
-    event.source,
-    event.forwardedFor,
-  ];
-}
-
 /** Counts sessions of this database waiting for another's lock, as column `waiting`. */
 function waitingSessionsSql(dialect: TestDatabase['dialect']): string {
   if (dialect === 'postgres')
@@ -105,7 +93,7 @@ function waitingSessionsSql(dialect: TestDatabase['dialect']): string {
   // Babelfish has no sys.dm_exec_requests, and its sys.sysprocesses reports sessions as blocked
   // when none waits; its PostgreSQL catalog, readable from T-SQL, knows (documented difference).
   if (testMssqlKind() === 'babelfish')
-    return "SELECT COUNT(*) AS waiting FROM pg_catalog.pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%audit_events%'";
+    return "SELECT COUNT(*) AS waiting FROM pg_catalog.pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%audit_chain_head%'";
   return 'SELECT COUNT(*) AS waiting FROM sys.dm_exec_requests WHERE database_id = DB_ID() AND blocking_session_id <> 0';
 }
 
@@ -149,15 +137,18 @@ describe(AuditTrailService.name, () => {
 
     beforeAll(async () => {
       own = await createMigratedTestDatabase(parts);
-      reader = new AuditTrailService(new AuditEventRepository(own.dataSource));
+      reader = trailOf(own.dataSource);
     }, MIGRATION_RUN_MS);
     beforeEach(() => own.dataSource.runMigrations(), MIGRATION_RUN_MS);
     afterAll(() => own.dispose());
 
     it(
-      'migrates down step by step: first without the append-only guard, then without forwarded_for, then to no audit table',
+      'migrates down step by step: first without the chain, then without the append-only guard, then without forwarded_for, then to no audit table',
       async () => {
         const runner = own.dataSource.createQueryRunner();
+        await own.dataSource.undoLastMigration();
+        await expect(runner.hasTable('audit_chain_head')).resolves.toBe(false);
+        await expect(runner.hasColumn('audit_events', 'sequence_number')).resolves.toBe(false);
         await own.dataSource.undoLastMigration();
         await expect(guardTriggers(own)).resolves.toBe(0);
         await own.dataSource.undoLastMigration();
@@ -175,6 +166,7 @@ describe(AuditTrailService.name, () => {
       async () => {
         const [event] = dataset();
         const runner = own.dataSource.createQueryRunner();
+        await own.dataSource.undoLastMigration(); // the chain
         await own.dataSource.undoLastMigration(); // the append-only guard
         await own.dataSource.undoLastMigration(); // forwarded_for
         const sql = dialectSql(own.dialect);
@@ -201,7 +193,7 @@ describe(AuditTrailService.name, () => {
 
   beforeAll(async () => {
     db = await createMigratedTestDatabase(parts);
-    sut = new AuditTrailService(new AuditEventRepository(db.dataSource));
+    sut = trailOf(db.dataSource);
   }, MIGRATION_RUN_MS);
   // The services cannot DELETE audit rows (the append-only trigger); the test empties the table as its owner.
   beforeEach(() => emptyAuditTrailAsOwner(db.dataSource));
@@ -226,17 +218,17 @@ describe(AuditTrailService.name, () => {
       await expect(sut.query(auditor, noFilter)).resolves.toMatchObject({ total: 50 });
     });
 
-    it('waits out a relay whose insert of the same id is not committed yet, storing that id once', async () => {
+    it("waits for another audit service's chained batch to commit, then chains after it and skips its ids", async () => {
       const events = dataset();
       const held = events[7];
       if (!held) throw new Error('the dataset is empty');
-      // Another relay's transaction has inserted one of the ids with the trail's own statement and
-      // not committed: the batch must wait for it (PostgreSQL's ON CONFLICT, SQL Server's locking
-      // read) or fail on the key and run again (SQL Server's snapshot read, Babelfish), then skip it.
+      // Another audit service's transaction has chained one of the ids and not committed: it holds
+      // the chain head's lock, so the batch must wait for it, then see its row and skip that id.
       const other = db.dataSource.createQueryRunner();
       await other.startTransaction();
       try {
-        await other.query(auditTrailSql(db.dialect).insertNew(1), insertParams(held));
+        const heldRow = { ...held, occurredAt: new Date(held.occurredAt) };
+        await expect(repositoryOf(db.dataSource).insertNewIn(other.manager, [heldRow])).resolves.toBe(1);
         const recording = sut.record(events);
         await someSessionWaits(db);
         await other.commitTransaction();
@@ -246,6 +238,7 @@ describe(AuditTrailService.name, () => {
         await other.release();
       }
       await expect(sut.query(auditor, noFilter)).resolves.toMatchObject({ total: 50 });
+      await expect(sut.verify(auditor)).resolves.toMatchObject({ intact: true, verifiedEvents: 50 });
     });
 
     it('round-trips every field and stamps recorded_at from the database clock', async () => {
@@ -288,12 +281,14 @@ describe(AuditTrailService.name, () => {
       const rows = dataset()
         .concat(dataset(), dataset().slice(0, 3))
         .map((event) => ({ ...event, occurredAt: new Date(event.occurredAt) }));
-      // Bypasses validation to make the second statement fail inside the database: rows are
-      // inserted in id order, so the greatest id is in the last statement (rows 100..102); a name
-      // longer than its column is refused by every database (NUL would be stored by SQL Server).
-      const last = rows.reduce((max, row, index) => (row.id > (rows[max]?.id ?? '') ? index : max), 0);
+      // Bypasses validation to make the last statement fail inside the database: rows are chained
+      // in (occurred_at, id) order, so the latest of them is in the last statement (rows 100..102);
+      // a name longer than its column is refused by every database (NUL would be stored by SQL Server).
+      const later = (a: (typeof rows)[number], b: (typeof rows)[number]) =>
+        a.occurredAt.getTime() - b.occurredAt.getTime() || (a.id < b.id ? -1 : 1);
+      const last = rows.reduce((max, row, index) => (later(row, rows[max]) > 0 ? index : max), 0);
       rows[last] = { ...rows[last], actorName: 'x'.repeat(AUDIT_EVENT_LIMITS.actorName + 1) };
-      await expect(new AuditEventRepository(db.dataSource).insertNew(rows)).rejects.toThrow();
+      await expect(repositoryOf(db.dataSource).insertNew(rows)).rejects.toThrow();
       await expect(sut.query(auditor, noFilter)).resolves.toMatchObject({ total: 0 });
     });
   });

@@ -49,10 +49,19 @@ async function rpcErrorOf(promise: Promise<unknown>): Promise<unknown> {
   return failure instanceof RpcException ? failure.getError() : failure;
 }
 
+const CHAIN_KEY = Buffer.alloc(32, 7);
+
 /** A store that fails any call the test did not expect. */
 function strictStore(overrides: Partial<AuditEventStore>): AuditEventStore {
   const unexpected = (name: string) => () => Promise.reject(new Error(`unexpected call to ${name}`));
-  return { insertNew: unexpected('insertNew'), findPage: unexpected('findPage'), ...overrides };
+  return {
+    insertNew: unexpected('insertNew'),
+    findPage: unexpected('findPage'),
+    chainHead: unexpected('chainHead'),
+    chainPage: unexpected('chainPage'),
+    unchainedSince: unexpected('unchainedSince'),
+    ...overrides,
+  };
 }
 
 describe(AuditTrailService.name, () => {
@@ -66,6 +75,7 @@ describe(AuditTrailService.name, () => {
             return Promise.resolve(1);
           },
         }),
+        CHAIN_KEY,
       );
       await expect(
         sut.record([event, { ...event, id: event.id.toUpperCase(), action: 'other' }]),
@@ -74,7 +84,7 @@ describe(AuditTrailService.name, () => {
     });
 
     it('stores nothing when any event of the batch is invalid', async () => {
-      const sut = new AuditTrailService(strictStore({}));
+      const sut = new AuditTrailService(strictStore({}), CHAIN_KEY);
       await expect(rpcErrorOf(sut.record([event, { ...event, id: 'x' }]))).resolves.toEqual({
         code: status.INVALID_ARGUMENT,
         message: 'events[1].id: must be a UUID',
@@ -82,9 +92,19 @@ describe(AuditTrailService.name, () => {
     });
   });
 
+  describe('verify', () => {
+    it('refuses a caller without EventView before touching the store', async () => {
+      const sut = new AuditTrailService(strictStore({}), CHAIN_KEY);
+      await expect(rpcErrorOf(sut.verify({ ...auditor, permissions: ['TaskView'] }))).resolves.toEqual({
+        code: status.PERMISSION_DENIED,
+        message: 'EventView permission is required to read the audit trail',
+      });
+    });
+  });
+
   describe('query', () => {
     it('refuses a caller without EventView before touching the store', async () => {
-      const sut = new AuditTrailService(strictStore({}));
+      const sut = new AuditTrailService(strictStore({}), CHAIN_KEY);
       await expect(
         rpcErrorOf(sut.query({ ...auditor, permissions: ['ProjectView', 'TaskView'] }, emptyQuery)),
       ).resolves.toEqual({
@@ -106,6 +126,7 @@ describe(AuditTrailService.name, () => {
             return Promise.resolve(page);
           },
         }),
+        CHAIN_KEY,
       );
       await expect(sut.query(auditor, { ...emptyQuery, action: 'project.*', skip: 40 })).resolves.toEqual({
         items: [event],

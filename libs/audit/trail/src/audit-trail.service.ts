@@ -4,6 +4,8 @@ import type { auditV1 } from '@flotilla/contracts';
 import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
 
 import { AuditEventRepository } from './audit-event.repository';
+import { AUDIT_CHAIN_KEY } from './chain/audit-chain-key';
+import { AuditChainSource, AuditChainVerification, verifyAuditChain } from './chain/verify-audit-chain';
 import { AuditEventRow } from './event/audit-event.columns';
 import { parseAuditQuery } from './query/audit-query';
 import { validateAuditEvents } from './record/validate-audit-events';
@@ -11,7 +13,7 @@ import { validateAuditEvents } from './record/validate-audit-events';
 export const EVENT_VIEW = 'EventView';
 
 /** The I/O the service needs, so it can be tested without a database. */
-export type AuditEventStore = Pick<AuditEventRepository, 'insertNew' | 'findPage'>;
+export type AuditEventStore = Pick<AuditEventRepository, 'insertNew' | 'findPage'> & AuditChainSource;
 
 function toContract(row: AuditEventRow): auditV1.AuditEvent {
   return { ...row, occurredAt: row.occurredAt.toISOString() };
@@ -24,13 +26,22 @@ function distinctById(rows: readonly AuditEventRow[]): AuditEventRow[] {
   return [...byId.values()];
 }
 
+function requireEventView(caller: CallerIdentity): void {
+  if (!caller.permissions.includes(EVENT_VIEW)) {
+    throw RpcErrors.permissionDenied(`${EVENT_VIEW} permission is required to read the audit trail`);
+  }
+}
+
 /**
  * Decides what the audit trail accepts and who may read it. Recording is idempotent on event id;
  * reading needs EventView even though the gateway checked it, because the trail is sensitive.
  */
 @Injectable()
 export class AuditTrailService {
-  constructor(@Inject(AuditEventRepository) private readonly store: AuditEventStore) {}
+  constructor(
+    @Inject(AuditEventRepository) private readonly store: AuditEventStore,
+    @Inject(AUDIT_CHAIN_KEY) private readonly chainKey: Buffer,
+  ) {}
 
   /** Validates the whole batch first (nothing stored if one is bad), returns how many were new. */
   async record(events: readonly auditV1.AuditEvent[]): Promise<auditV1.RecordEventsReply> {
@@ -38,10 +49,14 @@ export class AuditTrailService {
     return { recorded: await this.store.insertNew(rows) };
   }
 
+  /** Whether the stored trail is the one the audit services chained, and if not where it first differs. */
+  async verify(caller: CallerIdentity): Promise<AuditChainVerification> {
+    requireEventView(caller);
+    return verifyAuditChain(this.store, this.chainKey);
+  }
+
   async query(caller: CallerIdentity, request: auditV1.QueryEventsRequest): Promise<auditV1.EventPage> {
-    if (!caller.permissions.includes(EVENT_VIEW)) {
-      throw RpcErrors.permissionDenied(`${EVENT_VIEW} permission is required to read the audit trail`);
-    }
+    requireEventView(caller);
     const query = parseAuditQuery(request);
     const page = await this.store.findPage(query);
     return { items: page.rows.map(toContract), total: page.total, skip: query.skip, take: query.take };

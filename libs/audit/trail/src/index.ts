@@ -2,10 +2,14 @@ import { AuditEventEntity } from './event/audit-event.entity';
 import { CreateAuditEvents1764200000200 } from './migrations/1764200000200-create-audit-events';
 import { AddAuditEventsForwardedFor1764200000201 } from './migrations/1764200000201-add-audit-events-forwarded-for';
 import { MakeAuditEventsAppendOnly1764200000202 } from './migrations/1764200000202-make-audit-events-append-only';
+import { ChainAuditEvents1764200000203 } from './migrations/1764200000203-chain-audit-events';
 
 export * from './audit-event.repository';
 export * from './audit-trail.module';
 export * from './audit-trail.service';
+export * from './chain/audit-chain';
+export * from './chain/audit-chain-key';
+export * from './chain/verify-audit-chain';
 export * from './event/audit-event.columns';
 export * from './event/audit-event.entity';
 
@@ -14,4 +18,5 @@ export const AuditTrailMigrations = [
   CreateAuditEvents1764200000200,
   AddAuditEventsForwardedFor1764200000201,
   MakeAuditEventsAppendOnly1764200000202,
+  ChainAuditEvents1764200000203,
 ];

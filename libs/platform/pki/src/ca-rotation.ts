@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { copyAuditKeys } from './audit-keys';
 import { x509 } from './x509';
 
 import {
@@ -133,8 +134,8 @@ export function pkiStatus(dir: string): PkiStatus {
 
 /**
  * What one production node needs, copied from the CA's folder into `target` (that node's
- * FLOTILLA_PKI_DIR): the trust bundle, the node's certificates and keys, the caller-token keys.
- * Never a CA key. Run again after every rotation phase and copy the result to the node.
+ * FLOTILLA_PKI_DIR): the trust bundle, the node's certificates and keys, the caller-token keys,
+ * the audit trail's keys. Never a CA key. Run again after every rotation phase and copy the result to the node.
  */
 export function exportNodePki(dir: string, node: string, target: string): string[] {
   const from = new PkiLayout(dir);
@@ -164,5 +165,6 @@ export function exportNodePki(dir: string, node: string, target: string): string
       name.endsWith('.key') ? KEY_MODE : PUBLIC_MODE,
     );
   }
+  copied.push(...copyAuditKeys(from, to, fix));
   return copied;
 }

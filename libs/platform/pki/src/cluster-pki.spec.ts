@@ -57,6 +57,27 @@ describe('ensureClusterPki', () => {
     );
   });
 
+  it("makes the audit trail's chain key and checkpoint pair once, 0600, and keeps them on later starts", async () => {
+    const first = await ensureClusterPki(layout.root, ['n1'], ['audit']);
+    expect(first.created).toEqual(expect.arrayContaining(['audit/chain.key', 'audit/checkpoint.key']));
+    expect(mode(layout.auditFolder)).toBe(0o700);
+    expect(mode(layout.auditChainKey)).toBe(0o600);
+    expect(mode(layout.auditCheckpointKey)).toBe(0o600);
+    expect(Buffer.from(readFileSync(layout.auditChainKey, 'utf8').trim(), 'base64')).toHaveLength(32);
+    expect(createPrivateKey(readFileSync(layout.auditCheckpointKey)).asymmetricKeyType).toBe('ed25519');
+    const chainKey = readFileSync(layout.auditChainKey, 'utf8');
+
+    const later = await ensureClusterPki(layout.root, ['n1'], ['audit']);
+    expect(later.created).not.toContain('audit/chain.key');
+    expect(readFileSync(layout.auditChainKey, 'utf8')).toBe(chainKey);
+
+    // Half a restored folder is not repaired with a new chain key: that would break the chain.
+    rmSync(layout.auditChainKey);
+    await expect(ensureClusterPki(layout.root, ['n1'], ['audit'])).rejects.toThrow(
+      `${layout.auditChainKey}: missing. Restore the audit folder from a backup`,
+    );
+  });
+
   it('issues leaves naming identity and node (one SPIFFE URI, one DNS name), for server and client use, signed by the CA', async () => {
     await ensureClusterPki(layout.root, ['node-7'], ['orchestrator']);
     const leaf = leafOf(layout, 'node-7', 'orchestrator');
@@ -172,6 +193,9 @@ describe('ensureClusterPki', () => {
     expect(caIds(onNode)).toEqual([]);
     expect(mode(onNode.leaf('n2', 'auth').privateKey)).toBe(0o600);
     expect(readFileSync(onNode.trustBundle, 'utf8')).toBe(readFileSync(layout.trustBundle, 'utf8'));
+    // One chain key for the whole cluster: the node gets the CA folder's, never one of its own.
+    expect(readFileSync(onNode.auditChainKey, 'utf8')).toBe(readFileSync(layout.auditChainKey, 'utf8'));
+    expect(mode(onNode.auditChainKey)).toBe(0o600);
     await expect(ensureClusterPki(nodeFolder, ['n2'], ['auth'])).resolves.toMatchObject({ created: [] });
     expect(caIds(onNode)).toEqual([]);
     await expect(ensureClusterPki(nodeFolder, ['n3'], ['auth'])).rejects.toThrow(

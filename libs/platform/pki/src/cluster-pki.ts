@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { x509 } from './x509';
 
+import { currentAuditKeys, ensureAuditKeys } from './audit-keys';
 import { CallerTokenKeyFiles, currentCallerTokenKey, ensureCallerTokenKey } from './caller-token-keys';
 import {
   CertificateAuthority,
@@ -197,6 +198,7 @@ export async function ensureClusterPki(
   const callerTokenExisted = existsSync(layout.callerTokenCurrent);
   const callerToken = ensureCallerTokenKey(layout);
   if (!callerTokenExisted) created.push(`caller-token/${callerToken.kid}.key`);
+  if (ensureAuditKeys(layout).created) created.push('audit/chain.key', 'audit/checkpoint.key');
   return { created, signingCaId: ca.id, callerToken };
 }
 
@@ -219,5 +221,7 @@ function checkNodeFolder(
       readPkiFile(paths.privateKey, fix);
     }
   }
-  return { created: [], signingCaId: '', callerToken: currentCallerTokenKey(layout) };
+  const callerToken = currentCallerTokenKey(layout);
+  currentAuditKeys(layout);
+  return { created: [], signingCaId: '', callerToken };
 }

@@ -1,3 +1,4 @@
+export * from './audit-keys';
 export * from './ca-rotation';
 export * from './caller-token-keys';
 export * from './certificate-authority';

@@ -8,12 +8,15 @@ import { join } from 'node:path';
  *   trust-bundle.pem                    every CA certificate trusted now (two during a rollover)
  *   services/<node>/<identity>.crt|.key leaf (ECDSA P-256) followed by the CA that signed it
  *   caller-token/<kid>.key|.pub         Ed25519 PKCS8 / SPKI PEM; caller-token/current names the kid that signs
+ *   audit/chain.key                     the audit trail's HMAC chain key (base64 of 32 bytes)
+ *   audit/checkpoint.key|.pub           Ed25519 pair signing the trail's checkpoints
  */
 export const CA_FOLDER = 'ca';
 export const TRUST_BUNDLE_FILE = 'trust-bundle.pem';
 export const SERVICES_FOLDER = 'services';
 export const CALLER_TOKEN_FOLDER = 'caller-token';
 export const CALLER_TOKEN_CURRENT_FILE = 'current';
+export const AUDIT_FOLDER = 'audit';
 
 /** Services of the product; each gets a certificate on every node. */
 export const FLOTILLA_SERVICE_IDENTITIES = [
@@ -77,6 +80,22 @@ export class PkiLayout {
 
   get callerTokenCurrent(): string {
     return join(this.callerTokenFolder, CALLER_TOKEN_CURRENT_FILE);
+  }
+
+  get auditFolder(): string {
+    return join(this.root, AUDIT_FOLDER);
+  }
+
+  get auditChainKey(): string {
+    return join(this.auditFolder, 'chain.key');
+  }
+
+  get auditCheckpointKey(): string {
+    return join(this.auditFolder, 'checkpoint.key');
+  }
+
+  get auditCheckpointPublicKey(): string {
+    return join(this.auditFolder, 'checkpoint.pub');
   }
 
   caCertificate(id: string): string {

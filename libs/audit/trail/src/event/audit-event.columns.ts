@@ -16,6 +16,8 @@ export const AUDIT_EVENT_LIMITS = {
 } as const;
 
 export const AUDIT_EVENTS_TABLE = 'audit_events';
+/** One row: the last sequence number and link of the chain (see chain/audit-chain.ts). */
+export const AUDIT_CHAIN_HEAD_TABLE = 'audit_chain_head';
 
 /** A validated event as stored (details is JSON text of an object). */
 export interface AuditEventRow {

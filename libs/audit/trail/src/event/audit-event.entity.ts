@@ -5,8 +5,8 @@ import { FORWARDED_FOR_COLUMN_LENGTH } from '@flotilla/platform/grpc';
 import { AUDIT_EVENT_LIMITS as L, AUDIT_EVENTS_TABLE } from './audit-event.columns';
 
 /**
- * One entry of the audit trail. Append-only: the API never updates or deletes a row; retention
- * and archiving are a separate, later concern.
+ * One entry of the audit trail. Append-only: the API never updates or deletes a row; each row
+ * is chained to the one before it (chain/audit-chain.ts). Retention and archiving come later.
  */
 @Entity(AUDIT_EVENTS_TABLE)
 export class AuditEventEntity {
@@ -51,4 +51,12 @@ export class AuditEventEntity {
   // client text and the event must stay.
   @Column({ name: 'forwarded_for', type: 'varchar', length: FORWARDED_FOR_COLUMN_LENGTH, default: '' })
   forwardedFor!: string;
+
+  /** Its number in the chain (1, 2, 3, …); NULL for events stored before the chain began. */
+  @Column({ name: 'sequence_number', type: 'bigint', nullable: true })
+  sequenceNumber!: string | null;
+
+  /** HMAC-SHA256 (hex) of the previous link and this event; NULL before the chain began. */
+  @Column({ name: 'chain_hash', type: 'varchar', length: 64, nullable: true })
+  chainHash!: string | null;
 }

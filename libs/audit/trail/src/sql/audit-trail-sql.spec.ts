@@ -1,10 +1,11 @@
 import { auditTrailSql, INSERT_CHUNK_ROWS, INSERT_COLUMNS } from './audit-trail-sql';
 
 const COLUMNS =
-  'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source, forwarded_for';
+  'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source, ' +
+  'forwarded_for, recorded_at, sequence_number, chain_hash';
 
 describe('auditTrailSql', () => {
-  it('lists every stored column but recorded_at, which the database fills', () => {
+  it('lists every stored column, the chain columns last', () => {
     expect(INSERT_COLUMNS.join(', ')).toBe(COLUMNS);
   });
 
@@ -15,12 +16,11 @@ describe('auditTrailSql', () => {
   describe('postgres', () => {
     const sut = auditTrailSql('postgres');
 
-    it('inserts with ON CONFLICT (id) DO NOTHING and returns only the new ids', () => {
-      expect(sut.insertNew(2)).toBe(
+    it('inserts chained rows as given, both timestamps cast from ISO text', () => {
+      expect(sut.insertChained(2)).toBe(
         `INSERT INTO audit_events (${COLUMNS}) VALUES ` +
-          '($1, CAST($2 AS timestamptz), $3, $4, $5, $6, $7, $8, $9, $10, $11), ' +
-          '($12, CAST($13 AS timestamptz), $14, $15, $16, $17, $18, $19, $20, $21, $22) ' +
-          'ON CONFLICT (id) DO NOTHING RETURNING id',
+          '($1, CAST($2 AS timestamptz), $3, $4, $5, $6, $7, $8, $9, $10, $11, CAST($12 AS timestamptz), $13, $14), ' +
+          '($15, CAST($16 AS timestamptz), $17, $18, $19, $20, $21, $22, $23, $24, $25, CAST($26 AS timestamptz), $27, $28)',
       );
     });
 
@@ -43,14 +43,10 @@ describe('auditTrailSql', () => {
   describe('mssql', () => {
     const sut = auditTrailSql('mssql');
 
-    it('inserts only ids not stored yet, with no MERGE and no table hint, and outputs the new ids', () => {
-      expect(sut.insertNew(2)).toBe(
-        `INSERT INTO audit_events (${COLUMNS}) OUTPUT inserted.id SELECT ` +
-          'source.id, CONVERT(datetime2, source.occurred_at, 127), source.actor_id, source.actor_name, source.action, ' +
-          'source.resource_type, source.resource_id, source.details, source.client_ip, source.source, ' +
-          'source.forwarded_for FROM (VALUES ' +
-          '(@0, @1, @2, @3, @4, @5, @6, @7, @8, @9, @10), (@11, @12, @13, @14, @15, @16, @17, @18, @19, @20, @21)) ' +
-          `AS source (${COLUMNS}) WHERE NOT EXISTS (SELECT 1 FROM audit_events stored WHERE stored.id = source.id);`,
+    it('inserts chained rows as given, both timestamps converted from ISO 8601 (style 127)', () => {
+      expect(sut.insertChained(1)).toBe(
+        `INSERT INTO audit_events (${COLUMNS}) VALUES ` +
+          '(@0, CONVERT(datetime2, @1, 127), @2, @3, @4, @5, @6, @7, @8, @9, @10, CONVERT(datetime2, @11, 127), @12, @13);',
       );
     });
 

@@ -1,9 +1,12 @@
 import type { SqlDialect } from '@flotilla/platform/config';
 import { dialectSql } from '@flotilla/platform/persistence';
 
-import { AUDIT_EVENTS_TABLE as T } from '../event/audit-event.columns';
+import { AUDIT_CHAIN_HEAD_TABLE, AUDIT_EVENTS_TABLE as T } from '../event/audit-event.columns';
 
-/** Stored columns in insert order; recorded_at is left to its database-clock default. */
+/**
+ * Stored columns in insert order: the producer's fields, then the chain's. recorded_at is the
+ * database clock read under the chain lock, written explicitly because the link covers it.
+ */
 export const INSERT_COLUMNS = [
   'id',
   'occurred_at',
@@ -16,13 +19,22 @@ export const INSERT_COLUMNS = [
   'client_ip',
   'source',
   'forwarded_for',
+  'recorded_at',
+  'sequence_number',
+  'chain_hash',
 ] as const;
+
+/** Every stored column, for reading events back whole (verification, paging). */
+export const STORED_COLUMNS = INSERT_COLUMNS.join(', ');
 
 /**
  * Rows per insert statement: SQL Server accepts at most 2,100 parameters a statement, so a
- * batch is split into statements of this many rows (11 parameters each), all in one transaction.
+ * batch is split into statements of this many rows (14 parameters each), all in one transaction.
  */
 export const INSERT_CHUNK_ROWS = 100;
+
+/** Ids per existence check (one parameter each, under SQL Server's 2,100). */
+export const ID_CHECK_CHUNK = 1000;
 
 /**
  * Every piece of SQL that differs between PostgreSQL and SQL Server for the audit trail, side by
@@ -30,12 +42,10 @@ export const INSERT_CHUNK_ROWS = 100;
  * rounds them (the mssql driver would bind a JS Date as `datetime`, 3.33 ms resolution).
  */
 export interface AuditTrailSql {
-  /**
-   * Inserts `rowCount` events, skipping ids already stored; returns one row (`id`) per new event.
-   * On SQL Server a concurrent insert of the same id can still fail it with a key violation
-   * (see AuditEventRepository.insertNew, which retries the batch).
-   */
-  insertNew(rowCount: number): string;
+  /** Inserts `rowCount` chained events (INSERT_COLUMNS order); the caller holds the chain lock. */
+  insertChained(rowCount: number): string;
+  /** The chain head row (`sequence_number`, `chain_hash`, `began_at`) and the database clock (`now`). */
+  readChainHead: string;
   /** The stored actor name compared without case to a parameter already lower-cased. */
   actorNameEquals(param: string): string;
   /** A column equal to a parameter, case and accents significant (as PostgreSQL's `=`). */
@@ -64,17 +74,24 @@ function valuesRows(
 }
 
 const columnList = INSERT_COLUMNS.join(', ');
-const occurredAtIndex = INSERT_COLUMNS.indexOf('occurred_at');
+const TIMESTAMP_INDEXES: readonly number[] = [
+  INSERT_COLUMNS.indexOf('occurred_at'),
+  INSERT_COLUMNS.indexOf('recorded_at'),
+];
+const HEAD = AUDIT_CHAIN_HEAD_TABLE;
 
 const POSTGRES: AuditTrailSql = {
-  insertNew: (rowCount) => {
+  insertChained: (rowCount) => {
     const values = valuesRows(
       rowCount,
       (index) => dialectSql('postgres').param(index),
-      (params) => params.map((p, i) => (i === occurredAtIndex ? `CAST(${p} AS timestamptz)` : p)),
+      (params) => params.map((p, i) => (TIMESTAMP_INDEXES.includes(i) ? `CAST(${p} AS timestamptz)` : p)),
     );
-    return `INSERT INTO ${T} (${columnList}) VALUES ${values} ON CONFLICT (id) DO NOTHING RETURNING id`;
+    return `INSERT INTO ${T} (${columnList}) VALUES ${values}`;
   },
+  // clock_timestamp(), not CURRENT_TIMESTAMP (the transaction's start): a batch that waited for
+  // the chain lock is stamped after the batch it waited for.
+  readChainHead: `SELECT sequence_number, chain_hash, began_at, clock_timestamp() AS now FROM ${HEAD} WHERE id = 1`,
   // Matches the expression index ix_audit_events_actor_name ON (LOWER(actor_name)).
   actorNameEquals: (param) => `LOWER(actor_name) = ${param}`,
   textEquals: (column, param) => `${column} = ${param}`,
@@ -88,24 +105,15 @@ const POSTGRES: AuditTrailSql = {
 const EXACT = 'Latin1_General_BIN2';
 
 const MSSQL: AuditTrailSql = {
-  // No MERGE (Babelfish has none) and no HOLDLOCK (a hint must not carry correctness): the
-  // NOT EXISTS skips ids already committed; an id a concurrent relay inserts in between makes this
-  // statement fail on the primary key (2627), and the repository retries the whole batch.
-  insertNew: (rowCount) => {
+  insertChained: (rowCount) => {
     const values = valuesRows(
       rowCount,
       (index) => dialectSql('mssql').param(index),
-      (params) => params,
+      (params) => params.map((p, i) => (TIMESTAMP_INDEXES.includes(i) ? `CONVERT(datetime2, ${p}, 127)` : p)),
     );
-    const sourceColumns = INSERT_COLUMNS.map((column) =>
-      column === 'occurred_at' ? 'CONVERT(datetime2, source.occurred_at, 127)' : `source.${column}`,
-    ).join(', ');
-    return (
-      `INSERT INTO ${T} (${columnList}) OUTPUT inserted.id SELECT ${sourceColumns} ` +
-      `FROM (VALUES ${values}) AS source (${columnList}) ` +
-      `WHERE NOT EXISTS (SELECT 1 FROM ${T} stored WHERE stored.id = source.id);`
-    );
+    return `INSERT INTO ${T} (${columnList}) VALUES ${values};`;
   },
+  readChainHead: `SELECT sequence_number, chain_hash, began_at, SYSUTCDATETIME() AS now FROM ${HEAD} WHERE id = 1`,
   // SQL Server's default collation (…_CI_AS) compares without case, so the plain column index serves.
   actorNameEquals: (param) => `actor_name = ${param}`,
   // The collation's comparison finds candidates through the column's index; the binary one keeps
@@ -117,6 +125,40 @@ const MSSQL: AuditTrailSql = {
   param: (index) => dialectSql('mssql').param(index),
   page: (take, skip) => dialectSql('mssql').limit(take, skip),
 };
+
+/**
+ * The chain head's lock: a no-op UPDATE of its one row, held until the transaction ends, so audit
+ * services on every node hand out sequence numbers one batch at a time. An UPDATE rather than a
+ * locking read because it locks the same way on PostgreSQL, SQL Server and Babelfish (which ignores
+ * table hints such as UPDLOCK).
+ */
+export const LOCK_CHAIN_HEAD = `UPDATE ${AUDIT_CHAIN_HEAD_TABLE} SET sequence_number = sequence_number WHERE id = 1`;
+
+/** Ids of `count` parameters that are stored already (a resent batch). */
+export function storedIdsSql(dialect: SqlDialect, count: number): string {
+  const params = Array.from({ length: count }, (_, i) => dialectSql(dialect).param(i + 1)).join(', ');
+  return `SELECT id FROM ${T} WHERE id IN (${params})`;
+}
+
+export function advanceChainHeadSql(dialect: SqlDialect): string {
+  const sql = dialectSql(dialect);
+  return `UPDATE ${AUDIT_CHAIN_HEAD_TABLE} SET sequence_number = ${sql.param(1)}, chain_hash = ${sql.param(2)} WHERE id = 1`;
+}
+
+/** Up to `take` chained events after `afterSequence` (parameter 1), in chain order. */
+export function chainPageSql(dialect: SqlDialect, take: number): string {
+  const sql = dialectSql(dialect);
+  return (
+    `SELECT ${STORED_COLUMNS} FROM ${T} WHERE sequence_number > ${sql.param(1)} ` +
+    `ORDER BY sequence_number ${sql.limit(take)}`
+  );
+}
+
+/** Events stored without a link after the chain began (parameter 1): only inserted behind its back. */
+export function unchainedSinceSql(dialect: SqlDialect): string {
+  const sql = dialectSql(dialect);
+  return `SELECT COUNT(*) AS n FROM ${T} WHERE sequence_number IS NULL AND recorded_at > ${sql.param(1)}`;
+}
 
 export function auditTrailSql(dialect: SqlDialect): AuditTrailSql {
   return dialect === 'mssql' ? MSSQL : POSTGRES;

@@ -1,0 +1,157 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+import type { auditV1 } from '@flotilla/contracts';
+import { CallerIdentity } from '@flotilla/platform/grpc';
+import { dialectSql } from '@flotilla/platform/persistence';
+import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
+
+import { AuditEventRepository } from '../audit-event.repository';
+import { AuditTrailService, EVENT_VIEW } from '../audit-trail.service';
+import { AuditTrailEntities, AuditTrailMigrations } from '../index';
+import {
+  AUDIT_EVENTS_GUARD_TRIGGER as GUARD,
+  MakeAuditEventsAppendOnly1764200000202,
+} from '../migrations/1764200000202-make-audit-events-append-only';
+import { emptyAuditTrailAsOwner } from '../migrations/empty-audit-trail-as-owner';
+
+/** Migrating a fresh database takes up to a minute on Babelfish on a busy 2-core machine. */
+const MIGRATION_RUN_MS = 120_000;
+const EVENTS = 20;
+
+const auditor: CallerIdentity = {
+  userId: 'u9',
+  username: 'auditor',
+  clientIp: '',
+  permissions: [EVENT_VIEW],
+};
+
+function events(count: number): auditV1.AuditEvent[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: randomUUID(),
+    occurredAt: new Date(Date.UTC(2026, 11, 1, 10, 0, i)).toISOString(),
+    actorId: 'u1',
+    actorName: 'Alice',
+    action: 'project.updated',
+    resourceType: 'Project',
+    resourceId: `p${i}`,
+    details: JSON.stringify({ i, name: 'Wéb' }),
+    clientIp: '192.0.2.7',
+    source: 'spec',
+    forwardedFor: '',
+  }));
+}
+
+/**
+ * Issue 11: someone with write access to the database (and DDL, to get past the append-only
+ * trigger) changes the trail behind the audit service's back; verification names the first place.
+ */
+describe('the audit chain, on the database', () => {
+  let db: MigratedTestDatabase;
+  let trail: AuditTrailService;
+
+  beforeAll(async () => {
+    db = await createMigratedTestDatabase({ entities: AuditTrailEntities, migrations: AuditTrailMigrations });
+    const key = randomBytes(32);
+    trail = new AuditTrailService(new AuditEventRepository(db.dataSource, key), key);
+  }, MIGRATION_RUN_MS);
+  beforeEach(async () => {
+    await emptyAuditTrailAsOwner(db.dataSource);
+    const all = events(EVENTS);
+    // Three batches, two of them at once (two relays): one chain with no gap or fork.
+    await trail.record(all.slice(0, 8));
+    await Promise.all([trail.record(all.slice(8, 14)), trail.record(all.slice(14))]);
+  });
+  afterAll(() => db.dispose());
+
+  const p = (index: number) => dialectSql(db.dialect).param(index);
+
+  type Run = (sql: string, params?: unknown[]) => Promise<unknown>;
+
+  /** Runs `tamper` as an attacker who can get past the append-only trigger, then puts it back. */
+  async function behindTheTrailsBack(tamper: (run: Run) => Promise<unknown>): Promise<void> {
+    if (db.dialect === 'postgres') {
+      await db.dataSource.transaction(async (manager) => {
+        await manager.query(`ALTER TABLE audit_events DISABLE TRIGGER ${GUARD}`);
+        await tamper((sql, params) => manager.query(sql, params));
+        await manager.query(`ALTER TABLE audit_events ENABLE TRIGGER ${GUARD}`);
+      });
+      return;
+    }
+    await db.dataSource.query(`DROP TRIGGER ${GUARD}`);
+    try {
+      await tamper((sql, params) => db.dataSource.query(sql, params));
+    } finally {
+      const runner = db.dataSource.createQueryRunner();
+      await new MakeAuditEventsAppendOnly1764200000202().up(runner);
+      await runner.release();
+    }
+  }
+
+  it('numbers every event 1..N with no gap, even with batches chained at once, and verifies intact', async () => {
+    const numbers = await db.dataSource.query<{ n: number | string }[]>(
+      'SELECT sequence_number AS n FROM audit_events ORDER BY sequence_number',
+    );
+    expect(numbers.map(({ n }) => Number(n))).toEqual(Array.from({ length: EVENTS }, (_, i) => i + 1));
+    await expect(trail.verify(auditor)).resolves.toMatchObject({
+      intact: true,
+      verifiedEvents: EVENTS,
+      headSequence: EVENTS,
+    });
+  });
+
+  it('finds an edited field at its event', async () => {
+    await behindTheTrailsBack((run) =>
+      run(`UPDATE audit_events SET actor_name = ${p(1)} WHERE sequence_number = 7`, ['Mallory']),
+    );
+    await expect(trail.verify(auditor)).resolves.toMatchObject({
+      intact: false,
+      verifiedEvents: 6,
+      firstBreak: { kind: 'edited', sequence: 7 },
+    });
+  });
+
+  it('finds a removed event by its missing number', async () => {
+    await behindTheTrailsBack((run) => run('DELETE FROM audit_events WHERE sequence_number = 5'));
+    await expect(trail.verify(auditor)).resolves.toMatchObject({
+      firstBreak: { kind: 'missing', sequence: 5 },
+    });
+  });
+
+  it('finds the newest events removed, the head left as it was', async () => {
+    await behindTheTrailsBack((run) => run('DELETE FROM audit_events WHERE sequence_number > 17'));
+    await expect(trail.verify(auditor)).resolves.toMatchObject({
+      verifiedEvents: 17,
+      firstBreak: { kind: 'head', sequence: 17 },
+    });
+  });
+
+  it('finds an event inserted with no link, and one inserted with a made-up link', async () => {
+    const [forged, plain] = events(2);
+    const columns =
+      'id, occurred_at, recorded_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source';
+    const values = `${p(1)}, ${dialectSql(db.dialect).now}, ${dialectSql(db.dialect).now}, 'u1', 'Alice', 'project.deleted', 'Project', 'p1', '{}', '', 'spec'`;
+    await behindTheTrailsBack((run) =>
+      run(`INSERT INTO audit_events (${columns}) VALUES (${values})`, [plain?.id]),
+    );
+    await expect(trail.verify(auditor)).resolves.toMatchObject({
+      verifiedEvents: EVENTS,
+      firstBreak: { kind: 'unchained', count: 1 },
+    });
+    await behindTheTrailsBack((run) =>
+      run(
+        `INSERT INTO audit_events (${columns}, sequence_number, chain_hash) VALUES (${values}, 21, ${p(2)})`,
+        [forged?.id, randomBytes(32).toString('hex')],
+      ),
+    );
+    await expect(trail.verify(auditor)).resolves.toMatchObject({
+      firstBreak: { kind: 'edited', sequence: 21, eventId: forged?.id },
+    });
+  });
+
+  it('keeps chaining after the head when a resent batch comes again', async () => {
+    const again = events(3);
+    await expect(trail.record(again)).resolves.toEqual({ recorded: 3 });
+    await expect(trail.record(again)).resolves.toEqual({ recorded: 0 });
+    await expect(trail.verify(auditor)).resolves.toMatchObject({ intact: true, headSequence: EVENTS + 3 });
+  });
+});
