@@ -5,7 +5,8 @@ import type { SqlDialect } from '@flotilla/platform/config';
 import { dialectOf } from '@flotilla/platform/persistence';
 
 import { chainAuditEvents, ChainedAuditEvent } from './chain/audit-chain';
-import { AUDIT_CHAIN_KEY } from './chain/audit-chain-key';
+import { AUDIT_CHAIN_KEY } from './chain/audit-trail-keys';
+import type { AuditCheckpoint } from './chain/audit-checkpoint';
 import { AuditEventRow } from './event/audit-event.columns';
 import { buildAuditPageSql } from './query/audit-filter';
 import { isInsertRace } from './record/insert-conflict';
@@ -17,6 +18,8 @@ import {
   chainPageSql,
   ID_CHECK_CHUNK,
   INSERT_CHUNK_ROWS,
+  insertCheckpointSql,
+  latestCheckpointSql,
   LOCK_CHAIN_HEAD,
   storedIdsSql,
   unchainedSinceSql,
@@ -41,6 +44,15 @@ interface StoredChainRow extends StoredAuditEvent {
   recorded_at: Date | string;
   sequence_number: number | string | null;
   chain_hash: string | null;
+}
+
+interface StoredCheckpoint {
+  id: string;
+  sequence_number: number | string;
+  chain_hash: string;
+  signed_at: Date | string;
+  node_name: string;
+  signature: string;
 }
 
 interface ChainHeadRow {
@@ -176,6 +188,60 @@ export class AuditEventRepository {
       for (const { id } of found) stored.add(id);
     }
     return stored;
+  }
+
+  /**
+   * Signs and stores a checkpoint of the chain head unless one younger than `minAgeMs` exists
+   * (another audit service wrote it). Under the chain lock, so the head it signs is the head.
+   * Returns the new checkpoint, or undefined when none was due.
+   */
+  async writeCheckpointIfDue(
+    minAgeMs: number,
+    sign: (head: { sequence: number; chainHash: string; signedAt: Date }) => AuditCheckpoint,
+  ): Promise<AuditCheckpoint | undefined> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(LOCK_CHAIN_HEAD);
+      const [head] = await manager.query<ChainHeadRow[]>(this.sql.readChainHead);
+      if (!head) throw new Error('audit_chain_head has no row: the audit migrations have not run');
+      const now = new Date(head.now);
+      const [latest] = await manager.query<StoredCheckpoint[]>(latestCheckpointSql(this.dialect));
+      if (latest && now.getTime() - new Date(latest.signed_at).getTime() < minAgeMs) return undefined;
+      const checkpoint = sign({
+        sequence: Number(head.sequence_number),
+        chainHash: head.chain_hash,
+        signedAt: now,
+      });
+      await manager.query(insertCheckpointSql(this.dialect), [
+        checkpoint.id,
+        checkpoint.sequence,
+        checkpoint.chainHash,
+        checkpoint.signedAt.toISOString(),
+        checkpoint.nodeName,
+        checkpoint.signature,
+      ]);
+      return checkpoint;
+    });
+  }
+
+  /** The newest checkpoint and the database's time now (verification judges its age). */
+  async latestCheckpoint(): Promise<{ checkpoint?: AuditCheckpoint; now: Date }> {
+    const [[latest], [head]] = await Promise.all([
+      this.dataSource.query<StoredCheckpoint[]>(latestCheckpointSql(this.dialect)),
+      this.dataSource.query<ChainHeadRow[]>(this.sql.readChainHead),
+    ]);
+    const now = new Date(head?.now ?? Date.now());
+    if (!latest) return { now };
+    return {
+      now,
+      checkpoint: {
+        id: latest.id,
+        sequence: Number(latest.sequence_number),
+        chainHash: latest.chain_hash,
+        signedAt: new Date(latest.signed_at),
+        nodeName: latest.node_name,
+        signature: latest.signature,
+      },
+    };
   }
 
   /** The chain head as stored, unlocked (verification compares it with the events). */

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 import type { auditV1 } from '@flotilla/contracts';
 import { CallerIdentity } from '@flotilla/platform/grpc';
@@ -7,6 +7,7 @@ import { createMigratedTestDatabase, MigratedTestDatabase, testDialect } from '@
 
 import { AuditEventRepository } from './audit-event.repository';
 import { AuditTrailService, EVENT_VIEW } from './audit-trail.service';
+import { testAuditTrailKeys } from './chain/audit-trail-keys.test-support';
 import { AuditTrailEntities, AuditTrailMigrations } from './index';
 import { AUDIT_EVENTS_GUARD_MESSAGE } from './migrations/1764200000202-make-audit-events-append-only';
 
@@ -57,8 +58,10 @@ describe('audit_events is append-only for the services', () => {
 
   beforeAll(async () => {
     db = await createMigratedTestDatabase({ entities: AuditTrailEntities, migrations: AuditTrailMigrations });
-    const chainKey = randomBytes(32);
-    trail = new AuditTrailService(new AuditEventRepository(db.dataSource, chainKey), chainKey);
+    const keys = testAuditTrailKeys();
+    trail = new AuditTrailService(new AuditEventRepository(db.dataSource, keys.chainKey), keys, {
+      auditCheckpointMs: 300_000,
+    });
     stored = event();
     await expect(trail.record([stored])).resolves.toEqual({ recorded: 1 });
   }, MIGRATION_RUN_MS);

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 import { status } from '@grpc/grpc-js';
 import { RpcException } from '@nestjs/microservices';
@@ -14,18 +14,21 @@ import {
 } from '@flotilla/testing';
 
 import { AuditEventRepository } from './audit-event.repository';
+import { AuditCheckpointWriter } from './chain/audit-checkpoint-writer';
+import { testAuditTrailKeys } from './chain/audit-trail-keys.test-support';
 import { AUDIT_EVENT_LIMITS } from './event/audit-event.columns';
 import { AuditTrailService, EVENT_VIEW } from './audit-trail.service';
 import { AuditTrailEntities, AuditTrailMigrations } from './index';
 import { AUDIT_EVENTS_GUARD_TRIGGER } from './migrations/1764200000202-make-audit-events-append-only';
 import { emptyAuditTrailAsOwner } from './migrations/empty-audit-trail-as-owner';
 
-/** The chain key of this file's trail (the cluster's lives in the PKI folder). */
-const CHAIN_KEY = randomBytes(32);
+/** The audit keys of this file's trail (the cluster's live in the PKI folder). */
+const KEYS = testAuditTrailKeys();
+const CONFIG = { auditCheckpointMs: 300_000, nodeName: 'node-spec' };
 const repositoryOf = (dataSource: MigratedTestDatabase['dataSource']) =>
-  new AuditEventRepository(dataSource, CHAIN_KEY);
+  new AuditEventRepository(dataSource, KEYS.chainKey);
 const trailOf = (dataSource: MigratedTestDatabase['dataSource']) =>
-  new AuditTrailService(repositoryOf(dataSource), CHAIN_KEY);
+  new AuditTrailService(repositoryOf(dataSource), KEYS, CONFIG);
 
 const auditor: CallerIdentity = {
   userId: 'u9',
@@ -143,9 +146,11 @@ describe(AuditTrailService.name, () => {
     afterAll(() => own.dispose());
 
     it(
-      'migrates down step by step: first without the chain, then without the append-only guard, then without forwarded_for, then to no audit table',
+      'migrates down step by step: first without checkpoints, then without the chain, then without the append-only guard, then without forwarded_for, then to no audit table',
       async () => {
         const runner = own.dataSource.createQueryRunner();
+        await own.dataSource.undoLastMigration();
+        await expect(runner.hasTable('audit_checkpoints')).resolves.toBe(false);
         await own.dataSource.undoLastMigration();
         await expect(runner.hasTable('audit_chain_head')).resolves.toBe(false);
         await expect(runner.hasColumn('audit_events', 'sequence_number')).resolves.toBe(false);
@@ -166,6 +171,7 @@ describe(AuditTrailService.name, () => {
       async () => {
         const [event] = dataset();
         const runner = own.dataSource.createQueryRunner();
+        await own.dataSource.undoLastMigration(); // the checkpoints
         await own.dataSource.undoLastMigration(); // the chain
         await own.dataSource.undoLastMigration(); // the append-only guard
         await own.dataSource.undoLastMigration(); // forwarded_for
@@ -238,6 +244,7 @@ describe(AuditTrailService.name, () => {
         await other.release();
       }
       await expect(sut.query(auditor, noFilter)).resolves.toMatchObject({ total: 50 });
+      await new AuditCheckpointWriter(repositoryOf(db.dataSource), KEYS, CONFIG).writeIfDue();
       await expect(sut.verify(auditor)).resolves.toMatchObject({ intact: true, verifiedEvents: 50 });
     });
 

@@ -15,6 +15,7 @@ import {
   dropAuditOutboxTable,
 } from '@flotilla/audit/outbox';
 import { auditV1, PROTO_ROOT, SERVICE_CONTRACTS } from '@flotilla/contracts';
+import { FLOTILLA_CONFIG } from '@flotilla/platform/config';
 import {
   clientChannelOptions,
   clientCredentials,
@@ -55,8 +56,12 @@ class SpecDatabaseModule {
     return {
       module: SpecDatabaseModule,
       global: true,
-      providers: [{ provide: DataSource, useValue: dataSource }],
-      exports: [DataSource],
+      providers: [
+        { provide: DataSource, useValue: dataSource },
+        // What the audit service reads of the configuration: its checkpoint interval and node.
+        { provide: FLOTILLA_CONFIG, useValue: { auditCheckpointMs: 300_000, nodeName: 'node-spec' } },
+      ],
+      exports: [DataSource, FLOTILLA_CONFIG],
     };
   }
 }

@@ -6,6 +6,7 @@ import { CallerIdentity } from '@flotilla/platform/grpc';
 
 import type { AuditEventPage } from './audit-event.repository';
 import { AuditEventStore, AuditTrailService, EVENT_VIEW } from './audit-trail.service';
+import { testAuditTrailKeys } from './chain/audit-trail-keys.test-support';
 import type { AuditEventRow } from './event/audit-event.columns';
 import type { AuditQuery } from './query/audit-query';
 
@@ -49,7 +50,8 @@ async function rpcErrorOf(promise: Promise<unknown>): Promise<unknown> {
   return failure instanceof RpcException ? failure.getError() : failure;
 }
 
-const CHAIN_KEY = Buffer.alloc(32, 7);
+const KEYS = testAuditTrailKeys();
+const CONFIG = { auditCheckpointMs: 300_000 };
 
 /** A store that fails any call the test did not expect. */
 function strictStore(overrides: Partial<AuditEventStore>): AuditEventStore {
@@ -60,6 +62,7 @@ function strictStore(overrides: Partial<AuditEventStore>): AuditEventStore {
     chainHead: unexpected('chainHead'),
     chainPage: unexpected('chainPage'),
     unchainedSince: unexpected('unchainedSince'),
+    latestCheckpoint: unexpected('latestCheckpoint'),
     ...overrides,
   };
 }
@@ -75,7 +78,8 @@ describe(AuditTrailService.name, () => {
             return Promise.resolve(1);
           },
         }),
-        CHAIN_KEY,
+        KEYS,
+        CONFIG,
       );
       await expect(
         sut.record([event, { ...event, id: event.id.toUpperCase(), action: 'other' }]),
@@ -84,7 +88,7 @@ describe(AuditTrailService.name, () => {
     });
 
     it('stores nothing when any event of the batch is invalid', async () => {
-      const sut = new AuditTrailService(strictStore({}), CHAIN_KEY);
+      const sut = new AuditTrailService(strictStore({}), KEYS, CONFIG);
       await expect(rpcErrorOf(sut.record([event, { ...event, id: 'x' }]))).resolves.toEqual({
         code: status.INVALID_ARGUMENT,
         message: 'events[1].id: must be a UUID',
@@ -94,7 +98,7 @@ describe(AuditTrailService.name, () => {
 
   describe('verify', () => {
     it('refuses a caller without EventView before touching the store', async () => {
-      const sut = new AuditTrailService(strictStore({}), CHAIN_KEY);
+      const sut = new AuditTrailService(strictStore({}), KEYS, CONFIG);
       await expect(rpcErrorOf(sut.verify({ ...auditor, permissions: ['TaskView'] }))).resolves.toEqual({
         code: status.PERMISSION_DENIED,
         message: 'EventView permission is required to read the audit trail',
@@ -104,7 +108,7 @@ describe(AuditTrailService.name, () => {
 
   describe('query', () => {
     it('refuses a caller without EventView before touching the store', async () => {
-      const sut = new AuditTrailService(strictStore({}), CHAIN_KEY);
+      const sut = new AuditTrailService(strictStore({}), KEYS, CONFIG);
       await expect(
         rpcErrorOf(sut.query({ ...auditor, permissions: ['ProjectView', 'TaskView'] }, emptyQuery)),
       ).resolves.toEqual({
@@ -126,7 +130,8 @@ describe(AuditTrailService.name, () => {
             return Promise.resolve(page);
           },
         }),
-        CHAIN_KEY,
+        KEYS,
+        CONFIG,
       );
       await expect(sut.query(auditor, { ...emptyQuery, action: 'project.*', skip: 40 })).resolves.toEqual({
         items: [event],

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 
 import type { auditV1 } from '@flotilla/contracts';
+import { FLOTILLA_CONFIG, type FlotillaConfig } from '@flotilla/platform/config';
 import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
 
 import { AuditEventRepository } from './audit-event.repository';
-import { AUDIT_CHAIN_KEY } from './chain/audit-chain-key';
+import { AUDIT_TRAIL_KEYS, type AuditTrailKeys } from './chain/audit-trail-keys';
 import { AuditChainSource, AuditChainVerification, verifyAuditChain } from './chain/verify-audit-chain';
 import { AuditEventRow } from './event/audit-event.columns';
 import { parseAuditQuery } from './query/audit-query';
@@ -40,7 +41,8 @@ function requireEventView(caller: CallerIdentity): void {
 export class AuditTrailService {
   constructor(
     @Inject(AuditEventRepository) private readonly store: AuditEventStore,
-    @Inject(AUDIT_CHAIN_KEY) private readonly chainKey: Buffer,
+    @Inject(AUDIT_TRAIL_KEYS) private readonly keys: AuditTrailKeys,
+    @Inject(FLOTILLA_CONFIG) private readonly config: Pick<FlotillaConfig, 'auditCheckpointMs'>,
   ) {}
 
   /** Validates the whole batch first (nothing stored if one is bad), returns how many were new. */
@@ -52,7 +54,10 @@ export class AuditTrailService {
   /** Whether the stored trail is the one the audit services chained, and if not where it first differs. */
   async verify(caller: CallerIdentity): Promise<AuditChainVerification> {
     requireEventView(caller);
-    return verifyAuditChain(this.store, this.chainKey);
+    return verifyAuditChain(this.store, this.keys.chainKey, {
+      checkpointPublicKey: this.keys.checkpoint.publicKey,
+      checkpointIntervalMs: this.config.auditCheckpointMs,
+    });
   }
 
   async query(caller: CallerIdentity, request: auditV1.QueryEventsRequest): Promise<auditV1.EventPage> {

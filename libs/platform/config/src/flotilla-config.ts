@@ -71,6 +71,12 @@ export interface FlotillaConfig {
    * read-only, I/O errors) before counting them as lost.
    */
   taskLogRetryMs: number;
+  /**
+   * How often the audit trail's chain gets a signed checkpoint, even when idle (one per cluster per
+   * interval, whichever audit service comes first). Verification calls a newest checkpoint older
+   * than twice this stale.
+   */
+  auditCheckpointMs: number;
   /** FLOTILLA_SIGNIN_*: failed sign-ins allowed per account and per client address (sign-in-throttle-config.ts). */
   signInThrottle: SignInThrottleConfig;
 }
@@ -183,6 +189,7 @@ export function loadFlotillaConfig(
     licenceXml: readLicence(reader),
     drainTimeoutMs: reader.int('FLOTILLA_DRAIN_TIMEOUT_MS', 60_000, { min: 0, max: 86_400_000 }),
     taskLogRetryMs: reader.int('FLOTILLA_TASK_LOG_RETRY_MS', 60_000, { min: 0, max: 3_600_000 }),
+    auditCheckpointMs: reader.int('FLOTILLA_AUDIT_CHECKPOINT_MS', 300_000, { min: 1_000, max: 86_400_000 }),
     signInThrottle: readSignInThrottle(reader),
   };
   if (config.heartbeatTimeoutMs <= config.heartbeatIntervalMs) {

@@ -6,6 +6,10 @@ import { dialectSql } from '@flotilla/platform/persistence';
 import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
 
 import { AuditEventRepository } from '../audit-event.repository';
+import { signCheckpoint } from './audit-checkpoint';
+import { AuditCheckpointWriter } from './audit-checkpoint-writer';
+import type { AuditTrailKeys } from './audit-trail-keys';
+import { testAuditTrailKeys } from './audit-trail-keys.test-support';
 import { AuditTrailService, EVENT_VIEW } from '../audit-trail.service';
 import { AuditTrailEntities, AuditTrailMigrations } from '../index';
 import {
@@ -17,6 +21,8 @@ import { emptyAuditTrailAsOwner } from '../migrations/empty-audit-trail-as-owner
 /** Migrating a fresh database takes up to a minute on Babelfish on a busy 2-core machine. */
 const MIGRATION_RUN_MS = 120_000;
 const EVENTS = 20;
+/** Long enough that no test outlives a checkpoint; each test writes its own. */
+const CHECKPOINT_MS = 600_000;
 
 const auditor: CallerIdentity = {
   userId: 'u9',
@@ -48,11 +54,16 @@ function events(count: number): auditV1.AuditEvent[] {
 describe('the audit chain, on the database', () => {
   let db: MigratedTestDatabase;
   let trail: AuditTrailService;
+  let checkpoints: AuditCheckpointWriter;
+  let keys: AuditTrailKeys;
 
   beforeAll(async () => {
     db = await createMigratedTestDatabase({ entities: AuditTrailEntities, migrations: AuditTrailMigrations });
-    const key = randomBytes(32);
-    trail = new AuditTrailService(new AuditEventRepository(db.dataSource, key), key);
+    keys = testAuditTrailKeys();
+    const config = { auditCheckpointMs: CHECKPOINT_MS, nodeName: 'node-spec' };
+    const repository = new AuditEventRepository(db.dataSource, keys.chainKey);
+    trail = new AuditTrailService(repository, keys, config);
+    checkpoints = new AuditCheckpointWriter(repository, keys, config);
   }, MIGRATION_RUN_MS);
   beforeEach(async () => {
     await emptyAuditTrailAsOwner(db.dataSource);
@@ -60,6 +71,7 @@ describe('the audit chain, on the database', () => {
     // Three batches, two of them at once (two relays): one chain with no gap or fork.
     await trail.record(all.slice(0, 8));
     await Promise.all([trail.record(all.slice(8, 14)), trail.record(all.slice(14))]);
+    await expect(checkpoints.writeIfDue()).resolves.toMatchObject({ sequence: EVENTS });
   });
   afterAll(() => db.dispose());
 
@@ -114,6 +126,64 @@ describe('the audit chain, on the database', () => {
     await behindTheTrailsBack((run) => run('DELETE FROM audit_events WHERE sequence_number = 5'));
     await expect(trail.verify(auditor)).resolves.toMatchObject({
       firstBreak: { kind: 'missing', sequence: 5 },
+    });
+  });
+
+  it('finds the newest events removed with the chain head rolled back, by the signed checkpoint', async () => {
+    await behindTheTrailsBack(async (run) => {
+      const [row] = (await run('SELECT chain_hash FROM audit_events WHERE sequence_number = 17')) as {
+        chain_hash: string;
+      }[];
+      await run('DELETE FROM audit_events WHERE sequence_number > 17');
+      await run(`UPDATE audit_chain_head SET sequence_number = 17, chain_hash = ${p(1)} WHERE id = 1`, [
+        row?.chain_hash,
+      ]);
+    });
+    await expect(trail.verify(auditor)).resolves.toMatchObject({
+      verifiedEvents: 17,
+      firstBreak: { kind: 'checkpoint', sequence: 17 },
+    });
+  });
+
+  it('finds the checkpoints removed too: none left, or the newest one left too old', async () => {
+    await db.dataSource.query('DELETE FROM audit_checkpoints');
+    await expect(trail.verify(auditor)).resolves.toMatchObject({
+      firstBreak: { kind: 'checkpoint', message: expect.stringContaining('no signed checkpoint') as string },
+    });
+    // A genuine checkpoint of an hour ago, its successors removed.
+    const [head] = await db.dataSource.query<{ chain_hash: string; now: Date }[]>(
+      `SELECT chain_hash, ${dialectSql(db.dialect).now} AS now FROM audit_chain_head`,
+    );
+    const old = {
+      sequence: EVENTS,
+      chainHash: head.chain_hash,
+      signedAt: new Date(head.now.getTime() - 3_600_000),
+    };
+    await db.dataSource.query(
+      `INSERT INTO audit_checkpoints (id, sequence_number, chain_hash, signed_at, node_name, signature) VALUES ` +
+        `(${p(1)}, ${p(2)}, ${p(3)}, ${db.dialect === 'mssql' ? `CONVERT(datetime2, ${p(4)}, 127)` : `CAST(${p(4)} AS timestamptz)`}, 'node-1', ${p(5)})`,
+      [
+        randomUUID(),
+        old.sequence,
+        old.chainHash,
+        old.signedAt.toISOString(),
+        signCheckpoint(keys.checkpoint.privateKey, old),
+      ],
+    );
+    await expect(trail.verify(auditor)).resolves.toMatchObject({
+      firstBreak: { kind: 'checkpoint', message: expect.stringContaining('60 min old') as string },
+    });
+    // The next writer's check signs a fresh one (the newest is older than the interval); a second
+    // writer within the interval (another node) signs none.
+    await expect(checkpoints.writeIfDue()).resolves.toBeDefined();
+    await expect(checkpoints.writeIfDue()).resolves.toBeUndefined();
+    await expect(trail.verify(auditor)).resolves.toMatchObject({ intact: true });
+  });
+
+  it('finds a checkpoint changed in the database by its signature', async () => {
+    await db.dataSource.query(`UPDATE audit_checkpoints SET sequence_number = 19`);
+    await expect(trail.verify(auditor)).resolves.toMatchObject({
+      firstBreak: { kind: 'checkpoint', message: expect.stringContaining('does not verify') as string },
     });
   });
 

@@ -1,11 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 import type { AuditEventRow } from '../event/audit-event.columns';
 import { auditChainLink, chainAuditEvents, ChainedAuditEvent, GENESIS_LINK } from './audit-chain';
+import { AuditCheckpoint, signCheckpoint } from './audit-checkpoint';
+import { testAuditTrailKeys } from './audit-trail-keys.test-support';
 import { AuditChainSource, verifyAuditChain } from './verify-audit-chain';
 
-const key = randomBytes(32);
+const keys = testAuditTrailKeys();
+const key = keys.chainKey;
 const at = new Date('2026-12-01T10:00:00.123Z');
+const INTERVAL_MS = 300_000;
+const options = { checkpointPublicKey: keys.checkpoint.publicKey, checkpointIntervalMs: INTERVAL_MS };
 
 function event(n: number): AuditEventRow {
   return {
@@ -23,8 +28,24 @@ function event(n: number): AuditEventRow {
   };
 }
 
-/** A trail held in memory, as the repository would return it. */
-function trail(events: ChainedAuditEvent[], head = events.at(-1)): AuditChainSource {
+/** A checkpoint of `last` (the chain's event), signed now with the cluster's key. */
+function checkpointOf(last: ChainedAuditEvent | undefined, signedAt = at): AuditCheckpoint {
+  const head = { sequence: last?.sequence ?? 0, chainHash: last?.chainHash ?? GENESIS_LINK, signedAt };
+  return {
+    id: randomUUID(),
+    ...head,
+    nodeName: 'node-1',
+    signature: signCheckpoint(keys.checkpoint.privateKey, head),
+  };
+}
+
+/** A trail held in memory, as the repository would return it; checked one minute after `at`. */
+function trail(
+  events: ChainedAuditEvent[],
+  head = events.at(-1),
+  /** null: no checkpoint at all. */
+  checkpoint: AuditCheckpoint | null = checkpointOf(head),
+): AuditChainSource {
   return {
     chainHead: () =>
       Promise.resolve({ sequence: head?.sequence ?? 0, link: head?.chainHash ?? GENESIS_LINK, beganAt: at }),
@@ -36,59 +57,103 @@ function trail(events: ChainedAuditEvent[], head = events.at(-1)): AuditChainSou
           .slice(0, take),
       ),
     unchainedSince: () => Promise.resolve(0),
+    latestCheckpoint: () =>
+      Promise.resolve({ ...(checkpoint ? { checkpoint } : {}), now: new Date(at.getTime() + 60_000) }),
   };
 }
 
 describe('the audit chain', () => {
   const chained = chainAuditEvents(key, { sequence: 0, link: GENESIS_LINK }, [1, 2, 3, 4, 5].map(event), at);
+  const [first, second, , , fifth] = chained as [
+    ChainedAuditEvent,
+    ChainedAuditEvent,
+    ChainedAuditEvent,
+    ChainedAuditEvent,
+    ChainedAuditEvent,
+  ];
 
   it('numbers events from the head on and links each to the one before', () => {
     expect(chained.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5]);
-    expect(chained[0]?.chainHash).toBe(auditChainLink(key, GENESIS_LINK, chained[0]));
-    expect(chained[1]?.chainHash).toBe(auditChainLink(key, chained[0].chainHash, chained[1]));
-    const next = chainAuditEvents(key, { sequence: 5, link: chained[4].chainHash }, [event(6)], at);
+    expect(first.chainHash).toBe(auditChainLink(key, GENESIS_LINK, first));
+    expect(second.chainHash).toBe(auditChainLink(key, first.chainHash, second));
+    const next = chainAuditEvents(key, { sequence: 5, link: fifth.chainHash }, [event(6)], at);
     expect(next[0]?.sequence).toBe(6);
   });
 
   it('links depend on the key: another key gives other links', () => {
-    const other = chainAuditEvents(randomBytes(32), { sequence: 0, link: GENESIS_LINK }, [event(1)], at);
-    expect(other[0]?.chainHash).not.toBe(chained[0]?.chainHash);
+    const other = chainAuditEvents(
+      testAuditTrailKeys().chainKey,
+      { sequence: 0, link: GENESIS_LINK },
+      [event(1)],
+      at,
+    );
+    expect(other[0]?.chainHash).not.toBe(first.chainHash);
   });
 
-  it('verifies an intact trail, in pages', async () => {
-    await expect(verifyAuditChain(trail(chained), key, 2)).resolves.toMatchObject({
+  it('verifies an intact trail, in pages, against its newest checkpoint', async () => {
+    await expect(verifyAuditChain(trail(chained), key, { ...options, pageSize: 2 })).resolves.toMatchObject({
       intact: true,
       verifiedEvents: 5,
       headSequence: 5,
+      checkpoint: { sequence: 5, nodeName: 'node-1' },
+    });
+    // A checkpoint behind the head (events came after it) is fine too.
+    await expect(
+      verifyAuditChain(trail(chained, fifth, checkpointOf(second)), key, options),
+    ).resolves.toMatchObject({
+      intact: true,
     });
   });
 
   it('reports an edited field, a removed event and removed newest events at the first broken link', async () => {
     const edited = chained.map((e) => (e.sequence === 3 ? { ...e, actorName: 'Mallory' } : e));
-    await expect(verifyAuditChain(trail(edited), key, 2)).resolves.toMatchObject({
+    await expect(verifyAuditChain(trail(edited), key, { ...options, pageSize: 2 })).resolves.toMatchObject({
       intact: false,
       verifiedEvents: 2,
       firstBreak: { kind: 'edited', sequence: 3 },
     });
     const removed = chained.filter((e) => e.sequence !== 2);
-    await expect(verifyAuditChain(trail(removed, chained[4]), key)).resolves.toMatchObject({
+    await expect(verifyAuditChain(trail(removed, fifth), key, options)).resolves.toMatchObject({
       firstBreak: { kind: 'missing', sequence: 2 },
     });
     const newestRemoved = chained.slice(0, 3);
-    await expect(verifyAuditChain(trail(newestRemoved, chained[4]), key)).resolves.toMatchObject({
+    await expect(verifyAuditChain(trail(newestRemoved, fifth), key, options)).resolves.toMatchObject({
       firstBreak: { kind: 'head', sequence: 3 },
     });
   });
 
+  it('catches the newest events removed with the head rolled back, by the signed checkpoint', async () => {
+    const shorter = chained.slice(0, 3);
+    await expect(
+      verifyAuditChain(trail(shorter, shorter.at(-1), checkpointOf(fifth)), key, options),
+    ).resolves.toMatchObject({ firstBreak: { kind: 'checkpoint', sequence: 3 } });
+  });
+
+  it('refuses a checkpoint that does not verify, is missing, or is older than twice the interval', async () => {
+    const forged = { ...checkpointOf(fifth), sequence: 4 };
+    await expect(verifyAuditChain(trail(chained, fifth, forged), key, options)).resolves.toMatchObject({
+      firstBreak: { kind: 'checkpoint', message: expect.stringContaining('does not verify') as string },
+    });
+    await expect(verifyAuditChain(trail(chained, fifth, null), key, options)).resolves.toMatchObject({
+      firstBreak: { kind: 'checkpoint', message: expect.stringContaining('no signed checkpoint') as string },
+    });
+    const old = checkpointOf(fifth, new Date(at.getTime() - 2 * INTERVAL_MS));
+    await expect(verifyAuditChain(trail(chained, fifth, old), key, options)).resolves.toMatchObject({
+      firstBreak: { kind: 'checkpoint', message: expect.stringContaining('11 min old') as string },
+    });
+  });
+
   it('reports the wrong key as an edit of the first event', async () => {
-    await expect(verifyAuditChain(trail(chained), randomBytes(32))).resolves.toMatchObject({
+    await expect(
+      verifyAuditChain(trail(chained), testAuditTrailKeys().chainKey, options),
+    ).resolves.toMatchObject({
       firstBreak: { kind: 'edited', sequence: 1 },
     });
   });
 
   it('reports events stored without a link after the chain began', async () => {
     const source = { ...trail(chained), unchainedSince: () => Promise.resolve(2) };
-    await expect(verifyAuditChain(source, key)).resolves.toMatchObject({
+    await expect(verifyAuditChain(source, key, options)).resolves.toMatchObject({
       firstBreak: { kind: 'unchained', count: 2 },
     });
   });

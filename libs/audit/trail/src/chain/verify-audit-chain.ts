@@ -1,10 +1,23 @@
+import type { KeyObject } from 'node:crypto';
+
 import { auditChainLink, ChainedAuditEvent, GENESIS_LINK } from './audit-chain';
+import { AuditCheckpoint, checkpointSignatureValid } from './audit-checkpoint';
 
 /** What verification reads: the repository's chain queries. */
 export interface AuditChainSource {
   chainHead(): Promise<{ sequence: number; link: string; beganAt: Date }>;
   chainPage(afterSequence: number, take: number): Promise<ChainedAuditEvent[]>;
   unchainedSince(since: Date): Promise<number>;
+  latestCheckpoint(): Promise<{ checkpoint?: AuditCheckpoint; now: Date }>;
+}
+
+/** What verification checks against besides the chain key. */
+export interface AuditChainVerifyOptions {
+  /** The cluster's checkpoint public key (audit/checkpoint.pub). */
+  checkpointPublicKey: KeyObject;
+  /** How often checkpoints are written: a newest one older than twice this is reported. */
+  checkpointIntervalMs: number;
+  pageSize?: number;
 }
 
 /** The first place the stored trail is not what the audit service wrote. */
@@ -16,7 +29,12 @@ export type AuditChainBreak =
   /** The newest events disagree with the chain head (removed from the end, or added past it). */
   | { kind: 'head'; sequence: number; message: string }
   /** Events with no link stored after the chain began: inserted behind the audit service's back. */
-  | { kind: 'unchained'; count: number; message: string };
+  | { kind: 'unchained'; count: number; message: string }
+  /**
+   * The newest signed checkpoint disagrees with the chain (newest events removed and the head
+   * rolled back with them), does not verify, is missing or is too old (checkpoints removed).
+   */
+  | { kind: 'checkpoint'; sequence: number; message: string };
 
 export interface AuditChainVerification {
   intact: boolean;
@@ -27,6 +45,8 @@ export interface AuditChainVerification {
   /** When the chain began; events stored before it carry no link. */
   beganAt: Date;
   firstBreak?: AuditChainBreak;
+  /** The newest signed checkpoint the chain was checked against, if any. */
+  checkpoint?: { sequence: number; signedAt: Date; nodeName: string };
 }
 
 const PAGE = 1000;
@@ -39,8 +59,10 @@ const PAGE = 1000;
 export async function verifyAuditChain(
   source: AuditChainSource,
   key: Buffer,
-  pageSize = PAGE,
+  options: AuditChainVerifyOptions,
 ): Promise<AuditChainVerification> {
+  const pageSize = options.pageSize ?? PAGE;
+  const { checkpoint, now } = await source.latestCheckpoint();
   const head = await source.chainHead();
   const result = (verifiedEvents: number, firstBreak?: AuditChainBreak): AuditChainVerification => ({
     intact: firstBreak === undefined,
@@ -48,7 +70,17 @@ export async function verifyAuditChain(
     headSequence: head.sequence,
     beganAt: head.beganAt,
     ...(firstBreak ? { firstBreak } : {}),
+    ...(checkpoint
+      ? {
+          checkpoint: {
+            sequence: checkpoint.sequence,
+            signedAt: checkpoint.signedAt,
+            nodeName: checkpoint.nodeName,
+          },
+        }
+      : {}),
   });
+  let linkAtCheckpoint = checkpoint?.sequence === 0 ? GENESIS_LINK : undefined;
   let link = GENESIS_LINK;
   let expected = 1;
   for (;;) {
@@ -70,6 +102,7 @@ export async function verifyAuditChain(
         });
       }
       link = event.chainHash;
+      if (event.sequence === checkpoint?.sequence) linkAtCheckpoint = link;
       expected++;
     }
     if (page.length < pageSize) break;
@@ -82,6 +115,8 @@ export async function verifyAuditChain(
         : `the chain ends at #${last}, beyond the head's #${head.sequence}: events were added, or the head changed`;
     return result(last, { kind: 'head', sequence: last, message });
   }
+  const checkpointBreak = checkpointProblem(checkpoint, last, linkAtCheckpoint, now, options);
+  if (checkpointBreak) return result(last, checkpointBreak);
   const unchained = await source.unchainedSince(head.beganAt);
   if (unchained > 0) {
     return result(last, {
@@ -91,4 +126,57 @@ export async function verifyAuditChain(
     });
   }
   return result(last);
+}
+
+/** What is wrong with the newest checkpoint against a chain intact up to `last`, if anything. */
+function checkpointProblem(
+  checkpoint: AuditCheckpoint | undefined,
+  last: number,
+  linkAtCheckpoint: string | undefined,
+  now: Date,
+  options: AuditChainVerifyOptions,
+): AuditChainBreak | undefined {
+  const problem = (sequence: number, message: string): AuditChainBreak => ({
+    kind: 'checkpoint',
+    sequence,
+    message,
+  });
+  if (!checkpoint) {
+    return problem(
+      last,
+      'no signed checkpoint: they were removed, or no audit service has run since the chain began',
+    );
+  }
+  const signed = `the checkpoint signed at ${checkpoint.signedAt.toISOString()} by ${checkpoint.nodeName || 'an audit service'}`;
+  if (!checkpointSignatureValid(options.checkpointPublicKey, checkpoint)) {
+    return problem(
+      checkpoint.sequence,
+      `${signed} does not verify with the cluster's checkpoint key: forged or changed`,
+    );
+  }
+  if (checkpoint.sequence > last) {
+    return problem(
+      last,
+      `${signed} says the chain had ${checkpoint.sequence} events; it has ${last}: the newest events were removed and the head rolled back`,
+    );
+  }
+  if (linkAtCheckpoint !== checkpoint.chainHash) {
+    return problem(
+      checkpoint.sequence,
+      `the chain's link at #${checkpoint.sequence} is not the one ${signed} covers: the chain was rewritten`,
+    );
+  }
+  const ageMs = now.getTime() - checkpoint.signedAt.getTime();
+  if (ageMs > 2 * options.checkpointIntervalMs) {
+    return problem(
+      checkpoint.sequence,
+      `the newest checkpoint is ${duration(ageMs)} old while one is written every ` +
+        `${duration(options.checkpointIntervalMs)}: newer ones were removed, or no audit service has been running`,
+    );
+  }
+  return undefined;
+}
+
+function duration(ms: number): string {
+  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
 }

@@ -18,6 +18,8 @@ export const AUDIT_EVENT_LIMITS = {
 export const AUDIT_EVENTS_TABLE = 'audit_events';
 /** One row: the last sequence number and link of the chain (see chain/audit-chain.ts). */
 export const AUDIT_CHAIN_HEAD_TABLE = 'audit_chain_head';
+/** Signed checkpoints of the chain (see chain/audit-checkpoint.ts). */
+export const AUDIT_CHECKPOINTS_TABLE = 'audit_checkpoints';
 
 /** A validated event as stored (details is JSON text of an object). */
 export interface AuditEventRow {

@@ -1,7 +1,11 @@
 import type { SqlDialect } from '@flotilla/platform/config';
 import { dialectSql } from '@flotilla/platform/persistence';
 
-import { AUDIT_CHAIN_HEAD_TABLE, AUDIT_EVENTS_TABLE as T } from '../event/audit-event.columns';
+import {
+  AUDIT_CHAIN_HEAD_TABLE,
+  AUDIT_CHECKPOINTS_TABLE,
+  AUDIT_EVENTS_TABLE as T,
+} from '../event/audit-event.columns';
 
 /**
  * Stored columns in insert order: the producer's fields, then the chain's. recorded_at is the
@@ -158,6 +162,26 @@ export function chainPageSql(dialect: SqlDialect, take: number): string {
 export function unchainedSinceSql(dialect: SqlDialect): string {
   const sql = dialectSql(dialect);
   return `SELECT COUNT(*) AS n FROM ${T} WHERE sequence_number IS NULL AND recorded_at > ${sql.param(1)}`;
+}
+
+const CHECKPOINT_COLUMNS = 'id, sequence_number, chain_hash, signed_at, node_name, signature';
+
+/** The newest signed checkpoint, or none. */
+export function latestCheckpointSql(dialect: SqlDialect): string {
+  const order = 'ORDER BY signed_at DESC, id DESC';
+  return dialect === 'mssql'
+    ? `SELECT TOP 1 ${CHECKPOINT_COLUMNS} FROM ${AUDIT_CHECKPOINTS_TABLE} ${order}`
+    : `SELECT ${CHECKPOINT_COLUMNS} FROM ${AUDIT_CHECKPOINTS_TABLE} ${order} LIMIT 1`;
+}
+
+export function insertCheckpointSql(dialect: SqlDialect): string {
+  const sql = dialectSql(dialect);
+  const signedAt =
+    dialect === 'mssql' ? `CONVERT(datetime2, ${sql.param(4)}, 127)` : `CAST(${sql.param(4)} AS timestamptz)`;
+  return (
+    `INSERT INTO ${AUDIT_CHECKPOINTS_TABLE} (${CHECKPOINT_COLUMNS}) ` +
+    `VALUES (${sql.param(1)}, ${sql.param(2)}, ${sql.param(3)}, ${signedAt}, ${sql.param(5)}, ${sql.param(6)})`
+  );
 }
 
 export function auditTrailSql(dialect: SqlDialect): AuditTrailSql {
