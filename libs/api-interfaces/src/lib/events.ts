@@ -45,3 +45,32 @@ export interface EventPage {
   skip: number;
   take: number;
 }
+
+/** Where the stored trail first differs from the chain the audit services wrote. */
+export interface TrailBreak {
+  /**
+   * edited: an event's content or number changed; missing: an event removed; head: the newest
+   * events removed (or added past the head); unchained: events inserted outside the audit service;
+   * checkpoint: the newest signed checkpoint disagrees, does not verify, is missing or too old.
+   */
+  kind: 'edited' | 'missing' | 'head' | 'unchained' | 'checkpoint';
+  /** The event number where it breaks (0 for unchained). */
+  sequence: number;
+  /** The edited event's id, when known. */
+  eventId?: string;
+  message: string;
+}
+
+/** GET /api/events/verification: the whole trail checked link by link (EventView). */
+export interface TrailVerification {
+  intact: boolean;
+  /** Chained events checked before the first break (all of them when intact). */
+  verifiedEvents: number;
+  /** How many events the audit services chained. */
+  headSequence: number;
+  /** When the chain began; events stored before it carry no link. */
+  beganAt: string;
+  firstBreak?: TrailBreak;
+  /** The newest signed checkpoint the chain was checked against. */
+  checkpoint?: { sequence: number; signedAt: string; node: string };
+}

@@ -5,6 +5,7 @@ import { auditV1 } from '@flotilla/contracts';
 import { identityFromMetadata } from '@flotilla/platform/grpc';
 
 import { AuditTrailService } from './audit-trail.service';
+import { toTrailVerification } from './chain/trail-verification.mapper';
 
 /** gRPC edge of flotilla.audit.v1.AuditService; decisions live in AuditTrailService. */
 @Controller()
@@ -18,5 +19,12 @@ export class AuditTrailController implements auditV1.AuditServiceController {
 
   query(request: auditV1.QueryEventsRequest, metadata?: Metadata): Promise<auditV1.EventPage> {
     return this.service.query(identityFromMetadata(metadata), request);
+  }
+
+  async verify(
+    _request: auditV1.VerifyTrailRequest,
+    metadata?: Metadata,
+  ): Promise<auditV1.TrailVerification> {
+    return toTrailVerification(await this.service.verify(identityFromMetadata(metadata)));
   }
 }

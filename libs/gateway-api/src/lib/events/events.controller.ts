@@ -2,7 +2,14 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
 
-import { AuditEvent, EventPage, ListEventsQuery, Permission } from '@flotilla/api-interfaces';
+import {
+  AuditEvent,
+  EventPage,
+  ListEventsQuery,
+  Permission,
+  TrailBreak,
+  TrailVerification,
+} from '@flotilla/api-interfaces';
 import type { auditV1 } from '@flotilla/contracts';
 import { identityToMetadata } from '@flotilla/platform/grpc';
 
@@ -65,6 +72,38 @@ function toRestEvent(event: auditV1.AuditEvent): AuditEvent {
   };
 }
 
+const BREAK_KINDS: readonly TrailBreak['kind'][] = ['edited', 'missing', 'head', 'unchained', 'checkpoint'];
+
+/** The REST shape of a verification: absent parts of the proto's flat message left out. */
+function toRestVerification(reply: auditV1.TrailVerification): TrailVerification {
+  const kind = BREAK_KINDS.find((known) => known === reply.breakKind);
+  return {
+    intact: reply.intact,
+    verifiedEvents: reply.verifiedEvents,
+    headSequence: reply.headSequence,
+    beganAt: reply.beganAt,
+    ...(kind
+      ? {
+          firstBreak: {
+            kind,
+            sequence: reply.breakSequence,
+            ...(reply.breakEventId ? { eventId: reply.breakEventId } : {}),
+            message: reply.breakMessage,
+          },
+        }
+      : {}),
+    ...(reply.checkpointSignedAt
+      ? {
+          checkpoint: {
+            sequence: reply.checkpointSequence,
+            signedAt: reply.checkpointSignedAt,
+            node: reply.checkpointNode,
+          },
+        }
+      : {}),
+  };
+}
+
 @ApiTags('events')
 @Controller('events')
 export class EventsController {
@@ -85,5 +124,17 @@ export class EventsController {
     };
     const page = await unary(this.backends.audit.query(request, identityToMetadata(caller.identity)));
     return { items: page.items.map(toRestEvent), total: page.total, skip: page.skip, take: page.take };
+  }
+
+  /**
+   * Checks the whole trail link by link against the chain key and the newest signed checkpoint.
+   * Reads every event: seconds on a large trail.
+   */
+  @Get('verification')
+  @RequirePermission(Permission.EventView)
+  async verification(@Caller() caller: RequestCaller): Promise<TrailVerification> {
+    return toRestVerification(
+      await unary(this.backends.audit.verify({}, identityToMetadata(caller.identity))),
+    );
   }
 }

@@ -9,4 +9,5 @@ import { gatewayUser, onTheirOwn, PRODUCT_SERVICES, ServiceCallPolicies } from '
 export const AUDIT_CALL_POLICIES: ServiceCallPolicies = {
   Record: { callers: [onTheirOwn(...PRODUCT_SERVICES)], why: "each service's audit outbox relay" },
   Query: { callers: [gatewayUser(Permission.EventView)], why: 'the audit trail page and API' },
+  Verify: { callers: [gatewayUser(Permission.EventView)], why: "the trail's verification, for reviewers" },
 };

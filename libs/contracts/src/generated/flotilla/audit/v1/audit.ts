@@ -64,12 +64,41 @@ export interface EventPage {
   take: number;
 }
 
+export interface VerifyTrailRequest {
+}
+
+export interface TrailVerification {
+  intact: boolean;
+  /** Chained events checked before the first break (all of them when intact). */
+  verifiedEvents: number;
+  /** How many events the audit services chained (the chain head's number). */
+  headSequence: number;
+  /** When the chain began (ISO-8601); events stored before it carry no link. */
+  beganAt: string;
+  /** The first break when not intact: "edited", "missing", "head", "unchained" or "checkpoint". */
+  breakKind: string;
+  /** The event number where it breaks (edited, missing, head, checkpoint). */
+  breakSequence: number;
+  /** The edited event's id. */
+  breakEventId: string;
+  /** What is wrong, for people. */
+  breakMessage: string;
+  /** The newest signed checkpoint the chain was checked against: 0 and empty when there is none. */
+  checkpointSequence: number;
+  checkpointSignedAt: string;
+  checkpointNode: string;
+}
+
 export interface AuditServiceClient {
   /** Idempotent on event id: producers relay from their outbox and may send an event twice. */
 
   record(request: RecordEventsRequest, metadata?: Metadata): Observable<RecordEventsReply>;
 
   query(request: QueryEventsRequest, metadata?: Metadata): Observable<EventPage>;
+
+  /** Whether the stored trail is the chain the audit services wrote, and where it first differs. */
+
+  verify(request: VerifyTrailRequest, metadata?: Metadata): Observable<TrailVerification>;
 }
 
 export interface AuditServiceController {
@@ -81,11 +110,18 @@ export interface AuditServiceController {
   ): Promise<RecordEventsReply> | Observable<RecordEventsReply> | RecordEventsReply;
 
   query(request: QueryEventsRequest, metadata?: Metadata): Promise<EventPage> | Observable<EventPage> | EventPage;
+
+  /** Whether the stored trail is the chain the audit services wrote, and where it first differs. */
+
+  verify(
+    request: VerifyTrailRequest,
+    metadata?: Metadata,
+  ): Promise<TrailVerification> | Observable<TrailVerification> | TrailVerification;
 }
 
 export function AuditServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["record", "query"];
+    const grpcMethods: string[] = ["record", "query", "verify"];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("AuditService", method)(constructor.prototype[method], method, descriptor);
