@@ -31,7 +31,7 @@ export function createCredentialVerifier(
     ? new DirectoryCredentialVerifier(
         dataSource,
         new DirectoryClient(directoryConfig),
-        new DirectoryAccounts(dataSource, users, directoryConfig),
+        new DirectoryAccounts(dataSource, users, directoryConfig, audit),
         audit,
         AllowedGroups.of(directoryConfig),
       )

@@ -26,6 +26,7 @@ let db: MigratedTestDatabase;
 let sut: CredentialVerifier;
 const users = new UsersRepository();
 const hasher = new ScryptPasswordHasher();
+const recorder = new AuditRecorder(AUTH_AUDIT_SOURCE);
 const origin = { clientIp: '192.0.2.77' };
 
 const config = (overrides: Partial<DirectoryConfig> = {}): DirectoryConfig =>
@@ -153,7 +154,7 @@ describe(DirectoryAccounts.name, () => {
   });
 
   it('keeps the same account through a rename in the directory', async () => {
-    const accounts = new DirectoryAccounts(db.dataSource, users, { netbiosDomain: 'CORP' });
+    const accounts = new DirectoryAccounts(db.dataSource, users, { netbiosDomain: 'CORP' }, recorder);
     const first = await accounts.upsert(person('00000000-0000-0000-0000-0000000000a1', 'henry', 'Henry'));
     const renamed = await accounts.upsert(
       person('00000000-0000-0000-0000-0000000000a1', 'henry.new', 'Henry New'),
@@ -163,7 +164,7 @@ describe(DirectoryAccounts.name, () => {
   });
 
   it('lets a name pass to another person: the old holder keeps its id and yields the name', async () => {
-    const accounts = new DirectoryAccounts(db.dataSource, users, { netbiosDomain: 'CORP' });
+    const accounts = new DirectoryAccounts(db.dataSource, users, { netbiosDomain: 'CORP' }, recorder);
     const old = await accounts.upsert(person('00000000-0000-0000-0000-0000000000b1', 'ivy'));
     const next = await accounts.upsert(person('00000000-0000-0000-0000-0000000000b2', 'IVY'));
     expect(next.id).not.toBe(old.id);
@@ -173,7 +174,7 @@ describe(DirectoryAccounts.name, () => {
   });
 
   it("records the user's groups at each sign-in, exactly as the directory has them then, and keeps the record's roles", async () => {
-    const accounts = new DirectoryAccounts(db.dataSource, users, {});
+    const accounts = new DirectoryAccounts(db.dataSource, users, {}, recorder);
     const groups = new DirectoryUserGroupsRepository();
     const id = '00000000-0000-0000-0000-0000000000c1';
     const group = (sid: string) => ({ id: sid, dn: `CN=${sid},DC=x`, name: sid });
@@ -196,7 +197,7 @@ describe(DirectoryAccounts.name, () => {
   });
 
   it('two first sign-ins of one person at once make one account', async () => {
-    const accounts = new DirectoryAccounts(db.dataSource, users, { netbiosDomain: 'CORP' });
+    const accounts = new DirectoryAccounts(db.dataSource, users, { netbiosDomain: 'CORP' }, recorder);
     const both = await Promise.all([
       accounts.upsert(person('00000000-0000-0000-0000-0000000000d1', 'kate')),
       accounts.upsert(person('00000000-0000-0000-0000-0000000000d1', 'kate')),

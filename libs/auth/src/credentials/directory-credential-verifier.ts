@@ -62,7 +62,7 @@ export class DirectoryCredentialVerifier implements CredentialVerifier {
     if (!found) return undefined;
     const notAllowed = this.allowedGroups.refusalFor(found);
     if (notAllowed) throw await this.signInError(notAllowed, username, origin);
-    const account = await this.accounts.upsert(found).catch((error: unknown) => {
+    const account = await this.accounts.upsert(found, origin).catch((error: unknown) => {
       if (!(error instanceof DirectoryProtocolError)) throw error;
       this.logger.error(`Directory sign-in of ${found.dn}: ${error.message}`);
       throw RpcErrors.failedPrecondition(DIRECTORY_UNUSABLE);
