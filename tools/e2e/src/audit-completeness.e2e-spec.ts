@@ -1,3 +1,4 @@
+import type { TrailVerification } from '@flotilla/api-interfaces';
 import { FlotillaNode, startFlotillaNode } from '@flotilla/testing';
 
 import type { AuditedCall, AuditWorld } from './audited-call-support';
@@ -106,5 +107,21 @@ describe('audit trail completeness: every mutation on a real node is recorded', 
     expect(AUDITED_CALLS.map(nameOf).filter((name) => !expected.has(name))).toEqual([]);
     const missing = await missingFromTrail(world.baseUrl, world.admin.token, [...expected.values()].flat());
     expect(missing).toEqual([]);
+  }, 60_000);
+
+  it('leaves a trail whose chain verifies intact, every event from every service linked', async () => {
+    const verification = await call<TrailVerification>(
+      world.baseUrl,
+      'GET',
+      '/api/events/verification',
+      world.admin.token,
+    );
+    expect(verification.status).toBe(200);
+    expect(verification.body).toMatchObject({ intact: true });
+    expect(verification.body.firstBreak).toBeUndefined();
+    expect(verification.body.verifiedEvents).toBe(verification.body.headSequence);
+    // At least the events this spec expects (others, such as the administrator's bootstrap, too).
+    expect(verification.body.headSequence).toBeGreaterThanOrEqual([...expected.values()].flat().length);
+    expect(verification.body.checkpoint).toBeDefined();
   }, 60_000);
 });

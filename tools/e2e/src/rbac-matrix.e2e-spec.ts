@@ -170,6 +170,7 @@ const ROWS: Record<string, Row> = {
     target: (w) => ({ path: `/api/tasks/${w.deployment.taskId}/log/stream` }),
   },
   'GET /api/events': { kind: 'system', path: '/api/events' },
+  'GET /api/events/verification': { kind: 'system', path: '/api/events/verification' },
   'GET /api/nodes': { kind: 'cluster-wide', path: '/api/nodes' },
   'GET /api/nodes/:name': { kind: 'cluster-wide', path: '/api/nodes/no-such-node' },
   'PUT /api/nodes/:name': { kind: 'system', path: '/api/nodes/no-such-node' },
