@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { SqlDialect } from '@flotilla/platform/config';
 import { dialectOf } from '@flotilla/platform/persistence';
 
-import { chainAuditEvents, ChainedAuditEvent } from './chain/audit-chain';
+import { chainAuditEvents, ChainedAuditEvent, chainedFieldValues } from './chain/audit-chain';
 import { AUDIT_CHAIN_KEY } from './chain/audit-trail-keys';
 import type { AuditCheckpoint } from './chain/audit-checkpoint';
 import { AuditEventRow } from './event/audit-event.columns';
@@ -66,24 +66,9 @@ interface ChainHeadRow {
 /** An event read back in chain order, for verification. */
 export type StoredChainEvent = ChainedAuditEvent;
 
-/** Parameters of one chained event, in INSERT_COLUMNS order; timestamps as ISO strings. */
+/** Parameters of one chained event, in INSERT_COLUMNS order: the linked fields, then the link. */
 function insertParams(event: ChainedAuditEvent): unknown[] {
-  return [
-    event.id,
-    event.occurredAt.toISOString(),
-    event.actorId,
-    event.actorName,
-    event.action,
-    event.resourceType,
-    event.resourceId,
-    event.details,
-    event.clientIp,
-    event.source,
-    event.forwardedFor,
-    event.recordedAt.toISOString(),
-    event.sequence,
-    event.chainHash,
-  ];
+  return [...chainedFieldValues(event), event.chainHash];
 }
 
 export interface AuditEventPage {

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 
 import type { AuditEventRow } from '../event/audit-event.columns';
-import { auditChainLink, chainAuditEvents, ChainedAuditEvent, GENESIS_LINK } from './audit-chain';
+import { INSERT_COLUMNS } from '../sql/audit-trail-sql';
+import {
+  auditChainLink,
+  chainAuditEvents,
+  ChainedAuditEvent,
+  chainedFieldValues,
+  GENESIS_LINK,
+} from './audit-chain';
 import { AuditCheckpoint, signCheckpoint } from './audit-checkpoint';
 import { testAuditTrailKeys } from './audit-trail-keys.test-support';
 import { AuditChainSource, verifyAuditChain } from './verify-audit-chain';
@@ -78,6 +85,14 @@ describe('the audit chain', () => {
     expect(second.chainHash).toBe(auditChainLink(key, first.chainHash, second));
     const next = chainAuditEvents(key, { sequence: 5, link: fifth.chainHash }, [event(6)], at);
     expect(next[0]?.sequence).toBe(6);
+  });
+
+  it("links cover every stored column but the link itself, in the insert's column order", () => {
+    const values = chainedFieldValues(first);
+    expect(values).toHaveLength(INSERT_COLUMNS.length - 1);
+    expect(values[INSERT_COLUMNS.indexOf('sequence_number')]).toBe(1);
+    expect(values[INSERT_COLUMNS.indexOf('recorded_at')]).toBe(at.toISOString());
+    expect(INSERT_COLUMNS.at(-1)).toBe('chain_hash');
   });
 
   it('links depend on the key: another key gives other links', () => {

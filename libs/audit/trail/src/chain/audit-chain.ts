@@ -18,15 +18,14 @@ export interface ChainedAuditEvent extends AuditEventRow {
 export type UnlinkedAuditEvent = Omit<ChainedAuditEvent, 'chainHash'>;
 
 /**
- * The bytes a link covers: every stored field of the event in a fixed order, as JSON (so no value
- * can run into the next). Timestamps at millisecond precision, as both databases store them here.
+ * Every stored field of an event but its link, in the order of the insert's columns
+ * (sql/audit-trail-sql.ts INSERT_COLUMNS), timestamps as ISO text at millisecond precision, as both
+ * databases store them here. The link covers exactly these values; the insert writes them.
  */
-export function canonicalAuditEvent(event: UnlinkedAuditEvent): string {
-  return JSON.stringify([
-    event.sequence,
+export function chainedFieldValues(event: UnlinkedAuditEvent): (string | number)[] {
+  return [
     event.id,
     event.occurredAt.toISOString(),
-    event.recordedAt.toISOString(),
     event.actorId,
     event.actorName,
     event.action,
@@ -36,7 +35,14 @@ export function canonicalAuditEvent(event: UnlinkedAuditEvent): string {
     event.clientIp,
     event.source,
     event.forwardedFor,
-  ]);
+    event.recordedAt.toISOString(),
+    event.sequence,
+  ];
+}
+
+/** The bytes a link covers: chainedFieldValues as JSON, so no value can run into the next. */
+export function canonicalAuditEvent(event: UnlinkedAuditEvent): string {
+  return JSON.stringify(chainedFieldValues(event));
 }
 
 /**
