@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 
 import { CallerIdentity, clientOrigin } from '@flotilla/platform/grpc';
+import { dialectOf } from '@flotilla/platform/persistence';
 
 import { AuditOutboxRow } from './audit-outbox.entity';
 
@@ -17,6 +18,13 @@ export interface AuditEventInput {
 }
 
 /**
+ * The database's clock as the insert evaluates it: every node of a cluster stamps its events from
+ * the one clock they share, never its own. clock_timestamp(), not CURRENT_TIMESTAMP (the start of
+ * the transaction), so events of one transaction keep the order they were recorded in.
+ */
+const DATABASE_NOW = { postgres: 'clock_timestamp()', mssql: 'SYSUTCDATETIME()' } as const;
+
+/**
  * Writes audit events into the service's outbox inside the caller's transaction, so the event
  * commits exactly when the change it describes commits. A relay forwards them to the audit service.
  */
@@ -29,9 +37,10 @@ export class AuditRecorder {
   async record(manager: EntityManager, event: AuditEventInput): Promise<void> {
     // Shaped here too: an actor may be built by hand, and no header may fail the change's transaction.
     const origin = clientOrigin(event.actor.clientIp, event.actor.forwardedFor);
-    const row: AuditOutboxRow = {
+    const now = DATABASE_NOW[dialectOf(manager.connection)];
+    const row: Omit<AuditOutboxRow, 'occurredAt'> & { occurredAt: () => string } = {
       id: randomUUID(),
-      occurredAt: new Date(),
+      occurredAt: () => now,
       actorId: event.actor.userId || 'anonymous',
       actorName: event.actor.username || 'anonymous',
       action: event.action,
