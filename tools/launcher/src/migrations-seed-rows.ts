@@ -135,6 +135,8 @@ const AUDIT_EVENTS: SeedRows = {
       // Added by ChainAuditEvents1764200000203: events stored before the chain have no link.
       sequenceNumber: null,
       chainHash: null,
+      // Added by AddAuditEventsClientIpKey1764200000205: not found by the address filter.
+      clientIpKey: null,
     }),
 };
 

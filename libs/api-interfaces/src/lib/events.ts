@@ -1,5 +1,3 @@
-import type { PageQuery } from './common';
-
 export interface AuditEvent {
   id: string;
   /** ISO-8601 */
@@ -28,8 +26,11 @@ export interface AuditEvent {
   source: string;
 }
 
-export interface ListEventsQuery extends PageQuery {
+/** GET /api/events: filters (combined with AND) and a keyset page. */
+export interface ListEventsQuery {
+  /** The actor's id exactly, or their name in any letter case. */
   actor?: string;
+  /** An action, or a prefix ending in `*` (`project.*`). */
   action?: string;
   resourceType?: string;
   resourceId?: string;
@@ -37,13 +38,22 @@ export interface ListEventsQuery extends PageQuery {
   from?: string;
   /** ISO-8601, exclusive. */
   to?: string;
+  /** An IPv4 or IPv6 address, or a CIDR block (`10.1.0.0/16`), matched against the client address. */
+  clientIp?: string;
+  /** Text anywhere in the details, case significant. */
+  text?: string;
+  /** Events per page (default 30, at most 500). */
+  take?: number;
+  /** The `nextCursor` of the page before; absent for the newest page. */
+  after?: string;
 }
 
+/** A page of events, newest first. No total: counting a large trail would cost more than the page. */
 export interface EventPage {
   items: AuditEvent[];
-  total: number;
-  skip: number;
   take: number;
+  /** Pass as `after` for the next (older) page; absent on the last page. */
+  nextCursor?: string;
 }
 
 /** Where the stored trail first differs from the chain the audit services wrote. */

@@ -9,6 +9,7 @@ import { AUDIT_CHAIN_KEY } from './chain/audit-trail-keys';
 import type { AuditCheckpoint } from './chain/audit-checkpoint';
 import { AuditEventRow } from './event/audit-event.columns';
 import { buildAuditPageSql } from './query/audit-filter';
+import { encodeAuditCursor } from './query/audit-cursor';
 import { isInsertRace } from './record/insert-conflict';
 import type { AuditQuery } from './query/audit-query';
 import {
@@ -41,6 +42,7 @@ interface StoredAuditEvent {
 
 /** A stored event with its chain columns (bigint comes back as a string from both drivers). */
 interface StoredChainRow extends StoredAuditEvent {
+  client_ip_key: string | null;
   recorded_at: Date | string;
   sequence_number: number | string | null;
   chain_hash: string | null;
@@ -73,7 +75,8 @@ function insertParams(event: ChainedAuditEvent): unknown[] {
 
 export interface AuditEventPage {
   rows: AuditEventRow[];
-  total: number;
+  /** Absent on the last page. */
+  nextCursor?: string;
 }
 
 /**
@@ -247,6 +250,7 @@ export class AuditEventRepository {
     ]);
     return stored.map((row) => ({
       ...toRow(row),
+      clientIpKey: row.client_ip_key ?? '',
       recordedAt: new Date(row.recorded_at),
       sequence: Number(row.sequence_number),
       chainHash: row.chain_hash ?? '',
@@ -261,13 +265,17 @@ export class AuditEventRepository {
     return Number(row?.n ?? 0);
   }
 
+  /** One page in the order newest first, and the cursor of the next when there is one. */
   async findPage(query: AuditQuery): Promise<AuditEventPage> {
-    const { select, count, params } = buildAuditPageSql(query, this.sql);
-    const [stored, counted] = await Promise.all([
-      this.dataSource.query<StoredAuditEvent[]>(select, params),
-      this.dataSource.query<{ total: number | string }[]>(count, params),
-    ]);
-    // PostgreSQL returns COUNT(*) as a bigint string.
-    return { rows: stored.map(toRow), total: Number(counted[0]?.total ?? 0) };
+    const { select, params } = buildAuditPageSql(query, this.sql);
+    const stored = await this.dataSource.query<StoredAuditEvent[]>(select, params);
+    const rows = stored.slice(0, query.take).map(toRow);
+    const last = rows.at(-1);
+    return {
+      rows,
+      ...(stored.length > query.take && last
+        ? { nextCursor: encodeAuditCursor({ occurredAt: last.occurredAt, id: last.id }) }
+        : {}),
+    };
   }
 }

@@ -77,7 +77,7 @@ describe('audit_events is append-only for the services', () => {
       ]),
     );
     expect(message).toContain(AUDIT_EVENTS_GUARD_MESSAGE);
-    await expect(storedRow()).resolves.toMatchObject({ total: 1, items: [stored] });
+    await expect(storedRow()).resolves.toMatchObject({ items: [stored] });
   });
 
   it('refuses a DELETE of a stored event, and of every event, and the row stays', async () => {
@@ -89,7 +89,7 @@ describe('audit_events is append-only for the services', () => {
       expect.stringContaining(AUDIT_EVENTS_GUARD_MESSAGE),
       expect.stringContaining(AUDIT_EVENTS_GUARD_MESSAGE),
     ]);
-    await expect(storedRow()).resolves.toMatchObject({ total: 1, items: [stored] });
+    await expect(storedRow()).resolves.toMatchObject({ items: [stored] });
   });
 
   it('refuses an UPDATE inside a transaction without leaving the change behind after it', async () => {
@@ -115,19 +115,29 @@ describe('audit_events is append-only for the services', () => {
     it('refuses a TRUNCATE on PostgreSQL, and the row stays', async () => {
       const message = await failureOf(db.dataSource.query('TRUNCATE audit_events'));
       expect(message).toContain(AUDIT_EVENTS_GUARD_MESSAGE);
-      await expect(storedRow()).resolves.toMatchObject({ total: 1, items: [stored] });
+      await expect(storedRow()).resolves.toMatchObject({ items: [stored] });
     });
 
   it('still records new events and reads them back', async () => {
     const next = { ...event(), resourceId: 'p2' };
     await expect(trail.record([next])).resolves.toEqual({ recorded: 1 });
     await expect(trail.query(auditor, { ...noFilter(), resourceId: 'p2' })).resolves.toMatchObject({
-      total: 1,
       items: [next],
     });
   });
 });
 
 function noFilter(): auditV1.QueryEventsRequest {
-  return { actor: '', action: '', resourceType: '', resourceId: '', from: '', to: '', skip: 0, take: 500 };
+  return {
+    actor: '',
+    action: '',
+    resourceType: '',
+    resourceId: '',
+    from: '',
+    to: '',
+    take: 500,
+    after: '',
+    clientIp: '',
+    text: '',
+  };
 }

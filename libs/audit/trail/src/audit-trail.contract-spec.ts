@@ -43,8 +43,10 @@ const noFilter: auditV1.QueryEventsRequest = {
   resourceId: '',
   from: '',
   to: '',
-  skip: 0,
   take: 500,
+  after: '',
+  clientIp: '',
+  text: '',
 };
 /**
  * Creating a database and running migrations reads the catalogue table by table: seconds on
@@ -146,9 +148,11 @@ describe(AuditTrailService.name, () => {
     afterAll(() => own.dispose());
 
     it(
-      'migrates down step by step: first without checkpoints, then without the chain, then without the append-only guard, then without forwarded_for, then to no audit table',
+      'migrates down step by step: first without the client IP key, then without checkpoints, then without the chain, then without the append-only guard, then without forwarded_for, then to no audit table',
       async () => {
         const runner = own.dataSource.createQueryRunner();
+        await own.dataSource.undoLastMigration();
+        await expect(runner.hasColumn('audit_events', 'client_ip_key')).resolves.toBe(false);
         await own.dataSource.undoLastMigration();
         await expect(runner.hasTable('audit_checkpoints')).resolves.toBe(false);
         await own.dataSource.undoLastMigration();
@@ -171,6 +175,7 @@ describe(AuditTrailService.name, () => {
       async () => {
         const [event] = dataset();
         const runner = own.dataSource.createQueryRunner();
+        await own.dataSource.undoLastMigration(); // the client IP key
         await own.dataSource.undoLastMigration(); // the checkpoints
         await own.dataSource.undoLastMigration(); // the chain
         await own.dataSource.undoLastMigration(); // the append-only guard
@@ -211,7 +216,7 @@ describe(AuditTrailService.name, () => {
       await expect(sut.record(events.slice(0, 30))).resolves.toEqual({ recorded: 30 });
       await expect(sut.record(events.slice(20, 50))).resolves.toEqual({ recorded: 20 });
       await expect(sut.record(events)).resolves.toEqual({ recorded: 0 });
-      await expect(sut.query(auditor, noFilter)).resolves.toMatchObject({ total: 50 });
+      expect((await sut.query(auditor, noFilter)).items).toHaveLength(50);
     });
 
     it('stores each id once when two relays send the same batch at the same moment', async () => {
@@ -221,7 +226,7 @@ describe(AuditTrailService.name, () => {
       await Promise.all([1, 2, 3].map(() => db.dataSource.query('SELECT 1 AS warm')));
       const replies = await Promise.all([sut.record(events), sut.record(events), sut.record(events)]);
       expect(replies.reduce((sum, reply) => sum + reply.recorded, 0)).toBe(50);
-      await expect(sut.query(auditor, noFilter)).resolves.toMatchObject({ total: 50 });
+      expect((await sut.query(auditor, noFilter)).items).toHaveLength(50);
     });
 
     it("waits for another audit service's chained batch to commit, then chains after it and skips its ids", async () => {
@@ -243,7 +248,7 @@ describe(AuditTrailService.name, () => {
         if (other.isTransactionActive) await other.rollbackTransaction();
         await other.release();
       }
-      await expect(sut.query(auditor, noFilter)).resolves.toMatchObject({ total: 50 });
+      expect((await sut.query(auditor, noFilter)).items).toHaveLength(50);
       await new AuditCheckpointWriter(repositoryOf(db.dataSource), KEYS, CONFIG).writeIfDue();
       await expect(sut.verify(auditor)).resolves.toMatchObject({ intact: true, verifiedEvents: 50 });
     });
@@ -296,7 +301,7 @@ describe(AuditTrailService.name, () => {
       const last = rows.reduce((max, row, index) => (later(row, rows[max]) > 0 ? index : max), 0);
       rows[last] = { ...rows[last], actorName: 'x'.repeat(AUDIT_EVENT_LIMITS.actorName + 1) };
       await expect(repositoryOf(db.dataSource).insertNew(rows)).rejects.toThrow();
-      await expect(sut.query(auditor, noFilter)).resolves.toMatchObject({ total: 0 });
+      await expect(sut.query(auditor, noFilter)).resolves.toMatchObject({ items: [] });
     });
   });
 
@@ -308,11 +313,18 @@ describe(AuditTrailService.name, () => {
       await sut.record(events);
     });
 
+    /** Every matching id, newest first, following the pages' cursors to the last. */
     async function ids(
       request: Partial<auditV1.QueryEventsRequest>,
     ): Promise<{ ids: string[]; total: number }> {
-      const page = await sut.query(auditor, { ...noFilter, ...request });
-      return { ids: page.items.map((item) => item.id), total: page.total };
+      const found: string[] = [];
+      let after = '';
+      do {
+        const page = await sut.query(auditor, { ...noFilter, ...request, after });
+        found.push(...page.items.map((item) => item.id));
+        after = page.nextCursor;
+      } while (after);
+      return { ids: found, total: found.length };
     }
 
     function expected(keep: (event: auditV1.AuditEvent) => boolean): { ids: string[]; total: number } {
@@ -323,7 +335,8 @@ describe(AuditTrailService.name, () => {
 
     it('returns everything newest first with the default page size', async () => {
       const page = await sut.query(auditor, { ...noFilter, take: 0 });
-      expect(page).toMatchObject({ total: 50, skip: 0, take: 30 });
+      expect(page.take).toBe(30);
+      expect(page.nextCursor).not.toBe('');
       expect(page.items.map((item) => item.id)).toEqual(newestFirst(events).slice(0, 30));
     });
 
@@ -405,18 +418,55 @@ describe(AuditTrailService.name, () => {
       await expect(ids({ from: '2025-03-01' })).resolves.toMatchObject({ total: 50 });
     });
 
-    it('pages stably through ties: every event exactly once, total on every page', async () => {
+    it('pages stably through ties by cursor: every event exactly once, no cursor after the last', async () => {
       const seen: string[] = [];
-      for (let skip = 0; skip < 56; skip += 7) {
-        const page = await sut.query(auditor, { ...noFilter, skip, take: 7 });
-        expect(page).toMatchObject({ total: 50, skip, take: 7 });
+      let after = '';
+      let pages = 0;
+      do {
+        const page = await sut.query(auditor, { ...noFilter, after, take: 7 });
+        expect(page.take).toBe(7);
         seen.push(...page.items.map((item) => item.id));
-      }
+        after = page.nextCursor;
+        pages++;
+      } while (after);
+      expect(pages).toBe(8);
       expect(seen).toEqual(newestFirst(events));
-      await expect(ids({ action: 'project.*', skip: 5, take: 4 })).resolves.toEqual({
-        ids: expected((e) => e.action.startsWith('project.')).ids.slice(5, 9),
-        total: 20,
+      // A page that ends exactly at the last event says so; one event short, it does not.
+      await expect(sut.query(auditor, { ...noFilter, take: 50 })).resolves.toMatchObject({ nextCursor: '' });
+      expect((await sut.query(auditor, { ...noFilter, take: 49 })).nextCursor).not.toBe('');
+      const first = await sut.query(auditor, { ...noFilter, action: 'project.*', take: 4 });
+      const second = await sut.query(auditor, {
+        ...noFilter,
+        action: 'project.*',
+        take: 4,
+        after: first.nextCursor,
       });
+      expect([...first.items, ...second.items].map((item) => item.id)).toEqual(
+        expected((e) => e.action.startsWith('project.')).ids.slice(0, 8),
+      );
+    });
+
+    it('matches the client address or a CIDR block, IPv4 and IPv6, and text in the details', async () => {
+      const [template] = events;
+      if (!template) throw new Error('the dataset is empty');
+      const at = (clientIp: string): auditV1.AuditEvent => ({ ...template, id: randomUUID(), clientIp });
+      const inBlock = [at('10.1.16.5'), at('10.1.31.200')];
+      const outside = at('10.1.32.1');
+      const ipv6 = at('2001:db8::5');
+      await sut.record([...inBlock, outside, ipv6]);
+      await expect(ids({ clientIp: '10.1.16.0/20' })).resolves.toEqual({
+        ids: newestFirst(inBlock),
+        total: 2,
+      });
+      await expect(ids({ clientIp: '10.1.32.1' })).resolves.toEqual({ ids: [outside.id], total: 1 });
+      await expect(ids({ clientIp: '::ffff:10.1.32.1' })).resolves.toEqual({ ids: [outside.id], total: 1 });
+      await expect(ids({ clientIp: '2001:db8::/32' })).resolves.toEqual({ ids: [ipv6.id], total: 1 });
+      await expect(ids({ clientIp: '192.0.2.0/24' })).resolves.toMatchObject({ total: 50 });
+      await expect(ids({ text: '"index":4' })).resolves.toEqual(
+        expected((e) => e.details.includes('"index":4')),
+      );
+      // Literal text: a LIKE wildcard in it matches only itself.
+      await expect(ids({ text: '"index":_' })).resolves.toEqual({ ids: [], total: 0 });
     });
 
     it('refuses a caller without EventView and bad timestamps', async () => {
@@ -429,6 +479,15 @@ describe(AuditTrailService.name, () => {
         code: status.INVALID_ARGUMENT,
         message: expect.stringContaining('from') as string,
       });
+      for (const [field, request] of [
+        ['after', { after: 'not-a-cursor' }],
+        ['clientIp', { clientIp: '10.0.0.0/33' }],
+      ] as const) {
+        await expect(rpcCode(sut.query(auditor, { ...noFilter, ...request }))).resolves.toMatchObject({
+          code: status.INVALID_ARGUMENT,
+          message: expect.stringContaining(field) as string,
+        });
+      }
     });
   });
 });

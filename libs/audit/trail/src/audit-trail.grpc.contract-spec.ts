@@ -206,7 +206,8 @@ describe(`${AuditTrailModule.name} over gRPC`, () => {
     expect(recordedPerDelivery).toEqual([3, 0]);
 
     const page = await client.query({ actor: 'alice', take: 10 }, auditor);
-    expect(page.total).toBe(3);
+    expect(page.items).toHaveLength(3);
+    expect(page.nextCursor).toBe('');
     expect(page.items.map((item) => item.action).sort()).toEqual([
       'environment.created',
       'project.created',
@@ -221,11 +222,9 @@ describe(`${AuditTrailModule.name} over gRPC`, () => {
       clientIp: '192.0.2.7',
       source: 'producer',
     });
-    await expect(client.query({ action: 'project.*' }, auditor)).resolves.toMatchObject({
-      total: 2,
-      skip: 0,
-      take: 30,
-    });
+    const projectEvents = await client.query({ action: 'project.*' }, auditor);
+    expect(projectEvents).toMatchObject({ take: 30, nextCursor: '' });
+    expect(projectEvents.items).toHaveLength(2);
   });
 
   it('carries the client origin from an outbox to the trail over gRPC: a valid IP and the bounded raw header', async () => {

@@ -37,8 +37,10 @@ const emptyQuery: auditV1.QueryEventsRequest = {
   resourceId: '',
   from: '',
   to: '',
-  skip: 0,
   take: 0,
+  after: '',
+  clientIp: '',
+  text: '',
 };
 
 /** The gRPC error a rejected call carries, or what it rejected with when that is not one. */
@@ -121,7 +123,7 @@ describe(AuditTrailService.name, () => {
       const asked: AuditQuery[] = [];
       const page: AuditEventPage = {
         rows: [{ ...event, occurredAt: new Date(event.occurredAt) }],
-        total: 41,
+        nextCursor: 'the-next-page',
       };
       const sut = new AuditTrailService(
         strictStore({
@@ -133,13 +135,20 @@ describe(AuditTrailService.name, () => {
         KEYS,
         CONFIG,
       );
-      await expect(sut.query(auditor, { ...emptyQuery, action: 'project.*', skip: 40 })).resolves.toEqual({
+      await expect(
+        sut.query(auditor, { ...emptyQuery, action: 'project.*', clientIp: '10.0.0.0/8' }),
+      ).resolves.toEqual({
         items: [event],
-        total: 41,
-        skip: 40,
         take: 30,
+        nextCursor: 'the-next-page',
       });
-      expect(asked).toEqual([{ action: { prefix: 'project.' }, skip: 40, take: 30 }]);
+      expect(asked).toEqual([
+        {
+          action: { prefix: 'project.' },
+          clientIp: { low: '00000000000000000000ffff0a000000', high: '00000000000000000000ffff0affffff' },
+          take: 30,
+        },
+      ]);
     });
   });
 });

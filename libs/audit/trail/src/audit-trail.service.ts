@@ -64,6 +64,6 @@ export class AuditTrailService {
     requireEventView(caller);
     const query = parseAuditQuery(request);
     const page = await this.store.findPage(query);
-    return { items: page.rows.map(toContract), total: page.total, skip: query.skip, take: query.take };
+    return { items: page.rows.map(toContract), take: query.take, nextCursor: page.nextCursor ?? '' };
   }
 }

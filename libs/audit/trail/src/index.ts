@@ -4,6 +4,7 @@ import { AddAuditEventsForwardedFor1764200000201 } from './migrations/1764200000
 import { MakeAuditEventsAppendOnly1764200000202 } from './migrations/1764200000202-make-audit-events-append-only';
 import { ChainAuditEvents1764200000203 } from './migrations/1764200000203-chain-audit-events';
 import { CreateAuditCheckpoints1764200000204 } from './migrations/1764200000204-create-audit-checkpoints';
+import { AddAuditEventsClientIpKey1764200000205 } from './migrations/1764200000205-add-audit-events-client-ip-key';
 
 export * from './audit-event.repository';
 export * from './audit-trail.module';
@@ -23,4 +24,5 @@ export const AuditTrailMigrations = [
   MakeAuditEventsAppendOnly1764200000202,
   ChainAuditEvents1764200000203,
   CreateAuditCheckpoints1764200000204,
+  AddAuditEventsClientIpKey1764200000205,
 ];

@@ -1,12 +1,19 @@
 import { createHmac } from 'node:crypto';
 
 import type { AuditEventRow } from '../event/audit-event.columns';
+import { addressKey } from '../query/address-key';
 
 /** The link before the first event: the chain starts from 64 zeros. */
 export const GENESIS_LINK = '0'.repeat(64);
 
 /** An event with its place in the chain: its sequence number and the link that ends at it. */
 export interface ChainedAuditEvent extends AuditEventRow {
+  /**
+   * The client address as a fixed-width key (query/address-key.ts), '' when none: what the client
+   * IP and CIDR filter search. Linked like every other column, so editing it to hide an event
+   * from a search breaks the chain.
+   */
+  clientIpKey: string;
   /** 1, 2, 3, … with no gap: a missing number is a removed event. */
   sequence: number;
   /** When the trail stored it, from the database clock (part of what the link covers). */
@@ -35,6 +42,7 @@ export function chainedFieldValues(event: UnlinkedAuditEvent): (string | number)
     event.clientIp,
     event.source,
     event.forwardedFor,
+    event.clientIpKey,
     event.recordedAt.toISOString(),
     event.sequence,
   ];
@@ -64,7 +72,12 @@ export function chainAuditEvents(
 ): ChainedAuditEvent[] {
   let link = head.link;
   return events.map((event, index) => {
-    const unlinked: UnlinkedAuditEvent = { ...event, sequence: head.sequence + index + 1, recordedAt };
+    const unlinked: UnlinkedAuditEvent = {
+      ...event,
+      clientIpKey: addressKey(event.clientIp),
+      sequence: head.sequence + index + 1,
+      recordedAt,
+    };
     link = auditChainLink(key, link, unlinked);
     return { ...unlinked, chainHash: link };
   });

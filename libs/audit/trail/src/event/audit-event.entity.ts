@@ -52,6 +52,10 @@ export class AuditEventEntity {
   @Column({ name: 'forwarded_for', type: 'varchar', length: FORWARDED_FOR_COLUMN_LENGTH, default: '' })
   forwardedFor!: string;
 
+  /** The client address as a fixed-width key for the CIDR filter; NULL before it existed. */
+  @Column({ name: 'client_ip_key', type: 'varchar', length: 32, nullable: true })
+  clientIpKey!: string | null;
+
   /** Its number in the chain (1, 2, 3, …); NULL for events stored before the chain began. */
   @Column({ name: 'sequence_number', type: 'bigint', nullable: true })
   sequenceNumber!: string | null;

@@ -2,7 +2,7 @@ import { auditTrailSql } from '../sql/audit-trail-sql';
 import { buildAuditFilter, buildAuditPageSql, escapeLike } from './audit-filter';
 import { AuditQuery } from './audit-query';
 
-const unfiltered: AuditQuery = { skip: 0, take: 30 };
+const unfiltered: AuditQuery = { take: 30 };
 const everything: AuditQuery = {
   actor: 'Alice',
   action: { prefix: 'project.' },
@@ -10,7 +10,6 @@ const everything: AuditQuery = {
   resourceId: 'p1',
   from: new Date('2025-03-01T00:00:00Z'),
   to: new Date('2025-03-02T00:00:00Z'),
-  skip: 10,
   take: 5,
 };
 
@@ -66,23 +65,36 @@ describe(buildAuditFilter.name, () => {
 describe(buildAuditPageSql.name, () => {
   const columns =
     'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source, forwarded_for';
+  const after = { occurredAt: new Date('2025-03-01T12:00:00Z'), id: '0f8c1c66-5e2e-4d0b-9d55-6a8f1d3c2b1a' };
 
-  it('pages newest first with id as tie-breaker on PostgreSQL', () => {
+  it('asks one event more than a page, newest first with id as tie-breaker, after the cursor, on PostgreSQL', () => {
     const sut = buildAuditPageSql(
-      { ...unfiltered, resourceType: 'Project', skip: 10, take: 5 },
+      { ...unfiltered, resourceType: 'Project', after, take: 5 },
       auditTrailSql('postgres'),
     );
     expect(sut.select).toBe(
-      `SELECT ${columns} FROM audit_events WHERE resource_type = $1 ORDER BY occurred_at DESC, id DESC LIMIT 5 OFFSET 10`,
+      `SELECT ${columns} FROM audit_events WHERE resource_type = $1 ` +
+        'AND (occurred_at < CAST($2 AS timestamptz) OR (occurred_at = CAST($2 AS timestamptz) AND id < $3)) ' +
+        'ORDER BY occurred_at DESC, id DESC LIMIT 6 OFFSET 0',
     );
-    expect(sut.count).toBe('SELECT COUNT(*) AS total FROM audit_events WHERE resource_type = $1');
+    expect(sut.params).toEqual(['Project', '2025-03-01T12:00:00.000Z', after.id]);
   });
 
-  it('pages with OFFSET/FETCH on SQL Server and counts without a WHERE when unfiltered', () => {
+  it('pages with FETCH on SQL Server and has no WHERE when unfiltered', () => {
     const sut = buildAuditPageSql(unfiltered, auditTrailSql('mssql'));
     expect(sut.select).toBe(
-      `SELECT ${columns} FROM audit_events ORDER BY occurred_at DESC, id DESC OFFSET 0 ROWS FETCH NEXT 30 ROWS ONLY`,
+      `SELECT ${columns} FROM audit_events ORDER BY occurred_at DESC, id DESC OFFSET 0 ROWS FETCH NEXT 31 ROWS ONLY`,
     );
-    expect(sut.count).toBe('SELECT COUNT(*) AS total FROM audit_events');
+  });
+
+  it('filters the client address as a range of keys and the details as escaped literal text', () => {
+    const sut = buildAuditFilter(
+      { ...unfiltered, clientIp: { low: 'a', high: 'b' }, text: '50%_off' },
+      auditTrailSql('mssql'),
+    );
+    expect(sut.where).toBe(
+      "WHERE client_ip_key BETWEEN @0 AND @1 AND (details LIKE @2 ESCAPE '\\' AND details COLLATE Latin1_General_BIN2 LIKE @2 ESCAPE '\\')",
+    );
+    expect(sut.params).toEqual(['a', 'b', '%50\\%\\_off%']);
   });
 });

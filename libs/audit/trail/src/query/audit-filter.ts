@@ -46,6 +46,15 @@ export function buildAuditFilter(query: AuditQuery, sql: AuditTrailSql): AuditFi
   if (query.from !== undefined)
     conditions.push(`occurred_at >= ${sql.timestamp(bind(query.from.toISOString()))}`);
   if (query.to !== undefined) conditions.push(`occurred_at < ${sql.timestamp(bind(query.to.toISOString()))}`);
+  if (query.clientIp !== undefined)
+    conditions.push(`client_ip_key BETWEEN ${bind(query.clientIp.low)} AND ${bind(query.clientIp.high)}`);
+  if (query.text !== undefined) conditions.push(sql.textLike('details', bind(`%${escapeLike(query.text)}%`)));
+  if (query.after !== undefined) {
+    // After the cursor in the page order (occurred_at DESC, id DESC). An OR, not a row comparison:
+    // SQL Server has none; the index on (occurred_at, id) still serves the order.
+    const time = sql.timestamp(bind(query.after.occurredAt.toISOString()));
+    conditions.push(`(occurred_at < ${time} OR (occurred_at = ${time} AND id < ${bind(query.after.id)}))`);
+  }
   return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, params };
 }
 
@@ -54,14 +63,13 @@ export const SELECT_COLUMNS =
 
 export interface AuditPageSql {
   /**
-   * One page, newest first; ties on occurred_at broken by id so paging is stable. Ids are stored
-   * as lower-case UUIDs, whose order is the same under PostgreSQL's collation and SQL Server's
-   * case-insensitive one (hex digits and hyphens in fixed places), so pages match on both and the
-   * index on (occurred_at, id) still gives the order without a sort.
+   * One page and one event more (whether there is a next page), newest first; ties on occurred_at
+   * broken by id so paging is stable. Ids are stored as lower-case UUIDs, whose order is the same
+   * under PostgreSQL's collation and SQL Server's case-insensitive one (hex digits and hyphens in
+   * fixed places), so pages match on both and the index on (occurred_at, id) gives the order
+   * without a sort. No COUNT: on a large trail it would cost more than the page.
    */
   select: string;
-  /** How many rows match the same filter, as column `total`. */
-  count: string;
   params: string[];
 }
 
@@ -69,8 +77,7 @@ export function buildAuditPageSql(query: AuditQuery, sql: AuditTrailSql): AuditP
   const { where, params } = buildAuditFilter(query, sql);
   const filtered = `FROM ${AUDIT_EVENTS_TABLE}${where ? ` ${where}` : ''}`;
   return {
-    select: `SELECT ${SELECT_COLUMNS} ${filtered} ORDER BY occurred_at DESC, id DESC ${sql.page(query.take, query.skip)}`,
-    count: `SELECT COUNT(*) AS total ${filtered}`,
+    select: `SELECT ${SELECT_COLUMNS} ${filtered} ORDER BY occurred_at DESC, id DESC ${sql.page(query.take + 1)}`,
     params,
   };
 }

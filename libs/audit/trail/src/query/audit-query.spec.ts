@@ -3,7 +3,13 @@ import { RpcException } from '@nestjs/microservices';
 
 import type { auditV1 } from '@flotilla/contracts';
 
+import { encodeAuditCursor } from './audit-cursor';
 import { DEFAULT_TAKE, MAX_TAKE, parseAuditQuery } from './audit-query';
+
+const cursor = {
+  occurredAt: new Date('2025-03-01T12:00:00.000Z'),
+  id: '0f8c1c66-5e2e-4d0b-9d55-6a8f1d3c2b1a',
+};
 
 const empty: auditV1.QueryEventsRequest = {
   actor: '',
@@ -12,8 +18,10 @@ const empty: auditV1.QueryEventsRequest = {
   resourceId: '',
   from: '',
   to: '',
-  skip: 0,
   take: 0,
+  after: '',
+  clientIp: '',
+  text: '',
 };
 
 function thrownBy(act: () => unknown): unknown {
@@ -27,7 +35,7 @@ function thrownBy(act: () => unknown): unknown {
 
 describe(parseAuditQuery.name, () => {
   it('leaves empty filters out and takes the default page size', () => {
-    expect(parseAuditQuery(empty)).toEqual({ skip: 0, take: DEFAULT_TAKE });
+    expect(parseAuditQuery(empty)).toEqual({ take: DEFAULT_TAKE });
   });
 
   it('reads every filter, trimming surrounding space', () => {
@@ -39,8 +47,10 @@ describe(parseAuditQuery.name, () => {
         resourceId: 'p1',
         from: '2025-03-01',
         to: '2025-03-02T00:00:00+01:00',
-        skip: 20,
         take: 10,
+        after: encodeAuditCursor(cursor),
+        clientIp: ' 10.1.16.0/20 ',
+        text: ' "name":"Web" ',
       }),
     ).toEqual({
       actor: 'alice',
@@ -49,7 +59,9 @@ describe(parseAuditQuery.name, () => {
       resourceId: 'p1',
       from: new Date('2025-03-01T00:00:00Z'),
       to: new Date('2025-03-01T23:00:00Z'),
-      skip: 20,
+      clientIp: { low: '00000000000000000000ffff0a011000', high: '00000000000000000000ffff0a011fff' },
+      text: '"name":"Web"',
+      after: cursor,
       take: 10,
     });
   });
@@ -66,7 +78,9 @@ describe(parseAuditQuery.name, () => {
   });
 
   it.each([
-    [{ skip: -1 }, 'skip: must be 0 or more'],
+    [{ after: 'bm90IGEgY3Vyc29y' }, 'after: is not a cursor this API gave (nextCursor of a page)'],
+    [{ clientIp: 'example.com' }, 'clientIp: must be an IPv4 or IPv6 address or a CIDR block (10.1.0.0/16)'],
+    [{ text: 'x'.repeat(201) }, 'text: at most 200 characters'],
     [{ take: -5 }, 'take: must be 0 or more'],
     [{ from: 'last tuesday' }, 'from: must be an ISO-8601 date or timestamp with a time zone'],
     [{ to: '2025-03-01T10:00:00' }, 'to: must be an ISO-8601 date or timestamp with a time zone'],

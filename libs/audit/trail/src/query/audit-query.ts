@@ -2,6 +2,8 @@ import type { auditV1 } from '@flotilla/contracts';
 import { RpcErrors } from '@flotilla/platform/grpc';
 
 import { parseIsoTimestamp } from '../event/iso-timestamp';
+import { AddressKeyRange, addressKeyRange } from './address-key';
+import { AuditCursor, decodeAuditCursor } from './audit-cursor';
 
 export const DEFAULT_TAKE = 30;
 export const MAX_TAKE = 500;
@@ -17,9 +19,17 @@ export interface AuditQuery {
   from?: Date;
   /** Exclusive. */
   to?: Date;
-  skip: number;
+  /** The client address, or a CIDR block, as a range of address keys. */
+  clientIp?: AddressKeyRange;
+  /** Text anywhere in the details, case significant. */
+  text?: string;
+  /** Keyset paging: only events after this one in the page order (newest first). */
+  after?: AuditCursor;
   take: number;
 }
+
+/** Longest text filter: details are JSON of what changed, a search needs far less. */
+export const MAX_TEXT_FILTER = 200;
 
 function optional(value: string): string | undefined {
   const trimmed = value.trim();
@@ -44,13 +54,30 @@ function actionFilter(value: string): AuditQuery['action'] {
   return prefix === '' ? undefined : { prefix };
 }
 
+function clientIpFilter(value: string): AddressKeyRange | undefined {
+  const text = optional(value);
+  if (text === undefined) return undefined;
+  const range = addressKeyRange(text);
+  if (!range)
+    throw RpcErrors.invalidArgument(
+      'clientIp: must be an IPv4 or IPv6 address or a CIDR block (10.1.0.0/16)',
+    );
+  return range;
+}
+
+function textFilter(value: string): string | undefined {
+  const text = optional(value);
+  if (text !== undefined && text.length > MAX_TEXT_FILTER)
+    throw RpcErrors.invalidArgument(`text: at most ${MAX_TEXT_FILTER} characters`);
+  return text;
+}
+
 /**
- * Checks a Query request: bad timestamps or a negative skip/take are INVALID_ARGUMENT; take 0
- * (not sent) means the default, and more than the maximum is capped (the reply says what was used).
+ * Checks a Query request: bad timestamps, addresses or cursors, or a negative take are
+ * INVALID_ARGUMENT; take 0 (not sent) means the default, and more than the maximum is capped (the
+ * reply says what was used). Pages follow each other by cursor (keyset), never by offset.
  */
 export function parseAuditQuery(request: auditV1.QueryEventsRequest): AuditQuery {
-  if (!Number.isInteger(request.skip) || request.skip < 0)
-    throw RpcErrors.invalidArgument('skip: must be 0 or more');
   if (!Number.isInteger(request.take) || request.take < 0)
     throw RpcErrors.invalidArgument('take: must be 0 or more');
   const from = timestamp('from', request.from);
@@ -64,7 +91,9 @@ export function parseAuditQuery(request: auditV1.QueryEventsRequest): AuditQuery
     resourceId: optional(request.resourceId),
     from,
     to,
-    skip: request.skip,
+    clientIp: clientIpFilter(request.clientIp),
+    text: textFilter(request.text),
+    after: optional(request.after) === undefined ? undefined : decodeAuditCursor(request.after.trim()),
     take: request.take === 0 ? DEFAULT_TAKE : Math.min(request.take, MAX_TAKE),
   };
 }

@@ -2,7 +2,7 @@ import { auditTrailSql, INSERT_CHUNK_ROWS, INSERT_COLUMNS } from './audit-trail-
 
 const COLUMNS =
   'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source, ' +
-  'forwarded_for, recorded_at, sequence_number, chain_hash';
+  'forwarded_for, client_ip_key, recorded_at, sequence_number, chain_hash';
 
 describe('auditTrailSql', () => {
   it('lists every stored column, the chain columns last', () => {
@@ -19,8 +19,8 @@ describe('auditTrailSql', () => {
     it('inserts chained rows as given, both timestamps cast from ISO text', () => {
       expect(sut.insertChained(2)).toBe(
         `INSERT INTO audit_events (${COLUMNS}) VALUES ` +
-          '($1, CAST($2 AS timestamptz), $3, $4, $5, $6, $7, $8, $9, $10, $11, CAST($12 AS timestamptz), $13, $14), ' +
-          '($15, CAST($16 AS timestamptz), $17, $18, $19, $20, $21, $22, $23, $24, $25, CAST($26 AS timestamptz), $27, $28)',
+          '($1, CAST($2 AS timestamptz), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CAST($13 AS timestamptz), $14, $15), ' +
+          '($16, CAST($17 AS timestamptz), $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, CAST($28 AS timestamptz), $29, $30)',
       );
     });
 
@@ -35,7 +35,7 @@ describe('auditTrailSql', () => {
 
     it('casts ISO strings to timestamptz and pages with LIMIT/OFFSET', () => {
       expect(sut.timestamp('$3')).toBe('CAST($3 AS timestamptz)');
-      expect(sut.page(30, 60)).toBe('LIMIT 30 OFFSET 60');
+      expect(sut.page(30)).toBe('LIMIT 30 OFFSET 0');
       expect(sut.param(1)).toBe('$1');
     });
   });
@@ -46,7 +46,7 @@ describe('auditTrailSql', () => {
     it('inserts chained rows as given, both timestamps converted from ISO 8601 (style 127)', () => {
       expect(sut.insertChained(1)).toBe(
         `INSERT INTO audit_events (${COLUMNS}) VALUES ` +
-          '(@0, CONVERT(datetime2, @1, 127), @2, @3, @4, @5, @6, @7, @8, @9, @10, CONVERT(datetime2, @11, 127), @12, @13);',
+          '(@0, CONVERT(datetime2, @1, 127), @2, @3, @4, @5, @6, @7, @8, @9, @10, @11, CONVERT(datetime2, @12, 127), @13, @14);',
       );
     });
 
@@ -65,7 +65,7 @@ describe('auditTrailSql', () => {
 
     it('converts ISO strings with style 127 and pages with OFFSET/FETCH', () => {
       expect(sut.timestamp('@2')).toBe('CONVERT(datetime2, @2, 127)');
-      expect(sut.page(30, 60)).toBe('OFFSET 60 ROWS FETCH NEXT 30 ROWS ONLY');
+      expect(sut.page(30)).toBe('OFFSET 0 ROWS FETCH NEXT 30 ROWS ONLY');
       expect(sut.param(1)).toBe('@0');
     });
   });

@@ -23,6 +23,7 @@ export const INSERT_COLUMNS = [
   'client_ip',
   'source',
   'forwarded_for',
+  'client_ip_key',
   'recorded_at',
   'sequence_number',
   'chain_hash',
@@ -60,8 +61,8 @@ export interface AuditTrailSql {
   timestamp(param: string): string;
   /** Positional parameter placeholder (1-based index). */
   param(index: number): string;
-  /** Row window appended after ORDER BY. */
-  page(take: number, skip: number): string;
+  /** The first `take` rows, appended after ORDER BY. */
+  page(take: number): string;
 }
 
 function valuesRows(
@@ -102,7 +103,7 @@ const POSTGRES: AuditTrailSql = {
   textLike: (column, param) => `${column} LIKE ${param} ESCAPE '\\'`,
   timestamp: (param) => `CAST(${param} AS timestamptz)`,
   param: (index) => dialectSql('postgres').param(index),
-  page: (take, skip) => dialectSql('postgres').limit(take, skip),
+  page: (take) => dialectSql('postgres').limit(take),
 };
 
 /** Binary collation: compares code points, so case and accents count (SQL Server's default is _CI_AS). */
@@ -127,7 +128,7 @@ const MSSQL: AuditTrailSql = {
     `(${column} LIKE ${param} ESCAPE '\\' AND ${column} COLLATE ${EXACT} LIKE ${param} ESCAPE '\\')`,
   timestamp: (param) => `CONVERT(datetime2, ${param}, 127)`,
   param: (index) => dialectSql('mssql').param(index),
-  page: (take, skip) => dialectSql('mssql').limit(take, skip),
+  page: (take) => dialectSql('mssql').limit(take),
 };
 
 /**

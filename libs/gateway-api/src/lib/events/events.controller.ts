@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 import {
   AuditEvent,
@@ -13,13 +14,12 @@ import {
 import type { auditV1 } from '@flotilla/contracts';
 import { identityToMetadata } from '@flotilla/platform/grpc';
 
-import { PageQueryDto } from '../common/page-query.dto';
 import { BackendClients, unary } from '../grpc/backend-clients';
 import { Caller } from '../security/caller.decorator';
 import type { RequestCaller } from '../security/gateway-request';
 import { RequirePermission } from '../security/route-access';
 
-export class ListEventsQueryDto extends PageQueryDto implements ListEventsQuery {
+export class ListEventsQueryDto implements ListEventsQuery {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
@@ -53,6 +53,32 @@ export class ListEventsQueryDto extends PageQueryDto implements ListEventsQuery 
   @IsOptional()
   @IsISO8601()
   to?: string;
+
+  @ApiPropertyOptional({ description: 'An IPv4 or IPv6 address, or a CIDR block such as 10.1.0.0/16' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  clientIp?: string;
+
+  @ApiPropertyOptional({ description: 'Text anywhere in the details, case significant' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  text?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, description: 'Events per page (default 30)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  take?: number;
+
+  @ApiPropertyOptional({ description: 'The nextCursor of the page before; absent for the newest page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  after?: string;
 }
 
 /** The REST shape of an event, field by field, so the contract is api-interfaces, not the proto. */
@@ -119,11 +145,17 @@ export class EventsController {
       resourceId: query.resourceId ?? '',
       from: query.from ?? '',
       to: query.to ?? '',
-      skip: query.skip ?? 0,
+      clientIp: query.clientIp ?? '',
+      text: query.text ?? '',
       take: query.take ?? 0,
+      after: query.after ?? '',
     };
     const page = await unary(this.backends.audit.query(request, identityToMetadata(caller.identity)));
-    return { items: page.items.map(toRestEvent), total: page.total, skip: page.skip, take: page.take };
+    return {
+      items: page.items.map(toRestEvent),
+      take: page.take,
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    };
   }
 
   /**

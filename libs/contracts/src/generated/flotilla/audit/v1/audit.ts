@@ -53,15 +53,20 @@ export interface QueryEventsRequest {
   /** ISO-8601, inclusive from, exclusive to; empty means unbounded. */
   from: string;
   to: string;
-  skip: number;
   take: number;
+  /** The next_cursor of the page before; empty for the newest page. */
+  after: string;
+  /** An IPv4 or IPv6 address, or a CIDR block (10.1.0.0/16), matched against the client address. */
+  clientIp: string;
+  /** Text anywhere in the event's details, case significant. */
+  text: string;
 }
 
 export interface EventPage {
   items: AuditEvent[];
-  total: number;
-  skip: number;
   take: number;
+  /** The cursor of the next page (older events); empty on the last page. */
+  nextCursor: string;
 }
 
 export interface VerifyTrailRequest {
