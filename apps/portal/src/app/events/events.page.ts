@@ -5,7 +5,6 @@ import { AuditEvent, ListEventsQuery } from '@flotilla/api-interfaces';
 
 import { EventsApi } from '../api/events-api';
 import { apiErrorMessage } from '../core/api-error';
-import { PagerComponent } from '../shared/pager.component';
 
 const PAGE_SIZE = 50;
 
@@ -13,7 +12,7 @@ const PAGE_SIZE = 50;
 @Component({
   selector: 'flotilla-events',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, ReactiveFormsModule, PagerComponent],
+  imports: [DatePipe, ReactiveFormsModule],
   template: `
     <h1>Audit events</h1>
     <form class="card inline-form" [formGroup]="filters" (ngSubmit)="search()" data-testid="events-filters">
@@ -29,6 +28,19 @@ const PAGE_SIZE = 50;
           placeholder="project.created"
           data-testid="events-action"
         />
+      </div>
+      <div class="field">
+        <label for="events-client-ip">Client IP or CIDR</label>
+        <input
+          id="events-client-ip"
+          formControlName="clientIp"
+          placeholder="10.1.0.0/16"
+          data-testid="events-client-ip"
+        />
+      </div>
+      <div class="field">
+        <label for="events-text">Text in details</label>
+        <input id="events-text" formControlName="text" data-testid="events-text" />
       </div>
       <div class="field">
         <label for="events-from">From</label>
@@ -79,24 +91,50 @@ const PAGE_SIZE = 50;
           }
         </tbody>
       </table>
-      <flotilla-pager [skip]="skip()" [take]="pageSize" [total]="total()" (skipChange)="goTo($event)" />
+      <nav class="pager" aria-label="Pages" data-testid="events-pager">
+        <button
+          type="button"
+          class="secondary"
+          [disabled]="afters().length === 1"
+          (click)="newer()"
+          data-testid="events-newer"
+        >
+          Newer
+        </button>
+        <span data-testid="events-page">Page {{ afters().length }}</span>
+        <button
+          type="button"
+          class="secondary"
+          [disabled]="!nextCursor()"
+          (click)="older()"
+          data-testid="events-older"
+        >
+          Older
+        </button>
+      </nav>
     }
   `,
 })
+/**
+ * Pages follow each other by cursor (the trail is not counted: on a large trail that costs more than
+ * the page): Older asks for the page after the last event shown, Newer goes back one page.
+ */
 export class EventsPage implements OnInit {
-  protected readonly pageSize = PAGE_SIZE;
   private readonly api = inject(EventsApi);
   protected readonly filters = inject(NonNullableFormBuilder).group({
     actor: '',
     action: '',
+    clientIp: '',
+    text: '',
     from: '',
     to: '',
   });
   /** The filters of the shown results (the form may have been edited since). */
   private readonly applied = signal<ListEventsQuery>({});
   protected readonly events = signal<AuditEvent[]>([]);
-  protected readonly total = signal(0);
-  protected readonly skip = signal(0);
+  /** The `after` of every page from the newest to the one shown ('' for the newest). */
+  protected readonly afters = signal<string[]>(['']);
+  protected readonly nextCursor = signal<string | undefined>(undefined);
   protected readonly loading = signal(true);
   protected readonly error = signal<string | null>(null);
 
@@ -105,9 +143,17 @@ export class EventsPage implements OnInit {
   }
 
   protected search(): void {
-    const { actor, action, from, to } = this.filters.getRawValue();
-    this.applied.set({ actor: actor.trim(), action: action.trim(), from: toIso(from), to: toIso(to) });
-    this.goTo(0);
+    const { actor, action, clientIp, text, from, to } = this.filters.getRawValue();
+    this.applied.set({
+      actor: actor.trim(),
+      action: action.trim(),
+      clientIp: clientIp.trim(),
+      text: text.trim(),
+      from: toIso(from),
+      to: toIso(to),
+    });
+    this.afters.set(['']);
+    void this.load();
   }
 
   protected clear(): void {
@@ -115,8 +161,16 @@ export class EventsPage implements OnInit {
     this.search();
   }
 
-  protected goTo(skip: number): void {
-    this.skip.set(skip);
+  protected older(): void {
+    const next = this.nextCursor();
+    if (!next) return;
+    this.afters.update((afters) => [...afters, next]);
+    void this.load();
+  }
+
+  protected newer(): void {
+    if (this.afters().length === 1) return;
+    this.afters.update((afters) => afters.slice(0, -1));
     void this.load();
   }
 
@@ -124,9 +178,10 @@ export class EventsPage implements OnInit {
     this.loading.set(true);
     this.error.set(null);
     try {
-      const page = await this.api.list({ ...this.applied(), skip: this.skip(), take: PAGE_SIZE });
+      const after = this.afters().at(-1);
+      const page = await this.api.list({ ...this.applied(), take: PAGE_SIZE, ...(after ? { after } : {}) });
       this.events.set(page.items);
-      this.total.set(page.total);
+      this.nextCursor.set(page.nextCursor);
     } catch (error: unknown) {
       this.error.set(apiErrorMessage(error));
     } finally {
