@@ -35,7 +35,10 @@ export const TRAIL_SHAPE = {
 
 const CHUNK = 100_000;
 
-/** Knuth's multiplicative hash of the row number, with a different odd factor per column. */
+/**
+ * A multiplicative hash of the row number, a different odd factor per column (an even one would
+ * reach only half of a list: i * even mod 2^32 is even).
+ */
 const hash = (factor: number) => `((i::bigint * ${factor}) % 4294967296)`;
 
 const sqlList = (values: readonly string[]) => `ARRAY[${values.map((value) => `'${value}'`).join(', ')}]`;
@@ -57,7 +60,7 @@ function seedSql(first: number, last: number, count: number, endMs: number, span
   SELECT gen_random_uuid()::text, ${when}, ${when},
     CASE WHEN i % 100000 = 7 THEN 'user-rare' ELSE 'user-' || (1 + ${hash(2654435761)} % 50) END,
     CASE WHEN i % 100000 = 7 THEN '${TRAIL_SHAPE.rareActor}' ELSE 'User ' || (1 + ${hash(2654435761)} % 50) END,
-    (${sqlList(TRAIL_SHAPE.actions)})[1 + ${hash(2870177450)} % ${TRAIL_SHAPE.actions.length}],
+    (${sqlList(TRAIL_SHAPE.actions)})[1 + ${hash(374761393)} % ${TRAIL_SHAPE.actions.length}],
     ${resourceType},
     lower(${resourceType}) || '-' || (${hash(668265263)} % ${TRAIL_SHAPE.resourceIdsPerType}),
     '{"index":' || i || ',"note":"benchmark"}',
