@@ -8,6 +8,7 @@ import { seedAuditTrail, TRAIL_SHAPE } from './audit/audit-trail-seed';
 import { BenchApi } from './bench-cluster';
 import { readOptions, wholeNumber } from './bench-options';
 import { runBenchmark } from './bench-runner';
+import { seededRandom } from './open-loop-load';
 import { summarise } from './percentiles';
 import { formatTable, ms, printVerdicts, progress } from './report';
 
@@ -102,18 +103,6 @@ const KINDS: QueryKind[] = [
     filters: (r) => ({ text: `"index":${1 + Math.floor(r() * 1000)},` }),
   },
 ];
-
-/** A small, fast, seeded generator (mulberry32): the same queries on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 runBenchmark(async (teardown) => {
   const events = wholeNumber('events', options.events, 1_000, 20_000_000);

@@ -15,8 +15,8 @@ export interface OpenLoopSettings {
   seed: number;
 }
 
-/** A small seeded PRNG (mulberry32): reproducible arrivals, no dependency. */
-function seededRandom(seed: number): () => number {
+/** A small seeded PRNG (mulberry32): reproducible arrivals and queries, no dependency. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -9,6 +9,7 @@ import { AuditEventRepository } from './audit-event.repository';
 import { AuditTrailService, EVENT_VIEW } from './audit-trail.service';
 import { testAuditTrailKeys } from './chain/audit-trail-keys.test-support';
 import { AuditTrailEntities, AuditTrailMigrations } from './index';
+import { queryRequest } from './query/query-request.test-support';
 import { AUDIT_EVENTS_GUARD_MESSAGE } from './migrations/1764200000202-make-audit-events-append-only';
 
 /** Migrating a fresh database takes up to a minute on Babelfish on a busy 2-core machine. */
@@ -128,16 +129,5 @@ describe('audit_events is append-only for the services', () => {
 });
 
 function noFilter(): auditV1.QueryEventsRequest {
-  return {
-    actor: '',
-    action: '',
-    resourceType: '',
-    resourceId: '',
-    from: '',
-    to: '',
-    take: 500,
-    after: '',
-    clientIp: '',
-    text: '',
-  };
+  return queryRequest({ take: 500 });
 }

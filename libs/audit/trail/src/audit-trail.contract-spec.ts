@@ -19,6 +19,7 @@ import { testAuditTrailKeys } from './chain/audit-trail-keys.test-support';
 import { AUDIT_EVENT_LIMITS } from './event/audit-event.columns';
 import { AuditTrailService, EVENT_VIEW } from './audit-trail.service';
 import { AuditTrailEntities, AuditTrailMigrations } from './index';
+import { queryRequest } from './query/query-request.test-support';
 import { AUDIT_EVENTS_GUARD_TRIGGER } from './migrations/1764200000202-make-audit-events-append-only';
 import { emptyAuditTrailAsOwner } from './migrations/empty-audit-trail-as-owner';
 
@@ -36,18 +37,7 @@ const auditor: CallerIdentity = {
   clientIp: '',
   permissions: [EVENT_VIEW],
 };
-const noFilter: auditV1.QueryEventsRequest = {
-  actor: '',
-  action: '',
-  resourceType: '',
-  resourceId: '',
-  from: '',
-  to: '',
-  take: 500,
-  after: '',
-  clientIp: '',
-  text: '',
-};
+const noFilter = queryRequest({ take: 500 });
 /**
  * Creating a database and running migrations reads the catalogue table by table: seconds on
  * PostgreSQL, up to a minute on Babelfish on a busy 2-core machine. The jest default (30 s) would

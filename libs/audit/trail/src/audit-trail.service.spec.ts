@@ -9,6 +9,7 @@ import { AuditEventStore, AuditTrailService, EVENT_VIEW } from './audit-trail.se
 import { testAuditTrailKeys } from './chain/audit-trail-keys.test-support';
 import type { AuditEventRow } from './event/audit-event.columns';
 import type { AuditQuery } from './query/audit-query';
+import { queryRequest } from './query/query-request.test-support';
 
 const event: auditV1.AuditEvent = {
   id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
@@ -30,18 +31,7 @@ const auditor: CallerIdentity = {
   clientIp: '',
   permissions: ['ProjectView', EVENT_VIEW],
 };
-const emptyQuery: auditV1.QueryEventsRequest = {
-  actor: '',
-  action: '',
-  resourceType: '',
-  resourceId: '',
-  from: '',
-  to: '',
-  take: 0,
-  after: '',
-  clientIp: '',
-  text: '',
-};
+const emptyQuery = queryRequest();
 
 /** The gRPC error a rejected call carries, or what it rejected with when that is not one. */
 async function rpcErrorOf(promise: Promise<unknown>): Promise<unknown> {

@@ -1,28 +1,16 @@
 import { status } from '@grpc/grpc-js';
 import { RpcException } from '@nestjs/microservices';
 
-import type { auditV1 } from '@flotilla/contracts';
-
 import { encodeAuditCursor } from './audit-cursor';
 import { DEFAULT_TAKE, MAX_TAKE, parseAuditQuery } from './audit-query';
+import { queryRequest } from './query-request.test-support';
 
 const cursor = {
   occurredAt: new Date('2025-03-01T12:00:00.000Z'),
   id: '0f8c1c66-5e2e-4d0b-9d55-6a8f1d3c2b1a',
 };
 
-const empty: auditV1.QueryEventsRequest = {
-  actor: '',
-  action: '',
-  resourceType: '',
-  resourceId: '',
-  from: '',
-  to: '',
-  take: 0,
-  after: '',
-  clientIp: '',
-  text: '',
-};
+const empty = queryRequest();
 
 function thrownBy(act: () => unknown): unknown {
   try {
