@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-
-import { PkiLayout } from '@flotilla/platform/pki';
+import { PkiLayout, readPkiFile } from '@flotilla/platform/pki';
 
 import { AuditCheckpointKeys, checkpointKeysFromPem } from './audit-checkpoint';
 
@@ -17,18 +15,13 @@ export const AUDIT_TRAIL_KEYS = Symbol('AUDIT_TRAIL_KEYS');
 /** The Nest token of the chain key alone (a 32-byte Buffer), for the repository. */
 export const AUDIT_CHAIN_KEY = Symbol('AUDIT_CHAIN_KEY');
 
-function readKeyFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new Error(
-      `${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. The audit trail's keys are ` +
-        `made with the cluster's certificates (npm start, npm run cluster, npm run pki -- init) and ` +
-        `copied to a node with \`npm run pki -- export\`; restore them from a backup of the PKI folder ` +
-        `(a new chain key would break the trail's chain)`,
-    );
-  }
-}
+/** What to do when a key file is missing or unreadable, named in the error (readPkiFile). */
+const FIX =
+  "The audit trail's keys are made with the cluster's certificates (npm start, npm run cluster, " +
+  'npm run pki -- init) and copied to a node with `npm run pki -- export`; restore them from a ' +
+  "backup of the PKI folder (a new chain key would break the trail's chain)";
+
+const readKeyFile = (file: string): string => readPkiFile(file, FIX);
 
 /**
  * Reads the keys from FLOTILLA_PKI_DIR. Without them the audit service does not start: events it

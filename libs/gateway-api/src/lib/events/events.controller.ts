@@ -160,7 +160,7 @@ export class EventsController {
 
   /**
    * Checks the whole trail link by link against the chain key and the newest signed checkpoint.
-   * Reads every event: seconds on a large trail.
+   * Reads every event, so its time grows with the trail (not yet measured on a large one).
    */
   @Get('verification')
   @RequirePermission(Permission.EventView)
