@@ -12,6 +12,7 @@ export * from './audit-trail.service';
 export * from './chain/audit-chain';
 export * from './chain/audit-checkpoint';
 export * from './chain/audit-checkpoint-writer';
+export * from './chain/audit-manifest';
 export * from './chain/audit-trail-keys';
 export * from './chain/verify-audit-chain';
 export * from './event/audit-event.columns';
