@@ -1,0 +1,2 @@
+/** The Nest token of the StreamSecrets (sealing webhook secrets). */
+export const AUDIT_STREAM_SECRETS = Symbol('AUDIT_STREAM_SECRETS');
