@@ -2,6 +2,17 @@ import { Module } from '@nestjs/common';
 
 import { AuditEventRepository } from './audit-event.repository';
 import { AuditTrailController } from './audit-trail.controller';
+import { AuditArchiveController } from './archive/audit-archive.controller';
+import { AUDIT_ARCHIVE_PROVIDERS } from './archive/audit-archive.providers';
+import { AuditExportController } from './export/audit-export.controller';
+import { AuditExporter } from './export/audit-exporter';
+import { TrailReadRecorder } from './export/trail-read-recorder';
+import { AuditTrailHealthController } from './health/audit-trail-health.controller';
+import { AuditRefusalStore } from './refusals/audit-refusal.store';
+import {
+  AUDIT_STREAMING_CONTROLLERS,
+  AUDIT_STREAMING_PROVIDERS,
+} from './streaming/audit-streaming.providers';
 import { AuditTrailService } from './audit-trail.service';
 import { AuditCheckpointWriter } from './chain/audit-checkpoint-writer';
 import {
@@ -17,7 +28,13 @@ import {
  * at start). Also signs the chain's checkpoints (AuditCheckpointWriter).
  */
 @Module({
-  controllers: [AuditTrailController],
+  controllers: [
+    AuditTrailController,
+    AuditTrailHealthController,
+    AuditExportController,
+    ...AUDIT_STREAMING_CONTROLLERS,
+    AuditArchiveController,
+  ],
   providers: [
     { provide: AUDIT_TRAIL_KEYS, useFactory: () => loadAuditTrailKeys() },
     {
@@ -28,6 +45,11 @@ import {
     AuditEventRepository,
     AuditTrailService,
     AuditCheckpointWriter,
+    AuditRefusalStore,
+    TrailReadRecorder,
+    AuditExporter,
+    ...AUDIT_STREAMING_PROVIDERS,
+    ...AUDIT_ARCHIVE_PROVIDERS,
   ],
 })
 export class AuditTrailModule {}

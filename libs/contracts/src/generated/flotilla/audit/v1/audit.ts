@@ -35,6 +35,30 @@ export interface AuditEvent {
    * trail: it is whatever the client or proxies sent, never trusted as an address.
    */
   forwardedFor: string;
+  /** Its number in the chain (1, 2, 3, ...); 0 for an event stored before the chain began. */
+  sequenceNumber: number;
+  /** The chain link ending at it (HMAC-SHA256 hex); empty before the chain began. */
+  chainHash: string;
+  /** When the trail stored it (ISO-8601, database clock); empty when not stored yet. */
+  recordedAt: string;
+  /**
+   * How the actor signed in: "password", "directory", "api-key", or "service" for a process acting
+   * on its own; empty when unknown (anonymous, or an event stored before it was recorded).
+   */
+  signInMethod: string;
+  /** The API key's id (never its secret) when the action was authenticated with one; else empty. */
+  apiKeyId: string;
+  /** The TCP peer the gateway saw (usually the proxy), canonical like client_ip; empty if unknown. */
+  socketPeer: string;
+  /** The node whose service recorded the event (FLOTILLA_NODE_NAME). */
+  nodeName: string;
+  /** The gateway's id of the HTTP request (X-Request-Id), joining every event of one request. */
+  requestId: string;
+  /** "success", "failure" (tried and failed, e.g. a wrong password) or "refused"; empty before it was recorded. */
+  outcome: string;
+  /** The project and environment the event concerns, when it concerns one; else empty. */
+  projectId: string;
+  environmentId: string;
 }
 
 export interface RecordEventsRequest {
@@ -60,6 +84,11 @@ export interface QueryEventsRequest {
   clientIp: string;
   /** Text anywhere in the event's details, case significant. */
   text: string;
+  /** Exact matches: "success", "failure" or "refused"; a request id; a project id; an environment id. */
+  outcome: string;
+  requestId: string;
+  projectId: string;
+  environmentId: string;
 }
 
 export interface EventPage {
@@ -94,6 +123,185 @@ export interface TrailVerification {
   checkpointNode: string;
 }
 
+export interface ExportEventsRequest {
+  /** The same filters as Query; its take and after are ignored (an export has every event). */
+  filter:
+    | QueryEventsRequest
+    | undefined;
+  /** "csv" or "jsonl". */
+  format: string;
+}
+
+export interface ExportChunk {
+  /**
+   * Only in the first chunk, sent before any event is read: the file's name
+   * (events-<UTC time>.<csv|jsonl>), so a refused filter fails before any byte.
+   */
+  fileName: string;
+  /** The file's next bytes. */
+  data: Uint8Array;
+}
+
+export interface TrailHealthRequest {
+}
+
+export interface TrailHealth {
+  /** Distinct events the audit service refused (each stays parked in its producer's outbox). */
+  refusedEvents: number;
+  /** The most recently refused one; absent when none was. */
+  newestRefusal:
+    | AuditRefusal
+    | undefined;
+  /** How many events the chain holds (its head's number). */
+  headSequence: number;
+  /** When the newest signed checkpoint was made (ISO-8601, database time); empty when none. */
+  newestCheckpointSignedAt: string;
+  /** The database's time when this was read (ISO-8601), to age the checkpoint without a node clock. */
+  checkedAt: string;
+  /** How often checkpoints are due (FLOTILLA_AUDIT_CHECKPOINT_MS). */
+  checkpointIntervalMs: number;
+}
+
+export interface AuditRefusal {
+  /** The event id as the producer sent it (cut to 200 characters). */
+  eventId: string;
+  source: string;
+  action: string;
+  /** Why it was refused, e.g. "details: must be a JSON object". */
+  reason: string;
+  firstRefusedAt: string;
+  lastRefusedAt: string;
+  /** How many times it was sent and refused. */
+  times: number;
+}
+
+export interface ListAuditStreamsRequest {
+}
+
+export interface AuditStreamList {
+  items: AuditStream[];
+}
+
+/** A destination as an administrator sees it: never its secret, only whether it has one. */
+export interface AuditStream {
+  id: string;
+  name: string;
+  /** "webhook" or "syslog". */
+  kind: string;
+  enabled: boolean;
+  /** https://... for a webhook; host:port for syslog (RFC 5424 over TLS, RFC 6587 octet counting). */
+  target: string;
+  hasSecret: boolean;
+  /** PEM of the private CA the destination's certificate chains to; empty: the system's CAs. */
+  caPem: string;
+  /** The syslog facility ("local0" ...); empty for a webhook. */
+  facility: string;
+  delivery: AuditStreamDelivery | undefined;
+}
+
+/** Where delivery stands, from the database (the same on every node). */
+export interface AuditStreamDelivery {
+  /** The chain number of the last event the destination acknowledged. */
+  cursorSequence: number;
+  /** The chain's newest number; backlog = head_sequence - cursor_sequence. */
+  headSequence: number;
+  backlog: number;
+  /** When the cursor last moved (ISO-8601, database time); empty before the first delivery. */
+  deliveredAt: string;
+  /** The node holding the delivery lease now; empty when none does. */
+  deliveredBy: string;
+  /** The last failed delivery's reason and time; empty since the last success. */
+  lastError: string;
+  lastErrorAt: string;
+  /** When the oldest undelivered event was stored; empty when none waits. */
+  oldestUndeliveredAt: string;
+  /** Age of the oldest undelivered event in milliseconds (database time); 0 when none waits. */
+  lagMs: number;
+  /** The database's time when this was read. */
+  checkedAt: string;
+}
+
+export interface SaveAuditStreamRequest {
+  /** Empty to create; the destination's id to update. */
+  id: string;
+  name: string;
+  kind: string;
+  enabled: boolean;
+  target: string;
+  /** The webhook's HMAC-SHA256 secret: required to create one; empty on update keeps it. */
+  secret: string;
+  caPem: string;
+  facility: string;
+  /** On create: deliver the whole trail (true) or start from the destination's own creation event. */
+  fromBeginning: boolean;
+}
+
+export interface DeleteAuditStreamRequest {
+  id: string;
+}
+
+export interface DeleteAuditStreamReply {
+}
+
+export interface GetRetentionRequest {
+}
+
+export interface SetRetentionRequest {
+  /** Whole days, at least 1. */
+  days: number;
+}
+
+export interface RetentionSetting {
+  days: number;
+  /** When and by whom it was last changed (ISO-8601; empty name: the default since installation). */
+  changedAt: string;
+  changedBy: string;
+}
+
+export interface ListArchivesRequest {
+}
+
+export interface AuditArchive {
+  /** The UTC day (YYYY-MM-DD) whose events, by the time the trail recorded them, it holds. */
+  day: string;
+  file: string;
+  manifestFile: string;
+  count: number;
+  /** The chain numbers it holds; has_sequence false when it holds only events from before the chain. */
+  hasSequence: boolean;
+  firstSequence: number;
+  lastSequence: number;
+  /** SHA-256 (hex) of the .jsonl's bytes, as its signed manifest states. */
+  sha256: string;
+  /** ISO-8601, database time. */
+  createdAt: string;
+  /** From when it may be deleted (30 days after created_at). */
+  deletableFrom: string;
+  /** When its files were deleted (empty: still on shared storage). */
+  fileDeletedAt: string;
+}
+
+export interface ArchiveList {
+  items: AuditArchive[];
+}
+
+export interface DownloadArchiveRequest {
+  day: string;
+  /** The signed manifest instead of the events. */
+  manifest: boolean;
+}
+
+export interface ArchiveChunk {
+  /** Set on the first chunk only. */
+  fileName: string;
+  sizeBytes: number;
+  data: Uint8Array;
+}
+
+export interface DeleteArchiveRequest {
+  day: string;
+}
+
 export interface AuditServiceClient {
   /** Idempotent on event id: producers relay from their outbox and may send an event twice. */
 
@@ -104,6 +312,65 @@ export interface AuditServiceClient {
   /** Whether the stored trail is the chain the audit services wrote, and where it first differs. */
 
   verify(request: VerifyTrailRequest, metadata?: Metadata): Observable<TrailVerification>;
+
+  /**
+   * What the health endpoint says of the trail: events refused (a bug to fix, never silently
+   * parked), the chain head and the newest signed checkpoint.
+   */
+
+  health(request: TrailHealthRequest, metadata?: Metadata): Observable<TrailHealth>;
+
+  /**
+   * The filter's every event as a file (CSV or JSONL, a signed manifest ending JSONL), in chunks of
+   * bytes the server reads page by page as the client takes them: no row cap.
+   */
+
+  export(request: ExportEventsRequest, metadata?: Metadata): Observable<ExportChunk>;
+
+  /**
+   * Destinations the trail is streamed to (webhook, syslog over TLS), with each one's delivery
+   * state (cursor, backlog, lag, last error, the node delivering it). AdministerSystem.
+   */
+
+  listStreams(request: ListAuditStreamsRequest, metadata?: Metadata): Observable<AuditStreamList>;
+
+  /**
+   * Adds, replaces or removes a destination; each change is recorded in the trail with its old and
+   * new values (a secret only as "set" / "changed"). AdministerSystem.
+   */
+
+  createStream(request: SaveAuditStreamRequest, metadata?: Metadata): Observable<AuditStream>;
+
+  updateStream(request: SaveAuditStreamRequest, metadata?: Metadata): Observable<AuditStream>;
+
+  deleteStream(request: DeleteAuditStreamRequest, metadata?: Metadata): Observable<DeleteAuditStreamReply>;
+
+  /**
+   * The cluster-wide retention: events older than it are archived and leave the database. Read:
+   * EventView or AdministerSystem; changed (and recorded with old and new value): AdministerSystem.
+   */
+
+  getRetention(request: GetRetentionRequest, metadata?: Metadata): Observable<RetentionSetting>;
+
+  setRetention(request: SetRetentionRequest, metadata?: Metadata): Observable<RetentionSetting>;
+
+  /** The archives (events-YYYY-MM-DD.jsonl with a signed manifest), oldest first. EventView. */
+
+  listArchives(request: ListArchivesRequest, metadata?: Metadata): Observable<ArchiveList>;
+
+  /**
+   * An archive's .jsonl or its manifest: the first chunk names the file and its size, the rest
+   * carry its bytes, read as the client takes them. EventView.
+   */
+
+  downloadArchive(request: DownloadArchiveRequest, metadata?: Metadata): Observable<ArchiveChunk>;
+
+  /**
+   * Deletes an archive's files, 30 days after it was made and oldest first; recorded in the trail.
+   * AdministerSystem.
+   */
+
+  deleteArchive(request: DeleteArchiveRequest, metadata?: Metadata): Observable<AuditArchive>;
 }
 
 export interface AuditServiceController {
@@ -122,11 +389,112 @@ export interface AuditServiceController {
     request: VerifyTrailRequest,
     metadata?: Metadata,
   ): Promise<TrailVerification> | Observable<TrailVerification> | TrailVerification;
+
+  /**
+   * What the health endpoint says of the trail: events refused (a bug to fix, never silently
+   * parked), the chain head and the newest signed checkpoint.
+   */
+
+  health(
+    request: TrailHealthRequest,
+    metadata?: Metadata,
+  ): Promise<TrailHealth> | Observable<TrailHealth> | TrailHealth;
+
+  /**
+   * The filter's every event as a file (CSV or JSONL, a signed manifest ending JSONL), in chunks of
+   * bytes the server reads page by page as the client takes them: no row cap.
+   */
+
+  export(request: ExportEventsRequest, metadata?: Metadata): Observable<ExportChunk>;
+
+  /**
+   * Destinations the trail is streamed to (webhook, syslog over TLS), with each one's delivery
+   * state (cursor, backlog, lag, last error, the node delivering it). AdministerSystem.
+   */
+
+  listStreams(
+    request: ListAuditStreamsRequest,
+    metadata?: Metadata,
+  ): Promise<AuditStreamList> | Observable<AuditStreamList> | AuditStreamList;
+
+  /**
+   * Adds, replaces or removes a destination; each change is recorded in the trail with its old and
+   * new values (a secret only as "set" / "changed"). AdministerSystem.
+   */
+
+  createStream(
+    request: SaveAuditStreamRequest,
+    metadata?: Metadata,
+  ): Promise<AuditStream> | Observable<AuditStream> | AuditStream;
+
+  updateStream(
+    request: SaveAuditStreamRequest,
+    metadata?: Metadata,
+  ): Promise<AuditStream> | Observable<AuditStream> | AuditStream;
+
+  deleteStream(
+    request: DeleteAuditStreamRequest,
+    metadata?: Metadata,
+  ): Promise<DeleteAuditStreamReply> | Observable<DeleteAuditStreamReply> | DeleteAuditStreamReply;
+
+  /**
+   * The cluster-wide retention: events older than it are archived and leave the database. Read:
+   * EventView or AdministerSystem; changed (and recorded with old and new value): AdministerSystem.
+   */
+
+  getRetention(
+    request: GetRetentionRequest,
+    metadata?: Metadata,
+  ): Promise<RetentionSetting> | Observable<RetentionSetting> | RetentionSetting;
+
+  setRetention(
+    request: SetRetentionRequest,
+    metadata?: Metadata,
+  ): Promise<RetentionSetting> | Observable<RetentionSetting> | RetentionSetting;
+
+  /** The archives (events-YYYY-MM-DD.jsonl with a signed manifest), oldest first. EventView. */
+
+  listArchives(
+    request: ListArchivesRequest,
+    metadata?: Metadata,
+  ): Promise<ArchiveList> | Observable<ArchiveList> | ArchiveList;
+
+  /**
+   * An archive's .jsonl or its manifest: the first chunk names the file and its size, the rest
+   * carry its bytes, read as the client takes them. EventView.
+   */
+
+  downloadArchive(request: DownloadArchiveRequest, metadata?: Metadata): Observable<ArchiveChunk>;
+
+  /**
+   * Deletes an archive's files, 30 days after it was made and oldest first; recorded in the trail.
+   * AdministerSystem.
+   */
+
+  deleteArchive(
+    request: DeleteArchiveRequest,
+    metadata?: Metadata,
+  ): Promise<AuditArchive> | Observable<AuditArchive> | AuditArchive;
 }
 
 export function AuditServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["record", "query", "verify"];
+    const grpcMethods: string[] = [
+      "record",
+      "query",
+      "verify",
+      "health",
+      "export",
+      "listStreams",
+      "createStream",
+      "updateStream",
+      "deleteStream",
+      "getRetention",
+      "setRetention",
+      "listArchives",
+      "downloadArchive",
+      "deleteArchive",
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("AuditService", method)(constructor.prototype[method], method, descriptor);

@@ -56,6 +56,12 @@ export interface Principal {
    * permission above holds everywhere. `permissions` lists what is held somewhere.
    */
   grants: PermissionGrant[];
+  /** For the audit trail: the API key's id (never its secret) when credential is "api-key". */
+  apiKeyId?:
+    | string
+    | undefined;
+  /** How the user signed in: "password" (a local account), "directory" or "api-key". */
+  signInMethod?: string | undefined;
 }
 
 /**
