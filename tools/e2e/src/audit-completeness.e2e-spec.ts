@@ -124,4 +124,14 @@ describe('audit trail completeness: every mutation on a real node is recorded', 
     expect(verification.body.headSequence).toBeGreaterThanOrEqual([...expected.values()].flat().length);
     expect(verification.body.checkpoint).toBeDefined();
   }, 60_000);
+
+  it("has every service's events accepted: the health endpoint's trail section reports nothing refused", async () => {
+    const diagnostics = await call<{
+      auditTrail?: { state: string; refusedEvents: number; message: string };
+    }>(world.baseUrl, 'GET', '/api/health/diagnostics', world.admin.token);
+    expect(diagnostics.status).toBe(200);
+    expect(diagnostics.body.auditTrail).toMatchObject({ refusedEvents: 0 });
+    // Not 'ok' only if checkpoints were late, which on a fresh node they are not.
+    expect(diagnostics.body.auditTrail?.message).toBe('Nothing refused; checkpoints on time');
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
+import { GrpcMethod } from '@nestjs/microservices';
 import type { Metadata } from '@grpc/grpc-js';
 
 import { auditV1 } from '@flotilla/contracts';
@@ -6,21 +7,46 @@ import { identityFromMetadata } from '@flotilla/platform/grpc';
 
 import { AuditTrailService } from './audit-trail.service';
 import { toTrailVerification } from './chain/trail-verification.mapper';
+import { AuditRefusalStore } from './refusals/audit-refusal.store';
+import { isRefusal, refusedEvents } from './refusals/refused-events';
 
-/** gRPC edge of flotilla.audit.v1.AuditService; decisions live in AuditTrailService. */
+type TrailMethods = 'record' | 'query' | 'verify';
+const SERVICE = 'AuditService';
+
+/**
+ * gRPC edge of flotilla.audit.v1.AuditService's core methods; decisions live in AuditTrailService.
+ * Each method is bound by name (not ts-proto's AuditServiceControllerMethods, which binds every
+ * method of the service to one class) so other controllers can serve the service's other methods.
+ */
 @Controller()
-@auditV1.AuditServiceControllerMethods()
-export class AuditTrailController implements auditV1.AuditServiceController {
-  constructor(@Inject(AuditTrailService) private readonly service: AuditTrailService) {}
+export class AuditTrailController implements Pick<auditV1.AuditServiceController, TrailMethods> {
+  constructor(
+    @Inject(AuditTrailService) private readonly service: AuditTrailService,
+    @Inject(AuditRefusalStore) private readonly refusals: AuditRefusalStore,
+  ) {}
 
-  record(request: auditV1.RecordEventsRequest): Promise<auditV1.RecordEventsReply> {
-    return this.service.record(request.events);
+  /**
+   * A refused event is a producer's bug: it is remembered with the reason (the health endpoint
+   * reports it) before the refusal goes back to the relay, which parks it in its outbox.
+   */
+  @GrpcMethod(SERVICE, 'Record')
+  async record(request: auditV1.RecordEventsRequest): Promise<auditV1.RecordEventsReply> {
+    try {
+      return await this.service.record(request.events);
+    } catch (error) {
+      if (isRefusal(error)) {
+        await this.refusals.remember(refusedEvents(request.events));
+      }
+      throw error;
+    }
   }
 
+  @GrpcMethod(SERVICE, 'Query')
   query(request: auditV1.QueryEventsRequest, metadata?: Metadata): Promise<auditV1.EventPage> {
     return this.service.query(identityFromMetadata(metadata), request);
   }
 
+  @GrpcMethod(SERVICE, 'Verify')
   async verify(
     _request: auditV1.VerifyTrailRequest,
     metadata?: Metadata,

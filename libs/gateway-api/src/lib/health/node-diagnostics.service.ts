@@ -8,6 +8,7 @@ import { SharedStorageProbe } from '@flotilla/platform/storage';
 
 import { BackendClients, unary } from '../grpc/backend-clients';
 
+import { AuditTrailHealth, auditTrailHealth, unknownAuditTrailHealth } from './audit-trail-health';
 import {
   DirectorySyncHealth,
   directorySyncHealth,
@@ -16,14 +17,21 @@ import {
 
 /** How long the document waits for auth's answer about the sync before saying it is unknown. */
 export const DIRECTORY_SYNC_STATUS_TIMEOUT_MS = 3000;
+/** The same wait for the audit service's answer about the trail. */
+export const AUDIT_TRAIL_HEALTH_TIMEOUT_MS = 3000;
 
 /**
  * GET /api/health/diagnostics. `directorySync` is there for callers with AdministerSystem (auth
- * answers the sync's status to them only: its failure reasons name domain controllers).
+ * answers the sync's status to them only: its failure reasons name domain controllers);
+ * `auditTrail` for callers with EventView or AdministerSystem (refused events, late checkpoints).
  */
 export interface NodeHealthDiagnostics extends NodeDiagnostics {
   directorySync?: DirectorySyncHealth;
+  auditTrail?: AuditTrailHealth;
 }
+
+const mayWatch = (caller: CallerIdentity | undefined, permissions: readonly Permission[]): boolean =>
+  permissions.some((permission) => caller?.permissions.includes(permission) ?? false);
 
 /** What this node sees of its surroundings, for operators and the portal's Nodes page. */
 @Injectable()
@@ -31,15 +39,38 @@ export class NodeDiagnosticsService {
   constructor(
     @Inject(FLOTILLA_CONFIG) private readonly config: Pick<FlotillaConfig, 'nodeName'>,
     @Inject(SharedStorageProbe) private readonly storage: Pick<SharedStorageProbe, 'check'>,
-    @Inject(BackendClients) private readonly backends?: Pick<BackendClients, 'auth'>,
+    @Inject(BackendClients) private readonly backends?: Pick<BackendClients, 'auth' | 'audit'>,
   ) {}
 
   async diagnostics(caller?: CallerIdentity): Promise<NodeHealthDiagnostics> {
-    const [sharedStorage, directorySync] = await Promise.all([
+    const [sharedStorage, directorySync, auditTrail] = await Promise.all([
       this.storage.check(),
-      caller?.permissions.includes(Permission.AdministerSystem) ? this.directorySync(caller) : undefined,
+      caller && mayWatch(caller, [Permission.AdministerSystem]) ? this.directorySync(caller) : undefined,
+      caller && mayWatch(caller, [Permission.EventView, Permission.AdministerSystem])
+        ? this.auditTrail(caller)
+        : undefined,
     ]);
-    return { nodeName: this.config.nodeName, sharedStorage, ...(directorySync ? { directorySync } : {}) };
+    return {
+      nodeName: this.config.nodeName,
+      sharedStorage,
+      ...(directorySync ? { directorySync } : {}),
+      ...(auditTrail ? { auditTrail } : {}),
+    };
+  }
+
+  /** A warning in the document, never a failure of it, like the directory sync's. */
+  private async auditTrail(caller: CallerIdentity): Promise<AuditTrailHealth> {
+    if (!this.backends) return unknownAuditTrailHealth('no audit client');
+    try {
+      const health = await unary(
+        this.backends.audit
+          .health({}, identityToMetadata(caller))
+          .pipe(timeout({ first: AUDIT_TRAIL_HEALTH_TIMEOUT_MS })),
+      );
+      return auditTrailHealth(health);
+    } catch (error) {
+      return unknownAuditTrailHealth(error instanceof Error ? error.message : String(error));
+    }
   }
 
   /** A warning in the document, never a failure of it: the sync's trouble is not this node's. */
