@@ -1,11 +1,13 @@
 import type { Type } from '@nestjs/common';
 
 import { ApiKeysController } from './api-keys/api-keys.controller';
+import { AuditStreamsController } from './audit-streams/audit-streams.controller';
 import { DeploymentsController } from './deployments/deployments.controller';
 import { DirectoryDiagnosticsController } from './directory/diagnostics.controller';
 import { DirectorySyncController } from './directory/directory-sync.controller';
 import { EnvironmentsController } from './environments/environments.controller';
 import { EventsController } from './events/events.controller';
+import { EventsExportController } from './events/events-export.controller';
 import { HealthController } from './health/health.controller';
 import { NodesController } from './nodes/nodes.controller';
 import { PackagesController } from './packages/packages.controller';
@@ -30,7 +32,9 @@ export const GATEWAY_CONTROLLERS: readonly Type[] = [
   TasksController,
   TaskLogStreamController,
   PackagesController,
+  EventsExportController,
   EventsController,
+  AuditStreamsController,
   NodesController,
   HealthController,
   DirectorySyncController,

@@ -6,6 +6,7 @@ import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
 import { CallerIdentity, identityToMetadata } from '@flotilla/platform/grpc';
 import { SharedStorageProbe } from '@flotilla/platform/storage';
 
+import { AuditStreamsHealth, readAuditStreamsHealth } from '../audit-streams/audit-streams-health';
 import { BackendClients, unary } from '../grpc/backend-clients';
 
 import { AuditTrailHealth, auditTrailHealth, unknownAuditTrailHealth } from './audit-trail-health';
@@ -28,6 +29,8 @@ export const AUDIT_TRAIL_HEALTH_TIMEOUT_MS = 3000;
 export interface NodeHealthDiagnostics extends NodeDiagnostics {
   directorySync?: DirectorySyncHealth;
   auditTrail?: AuditTrailHealth;
+  /** Streaming destinations' backlog, lag, last error and delivering node (AdministerSystem). */
+  auditStreams?: AuditStreamsHealth;
 }
 
 const mayWatch = (caller: CallerIdentity | undefined, permissions: readonly Permission[]): boolean =>
@@ -43,11 +46,14 @@ export class NodeDiagnosticsService {
   ) {}
 
   async diagnostics(caller?: CallerIdentity): Promise<NodeHealthDiagnostics> {
-    const [sharedStorage, directorySync, auditTrail] = await Promise.all([
+    const [sharedStorage, directorySync, auditTrail, auditStreams] = await Promise.all([
       this.storage.check(),
       caller && mayWatch(caller, [Permission.AdministerSystem]) ? this.directorySync(caller) : undefined,
       caller && mayWatch(caller, [Permission.EventView, Permission.AdministerSystem])
         ? this.auditTrail(caller)
+        : undefined,
+      caller && mayWatch(caller, [Permission.AdministerSystem])
+        ? readAuditStreamsHealth(this.backends, caller)
         : undefined,
     ]);
     return {
@@ -55,6 +61,7 @@ export class NodeDiagnosticsService {
       sharedStorage,
       ...(directorySync ? { directorySync } : {}),
       ...(auditTrail ? { auditTrail } : {}),
+      ...(auditStreams ? { auditStreams } : {}),
     };
   }
 
