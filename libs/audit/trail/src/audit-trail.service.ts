@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 
 import type { auditV1 } from '@flotilla/contracts';
 import { FLOTILLA_CONFIG, type FlotillaConfig } from '@flotilla/platform/config';
 import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
 
-import { AuditEventRepository } from './audit-event.repository';
+import { AuditEventRepository, type PagedAuditEvent } from './audit-event.repository';
+import { AuditArchiveRepository } from './archive/audit-archive.repository';
 import { AUDIT_TRAIL_KEYS, type AuditTrailKeys } from './chain/audit-trail-keys';
 import { AuditChainSource, AuditChainVerification, verifyAuditChain } from './chain/verify-audit-chain';
 import { AuditEventRow } from './event/audit-event.columns';
@@ -16,8 +17,14 @@ export const EVENT_VIEW = 'EventView';
 /** The I/O the service needs, so it can be tested without a database. */
 export type AuditEventStore = Pick<AuditEventRepository, 'insertNew' | 'findPage'> & AuditChainSource;
 
-function toContract(row: AuditEventRow): auditV1.AuditEvent {
-  return { ...row, occurredAt: row.occurredAt.toISOString() };
+function toContract(row: PagedAuditEvent): auditV1.AuditEvent {
+  return {
+    ...row,
+    occurredAt: row.occurredAt.toISOString(),
+    sequenceNumber: row.sequenceNumber ?? 0,
+    chainHash: row.chainHash ?? '',
+    recordedAt: row.recordedAt.toISOString(),
+  };
 }
 
 /** Keeps the first event of each id: a relay may put the same event in one batch twice. */
@@ -43,6 +50,10 @@ export class AuditTrailService {
     @Inject(AuditEventRepository) private readonly store: AuditEventStore,
     @Inject(AUDIT_TRAIL_KEYS) private readonly keys: AuditTrailKeys,
     @Inject(FLOTILLA_CONFIG) private readonly config: Pick<FlotillaConfig, 'auditCheckpointMs'>,
+    // The recorded archives: verification starts after the newest (archive/archive-record-check.ts).
+    @Optional()
+    @Inject(AuditArchiveRepository)
+    private readonly archives?: Pick<AuditArchiveRepository, 'archives'>,
   ) {}
 
   /** Validates the whole batch first (nothing stored if one is bad), returns how many were new. */
@@ -57,6 +68,7 @@ export class AuditTrailService {
     return verifyAuditChain(this.store, this.keys.chainKey, {
       checkpointPublicKey: this.keys.checkpoint.publicKey,
       checkpointIntervalMs: this.config.auditCheckpointMs,
+      ...(this.archives ? { archives: this.archives } : {}),
     });
   }
 

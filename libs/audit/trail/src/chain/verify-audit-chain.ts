@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 
 import { auditChainLink, ChainedAuditEvent, GENESIS_LINK } from './audit-chain';
 import { AuditCheckpoint, checkpointSignatureValid } from './audit-checkpoint';
+import { ArchiveAnchor, checkRecordedArchives, RecordedArchive } from '../archive/archive-record-check';
 
 /** What verification reads: the repository's chain queries. */
 export interface AuditChainSource {
@@ -18,6 +19,11 @@ export interface AuditChainVerifyOptions {
   /** How often checkpoints are written: a newest one older than twice this is reported. */
   checkpointIntervalMs: number;
   pageSize?: number;
+  /**
+   * The recorded archives (audit_archives): the chain in the database starts after the newest one,
+   * whose signed manifest gives the number and link to start from. Absent: no archives.
+   */
+  archives?: { archives(): Promise<RecordedArchive[]> };
 }
 
 /** The first place the stored trail is not what the audit service wrote. */
@@ -34,7 +40,12 @@ export type AuditChainBreak =
    * The newest signed checkpoint disagrees with the chain (newest events removed and the head
    * rolled back with them), does not verify, is missing or is too old (checkpoints removed).
    */
-  | { kind: 'checkpoint'; sequence: number; message: string };
+  | { kind: 'checkpoint'; sequence: number; message: string }
+  /**
+   * A recorded archive's signed manifest does not verify, disagrees with its row, or does not
+   * continue the chain from the archive before it (a record forged, changed or removed).
+   */
+  | { kind: 'archive'; sequence: number; message: string };
 
 export interface AuditChainVerification {
   intact: boolean;
@@ -47,12 +58,15 @@ export interface AuditChainVerification {
   firstBreak?: AuditChainBreak;
   /** The newest signed checkpoint the chain was checked against, if any. */
   checkpoint?: { sequence: number; signedAt: Date; nodeName: string };
+  /** The newest archive the database's chain was checked to continue from, if any. */
+  archivedThrough?: { day: string; sequence: number; archives: number };
 }
 
 const PAGE = 1000;
 
 /**
- * Walks the chain from 1 in pages, recomputing each link with the key, and reports the first break.
+ * Walks the chain from 1 (or from after the newest recorded archive, whose signed manifest is
+ * checked first) in pages, recomputing each link with the key, and reports the first break.
  * Catches an edited, removed or inserted event anywhere, and the newest events removed as long as
  * the chain head was not rolled back with them (the signed checkpoints cover that case).
  */
@@ -64,6 +78,11 @@ export async function verifyAuditChain(
   const pageSize = options.pageSize ?? PAGE;
   const { checkpoint, now } = await source.latestCheckpoint();
   const head = await source.chainHead();
+  const archiveCheck = checkRecordedArchives(
+    options.checkpointPublicKey,
+    options.archives ? await options.archives.archives() : [],
+  );
+  const anchor: ArchiveAnchor | undefined = archiveCheck.anchor;
   const result = (verifiedEvents: number, firstBreak?: AuditChainBreak): AuditChainVerification => ({
     intact: firstBreak === undefined,
     verifiedEvents,
@@ -79,22 +98,43 @@ export async function verifyAuditChain(
           },
         }
       : {}),
+    ...(anchor
+      ? { archivedThrough: { day: anchor.day, sequence: anchor.throughSequence, archives: anchor.archives } }
+      : {}),
   });
-  let linkAtCheckpoint = checkpoint?.sequence === 0 ? GENESIS_LINK : undefined;
-  let link = GENESIS_LINK;
-  let expected = 1;
+  if (archiveCheck.problem) {
+    const { sequence, message } = archiveCheck.problem;
+    return result(0, { kind: 'archive', sequence, message });
+  }
+  // Archived events left the database; the chain continues from the newest archive's end, whose
+  // signed manifest vouches for the link there. A checkpoint at or before that end was checked
+  // when its events were archived (the archiver refuses a chain that does not verify).
+  const archivedThrough = anchor?.throughSequence ?? 0;
+  let link = anchor?.lastChainHash ?? GENESIS_LINK;
+  let linkAtCheckpoint =
+    checkpoint === undefined
+      ? undefined
+      : checkpoint.sequence === archivedThrough
+        ? link
+        : checkpoint.sequence < archivedThrough
+          ? checkpoint.chainHash
+          : undefined;
+  let expected = archivedThrough + 1;
   for (;;) {
     const page = await source.chainPage(expected - 1, pageSize);
     for (const event of page) {
       if (event.sequence !== expected) {
-        return result(expected - 1, {
+        return result(expected - 1 - archivedThrough, {
           kind: 'missing',
           sequence: expected,
-          message: `event #${expected} is missing (the chain goes from #${expected - 1} to #${event.sequence}): removed from the database`,
+          message:
+            expected === archivedThrough + 1 && archivedThrough > 0
+              ? `event #${expected} is missing (the newest archive ends at #${archivedThrough}, the database's chain starts at #${event.sequence}): removed from the database without an archive`
+              : `event #${expected} is missing (the chain goes from #${expected - 1} to #${event.sequence}): removed from the database`,
         });
       }
       if (auditChainLink(key, link, event) !== event.chainHash) {
-        return result(expected - 1, {
+        return result(expected - 1 - archivedThrough, {
           kind: 'edited',
           sequence: expected,
           eventId: event.id,
@@ -113,19 +153,19 @@ export async function verifyAuditChain(
       last < head.sequence
         ? `the chain ends at #${last} but the audit service chained ${head.sequence}: the newest events were removed`
         : `the chain ends at #${last}, beyond the head's #${head.sequence}: events were added, or the head changed`;
-    return result(last, { kind: 'head', sequence: last, message });
+    return result(last - archivedThrough, { kind: 'head', sequence: last, message });
   }
   const checkpointBreak = checkpointProblem(checkpoint, last, linkAtCheckpoint, now, options);
-  if (checkpointBreak) return result(last, checkpointBreak);
+  if (checkpointBreak) return result(last - archivedThrough, checkpointBreak);
   const unchained = await source.unchainedSince(head.beganAt);
   if (unchained > 0) {
-    return result(last, {
+    return result(last - archivedThrough, {
       kind: 'unchained',
       count: unchained,
       message: `${unchained} event(s) without a link were stored after the chain began: inserted outside the audit service`,
     });
   }
-  return result(last);
+  return result(last - archivedThrough);
 }
 
 /** What is wrong with the newest checkpoint against a chain intact up to `last`, if anything. */
