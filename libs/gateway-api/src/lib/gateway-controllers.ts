@@ -7,6 +7,7 @@ import { DirectoryDiagnosticsController } from './directory/diagnostics.controll
 import { DirectorySyncController } from './directory/directory-sync.controller';
 import { EnvironmentsController } from './environments/environments.controller';
 import { EventsController } from './events/events.controller';
+import { AuditArchivesController } from './events/archives/audit-archives.controller';
 import { EventsExportController } from './events/events-export.controller';
 import { HealthController } from './health/health.controller';
 import { NodesController } from './nodes/nodes.controller';
@@ -33,6 +34,7 @@ export const GATEWAY_CONTROLLERS: readonly Type[] = [
   TaskLogStreamController,
   PackagesController,
   EventsExportController,
+  AuditArchivesController,
   EventsController,
   AuditStreamsController,
   NodesController,

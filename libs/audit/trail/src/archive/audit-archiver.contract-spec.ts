@@ -32,7 +32,8 @@ import { ArchiveStep, AuditArchiver } from './audit-archiver';
 
 const MIGRATION_RUN_MS = 180_000;
 const DAY_MS = 86_400_000;
-const LEASE_MS = 1500;
+/** Long enough for a day's writes on Babelfish on a busy machine; crash tests wait it out. */
+const LEASE_MS = 4000;
 /** Four days of 30 events, the first 100 days ago (past the default 90-day retention). */
 const DAYS = 4;
 const PER_DAY = 30;
@@ -269,10 +270,10 @@ describe('audit archiving', () => {
     const head = DAYS * PER_DAY + 1;
     const forged = { ...(JSON.parse(newest.manifest) as SignedAuditManifest), day: '2999-01-01' };
     await db.dataSource.query(
-      `INSERT INTO audit_archives (day, file, event_count, first_sequence, last_sequence, through_sequence,
+      `INSERT INTO audit_archives (archive_day, file_name, event_count, first_sequence, last_sequence, through_sequence,
         previous_chain_hash, last_chain_hash, recorded_before, sha256, manifest, created_at)
-       SELECT '2999-01-01', file, 1, ${p(1)}, ${p(1)}, ${p(1)}, last_chain_hash, last_chain_hash, recorded_before,
-        sha256, ${p(2)}, created_at FROM audit_archives WHERE day = ${p(3)}`,
+       SELECT '2999-01-01', file_name, 1, ${p(1)}, ${p(1)}, ${p(1)}, last_chain_hash, last_chain_hash, recorded_before,
+        sha256, ${p(2)}, created_at FROM audit_archives WHERE archive_day = ${p(3)}`,
       [head, JSON.stringify(forged), newest.day],
     );
     await db.dataSource.query(`DELETE FROM audit_events WHERE sequence_number = ${p(1)}`, [head]);
@@ -288,15 +289,15 @@ describe('audit archiving', () => {
     await checkpoints.writeIfDue();
     const head = DAYS * PER_DAY + 1;
     // Past the trigger as its owner could: the archive record made the row deletable for a moment.
-    await db.dataSource.query(`UPDATE audit_archives SET last_sequence = ${p(1)} WHERE day = ${p(2)}`, [
-      head,
-      dayName(DAYS - 1),
-    ]);
+    await db.dataSource.query(
+      `UPDATE audit_archives SET last_sequence = ${p(1)} WHERE archive_day = ${p(2)}`,
+      [head, dayName(DAYS - 1)],
+    );
     await db.dataSource.query(`DELETE FROM audit_events WHERE sequence_number = ${p(1)}`, [head]);
-    await db.dataSource.query(`UPDATE audit_archives SET last_sequence = ${p(1)} WHERE day = ${p(2)}`, [
-      head - 1,
-      dayName(DAYS - 1),
-    ]);
+    await db.dataSource.query(
+      `UPDATE audit_archives SET last_sequence = ${p(1)} WHERE archive_day = ${p(2)}`,
+      [head - 1, dayName(DAYS - 1)],
+    );
     await expect(trail.verify(auditor)).resolves.toMatchObject({
       intact: false,
       firstBreak: { kind: 'missing', sequence: head },
