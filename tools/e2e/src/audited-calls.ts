@@ -19,6 +19,8 @@ import { asAdmin, AuditedCall, AuditWorld, byAdmin, Identified, unique } from '.
 export const UNAUDITED_ROUTES: Readonly<Record<string, string>> = {
   'POST /api/tasks/:id/log/stream-tickets':
     'a one-minute ticket to read a task log over a stream; it changes nothing, and reading a log is not audited',
+  'POST /api/events/export-tickets':
+    'a 30-second ticket for one export download; it changes nothing, and the export it opens is recorded (audit.exported)',
 };
 
 const newProject = (w: AuditWorld) =>

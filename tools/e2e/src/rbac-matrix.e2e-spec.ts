@@ -171,6 +171,8 @@ const ROWS: Record<string, Row> = {
   },
   'GET /api/events': { kind: 'system', path: '/api/events' },
   'GET /api/events/verification': { kind: 'system', path: '/api/events/verification' },
+  'POST /api/events/export-tickets': { kind: 'system', path: '/api/events/export-tickets' },
+  'GET /api/events/export': { kind: 'system', path: '/api/events/export?action=no.such.action' },
   'GET /api/nodes': { kind: 'cluster-wide', path: '/api/nodes' },
   'GET /api/nodes/:name': { kind: 'cluster-wide', path: '/api/nodes/no-such-node' },
   'PUT /api/nodes/:name': { kind: 'system', path: '/api/nodes/no-such-node' },

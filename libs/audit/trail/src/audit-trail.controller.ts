@@ -7,6 +7,7 @@ import { identityFromMetadata } from '@flotilla/platform/grpc';
 
 import { AuditTrailService } from './audit-trail.service';
 import { toTrailVerification } from './chain/trail-verification.mapper';
+import { filterDetails, TrailReadRecorder, verificationDetails } from './export/trail-read-recorder';
 import { AuditRefusalStore } from './refusals/audit-refusal.store';
 import { isRefusal, refusedEvents } from './refusals/refused-events';
 
@@ -23,6 +24,7 @@ export class AuditTrailController implements Pick<auditV1.AuditServiceController
   constructor(
     @Inject(AuditTrailService) private readonly service: AuditTrailService,
     @Inject(AuditRefusalStore) private readonly refusals: AuditRefusalStore,
+    @Inject(TrailReadRecorder) private readonly reads: TrailReadRecorder,
   ) {}
 
   /**
@@ -41,16 +43,31 @@ export class AuditTrailController implements Pick<auditV1.AuditServiceController
     }
   }
 
+  /**
+   * Each answered page is recorded in the trail (audit.searched: the filter, and whether it was a
+   * later page), after it was read so the page does not hold its own search; before it is
+   * answered, so no page leaves unrecorded.
+   */
   @GrpcMethod(SERVICE, 'Query')
-  query(request: auditV1.QueryEventsRequest, metadata?: Metadata): Promise<auditV1.EventPage> {
-    return this.service.query(identityFromMetadata(metadata), request);
+  async query(request: auditV1.QueryEventsRequest, metadata?: Metadata): Promise<auditV1.EventPage> {
+    const caller = identityFromMetadata(metadata);
+    const page = await this.service.query(caller, request);
+    await this.reads.record(caller, 'audit.searched', {
+      filter: filterDetails(request),
+      ...(request.after.trim() ? { laterPage: true } : {}),
+    });
+    return page;
   }
 
+  /** Recorded in the trail as audit.verified with the answer (intact, or the first break). */
   @GrpcMethod(SERVICE, 'Verify')
   async verify(
     _request: auditV1.VerifyTrailRequest,
     metadata?: Metadata,
   ): Promise<auditV1.TrailVerification> {
-    return toTrailVerification(await this.service.verify(identityFromMetadata(metadata)));
+    const caller = identityFromMetadata(metadata);
+    const verification = toTrailVerification(await this.service.verify(caller));
+    await this.reads.record(caller, 'audit.verified', verificationDetails(verification));
+    return verification;
   }
 }

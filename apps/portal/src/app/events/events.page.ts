@@ -5,6 +5,9 @@ import { AuditEvent, ListEventsQuery } from '@flotilla/api-interfaces';
 
 import { EventsApi } from '../api/events-api';
 import { apiErrorMessage } from '../core/api-error';
+import { AuditApi, ExportFormat, startDownload } from './audit-api';
+import { EventDetail } from './event-detail';
+import { TrailStatus } from './trail-status';
 
 const PAGE_SIZE = 50;
 
@@ -12,9 +15,19 @@ const PAGE_SIZE = 50;
 @Component({
   selector: 'flotilla-events',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [DatePipe, ReactiveFormsModule],
+  imports: [DatePipe, ReactiveFormsModule, EventDetail, TrailStatus],
+  styles: `
+    tr.clickable {
+      cursor: pointer;
+    }
+    tr.clickable:hover,
+    tr[aria-selected='true'] {
+      background: rgba(127, 127, 127, 0.12);
+    }
+  `,
   template: `
     <h1>Audit events</h1>
+    <flotilla-trail-status />
     <form class="card inline-form" [formGroup]="filters" (ngSubmit)="search()" data-testid="events-filters">
       <div class="field">
         <label for="events-actor">Actor</label>
@@ -52,7 +65,17 @@ const PAGE_SIZE = 50;
       </div>
       <button type="submit" data-testid="events-search">Search</button>
       <button type="button" class="secondary" (click)="clear()">Clear</button>
+      <span class="spacer"></span>
+      <button type="button" class="secondary" (click)="export('csv')" data-testid="events-export-csv">
+        Export CSV
+      </button>
+      <button type="button" class="secondary" (click)="export('jsonl')" data-testid="events-export-jsonl">
+        Export JSONL (signed)
+      </button>
     </form>
+    @if (selected(); as event) {
+      <flotilla-event-detail [event]="event" (closed)="selected.set(null)" />
+    }
     @if (error(); as message) {
       <p class="error" role="alert">{{ message }}</p>
     }
@@ -74,7 +97,14 @@ const PAGE_SIZE = 50;
         </thead>
         <tbody>
           @for (event of events(); track event.id) {
-            <tr data-testid="event-row">
+            <tr
+              data-testid="event-row"
+              class="clickable"
+              tabindex="0"
+              [attr.aria-selected]="selected()?.id === event.id"
+              (click)="selected.set(event)"
+              (keydown.enter)="selected.set(event)"
+            >
               <td>{{ event.occurredAt | date: 'medium' }}</td>
               <td>{{ event.actorName || event.actorId }}</td>
               <td>
@@ -137,6 +167,9 @@ export class EventsPage implements OnInit {
   protected readonly nextCursor = signal<string | undefined>(undefined);
   protected readonly loading = signal(true);
   protected readonly error = signal<string | null>(null);
+  /** The event shown in full (a row clicked). */
+  protected readonly selected = signal<AuditEvent | null>(null);
+  private readonly audit = inject(AuditApi);
 
   ngOnInit(): void {
     void this.load();
@@ -154,6 +187,19 @@ export class EventsPage implements OnInit {
     });
     this.afters.set(['']);
     void this.load();
+  }
+
+  /**
+   * Downloads every event of the shown results' filter (not only this page) as a file: the browser
+   * streams it to disk; the URL holds a single-use ticket, never the session token.
+   */
+  protected async export(format: ExportFormat): Promise<void> {
+    this.error.set(null);
+    try {
+      startDownload(await this.audit.exportUrl(this.applied(), format));
+    } catch (error: unknown) {
+      this.error.set(apiErrorMessage(error));
+    }
   }
 
   protected clear(): void {

@@ -2,7 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { STREAM_TICKET_PATTERN, STREAM_TICKET_TTL_MS, StreamTicketRecord } from './stream-ticket';
+import {
+  STREAM_TICKET_PATTERN,
+  STREAM_TICKET_PURPOSES,
+  STREAM_TICKET_TTL_MS,
+  StreamTicketRecord,
+} from './stream-ticket';
 
 /** The folder under shared storage that holds outstanding tickets (DESIGN.md §Shared storage layout). */
 export const STREAM_TICKETS_FOLDER = 'StreamTickets';
@@ -85,7 +90,7 @@ function parseRecord(text: string): StreamTicketRecord | undefined {
   try {
     const value = JSON.parse(text) as Partial<StreamTicketRecord>;
     const valid =
-      value.purpose === 'task-log' &&
+      STREAM_TICKET_PURPOSES.some((purpose) => purpose === value.purpose) &&
       typeof value.resourceId === 'string' &&
       typeof value.userId === 'string' &&
       typeof value.username === 'string' &&

@@ -10,12 +10,13 @@ import type { PermissionGrant } from '@flotilla/api-interfaces';
 export const STREAM_TICKET_TTL_MS = 30_000;
 
 /** What a ticket opens; a ticket for one purpose opens nothing else. */
-export type StreamTicketPurpose = 'task-log';
+export const STREAM_TICKET_PURPOSES = ['task-log', 'audit-export'] as const;
+export type StreamTicketPurpose = (typeof STREAM_TICKET_PURPOSES)[number];
 
 /** What the gateway keeps about a ticket: who minted it, for what, until when. Never the ticket itself. */
 export interface StreamTicketRecord {
   purpose: StreamTicketPurpose;
-  /** The one resource (a task id) the ticket opens. */
+  /** The one resource (a task id) the ticket opens; '' for an audit export (any filter of the caller's). */
   resourceId: string;
   userId: string;
   username: string;

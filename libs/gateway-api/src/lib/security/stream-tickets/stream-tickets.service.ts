@@ -40,7 +40,7 @@ export class StreamTickets {
       const failure = storageFailureOf(error);
       if (!failure) throw error;
       throw new ServiceUnavailableException(
-        `The live log is unavailable: shared storage refused its ticket (${failure.description})`,
+        `${purpose === 'task-log' ? 'The live log' : 'The export'} is unavailable: shared storage refused its ticket (${failure.description})`,
       );
     }
   }
