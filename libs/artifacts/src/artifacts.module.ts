@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
 
-import { auditOutboxEntity, AuditOutboxModule } from '@flotilla/audit/outbox';
+import { auditOutboxEntity, AuditOutboxModule, auditOutboxProvenanceMigration } from '@flotilla/audit/outbox';
 import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
 import { SharedStorageLayout } from '@flotilla/platform/storage';
 
@@ -14,7 +14,12 @@ import { PackageStorage } from './storage/package-storage';
 import { PackageUploadService } from './upload/package-upload.service';
 
 export const ArtifactsEntities = [PackageEntity, auditOutboxEntity('artifacts')];
-export const ArtifactsMigrations = [CreatePackages1764200000400, AddAuditOutboxForwardedFor1764200000410];
+export const ArtifactsMigrations = [
+  CreatePackages1764200000400,
+  AddAuditOutboxForwardedFor1764200000410,
+  // The outbox's provenance columns (sign-in method, key id, socket peer, node, request, outcome, scope).
+  auditOutboxProvenanceMigration('artifacts', 1764200000429),
+];
 
 /** Temp files of uploads whose process died; live uploads rewrite theirs far more often than this. */
 const ABANDONED_UPLOAD_AGE_MS = 24 * 60 * 60 * 1000;

@@ -1,3 +1,5 @@
+import { auditOutboxProvenanceMigration } from '@flotilla/audit/outbox';
+
 import { CreateOrchestrationTables1764200000300 } from './migrations/1764200000300-create-orchestration-tables';
 import { AddTaskProgressAndRecoveries1764200000301 } from './migrations/1764200000301-add-task-progress-and-recoveries';
 import { AddNodeStopping1764200000302 } from './migrations/1764200000302-add-node-stopping';
@@ -13,4 +15,6 @@ export const OrchestrationMigrations = [
   AddTaskLogIntegrity1764200000303,
   AddAuditOutboxForwardedFor1764200000310,
   SealSensitiveVariables1764200000311,
+  // The outbox's provenance columns (sign-in method, key id, socket peer, node, request, outcome, scope).
+  auditOutboxProvenanceMigration('orchestrator', 1764200000329),
 ];

@@ -24,6 +24,30 @@ export interface AuditEvent {
   forwardedFor: string;
   /** The service that produced the event. */
   source: string;
+  /** Its number in the trail's chain (1, 2, 3, …); null for an event stored before the chain began. */
+  sequenceNumber: number | null;
+  /** The chain link ending at it (HMAC-SHA256 hex); '' before the chain began. */
+  chainHash: string;
+  /** When the trail stored it (ISO-8601, the database clock). */
+  recordedAt: string;
+  /**
+   * How the actor signed in: `password` (a local account), `directory`, `api-key`, or `service`
+   * for a service acting on its own; '' when unknown (anonymous, or stored before it was recorded).
+   */
+  signInMethod: string;
+  /** The API key's id (never its secret) when the action was authenticated with one; else ''. */
+  apiKeyId: string;
+  /** The TCP peer the gateway saw (usually the proxy); '' when unknown. */
+  socketPeer: string;
+  /** The node whose service recorded it. */
+  nodeName: string;
+  /** The id of the HTTP request (X-Request-Id) that caused it: joins every event of one request. */
+  requestId: string;
+  /** `success`, `failure` (e.g. a wrong password) or `refused`; '' for events stored before it was recorded. */
+  outcome: string;
+  /** The project and environment it concerns, when it concerns one; else ''. */
+  projectId: string;
+  environmentId: string;
 }
 
 /** GET /api/events: filters (combined with AND) and a keyset page. */
@@ -42,6 +66,12 @@ export interface ListEventsQuery {
   clientIp?: string;
   /** Text anywhere in the details, case significant. */
   text?: string;
+  /** `success`, `failure` or `refused`. */
+  outcome?: string;
+  /** Exact matches. */
+  requestId?: string;
+  projectId?: string;
+  environmentId?: string;
   /** Events per page (default 30, at most 500). */
   take?: number;
   /** The `nextCursor` of the page before; absent for the newest page. */

@@ -131,5 +131,17 @@ function toEvent(row: AuditOutboxRow): auditV1.AuditEvent {
     clientIp: row.clientIp,
     source: row.source,
     forwardedFor: row.forwardedFor,
+    signInMethod: row.signInMethod,
+    apiKeyId: row.apiKeyId,
+    socketPeer: row.socketPeer,
+    nodeName: row.nodeName,
+    requestId: row.requestId,
+    outcome: row.outcome,
+    projectId: row.projectId,
+    environmentId: row.environmentId,
+    // Set by the audit service when it stores the event.
+    sequenceNumber: 0,
+    chainHash: '',
+    recordedAt: '',
   };
 }

@@ -10,6 +10,8 @@ import { AuditOutboxRelay, PARKED_ATTEMPTS } from './audit-outbox-relay';
 import { auditOutboxEntity } from './audit-outbox.entity';
 import {
   addAuditOutboxForwardedFor,
+  AUDIT_PROVENANCE_COLUMNS,
+  auditOutboxProvenanceMigration,
   createAuditOutboxTable,
   dropAuditOutboxForwardedFor,
   dropAuditOutboxTable,
@@ -37,17 +39,25 @@ const MIGRATION_RUN_MS = 120_000;
 
 const parts = {
   entities: [auditOutboxEntity('spec')],
-  migrations: [CreateSpecOutbox1700000000000, AddSpecOutboxForwardedFor1700000000001],
+  migrations: [
+    CreateSpecOutbox1700000000000,
+    AddSpecOutboxForwardedFor1700000000001,
+    auditOutboxProvenanceMigration('spec', 1700000000002),
+  ],
 };
 
 describe('audit outbox migrations', () => {
   it(
-    'migrate down step by step: first without forwarded_for, then to no outbox table',
+    'migrate down step by step: first without provenance, then without forwarded_for, then to no outbox table',
     async () => {
       // A database of its own: this test takes the schema apart.
       const own = await createMigratedTestDatabase(parts);
       try {
         const runner = own.dataSource.createQueryRunner();
+        await own.dataSource.undoLastMigration();
+        for (const column of AUDIT_PROVENANCE_COLUMNS)
+          await expect(runner.hasColumn('spec_audit_outbox', column)).resolves.toBe(false);
+        await expect(runner.hasColumn('spec_audit_outbox', 'forwarded_for')).resolves.toBe(true);
         await own.dataSource.undoLastMigration();
         await expect(runner.hasColumn('spec_audit_outbox', 'forwarded_for')).resolves.toBe(false);
         await expect(runner.hasColumn('spec_audit_outbox', 'client_ip')).resolves.toBe(true);
@@ -152,6 +162,67 @@ describe(AuditOutboxRelay.name, () => {
     expect(byResource.get('mapped')).toMatchObject({ clientIp: '192.0.2.8', forwardedFor: '\\x00\\xe9' });
   });
 
+  it('records who signed in how, the socket peer, node, request, outcome and scope, and relays them', async () => {
+    const recorder = new AuditRecorder('spec', () => undefined, 'node-7');
+    const user = {
+      userId: 'u1',
+      username: 'alice',
+      clientIp: '192.0.2.7',
+      socketPeer: '::ffff:127.0.0.1',
+      signInMethod: 'api-key' as const,
+      apiKeyId: '4b1f0c9e-0000-4000-8000-000000000001',
+      requestId: 'req-1',
+      permissions: [],
+    };
+    await db.dataSource.transaction(async (manager) => {
+      await recorder.record(manager, {
+        actor: user,
+        action: 'project.created',
+        resourceType: 'Project',
+        resourceId: 'Projects-1',
+      });
+      await recorder.record(manager, {
+        actor: user,
+        action: 'variable.updated',
+        resourceType: 'Variable',
+        resourceId: 'v1',
+        projectId: 'Projects-1',
+        environmentId: 'Environments-2',
+      });
+      await recorder.record(manager, {
+        actor: { userId: '', username: 'mallory', clientIp: '192.0.2.9', permissions: [] },
+        action: 'user.login-failed',
+        resourceType: 'User',
+        resourceId: 'mallory',
+      });
+      await recorder.record(manager, {
+        actor: systemIdentity('spec'),
+        action: 'task.recovered',
+        resourceType: 'Task',
+        resourceId: 't1',
+      });
+    });
+    const received: auditV1.AuditEvent[] = [];
+    await new AuditOutboxRelay(db.dataSource, 'spec', (events) => {
+      received.push(...events);
+      return Promise.resolve();
+    }).flush();
+    const byResource = new Map(received.map((event) => [event.resourceId, event]));
+    expect(byResource.get('Projects-1')).toMatchObject({
+      signInMethod: 'api-key',
+      apiKeyId: '4b1f0c9e-0000-4000-8000-000000000001',
+      socketPeer: '127.0.0.1',
+      nodeName: 'node-7',
+      requestId: 'req-1',
+      outcome: 'success',
+      projectId: 'Projects-1',
+      environmentId: '',
+    });
+    expect(byResource.get('v1')).toMatchObject({ projectId: 'Projects-1', environmentId: 'Environments-2' });
+    expect(byResource.get('mallory')).toMatchObject({ outcome: 'failure', signInMethod: '', apiKeyId: '' });
+    expect(byResource.get('t1')).toMatchObject({ signInMethod: 'service', outcome: 'success' });
+  });
+
   it('takes rows an older producer wrote without forwarded_for, relaying an empty raw header', async () => {
     await db.dataSource.query(
       `INSERT INTO spec_audit_outbox (id, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source, attempts)
@@ -163,7 +234,13 @@ describe(AuditOutboxRelay.name, () => {
       return Promise.resolve();
     }).flush();
     expect(received).toEqual([
-      expect.objectContaining({ action: 'old.event', clientIp: '192.0.2.1', forwardedFor: '' }),
+      expect.objectContaining({
+        action: 'old.event',
+        clientIp: '192.0.2.1',
+        forwardedFor: '',
+        outcome: '',
+        nodeName: '',
+      }),
     ]);
   });
 

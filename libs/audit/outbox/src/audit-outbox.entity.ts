@@ -2,8 +2,10 @@ import { EntitySchema } from 'typeorm';
 
 import { CLIENT_IP_COLUMN_LENGTH, FORWARDED_FOR_COLUMN_LENGTH } from '@flotilla/platform/grpc';
 
+import { AuditProvenance, PROVENANCE_LIMITS } from './audit-provenance';
+
 /** An audit event waiting in its producer's database to be relayed to the audit service. */
-export interface AuditOutboxRow {
+export interface AuditOutboxRow extends AuditProvenance {
   id: string;
   occurredAt: Date;
   actorId: string;
@@ -47,10 +49,32 @@ export function auditOutboxEntity(service: string): EntitySchema<AuditOutboxRow>
         length: FORWARDED_FOR_COLUMN_LENGTH,
         default: '',
       },
+      // Added by addAuditOutboxProvenance; '' for rows an older producer wrote.
+      ...provenanceColumns(),
     },
   });
 }
 
 export function auditOutboxTable(service: string): string {
   return `${service.replace(/-/g, '_')}_audit_outbox`;
+}
+
+/** The provenance columns (snake_case names), NOT NULL with a '' default. */
+function provenanceColumns(): Record<
+  keyof AuditProvenance,
+  { name: string; type: 'varchar'; length: number; default: string }
+> {
+  const columns = {} as Record<
+    keyof AuditProvenance,
+    { name: string; type: 'varchar'; length: number; default: string }
+  >;
+  for (const [field, length] of Object.entries(PROVENANCE_LIMITS) as [keyof AuditProvenance, number][]) {
+    columns[field] = { name: provenanceColumnName(field), type: 'varchar', length, default: '' };
+  }
+  return columns;
+}
+
+/** `signInMethod` → `sign_in_method`. */
+export function provenanceColumnName(field: keyof AuditProvenance): string {
+  return field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }

@@ -55,5 +55,56 @@ export async function dropAuditOutboxForwardedFor(queryRunner: QueryRunner, serv
   await dropDefaultedColumns(queryRunner, auditOutboxTable(service), ['forwarded_for']);
 }
 
+/**
+ * Sizes as PROVENANCE_LIMITS had them when the columns were added, written out: a migration must
+ * not change when a shared constant does.
+ */
+const PROVENANCE_COLUMNS_V1: readonly [string, number][] = [
+  ['sign_in_method', 20],
+  ['api_key_id', 64],
+  ['socket_peer', 64],
+  ['node_name', 100],
+  ['request_id', 128],
+  ['outcome', 20],
+  ['project_id', 200],
+  ['environment_id', 200],
+];
+
+/** The provenance column names, for a down migration or a test. */
+export const AUDIT_PROVENANCE_COLUMNS = PROVENANCE_COLUMNS_V1.map(([name]) => name);
+
+/**
+ * Expand only: how the actor signed in, the API key id, the socket peer, the node, the request id,
+ * the outcome and the project / environment of each event. NOT NULL with a '' default, so an older
+ * producer still running during a rolling upgrade inserts without them.
+ */
+export async function addAuditOutboxProvenance(queryRunner: QueryRunner, table: string): Promise<void> {
+  const c = portableColumns(dialectOf(queryRunner.connection));
+  await queryRunner.addColumns(
+    table,
+    PROVENANCE_COLUMNS_V1.map(
+      ([name, length]) => new TableColumn({ ...c.varchar(name, length), default: "''" }),
+    ),
+  );
+}
+
+/**
+ * The migration adding the provenance columns to `service`'s outbox, numbered `timestamp` (from
+ * the range of that service's migrations): list it with the service's other migrations.
+ */
+export function auditOutboxProvenanceMigration(
+  service: string,
+  timestamp: number,
+): new () => MigrationInterface {
+  const name = `AddAuditOutboxProvenance${timestamp}`;
+  return class implements MigrationInterface {
+    name = name;
+    up = (queryRunner: QueryRunner) => addAuditOutboxProvenance(queryRunner, auditOutboxTable(service));
+    // dropDefaultedColumns: TypeORM's dropColumn names the default constraint Babelfish does not keep.
+    down = (queryRunner: QueryRunner) =>
+      dropDefaultedColumns(queryRunner, auditOutboxTable(service), AUDIT_PROVENANCE_COLUMNS);
+  };
+}
+
 /** Marker so the type is used by callers' migration classes. */
 export type AuditOutboxMigration = MigrationInterface;

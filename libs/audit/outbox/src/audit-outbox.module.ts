@@ -11,6 +11,7 @@ import { lastValueFrom } from 'rxjs';
 import { DataSource } from 'typeorm';
 
 import { auditV1, SERVICE_CONTRACTS } from '@flotilla/contracts';
+import { FLOTILLA_CONFIG, type FlotillaConfig } from '@flotilla/platform/config';
 import {
   GrpcClientsModule,
   grpcClientToken,
@@ -59,9 +60,9 @@ export class AuditOutboxModule {
         },
         {
           provide: AuditRecorder,
-          inject: [AuditOutboxRelay],
-          useFactory: (relay: AuditOutboxRelay): AuditRecorder =>
-            new AuditRecorder(service, () => relay.nudge()),
+          inject: [AuditOutboxRelay, { token: FLOTILLA_CONFIG, optional: true }],
+          useFactory: (relay: AuditOutboxRelay, config?: Pick<FlotillaConfig, 'nodeName'>): AuditRecorder =>
+            new AuditRecorder(service, () => relay.nudge(), config?.nodeName),
         },
         RelayLifecycle,
       ],

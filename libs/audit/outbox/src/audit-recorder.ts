@@ -6,6 +6,7 @@ import { CallerIdentity, clientOrigin } from '@flotilla/platform/grpc';
 import { dialectOf } from '@flotilla/platform/persistence';
 
 import { AuditOutboxRow } from './audit-outbox.entity';
+import { AuditOutcome, defaultNodeName, provenanceOf } from './audit-provenance';
 
 export interface AuditEventInput {
   actor: CallerIdentity;
@@ -15,6 +16,12 @@ export interface AuditEventInput {
   resourceId: string;
   /** What changed; must never contain secrets (passwords, keys, sensitive variable values). */
   details?: Record<string, unknown>;
+  /** Default: what the action's name implies (`*-failed` a failure, `*-refused` a refusal, else success). */
+  outcome?: AuditOutcome;
+  /** The project the event concerns; default: the resource itself when it is a Project. */
+  projectId?: string;
+  /** The environment the event concerns; default: the resource itself when it is an Environment. */
+  environmentId?: string;
 }
 
 /**
@@ -32,6 +39,8 @@ export class AuditRecorder {
   constructor(
     private readonly service: string,
     private readonly onRecorded: () => void = () => undefined,
+    /** The node the event is recorded on (FLOTILLA_NODE_NAME). */
+    private readonly nodeName: string = defaultNodeName(),
   ) {}
 
   async record(manager: EntityManager, event: AuditEventInput): Promise<void> {
@@ -51,6 +60,7 @@ export class AuditRecorder {
       forwardedFor: origin.forwardedFor,
       source: this.service,
       attempts: 0,
+      ...provenanceOf(event.actor, event, this.nodeName),
     };
     await manager.getRepository<AuditOutboxRow>(`${this.service}AuditOutbox`).insert(row);
     this.onRecorded();

@@ -38,6 +38,14 @@ interface StoredAuditEvent {
   client_ip: string;
   source: string;
   forwarded_for: string;
+  sign_in_method: string;
+  api_key_id: string;
+  socket_peer: string;
+  node_name: string;
+  request_id: string;
+  outcome: string;
+  project_id: string;
+  environment_id: string;
 }
 
 /** A stored event with its chain columns (bigint comes back as a string from both drivers). */
@@ -46,6 +54,7 @@ interface StoredChainRow extends StoredAuditEvent {
   recorded_at: Date | string;
   sequence_number: number | string | null;
   chain_hash: string | null;
+  link_version: number | string;
 }
 
 interface StoredCheckpoint {
@@ -73,8 +82,16 @@ function insertParams(event: ChainedAuditEvent): unknown[] {
   return [...chainedFieldValues(event), event.chainHash];
 }
 
+/** A stored event as a page gives it: the event and its place in the chain. */
+export interface PagedAuditEvent extends AuditEventRow {
+  /** null for an event stored before the chain began. */
+  sequenceNumber: number | null;
+  chainHash: string | null;
+  recordedAt: Date;
+}
+
 export interface AuditEventPage {
-  rows: AuditEventRow[];
+  rows: PagedAuditEvent[];
   /** Absent on the last page. */
   nextCursor?: string;
 }
@@ -98,6 +115,14 @@ function toRow(stored: StoredAuditEvent): AuditEventRow {
     clientIp: stored.client_ip,
     source: stored.source,
     forwardedFor: stored.forwarded_for,
+    signInMethod: stored.sign_in_method,
+    apiKeyId: stored.api_key_id,
+    socketPeer: stored.socket_peer,
+    nodeName: stored.node_name,
+    requestId: stored.request_id,
+    outcome: stored.outcome,
+    projectId: stored.project_id,
+    environmentId: stored.environment_id,
   };
 }
 
@@ -254,6 +279,7 @@ export class AuditEventRepository {
       recordedAt: new Date(row.recorded_at),
       sequence: Number(row.sequence_number),
       chainHash: row.chain_hash ?? '',
+      linkVersion: Number(row.link_version),
     }));
   }
 
@@ -268,8 +294,15 @@ export class AuditEventRepository {
   /** One page in the order newest first, and the cursor of the next when there is one. */
   async findPage(query: AuditQuery): Promise<AuditEventPage> {
     const { select, params } = buildAuditPageSql(query, this.sql);
-    const stored = await this.dataSource.query<StoredAuditEvent[]>(select, params);
-    const rows = stored.slice(0, query.take).map(toRow);
+    const stored = await this.dataSource.query<StoredChainRow[]>(select, params);
+    const rows = stored.slice(0, query.take).map(
+      (row): PagedAuditEvent => ({
+        ...toRow(row),
+        sequenceNumber: row.sequence_number === null ? null : Number(row.sequence_number),
+        chainHash: row.chain_hash,
+        recordedAt: new Date(row.recorded_at),
+      }),
+    );
     const last = rows.at(-1);
     return {
       rows,

@@ -13,6 +13,13 @@ import {
   testMssqlKind,
 } from '@flotilla/testing';
 
+import {
+  NO_PROVENANCE,
+  sentFields,
+  SOME_PROVENANCE,
+  UNCHAINED,
+  undoMigrationsAfter,
+} from './event/audit-event.test-support';
 import { AuditEventRepository } from './audit-event.repository';
 import { AuditCheckpointWriter } from './chain/audit-checkpoint-writer';
 import { testAuditTrailKeys } from './chain/audit-trail-keys.test-support';
@@ -71,6 +78,8 @@ function dataset(): auditV1.AuditEvent[] {
     clientIp: '192.0.2.7',
     source: 'spec',
     forwardedFor: i % 2 === 0 ? '' : '192.0.2.7, 10.0.0.1',
+    ...NO_PROVENANCE,
+    ...UNCHAINED,
   }));
 }
 
@@ -141,6 +150,10 @@ describe(AuditTrailService.name, () => {
       'migrates down step by step: first without the client IP key, then without checkpoints, then without the chain, then without the append-only guard, then without forwarded_for, then to no audit table',
       async () => {
         const runner = own.dataSource.createQueryRunner();
+        const later = await undoMigrationsAfter(own.dataSource, 'AddAuditEventsClientIpKey1764200000205');
+        expect(later).toContain('AddAuditEventsProvenance1764200000220');
+        for (const column of ['outcome', 'request_id', 'socket_peer', 'link_version'])
+          await expect(runner.hasColumn('audit_events', column)).resolves.toBe(false);
         await own.dataSource.undoLastMigration();
         await expect(runner.hasColumn('audit_events', 'client_ip_key')).resolves.toBe(false);
         await own.dataSource.undoLastMigration();
@@ -165,6 +178,7 @@ describe(AuditTrailService.name, () => {
       async () => {
         const [event] = dataset();
         const runner = own.dataSource.createQueryRunner();
+        await undoMigrationsAfter(own.dataSource, 'AddAuditEventsClientIpKey1764200000205');
         await own.dataSource.undoLastMigration(); // the client IP key
         await own.dataSource.undoLastMigration(); // the checkpoints
         await own.dataSource.undoLastMigration(); // the chain
@@ -245,10 +259,21 @@ describe(AuditTrailService.name, () => {
 
     it('round-trips every field and stamps recorded_at from the database clock', async () => {
       const [event] = dataset();
-      await sut.record([{ ...event, actorName: 'Zoë Ødegaard', details: '{"name":"Wéb","n":[1,2]}' }]);
+      const sent = {
+        ...event!,
+        ...SOME_PROVENANCE,
+        actorName: 'Zoë Ødegaard',
+        details: '{"name":"Wéb","n":[1,2]}',
+      };
+      await sut.record([sent]);
       const page = await sut.query(auditor, noFilter);
       expect(page.items).toEqual([
-        { ...event, actorName: 'Zoë Ødegaard', details: '{"name":"Wéb","n":[1,2]}' },
+        {
+          ...sentFields(sent),
+          sequenceNumber: expect.any(Number) as number,
+          chainHash: expect.stringMatching(/^[0-9a-f]{64}$/) as string,
+          recordedAt: expect.any(String) as string,
+        },
       ]);
       const [stamp] = await db.dataSource.query<{ recorded_at: Date; db_now: Date }[]>(
         `SELECT recorded_at, ${dialectSql(db.dialect).now} AS db_now FROM audit_events`,

@@ -4,6 +4,7 @@ import { RpcException } from '@nestjs/microservices';
 import type { auditV1 } from '@flotilla/contracts';
 import { CallerIdentity } from '@flotilla/platform/grpc';
 
+import { NO_PROVENANCE, UNCHAINED } from './event/audit-event.test-support';
 import type { AuditEventPage } from './audit-event.repository';
 import { AuditEventStore, AuditTrailService, EVENT_VIEW } from './audit-trail.service';
 import { testAuditTrailKeys } from './chain/audit-trail-keys.test-support';
@@ -23,6 +24,8 @@ const event: auditV1.AuditEvent = {
   clientIp: '192.0.2.7',
   source: 'orchestrator',
   forwardedFor: '192.0.2.7',
+  ...NO_PROVENANCE,
+  ...UNCHAINED,
 };
 
 const auditor: CallerIdentity = {
@@ -112,7 +115,19 @@ describe(AuditTrailService.name, () => {
     it('passes the parsed query to the store and maps rows to the contract', async () => {
       const asked: AuditQuery[] = [];
       const page: AuditEventPage = {
-        rows: [{ ...event, occurredAt: new Date(event.occurredAt) }],
+        rows: [
+          {
+            ...event,
+            occurredAt: new Date(event.occurredAt),
+            sequenceNumber: 7,
+            chainHash: 'f'.repeat(64),
+            recordedAt: new Date(event.occurredAt),
+            requestId: 'req-1',
+            outcome: 'success',
+            signInMethod: 'api-key',
+            apiKeyId: 'k1',
+          },
+        ],
         nextCursor: 'the-next-page',
       };
       const sut = new AuditTrailService(
@@ -128,7 +143,18 @@ describe(AuditTrailService.name, () => {
       await expect(
         sut.query(auditor, { ...emptyQuery, action: 'project.*', clientIp: '10.0.0.0/8' }),
       ).resolves.toEqual({
-        items: [event],
+        items: [
+          {
+            ...event,
+            sequenceNumber: 7,
+            chainHash: 'f'.repeat(64),
+            recordedAt: event.occurredAt,
+            requestId: 'req-1',
+            outcome: 'success',
+            signInMethod: 'api-key',
+            apiKeyId: 'k1',
+          },
+        ],
         take: 30,
         nextCursor: 'the-next-page',
       });

@@ -1,4 +1,4 @@
-import { auditOutboxEntity } from '@flotilla/audit/outbox';
+import { auditOutboxEntity, auditOutboxProvenanceMigration } from '@flotilla/audit/outbox';
 
 import {
   DirectorySyncDeactivationEntity,
@@ -40,4 +40,6 @@ export const AuthMigrations = [
   AddUsersExternalId1764200000130,
   CreateDirectorySync1764200000140,
   CreateTeams1764200000150,
+  // The outbox's provenance columns (sign-in method, key id, socket peer, node, request, outcome, scope).
+  auditOutboxProvenanceMigration(AUTH_AUDIT_SOURCE, 1764200000169),
 ];

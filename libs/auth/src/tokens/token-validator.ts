@@ -32,15 +32,21 @@ export class TokenValidator {
     if (!user?.isActive) throw RpcErrors.unauthenticated(INVALID_TOKEN);
     // Read afresh on every call (one indexed query): a team change holds on the next call.
     const teamRoles = await this.teams.grantedTo(this.dataSource.manager, user.id);
-    return buildPrincipal(toAuthUser(user), owner.credential, teamRoles);
+    const principal = buildPrincipal(toAuthUser(user), owner.credential, teamRoles);
+    // For the audit trail: a session's method is its account's (a directory account signs in
+    // only through the directory), a key's is the key, named by its id.
+    const signInMethod = owner.apiKeyId ? 'api-key' : user.source === 'directory' ? 'directory' : 'password';
+    return { ...principal, signInMethod, ...(owner.apiKeyId ? { apiKeyId: owner.apiKeyId } : {}) };
   }
 
-  private async ownerOf(token: string): Promise<{ userId: string; credential: CredentialKind } | undefined> {
+  private async ownerOf(
+    token: string,
+  ): Promise<{ userId: string; credential: CredentialKind; apiKeyId?: string } | undefined> {
     const manager = this.dataSource.manager;
     const tokenHash = hashSecret(token);
     if (isApiKeySecret(token)) {
       const key = await this.apiKeys.findActiveByHash(manager, tokenHash);
-      return key ? { userId: key.userId, credential: 'api-key' } : undefined;
+      return key ? { userId: key.userId, credential: 'api-key', apiKeyId: key.id } : undefined;
     }
     const session = await this.sessions.findLive(manager, tokenHash);
     if (!session) return undefined;

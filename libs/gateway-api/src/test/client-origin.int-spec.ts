@@ -72,6 +72,17 @@ const STORED_EVENT: auditV1.AuditEvent = {
   clientIp: '203.0.113.9',
   source: 'auth',
   forwardedFor: '203.0.113.9, 127.0.0.1',
+  sequenceNumber: 12,
+  chainHash: 'a'.repeat(64),
+  recordedAt: '2025-03-01T10:15:00.200Z',
+  signInMethod: '',
+  apiKeyId: '',
+  socketPeer: '127.0.0.1',
+  nodeName: 'node-1',
+  requestId: 'req-7',
+  outcome: 'failure',
+  projectId: '',
+  environmentId: '',
 };
 
 describe('gateway client origin (X-Forwarded-For) behind a trusted proxy at 127.0.0.1', () => {
@@ -150,6 +161,15 @@ describe('gateway client origin (X-Forwarded-For) behind a trusted proxy at 127.
     expect(sut.backends.log.loginCallers.at(-1)).toMatchObject({
       clientIp: '127.0.0.2',
       forwardedFor: '203.0.113.9',
+      socketPeer: '127.0.0.2',
+    });
+  });
+
+  it('passes the socket peer beside the client the trusted proxy vouched for', async () => {
+    await send(sut, 'POST', '/api/users/login', { json: failedSignIn, forwardedFor: ['203.0.113.9'] });
+    expect(sut.backends.log.loginCallers.at(-1)).toMatchObject({
+      clientIp: '203.0.113.9',
+      socketPeer: '127.0.0.1',
     });
   });
 
@@ -182,6 +202,17 @@ describe('gateway client origin (X-Forwarded-For) behind a trusted proxy at 127.
             clientIp: '203.0.113.9',
             forwardedFor: '203.0.113.9, 127.0.0.1',
             source: 'auth',
+            sequenceNumber: 12,
+            chainHash: 'a'.repeat(64),
+            recordedAt: '2025-03-01T10:15:00.200Z',
+            signInMethod: '',
+            apiKeyId: '',
+            socketPeer: '127.0.0.1',
+            nodeName: 'node-1',
+            requestId: 'req-7',
+            outcome: 'failure',
+            projectId: '',
+            environmentId: '',
           },
         ],
         take: 30,

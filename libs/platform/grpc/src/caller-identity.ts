@@ -3,8 +3,10 @@ import { Metadata } from '@grpc/grpc-js';
 import { isPermission, PermissionGrant } from '@flotilla/api-interfaces';
 
 import { clientOrigin } from './caller-identity-origin';
+import { CallerProvenance, shapedProvenance } from './caller-provenance';
 
 export * from './caller-identity-origin';
+export * from './caller-provenance';
 
 /**
  * Who is calling, carried on every gRPC call as metadata so each service can authorise
@@ -13,7 +15,7 @@ export * from './caller-identity-origin';
  * call-authorization/): a receiving service's interceptor strips every plain identity key and
  * sets them again from the verified token, or from the calling peer's certificate.
  */
-export interface CallerIdentity {
+export interface CallerIdentity extends CallerProvenance {
   userId: string;
   username: string;
   /** The client's address as resolved by the gateway (trusted X-Forwarded-For aware); '' if unknown. */
@@ -61,6 +63,9 @@ const KEYS = {
   grants: GRANTS_METADATA_KEY,
   requestId: 'x-flotilla-request-id',
   callerToken: CALLER_TOKEN_METADATA_KEY,
+  signInMethod: 'x-flotilla-sign-in-method',
+  apiKeyId: 'x-flotilla-api-key-id',
+  socketPeer: 'x-flotilla-socket-peer',
 } as const;
 
 /** A request id is an opaque correlation key: printable, short, no separators of other formats. */
@@ -104,6 +109,10 @@ export function identityToMetadata(identity: CallerIdentity, metadata = new Meta
   const requestId = validRequestId(identity.requestId);
   if (requestId) metadata.set(KEYS.requestId, requestId);
   if (identity.callerToken) metadata.set(KEYS.callerToken, identity.callerToken);
+  const provenance = shapedProvenance(identity);
+  if (provenance.signInMethod) metadata.set(KEYS.signInMethod, provenance.signInMethod);
+  if (provenance.apiKeyId) metadata.set(KEYS.apiKeyId, provenance.apiKeyId);
+  if (provenance.socketPeer) metadata.set(KEYS.socketPeer, provenance.socketPeer);
   return metadata;
 }
 
@@ -157,6 +166,11 @@ export function identityFromMetadata(metadata: Metadata | undefined): CallerIden
   const requestId = validRequestId(first(metadata, KEYS.requestId));
   const callerToken = first(metadata, KEYS.callerToken);
   const grants = grantsFrom(first(metadata, KEYS.grants));
+  const provenance = shapedProvenance({
+    signInMethod: first(metadata, KEYS.signInMethod),
+    apiKeyId: first(metadata, KEYS.apiKeyId),
+    socketPeer: first(metadata, KEYS.socketPeer),
+  });
   return {
     userId: first(metadata, KEYS.userId),
     username: decodeURIComponent(first(metadata, KEYS.username)),
@@ -166,5 +180,6 @@ export function identityFromMetadata(metadata: Metadata | undefined): CallerIden
     ...(grants ? { grants } : {}),
     ...(requestId ? { requestId } : {}),
     ...(callerToken ? { callerToken } : {}),
+    ...provenance,
   };
 }

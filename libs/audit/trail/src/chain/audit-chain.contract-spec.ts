@@ -5,7 +5,14 @@ import { CallerIdentity } from '@flotilla/platform/grpc';
 import { dialectSql } from '@flotilla/platform/persistence';
 import { createMigratedTestDatabase, MigratedTestDatabase } from '@flotilla/testing';
 
+import {
+  NO_PROVENANCE,
+  SOME_PROVENANCE,
+  UNCHAINED,
+  undoMigrationsAfter,
+} from '../event/audit-event.test-support';
 import { AuditEventRepository } from '../audit-event.repository';
+import { auditChainLink, GENESIS_LINK } from './audit-chain';
 import { signCheckpoint } from './audit-checkpoint';
 import { AuditCheckpointWriter } from './audit-checkpoint-writer';
 import type { AuditTrailKeys } from './audit-trail-keys';
@@ -44,6 +51,8 @@ function events(count: number): auditV1.AuditEvent[] {
     clientIp: '192.0.2.7',
     source: 'spec',
     forwardedFor: '',
+    ...NO_PROVENANCE,
+    ...UNCHAINED,
   }));
 }
 
@@ -224,4 +233,105 @@ describe('the audit chain, on the database', () => {
     await expect(trail.record(again)).resolves.toEqual({ recorded: 0 });
     await expect(trail.verify(auditor)).resolves.toMatchObject({ intact: true, headSequence: EVENTS + 3 });
   });
+
+  it('finds an edited provenance column, and a link version set back to 1, at its event', async () => {
+    await trail.record(events(2).map((event) => ({ ...event, ...SOME_PROVENANCE })));
+    await behindTheTrailsBack((run) =>
+      run(`UPDATE audit_events SET socket_peer = ${p(1)} WHERE sequence_number = ${EVENTS + 1}`, [
+        '10.9.9.9',
+      ]),
+    );
+    await expect(trail.verify(auditor)).resolves.toMatchObject({
+      verifiedEvents: EVENTS,
+      firstBreak: { kind: 'edited', sequence: EVENTS + 1 },
+    });
+    await emptyAuditTrailAsOwner(db.dataSource);
+    await trail.record(events(2).map((event) => ({ ...event, ...SOME_PROVENANCE })));
+    await behindTheTrailsBack((run) =>
+      run('UPDATE audit_events SET link_version = 1 WHERE sequence_number = 2'),
+    );
+    await expect(trail.verify(auditor)).resolves.toMatchObject({
+      firstBreak: { kind: 'edited', sequence: 2 },
+    });
+  });
+});
+
+/**
+ * Upgrading: events the previous release chained (version-1 links, no provenance columns yet)
+ * still verify after migration 1764200000220, beside the version-2 events linked after it.
+ */
+describe('the audit chain across the provenance migration', () => {
+  let db: MigratedTestDatabase;
+
+  beforeAll(async () => {
+    db = await createMigratedTestDatabase({ entities: AuditTrailEntities, migrations: AuditTrailMigrations });
+  }, MIGRATION_RUN_MS);
+  afterAll(() => db.dispose());
+
+  it(
+    'verifies version-1 events stored before it and version-2 events stored after it as one chain',
+    async () => {
+      const keys = testAuditTrailKeys();
+      const config = { auditCheckpointMs: CHECKPOINT_MS, nodeName: 'node-spec' };
+      await undoMigrationsAfter(db.dataSource, 'AddAuditEventsClientIpKey1764200000205');
+      const sql = dialectSql(db.dialect);
+      const ts = (index: number) =>
+        db.dialect === 'postgres'
+          ? `CAST(${sql.param(index)} AS timestamptz)`
+          : `CONVERT(datetime2, ${sql.param(index)}, 127)`;
+      // As the previous release's audit service stored them: its columns, its link.
+      let link = GENESIS_LINK;
+      const recordedAt = new Date(Date.UTC(2026, 11, 1, 9, 0, 0));
+      const old = events(3);
+      for (const [index, event] of old.entries()) {
+        const row = {
+          ...event,
+          occurredAt: new Date(event.occurredAt),
+          clientIpKey: '00000000000000000000ffffc0000207',
+          recordedAt,
+          sequence: index + 1,
+          linkVersion: 1,
+        };
+        link = auditChainLink(keys.chainKey, link, row);
+        await db.dataSource.query(
+          'INSERT INTO audit_events (id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, ' +
+            'details, client_ip, source, forwarded_for, client_ip_key, recorded_at, sequence_number, chain_hash) ' +
+            `VALUES (${sql.param(1)}, ${ts(2)}, ${[3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map(sql.param).join(', ')}, ${ts(13)}, ${sql.param(14)}, ${sql.param(15)})`,
+          [
+            row.id,
+            row.occurredAt.toISOString(),
+            row.actorId,
+            row.actorName,
+            row.action,
+            row.resourceType,
+            row.resourceId,
+            row.details,
+            row.clientIp,
+            row.source,
+            row.forwardedFor,
+            row.clientIpKey,
+            recordedAt.toISOString(),
+            row.sequence,
+            link,
+          ],
+        );
+      }
+      await db.dataSource.query(
+        `UPDATE audit_chain_head SET sequence_number = ${sql.param(1)}, chain_hash = ${sql.param(2)} WHERE id = 1`,
+        [3, link],
+      );
+      await db.dataSource.runMigrations();
+
+      const repository = new AuditEventRepository(db.dataSource, keys.chainKey);
+      const trail = new AuditTrailService(repository, keys, config);
+      await trail.record(events(2).map((event) => ({ ...event, ...SOME_PROVENANCE })));
+      await new AuditCheckpointWriter(repository, keys, config).writeIfDue();
+      const versions = await db.dataSource.query<{ v: number | string }[]>(
+        'SELECT link_version AS v FROM audit_events ORDER BY sequence_number',
+      );
+      expect(versions.map(({ v }) => Number(v))).toEqual([1, 1, 1, 2, 2]);
+      await expect(trail.verify(auditor)).resolves.toMatchObject({ intact: true, verifiedEvents: 5 });
+    },
+    MIGRATION_RUN_MS,
+  );
 });

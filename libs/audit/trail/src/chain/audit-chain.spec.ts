@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 
+import { NO_PROVENANCE } from '../event/audit-event.test-support';
 import type { AuditEventRow } from '../event/audit-event.columns';
 import { INSERT_COLUMNS } from '../sql/audit-trail-sql';
 import {
@@ -7,6 +8,7 @@ import {
   chainAuditEvents,
   ChainedAuditEvent,
   chainedFieldValues,
+  CURRENT_LINK_VERSION,
   GENESIS_LINK,
 } from './audit-chain';
 import { AuditCheckpoint, signCheckpoint } from './audit-checkpoint';
@@ -32,6 +34,7 @@ function event(n: number): AuditEventRow {
     clientIp: '192.0.2.7',
     source: 'spec',
     forwardedFor: '',
+    ...NO_PROVENANCE,
   };
 }
 
@@ -170,6 +173,121 @@ describe('the audit chain', () => {
     const source = { ...trail(chained), unchainedSince: () => Promise.resolve(2) };
     await expect(verifyAuditChain(source, key, options)).resolves.toMatchObject({
       firstBreak: { kind: 'unchained', count: 2 },
+    });
+  });
+
+  describe('link versions', () => {
+    const withProvenance = (n: number): AuditEventRow => ({
+      ...event(n),
+      signInMethod: 'api-key',
+      apiKeyId: '4b1f0c9e-0000-4000-8000-000000000001',
+      socketPeer: '127.0.0.1',
+      nodeName: 'node-2',
+      requestId: `req-${n}`,
+      outcome: 'success',
+      projectId: 'Projects-1',
+      environmentId: 'Environments-2',
+    });
+
+    /** Events linked as the audit service did before migration 1764200000220, written out here. */
+    function linkedBeforeProvenance(count: number): ChainedAuditEvent[] {
+      let link = GENESIS_LINK;
+      return Array.from({ length: count }, (_, index) => {
+        const e = event(index + 1);
+        const values = [
+          e.id,
+          e.occurredAt.toISOString(),
+          e.actorId,
+          e.actorName,
+          e.action,
+          e.resourceType,
+          e.resourceId,
+          e.details,
+          e.clientIp,
+          e.source,
+          e.forwardedFor,
+          '00000000000000000000ffffc0000207',
+          at.toISOString(),
+          index + 1,
+        ];
+        link = createHmac('sha256', key)
+          .update(`${link}\n${JSON.stringify(values)}`)
+          .digest('hex');
+        // As the repository reads them back after the migration: version 1, provenance ''.
+        return {
+          ...e,
+          clientIpKey: values[11] as string,
+          sequence: index + 1,
+          recordedAt: at,
+          chainHash: link,
+          linkVersion: 1,
+        };
+      });
+    }
+
+    const old = linkedBeforeProvenance(3);
+    const lastOld = old[2] as ChainedAuditEvent;
+    const fresh = chainAuditEvents(
+      key,
+      { sequence: 3, link: lastOld.chainHash },
+      [4, 5].map(withProvenance),
+      at,
+    );
+    const mixed = [...old, ...fresh];
+
+    it('links new events at version 2, covering the provenance fields and the version', () => {
+      expect(CURRENT_LINK_VERSION).toBe(2);
+      expect(fresh.map((e) => e.linkVersion)).toEqual([2, 2]);
+      const values = chainedFieldValues(fresh[0] as ChainedAuditEvent);
+      expect(values).toHaveLength(INSERT_COLUMNS.length - 1);
+      expect(values[INSERT_COLUMNS.indexOf('socket_peer')]).toBe('127.0.0.1');
+      expect(values[INSERT_COLUMNS.indexOf('link_version')]).toBe(2);
+    });
+
+    it('verifies events linked before the migration (version 1) and after it (version 2) as one chain', async () => {
+      await expect(verifyAuditChain(trail(mixed), key, { ...options, pageSize: 2 })).resolves.toMatchObject({
+        intact: true,
+        verifiedEvents: 5,
+      });
+    });
+
+    it.each([
+      ['signInMethod', 'password'],
+      ['apiKeyId', ''],
+      ['socketPeer', '10.9.9.9'],
+      ['nodeName', 'node-1'],
+      ['requestId', 'req-other'],
+      ['outcome', 'failure'],
+      ['projectId', 'Projects-9'],
+      ['environmentId', ''],
+    ] as const)('catches %s edited on a version-2 event', async (field, value) => {
+      const edited = mixed.map((e) => (e.sequence === 5 ? { ...e, [field]: value } : e));
+      await expect(verifyAuditChain(trail(edited), key, options)).resolves.toMatchObject({
+        intact: false,
+        firstBreak: { kind: 'edited', sequence: 5 },
+      });
+    });
+
+    it('catches a version-2 event set back to version 1, or to a version that does not exist', async () => {
+      for (const linkVersion of [1, 3, 7]) {
+        const edited = mixed.map((e) => (e.sequence === 4 ? { ...e, linkVersion } : e));
+        await expect(verifyAuditChain(trail(edited), key, options)).resolves.toMatchObject({
+          firstBreak: { kind: 'edited', sequence: 4 },
+        });
+      }
+    });
+
+    it('catches an old event edited, and given provenance with a version 2 it never had', async () => {
+      const renamed = mixed.map((e) => (e.sequence === 2 ? { ...e, actorName: 'Mallory' } : e));
+      await expect(verifyAuditChain(trail(renamed), key, options)).resolves.toMatchObject({
+        firstBreak: { kind: 'edited', sequence: 2 },
+      });
+      const upgraded = mixed.map((e) =>
+        e.sequence === 2 ? { ...e, linkVersion: 2, outcome: 'success' } : e,
+      );
+      await expect(verifyAuditChain(trail(upgraded), key, options)).resolves.toMatchObject({
+        firstBreak: { kind: 'edited', sequence: 2 },
+      });
     });
   });
 });

@@ -1,10 +1,20 @@
 import { createHmac } from 'node:crypto';
 
-import type { AuditEventRow } from '../event/audit-event.columns';
+import { AUDIT_PROVENANCE_FIELDS, type AuditEventRow } from '../event/audit-event.columns';
 import { addressKey } from '../query/address-key';
 
 /** The link before the first event: the chain starts from 64 zeros. */
 export const GENESIS_LINK = '0'.repeat(64);
+
+/**
+ * Which fields a link covers. 1: the fields stored before migration 1764200000220 (the events
+ * stored before it keep verifying as they were linked). 2: those, then the provenance fields
+ * (AUDIT_PROVENANCE_FIELDS) and the version itself; every event linked since is version 2, so
+ * setting a new event's version back to 1 changes what its link must be and breaks it.
+ */
+export const LINK_VERSIONS = [1, 2] as const;
+export type LinkVersion = (typeof LINK_VERSIONS)[number];
+export const CURRENT_LINK_VERSION: LinkVersion = 2;
 
 /** An event with its place in the chain: its sequence number and the link that ends at it. */
 export interface ChainedAuditEvent extends AuditEventRow {
@@ -20,17 +30,25 @@ export interface ChainedAuditEvent extends AuditEventRow {
   recordedAt: Date;
   /** HMAC-SHA256 (hex) of the previous link and this event, keyed with the cluster's chain key. */
   chainHash: string;
+  /**
+   * Which fields its link covers (LINK_VERSIONS); as stored in `link_version`. Absent reads as 1
+   * (an event read from a file written before the field existed).
+   */
+  linkVersion?: number;
 }
 
 export type UnlinkedAuditEvent = Omit<ChainedAuditEvent, 'chainHash'>;
 
 /**
- * Every stored field of an event but its link, in the order of the insert's columns
- * (sql/audit-trail-sql.ts INSERT_COLUMNS), timestamps as ISO text at millisecond precision, as both
- * databases store them here. The link covers exactly these values; the insert writes them.
+ * The fields a link of `event`'s version covers, in the order of the insert's columns
+ * (sql/audit-trail-sql.ts INSERT_COLUMNS, whose version-2 columns are exactly these values then the
+ * link), timestamps as ISO text at millisecond precision, as both databases store them here.
+ * Version 1: the fields stored before the provenance columns. Version 2: those, the provenance
+ * fields and the version. Any other version links nothing: it cannot verify.
  */
 export function chainedFieldValues(event: UnlinkedAuditEvent): (string | number)[] {
-  return [
+  const version = event.linkVersion ?? 1;
+  const v1 = [
     event.id,
     event.occurredAt.toISOString(),
     event.actorId,
@@ -46,6 +64,9 @@ export function chainedFieldValues(event: UnlinkedAuditEvent): (string | number)
     event.recordedAt.toISOString(),
     event.sequence,
   ];
+  if (version === 1) return v1;
+  if (version !== 2) throw new Error(`audit event ${event.id}: unknown link version ${version}`);
+  return [...v1, ...AUDIT_PROVENANCE_FIELDS.map((field) => event[field]), version];
 }
 
 /** The bytes a link covers: chainedFieldValues as JSON, so no value can run into the next. */
@@ -58,12 +79,15 @@ export function canonicalAuditEvent(event: UnlinkedAuditEvent): string {
  * does not hold the key cannot compute the links of an edited, inserted or re-numbered event.
  */
 export function auditChainLink(key: Buffer, previousLink: string, event: UnlinkedAuditEvent): string {
+  const version = event.linkVersion ?? 1;
+  // An unknown version (a stored value edited to 7) is no link at all: verification reports the event.
+  if (!(LINK_VERSIONS as readonly number[]).includes(version)) return '';
   return createHmac('sha256', key)
     .update(`${previousLink}\n${canonicalAuditEvent(event)}`)
     .digest('hex');
 }
 
-/** Chains `events` (in the order given) after `head`; returns them with sequence and link. */
+/** Chains `events` (in the order given) after `head`, at the current link version; returns them with sequence and link. */
 export function chainAuditEvents(
   key: Buffer,
   head: { sequence: number; link: string },
@@ -77,6 +101,7 @@ export function chainAuditEvents(
       clientIpKey: addressKey(event.clientIp),
       sequence: head.sequence + index + 1,
       recordedAt,
+      linkVersion: CURRENT_LINK_VERSION,
     };
     link = auditChainLink(key, link, unlinked);
     return { ...unlinked, chainHash: link };

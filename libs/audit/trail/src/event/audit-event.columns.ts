@@ -1,3 +1,4 @@
+import { PROVENANCE_LIMITS } from '@flotilla/audit/outbox';
 import { CLIENT_IP_COLUMN_LENGTH } from '@flotilla/platform/grpc';
 
 /**
@@ -14,6 +15,23 @@ export const AUDIT_EVENT_LIMITS = {
   clientIp: CLIENT_IP_COLUMN_LENGTH,
   source: 50,
 } as const;
+
+/**
+ * Who and from where beyond the client IP, and what the event concerns, as the outboxes hold
+ * them (same sizes). Each '' when unknown and for events stored before migration 1764200000220.
+ */
+export const AUDIT_PROVENANCE_FIELDS = [
+  'signInMethod',
+  'apiKeyId',
+  'socketPeer',
+  'nodeName',
+  'requestId',
+  'outcome',
+  'projectId',
+  'environmentId',
+] as const;
+export type AuditProvenanceField = (typeof AUDIT_PROVENANCE_FIELDS)[number];
+export const AUDIT_PROVENANCE_LIMITS: Readonly<Record<AuditProvenanceField, number>> = PROVENANCE_LIMITS;
 
 export const AUDIT_EVENTS_TABLE = 'audit_events';
 /** One row: the last sequence number and link of the chain (see chain/audit-chain.ts). */
@@ -36,4 +54,15 @@ export interface AuditEventRow {
   source: string;
   /** The raw X-Forwarded-For, bounded; '' if none. */
   forwardedFor: string;
+  /** `password`, `directory`, `api-key`, `service` or ''. */
+  signInMethod: string;
+  apiKeyId: string;
+  /** The TCP peer the gateway saw (canonical address), or ''. */
+  socketPeer: string;
+  nodeName: string;
+  requestId: string;
+  /** `success`, `failure`, `refused` or '' (events stored before it was recorded). */
+  outcome: string;
+  projectId: string;
+  environmentId: string;
 }

@@ -2,7 +2,11 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 import { FORWARDED_FOR_COLUMN_LENGTH } from '@flotilla/platform/grpc';
 
-import { AUDIT_EVENT_LIMITS as L, AUDIT_EVENTS_TABLE } from './audit-event.columns';
+import {
+  AUDIT_EVENT_LIMITS as L,
+  AUDIT_EVENTS_TABLE,
+  AUDIT_PROVENANCE_LIMITS as P,
+} from './audit-event.columns';
 
 /**
  * One entry of the audit trail. Append-only: the API never updates or deletes a row; each row
@@ -55,6 +59,35 @@ export class AuditEventEntity {
   /** The client address as a fixed-width key for the CIDR filter; NULL before it existed. */
   @Column({ name: 'client_ip_key', type: 'varchar', length: 32, nullable: true })
   clientIpKey!: string | null;
+
+  // Provenance (migration 1764200000220): '' for events stored before it.
+  @Column({ name: 'sign_in_method', type: 'varchar', length: P.signInMethod, default: '' })
+  signInMethod!: string;
+
+  @Column({ name: 'api_key_id', type: 'varchar', length: P.apiKeyId, default: '' })
+  apiKeyId!: string;
+
+  @Column({ name: 'socket_peer', type: 'varchar', length: P.socketPeer, default: '' })
+  socketPeer!: string;
+
+  @Column({ name: 'node_name', type: 'varchar', length: P.nodeName, default: '' })
+  nodeName!: string;
+
+  @Column({ name: 'request_id', type: 'varchar', length: P.requestId, default: '' })
+  requestId!: string;
+
+  @Column({ type: 'varchar', length: P.outcome, default: '' })
+  outcome!: string;
+
+  @Column({ name: 'project_id', type: 'varchar', length: P.projectId, default: '' })
+  projectId!: string;
+
+  @Column({ name: 'environment_id', type: 'varchar', length: P.environmentId, default: '' })
+  environmentId!: string;
+
+  /** Which fields its link covers (chain/audit-chain.ts): 1 before the provenance columns, 2 since. */
+  @Column({ name: 'link_version', type: 'smallint', default: 1 })
+  linkVersion!: number;
 
   /** Its number in the chain (1, 2, 3, …); NULL for events stored before the chain began. */
   @Column({ name: 'sequence_number', type: 'bigint', nullable: true })

@@ -45,6 +45,26 @@ describe(buildAuditFilter.name, () => {
     );
   });
 
+  it('matches outcome, request, project and environment exactly, on both dialects', () => {
+    const provenance: AuditQuery = {
+      ...unfiltered,
+      outcome: 'failure',
+      requestId: 'req-1',
+      projectId: 'Projects-1',
+      environmentId: 'Environments-2',
+    };
+    expect(buildAuditFilter(provenance, auditTrailSql('postgres'))).toEqual({
+      where: 'WHERE outcome = $1 AND request_id = $2 AND project_id = $3 AND environment_id = $4',
+      params: ['failure', 'req-1', 'Projects-1', 'Environments-2'],
+    });
+    expect(buildAuditFilter(provenance, auditTrailSql('mssql')).where).toBe(
+      'WHERE (outcome = @0 AND outcome COLLATE Latin1_General_BIN2 = @0) ' +
+        'AND (request_id = @1 AND request_id COLLATE Latin1_General_BIN2 = @1) ' +
+        'AND (project_id = @2 AND project_id COLLATE Latin1_General_BIN2 = @2) ' +
+        'AND (environment_id = @3 AND environment_id COLLATE Latin1_General_BIN2 = @3)',
+    );
+  });
+
   it('matches an exact action with equality', () => {
     expect(
       buildAuditFilter({ ...unfiltered, action: { exact: 'project.created' } }, auditTrailSql('postgres')),
@@ -64,7 +84,9 @@ describe(buildAuditFilter.name, () => {
 
 describe(buildAuditPageSql.name, () => {
   const columns =
-    'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source, forwarded_for';
+    'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source, forwarded_for, ' +
+    'sign_in_method, api_key_id, socket_peer, node_name, request_id, outcome, project_id, environment_id, ' +
+    'sequence_number, chain_hash, recorded_at';
   const after = { occurredAt: new Date('2025-03-01T12:00:00Z'), id: '0f8c1c66-5e2e-4d0b-9d55-6a8f1d3c2b1a' };
 
   it('asks one event more than a page, newest first with id as tie-breaker, after the cursor, on PostgreSQL', () => {

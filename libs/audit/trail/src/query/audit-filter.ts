@@ -48,6 +48,11 @@ export function buildAuditFilter(query: AuditQuery, sql: AuditTrailSql): AuditFi
   if (query.to !== undefined) conditions.push(`occurred_at < ${sql.timestamp(bind(query.to.toISOString()))}`);
   if (query.clientIp !== undefined)
     conditions.push(`client_ip_key BETWEEN ${bind(query.clientIp.low)} AND ${bind(query.clientIp.high)}`);
+  if (query.outcome !== undefined) conditions.push(sql.textEquals('outcome', bind(query.outcome)));
+  if (query.requestId !== undefined) conditions.push(sql.textEquals('request_id', bind(query.requestId)));
+  if (query.projectId !== undefined) conditions.push(sql.textEquals('project_id', bind(query.projectId)));
+  if (query.environmentId !== undefined)
+    conditions.push(sql.textEquals('environment_id', bind(query.environmentId)));
   if (query.text !== undefined) conditions.push(sql.textLike('details', bind(`%${escapeLike(query.text)}%`)));
   if (query.after !== undefined) {
     // After the cursor in the page order (occurred_at DESC, id DESC). An OR, not a row comparison:
@@ -59,7 +64,10 @@ export function buildAuditFilter(query: AuditQuery, sql: AuditTrailSql): AuditFi
 }
 
 export const SELECT_COLUMNS =
-  'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source, forwarded_for';
+  'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source, forwarded_for, ' +
+  'sign_in_method, api_key_id, socket_peer, node_name, request_id, outcome, project_id, environment_id, ' +
+  // The chain fields, for reviewers and exports (the link is checked by Verify, not here).
+  'sequence_number, chain_hash, recorded_at';
 
 export interface AuditPageSql {
   /**

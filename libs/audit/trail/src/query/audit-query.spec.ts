@@ -39,6 +39,10 @@ describe(parseAuditQuery.name, () => {
         after: encodeAuditCursor(cursor),
         clientIp: ' 10.1.16.0/20 ',
         text: ' "name":"Web" ',
+        outcome: ' failure ',
+        requestId: 'req-1',
+        projectId: 'Projects-1',
+        environmentId: 'Environments-2',
       }),
     ).toEqual({
       actor: 'alice',
@@ -49,6 +53,10 @@ describe(parseAuditQuery.name, () => {
       to: new Date('2025-03-01T23:00:00Z'),
       clientIp: { low: '00000000000000000000ffff0a011000', high: '00000000000000000000ffff0a011fff' },
       text: '"name":"Web"',
+      outcome: 'failure',
+      requestId: 'req-1',
+      projectId: 'Projects-1',
+      environmentId: 'Environments-2',
       after: cursor,
       take: 10,
     });
@@ -73,6 +81,9 @@ describe(parseAuditQuery.name, () => {
     [{ from: 'last tuesday' }, 'from: must be an ISO-8601 date or timestamp with a time zone'],
     [{ to: '2025-03-01T10:00:00' }, 'to: must be an ISO-8601 date or timestamp with a time zone'],
     [{ from: '2025-03-02', to: '2025-03-01' }, 'from: must not be after to'],
+    [{ outcome: 'failed' }, 'outcome: must be one of success, failure, refused'],
+    [{ requestId: 'r'.repeat(129) }, 'requestId: at most 128 characters'],
+    [{ projectId: 'p'.repeat(201) }, 'projectId: at most 200 characters'],
   ])('refuses %j', (change, message) => {
     expect(thrownBy(() => parseAuditQuery({ ...empty, ...change }))).toEqual({
       code: status.INVALID_ARGUMENT,

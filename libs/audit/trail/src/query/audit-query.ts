@@ -1,6 +1,9 @@
 import type { auditV1 } from '@flotilla/contracts';
 import { RpcErrors } from '@flotilla/platform/grpc';
 
+import { AUDIT_OUTCOMES, type AuditOutcome } from '@flotilla/audit/outbox';
+
+import { AUDIT_PROVENANCE_LIMITS } from '../event/audit-event.columns';
 import { parseIsoTimestamp } from '../event/iso-timestamp';
 import { AddressKeyRange, addressKeyRange } from './address-key';
 import { AuditCursor, decodeAuditCursor } from './audit-cursor';
@@ -23,6 +26,12 @@ export interface AuditQuery {
   clientIp?: AddressKeyRange;
   /** Text anywhere in the details, case significant. */
   text?: string;
+  /** `success`, `failure` or `refused`. */
+  outcome?: AuditOutcome;
+  /** Exact matches. */
+  requestId?: string;
+  projectId?: string;
+  environmentId?: string;
   /** Keyset paging: only events after this one in the page order (newest first). */
   after?: AuditCursor;
   take: number;
@@ -72,6 +81,23 @@ function textFilter(value: string): string | undefined {
   return text;
 }
 
+function outcomeFilter(value: string): AuditOutcome | undefined {
+  const text = optional(value);
+  if (text === undefined) return undefined;
+  if (!(AUDIT_OUTCOMES as readonly string[]).includes(text))
+    throw RpcErrors.invalidArgument(`outcome: must be one of ${AUDIT_OUTCOMES.join(', ')}`);
+  return text as AuditOutcome;
+}
+
+/** An exact-match id filter: longer than its column can hold finds nothing, so it is refused. */
+function idFilter(field: 'requestId' | 'projectId' | 'environmentId', value: string): string | undefined {
+  const text = optional(value);
+  const limit = AUDIT_PROVENANCE_LIMITS[field];
+  if (text !== undefined && text.length > limit)
+    throw RpcErrors.invalidArgument(`${field}: at most ${limit} characters`);
+  return text;
+}
+
 /**
  * Checks a Query request: bad timestamps, addresses or cursors, or a negative take are
  * INVALID_ARGUMENT; take 0 (not sent) means the default, and more than the maximum is capped (the
@@ -93,6 +119,10 @@ export function parseAuditQuery(request: auditV1.QueryEventsRequest): AuditQuery
     to,
     clientIp: clientIpFilter(request.clientIp),
     text: textFilter(request.text),
+    outcome: outcomeFilter(request.outcome),
+    requestId: idFilter('requestId', request.requestId),
+    projectId: idFilter('projectId', request.projectId),
+    environmentId: idFilter('environmentId', request.environmentId),
     after: optional(request.after) === undefined ? undefined : decodeAuditCursor(request.after.trim()),
     take: request.take === 0 ? DEFAULT_TAKE : Math.min(request.take, MAX_TAKE),
   };

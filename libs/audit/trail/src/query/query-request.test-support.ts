@@ -15,6 +15,10 @@ export function queryRequest(
     after: '',
     clientIp: '',
     text: '',
+    outcome: '',
+    requestId: '',
+    projectId: '',
+    environmentId: '',
     ...overrides,
   };
 }

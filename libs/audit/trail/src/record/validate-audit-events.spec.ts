@@ -4,6 +4,7 @@ import { RpcException } from '@nestjs/microservices';
 import type { auditV1 } from '@flotilla/contracts';
 import { FORWARDED_FOR_MAX_LENGTH } from '@flotilla/platform/grpc';
 
+import { UNCHAINED } from '../event/audit-event.test-support';
 import { MAX_EVENTS_PER_RECORD, validateAuditEvent, validateAuditEvents } from './validate-audit-events';
 
 const valid: auditV1.AuditEvent = {
@@ -18,6 +19,15 @@ const valid: auditV1.AuditEvent = {
   clientIp: '192.0.2.7',
   source: 'orchestrator',
   forwardedFor: '192.0.2.7',
+  signInMethod: 'directory',
+  apiKeyId: '',
+  socketPeer: '127.0.0.1',
+  nodeName: 'node-2',
+  requestId: 'req-42',
+  outcome: 'success',
+  projectId: 'Projects-1',
+  environmentId: '',
+  ...UNCHAINED,
 };
 
 function thrownBy(act: () => unknown): unknown {
@@ -31,10 +41,43 @@ function thrownBy(act: () => unknown): unknown {
 
 describe(validateAuditEvent.name, () => {
   it('turns a valid event into a row, lower-casing the id', () => {
+    const { sequenceNumber: _n, chainHash: _h, recordedAt: _r, ...fields } = valid;
     expect(validateAuditEvent(valid, 0)).toEqual({
-      ...valid,
+      ...fields,
       id: '3f2504e0-4f89-41d3-9a0c-0305e82c3301',
       occurredAt: new Date('2025-03-01T10:15:00.123Z'),
+    });
+  });
+
+  it('stores provenance it cannot vouch for as empty, never refusing the event', () => {
+    const shaped = validateAuditEvent(
+      {
+        ...valid,
+        signInMethod: 'magic',
+        apiKeyId: 'key with spaces',
+        socketPeer: '::ffff:127.0.0.1',
+        requestId: 'r'.repeat(129),
+        outcome: 'maybe',
+      },
+      0,
+    );
+    expect(shaped).toMatchObject({
+      signInMethod: '',
+      apiKeyId: '',
+      socketPeer: '127.0.0.1',
+      requestId: '',
+      outcome: '',
+    });
+    expect(validateAuditEvent({ ...valid, socketPeer: '<script>' }, 0).socketPeer).toBe('');
+  });
+
+  it('refuses a node, project or environment longer than its column', () => {
+    expect(thrownBy(() => validateAuditEvent({ ...valid, projectId: 'p'.repeat(201) }, 3))).toEqual({
+      code: status.INVALID_ARGUMENT,
+      message: 'events[3].projectId: must be at most 200 characters',
+    });
+    expect(thrownBy(() => validateAuditEvent({ ...valid, nodeName: 'n\u0000' }, 0))).toMatchObject({
+      message: 'events[0].nodeName: must not contain NUL characters',
     });
   });
 

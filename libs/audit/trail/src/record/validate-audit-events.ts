@@ -1,7 +1,14 @@
 import type { auditV1 } from '@flotilla/contracts';
-import { clientOrigin, RpcErrors } from '@flotilla/platform/grpc';
+import { AUDIT_OUTCOMES } from '@flotilla/audit/outbox';
+import {
+  canonicalPeerAddress,
+  clientOrigin,
+  RpcErrors,
+  shapedProvenance,
+  validRequestId,
+} from '@flotilla/platform/grpc';
 
-import { AUDIT_EVENT_LIMITS, AuditEventRow } from '../event/audit-event.columns';
+import { AUDIT_EVENT_LIMITS, AUDIT_PROVENANCE_LIMITS, AuditEventRow } from '../event/audit-event.columns';
 import { parseIsoTimestamp } from '../event/iso-timestamp';
 
 /** A relay sends at most 200 at a time; the cap keeps one call's transaction bounded. */
@@ -33,6 +40,47 @@ function validDetails(index: number, details: string): string {
     invalid(index, 'details', 'must be a JSON object');
   }
   return details;
+}
+
+/** Free-text provenance from the producer's own code: refused when too long or with NUL, like the fields above. */
+const TEXT_PROVENANCE = ['nodeName', 'projectId', 'environmentId'] as const;
+
+/**
+ * The provenance to store. Shaped, never refused (the origin rule: a parked sign-in failure is an
+ * attempt gone from the trail): an unknown sign-in method, outcome or a malformed key id, peer or
+ * request id is stored as ''. The node, project and environment come from the producer's code and
+ * are refused like any other field when too long.
+ */
+function provenance(
+  event: auditV1.AuditEvent,
+  index: number,
+): Pick<
+  AuditEventRow,
+  | 'signInMethod'
+  | 'apiKeyId'
+  | 'socketPeer'
+  | 'nodeName'
+  | 'requestId'
+  | 'outcome'
+  | 'projectId'
+  | 'environmentId'
+> {
+  for (const field of TEXT_PROVENANCE) {
+    const limit = AUDIT_PROVENANCE_LIMITS[field];
+    if (event[field].length > limit) invalid(index, field, `must be at most ${limit} characters`);
+    if (event[field].includes('\u0000')) invalid(index, field, 'must not contain NUL characters');
+  }
+  const shaped = shapedProvenance(event);
+  return {
+    signInMethod: shaped.signInMethod ?? '',
+    apiKeyId: shaped.apiKeyId ?? '',
+    socketPeer: canonicalPeerAddress(event.socketPeer),
+    nodeName: event.nodeName,
+    requestId: validRequestId(event.requestId) ?? '',
+    outcome: (AUDIT_OUTCOMES as readonly string[]).includes(event.outcome) ? event.outcome : '',
+    projectId: event.projectId,
+    environmentId: event.environmentId,
+  };
 }
 
 /**
@@ -73,6 +121,7 @@ export function validateAuditEvent(event: auditV1.AuditEvent, index: number): Au
     clientIp: origin.clientIp,
     source: event.source,
     forwardedFor: origin.forwardedFor,
+    ...provenance(event, index),
   };
 }
 

@@ -2,7 +2,8 @@ import { auditTrailSql, INSERT_CHUNK_ROWS, INSERT_COLUMNS } from './audit-trail-
 
 const COLUMNS =
   'id, occurred_at, actor_id, actor_name, action, resource_type, resource_id, details, client_ip, source, ' +
-  'forwarded_for, client_ip_key, recorded_at, sequence_number, chain_hash';
+  'forwarded_for, client_ip_key, recorded_at, sequence_number, sign_in_method, api_key_id, socket_peer, ' +
+  'node_name, request_id, outcome, project_id, environment_id, link_version, chain_hash';
 
 describe('auditTrailSql', () => {
   it('lists every stored column, the chain columns last', () => {
@@ -19,8 +20,10 @@ describe('auditTrailSql', () => {
     it('inserts chained rows as given, both timestamps cast from ISO text', () => {
       expect(sut.insertChained(2)).toBe(
         `INSERT INTO audit_events (${COLUMNS}) VALUES ` +
-          '($1, CAST($2 AS timestamptz), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CAST($13 AS timestamptz), $14, $15), ' +
-          '($16, CAST($17 AS timestamptz), $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, CAST($28 AS timestamptz), $29, $30)',
+          '($1, CAST($2 AS timestamptz), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CAST($13 AS timestamptz), $14, ' +
+          '$15, $16, $17, $18, $19, $20, $21, $22, $23, $24), ' +
+          '($25, CAST($26 AS timestamptz), $27, $28, $29, $30, $31, $32, $33, $34, $35, $36, CAST($37 AS timestamptz), $38, ' +
+          '$39, $40, $41, $42, $43, $44, $45, $46, $47, $48)',
       );
     });
 
@@ -46,7 +49,8 @@ describe('auditTrailSql', () => {
     it('inserts chained rows as given, both timestamps converted from ISO 8601 (style 127)', () => {
       expect(sut.insertChained(1)).toBe(
         `INSERT INTO audit_events (${COLUMNS}) VALUES ` +
-          '(@0, CONVERT(datetime2, @1, 127), @2, @3, @4, @5, @6, @7, @8, @9, @10, @11, CONVERT(datetime2, @12, 127), @13, @14);',
+          '(@0, CONVERT(datetime2, @1, 127), @2, @3, @4, @5, @6, @7, @8, @9, @10, @11, CONVERT(datetime2, @12, 127), @13, ' +
+          '@14, @15, @16, @17, @18, @19, @20, @21, @22, @23);',
       );
     });
 

@@ -26,6 +26,16 @@ export const INSERT_COLUMNS = [
   'client_ip_key',
   'recorded_at',
   'sequence_number',
+  // Link version 2 (chain/audit-chain.ts): the provenance columns and the version, then the link.
+  'sign_in_method',
+  'api_key_id',
+  'socket_peer',
+  'node_name',
+  'request_id',
+  'outcome',
+  'project_id',
+  'environment_id',
+  'link_version',
   'chain_hash',
 ] as const;
 
@@ -34,9 +44,9 @@ export const STORED_COLUMNS = INSERT_COLUMNS.join(', ');
 
 /**
  * Rows per insert statement: SQL Server accepts at most 2,100 parameters a statement, so a
- * batch is split into statements of this many rows (14 parameters each), all in one transaction.
+ * batch is split into statements of this many rows (24 parameters each), all in one transaction.
  */
-export const INSERT_CHUNK_ROWS = 100;
+export const INSERT_CHUNK_ROWS = 80;
 
 /** Ids per existence check (one parameter each, under SQL Server's 2,100). */
 export const ID_CHECK_CHUNK = 1000;

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 import {
   AuditEvent,
@@ -66,6 +66,29 @@ export class ListEventsQueryDto implements ListEventsQuery {
   @MaxLength(200)
   text?: string;
 
+  @ApiPropertyOptional({ enum: ['success', 'failure', 'refused'] })
+  @IsOptional()
+  @IsIn(['success', 'failure', 'refused'])
+  outcome?: string;
+
+  @ApiPropertyOptional({ description: 'The X-Request-Id of the request that caused the events' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  requestId?: string;
+
+  @ApiPropertyOptional({ description: 'Events concerning this project' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  projectId?: string;
+
+  @ApiPropertyOptional({ description: 'Events concerning this environment' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  environmentId?: string;
+
   @ApiPropertyOptional({ minimum: 1, maximum: 500, description: 'Events per page (default 30)' })
   @IsOptional()
   @Type(() => Number)
@@ -95,6 +118,18 @@ function toRestEvent(event: auditV1.AuditEvent): AuditEvent {
     clientIp: event.clientIp,
     forwardedFor: event.forwardedFor,
     source: event.source,
+    // int64 arrives as a number or a string depending on the loader's options; 0 means no chain.
+    sequenceNumber: Number(event.sequenceNumber) || null,
+    chainHash: event.chainHash,
+    recordedAt: event.recordedAt,
+    signInMethod: event.signInMethod,
+    apiKeyId: event.apiKeyId,
+    socketPeer: event.socketPeer,
+    nodeName: event.nodeName,
+    requestId: event.requestId,
+    outcome: event.outcome,
+    projectId: event.projectId,
+    environmentId: event.environmentId,
   };
 }
 
@@ -147,6 +182,10 @@ export class EventsController {
       to: query.to ?? '',
       clientIp: query.clientIp ?? '',
       text: query.text ?? '',
+      outcome: query.outcome ?? '',
+      requestId: query.requestId ?? '',
+      projectId: query.projectId ?? '',
+      environmentId: query.environmentId ?? '',
       take: query.take ?? 0,
       after: query.after ?? '',
     };

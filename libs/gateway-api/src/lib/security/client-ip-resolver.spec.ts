@@ -26,6 +26,7 @@ describe(ClientIpResolver.name, () => {
       expect(sut.origin(requestFrom('192.0.2.7', '203.0.113.9'))).toEqual({
         clientIp: '192.0.2.7',
         forwardedFor: '203.0.113.9',
+        socketPeer: '192.0.2.7',
       });
     });
 
@@ -57,6 +58,7 @@ describe(ClientIpResolver.name, () => {
       expect(sut.origin(requestFrom('127.0.0.1', '203.0.113.9'))).toEqual({
         clientIp: '203.0.113.9',
         forwardedFor: '203.0.113.9',
+        socketPeer: '127.0.0.1',
       });
     });
 
@@ -80,6 +82,7 @@ describe(ClientIpResolver.name, () => {
       expect(sut.origin(requestFrom('127.0.0.1', '<script>x</script>'))).toEqual({
         clientIp: '127.0.0.1',
         forwardedFor: '<script>x</script>',
+        socketPeer: '127.0.0.1',
       });
     });
 

@@ -12,6 +12,9 @@ import {
 
 type ResolvableRequest = Pick<IncomingMessage, 'socket' | 'headers'>;
 
+/** Where a request came from as the audit trail records it: the resolved client and the TCP peer. */
+export type RequestSourceOrigin = ClientOrigin & { socketPeer?: string };
+
 /**
  * Resolves where a request came from, for the audit trail. The client IP is the socket peer,
  * unless the peer is a configured trusted proxy (FLOTILLA_TRUSTED_PROXIES), then the rightmost
@@ -52,11 +55,17 @@ export class ClientIpResolver {
   }
 
   /**
-   * The client IP and the raw X-Forwarded-For (every value, as Node joined them), bounded.
-   * The header is kept whether or not the peer is trusted: it is evidence, never an address.
+   * The client IP, the raw X-Forwarded-For (every value, as Node joined them), bounded, and the
+   * socket peer (usually the proxy; absent once the socket is gone). The header is kept whether or
+   * not the peer is trusted: it is evidence, never an address.
    */
-  origin(request: ResolvableRequest): ClientOrigin {
-    return { clientIp: this.resolve(request), forwardedFor: boundForwardedFor(rawForwardedFor(request)) };
+  origin(request: ResolvableRequest): RequestSourceOrigin {
+    const socketPeer = canonicalPeerAddress(request.socket.remoteAddress);
+    return {
+      clientIp: this.resolve(request),
+      forwardedFor: boundForwardedFor(rawForwardedFor(request)),
+      ...(socketPeer ? { socketPeer } : {}),
+    };
   }
 }
 

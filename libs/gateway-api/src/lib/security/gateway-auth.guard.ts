@@ -11,11 +11,11 @@ import { Reflector } from '@nestjs/core';
 import {
   assertGrantsFitCallerToken,
   CallerTokenTooLarge,
-  ClientOrigin,
   grantsFromWire,
+  shapedProvenance,
 } from '@flotilla/platform/grpc';
 
-import { ClientIpResolver } from './client-ip-resolver';
+import { ClientIpResolver, RequestSourceOrigin } from './client-ip-resolver';
 import type { GatewayRequest, RequestCaller } from './gateway-request';
 import { ROUTE_ACCESS, RouteAccess, STREAM_TICKET_ROUTE, StreamTicketRoute } from './route-access';
 import { StreamTickets } from './stream-tickets/stream-tickets.service';
@@ -23,7 +23,7 @@ import { requestIdOf } from './request-id';
 import { TokenValidator } from './token-validator';
 
 /** Where the request came from, and its id: every identity built for it carries both. */
-type RequestOrigin = ClientOrigin & { requestId: string };
+type RequestOrigin = RequestSourceOrigin & { requestId: string };
 
 const API_KEY_HEADER = 'x-octopus-apikey';
 
@@ -99,6 +99,8 @@ export class GatewayAuthGuard implements CanActivate {
         ...origin,
         permissions: principal.permissions,
         ...(grants ? { grants } : {}),
+        // How they signed in and with which key, for the audit trail (auth's answer, validated).
+        ...shapedProvenance({ signInMethod: principal.signInMethod, apiKeyId: principal.apiKeyId }),
       },
       displayName: principal.displayName,
       token,

@@ -39,4 +39,10 @@ export interface CallerTokenClaims {
   forwardedFor?: string;
   /** One per user request; the gateway's. */
   requestId?: string;
+  /** How the user signed in (SIGN_IN_METHODS), for the audit trail. */
+  signInMethod?: string;
+  /** The API key's id when the request was authenticated with one (never the secret). */
+  apiKeyId?: string;
+  /** The TCP peer the gateway saw (usually the proxy), beside the resolved clientIp. */
+  socketPeer?: string;
 }

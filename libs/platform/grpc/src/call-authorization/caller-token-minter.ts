@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { createSigner } from 'fast-jwt';
 
-import type { CallerIdentity } from '../caller-identity';
+import { CallerIdentity, shapedProvenance } from '../caller-identity';
 import {
   CALLER_TOKEN_ALGORITHM,
   CALLER_TOKEN_ISSUER,
@@ -104,6 +104,8 @@ export class CallerTokenMinter {
       clientIp: identity.clientIp,
       ...(identity.forwardedFor ? { forwardedFor: identity.forwardedFor } : {}),
       ...(identity.requestId ? { requestId: identity.requestId } : {}),
+      // A few short validated fields: the token stays small, and what it carries is what the trail stores.
+      ...shapedProvenance(identity),
     };
     const token = this.signerOf(this.source.current())(claims);
     if (token.length > MAX_CALLER_TOKEN_LENGTH)

@@ -4,7 +4,7 @@ import { createVerifier, TokenError } from 'fast-jwt';
 
 import type { PermissionGrant } from '@flotilla/api-interfaces';
 
-import { CallerIdentity } from '../caller-identity';
+import { CallerIdentity, shapedProvenance } from '../caller-identity';
 import {
   CALLER_TOKEN_ALGORITHM,
   CALLER_TOKEN_CLOCK_SKEW_S,
@@ -138,6 +138,12 @@ export class CallerTokenVerifier {
     const forwardedFor = stringClaim(payload, 'forwardedFor', false);
     const requestId = stringClaim(payload, 'requestId', false);
     const grants = grantsClaim(payload);
+    // Signed by the gateway, yet shaped like any origin: a value outside the rules is dropped.
+    const provenance = shapedProvenance({
+      signInMethod: stringClaim(payload, 'signInMethod', false),
+      apiKeyId: stringClaim(payload, 'apiKeyId', false),
+      socketPeer: stringClaim(payload, 'socketPeer', false),
+    });
     return {
       userId,
       username: stringClaim(payload, 'username', true) as string,
@@ -146,6 +152,7 @@ export class CallerTokenVerifier {
       permissions: permissionsClaim(payload),
       ...(grants ? { grants } : {}),
       ...(requestId ? { requestId } : {}),
+      ...provenance,
       callerToken: token,
     };
   }

@@ -61,6 +61,53 @@ describe('caller tokens', () => {
     expect(verifier.verify(token, ['orchestrator'])).toEqual({ ...alice, callerToken: token });
   });
 
+  it('carries how the user signed in, the API key id and the socket peer, for the audit trail', () => {
+    const withKey: CallerIdentity = {
+      ...alice,
+      signInMethod: 'api-key',
+      apiKeyId: '4b1f0c9e-0000-4000-8000-000000000001',
+      socketPeer: '127.0.0.1',
+    };
+    const token = minter.mint(withKey, 'orchestrator');
+    expect(verifier.verify(token, ['orchestrator'])).toEqual({ ...withKey, callerToken: token });
+    // A value outside the rules is never signed: the token carries only what the trail may store.
+    const odd = minter.mint(
+      { ...alice, signInMethod: 'magic' as 'password', apiKeyId: 'a key', socketPeer: 'proxy' },
+      'auth',
+    );
+    const payload = JSON.parse(Buffer.from(odd.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(payload).not.toHaveProperty('signInMethod');
+    expect(payload).not.toHaveProperty('apiKeyId');
+    expect(payload).not.toHaveProperty('socketPeer');
+  });
+
+  it('drops provenance claims of a signed token that break the rules, keeping the user', async () => {
+    const signing = readCallerTokenSigningKey(pkiDir);
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({
+      username: 'x',
+      permissions: [],
+      clientIp: '',
+      signInMethod: 'root',
+      apiKeyId: 'a\nb',
+      socketPeer: '::ffff:10.0.0.1',
+    })
+      .setProtectedHeader({ alg: 'EdDSA', kid: signing.kid, typ: 'flotilla-caller+jwt' })
+      .setIssuer('flotilla-gateway')
+      .setSubject('u')
+      .setAudience('auth')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 30)
+      .sign(signing.privateKey);
+    const identity = verifier.verify(token, ['auth']);
+    expect(identity).toMatchObject({ userId: 'u', socketPeer: '10.0.0.1' });
+    expect(identity).not.toHaveProperty('signInMethod');
+    expect(identity).not.toHaveProperty('apiKeyId');
+  });
+
   it('carries scoped grants as they are, and refuses a token whose grants claim is malformed', async () => {
     const scoped: CallerIdentity = {
       ...alice,

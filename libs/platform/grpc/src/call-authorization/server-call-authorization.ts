@@ -14,6 +14,7 @@ import {
   CALLER_TOKEN_METADATA_KEY,
   CallerIdentity,
   clientOrigin,
+  canonicalPeerAddress,
   IDENTITY_METADATA_PREFIX,
   identityToMetadata,
   systemIdentity,
@@ -39,6 +40,7 @@ const ORIGIN_KEYS = {
   clientIp: 'x-flotilla-client-ip',
   forwardedFor: 'x-flotilla-forwarded-for',
   requestId: 'x-flotilla-request-id',
+  socketPeer: 'x-flotilla-socket-peer',
 } as const;
 
 type Decision = { admitted: true; metadata: Metadata } | { admitted: false; code: status; details: string };
@@ -77,11 +79,13 @@ function ownIdentity(peerService: string, incoming: Metadata): CallerIdentity {
     firstText(incoming, ORIGIN_KEYS.forwardedFor),
   );
   const requestId = validRequestId(firstText(incoming, ORIGIN_KEYS.requestId));
+  const socketPeer = canonicalPeerAddress(firstText(incoming, ORIGIN_KEYS.socketPeer));
   return {
     ...own,
     clientIp: origin.clientIp,
     ...(origin.forwardedFor ? { forwardedFor: origin.forwardedFor } : {}),
     ...(requestId ? { requestId } : {}),
+    ...(socketPeer ? { socketPeer } : {}),
   };
 }
 
