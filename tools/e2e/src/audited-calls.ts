@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { buildZip, trustingFetch } from '@flotilla/testing';
 
 import { ACCOUNT_CALLS } from './audited-account-calls';
+import { ARCHIVE_CALLS, ARCHIVE_DELETE_REASON } from './audited-archive-calls';
 import { asAdmin, AuditedCall, AuditWorld, byAdmin, Identified, unique } from './audited-call-support';
 
 /**
@@ -21,6 +22,7 @@ export const UNAUDITED_ROUTES: Readonly<Record<string, string>> = {
     'a one-minute ticket to read a task log over a stream; it changes nothing, and reading a log is not audited',
   'POST /api/events/export-tickets':
     'a 30-second ticket for one export download; it changes nothing, and the export it opens is recorded (audit.exported)',
+  'DELETE /api/events/archives/:day': ARCHIVE_DELETE_REASON,
 };
 
 const newProject = (w: AuditWorld) =>
@@ -213,4 +215,8 @@ const DEPLOYMENT_CALLS: readonly AuditedCall[] = [
 ];
 
 /** Every audited call, in the order the spec makes them. */
-export const AUDITED_CALLS: readonly AuditedCall[] = [...DEPLOYMENT_CALLS, ...ACCOUNT_CALLS];
+export const AUDITED_CALLS: readonly AuditedCall[] = [
+  ...DEPLOYMENT_CALLS,
+  ...ACCOUNT_CALLS,
+  ...ARCHIVE_CALLS,
+];

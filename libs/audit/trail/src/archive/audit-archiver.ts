@@ -259,6 +259,9 @@ export class AuditArchiver {
           expected++;
         }
         await write(page.map(chainedLine));
+        // Long days take many pages: renewing after each keeps a working holder's lease alive and
+        // stops a holder that lost it at once, not at its next write.
+        await this.lease.fenced(held, async () => undefined);
       }
       if (expected <= last)
         throw new ArchiveRefused(
