@@ -87,6 +87,9 @@ export class WebhookReceiver {
 
   failWith: number | undefined;
 
+  /** How long each answer waits (a slow receiver keeps a delivery under way). */
+  answerAfterMs = 0;
+
   private constructor(
     private readonly server: HttpsServer,
     readonly url: string,
@@ -111,7 +114,10 @@ export class WebhookReceiver {
             idsHeader: String(request.headers['x-flotilla-event-ids'] ?? ''),
             events: (JSON.parse(body) as { events: StreamedEvent[] }).events,
           });
-          response.writeHead(status).end(status === 204 ? undefined : 'receiver down for the test');
+          setTimeout(
+            () => response.writeHead(status).end(status === 204 ? undefined : 'receiver down for the test'),
+            receiver.answerAfterMs,
+          );
         });
       },
     );
