@@ -17,6 +17,7 @@ import { ApiKeysRepository } from './persistence/api-keys.repository';
 import { SessionsRepository } from './persistence/sessions.repository';
 import { UsersRepository } from './persistence/users.repository';
 import { SessionService } from './sessions/session.service';
+import { trustedProxiesProviders } from './settings/trusted-proxies.providers';
 import { teamsProviders } from './teams/teams.providers';
 import { SignInThrottle } from './throttle/sign-in-throttle';
 import { signInThrottleProviders } from './throttle/sign-in-throttle.providers';
@@ -162,6 +163,8 @@ const providers: Provider[] = [
     ) => new BootstrapAdministrator(dataSource, users, userService, settings),
   },
   BootstrapAdministratorOnStart,
+  // The trusted proxies: a cluster-wide setting every gateway follows.
+  ...trustedProxiesProviders,
 ];
 
 /**

@@ -35,6 +35,8 @@ interface QueryContext {
   now: Date;
   /** The cursor after DEEP_PAGES pages of the unfiltered trail. */
   deepCursor: string;
+  /** How many events were seeded (request ids run 'req-1'…). */
+  events: number;
 }
 
 interface QueryKind {
@@ -98,6 +100,26 @@ const KINDS: QueryKind[] = [
     filters: (r) => ({ clientIp: `10.${pick(r, [0, 1])}.0.0/16` }),
   },
   {
+    name: 'outcome failure (1 in 100)',
+    filtered: true,
+    filters: () => ({ outcome: 'failure' }),
+  },
+  {
+    name: 'request id (one event)',
+    filtered: true,
+    filters: (r, { events }) => ({ requestId: `req-${1 + Math.floor(r() * events)}` }),
+  },
+  {
+    name: 'project (1 of 1,000)',
+    filtered: true,
+    filters: (r) => ({ projectId: `project-${Math.floor(r() * TRAIL_SHAPE.projects)}` }),
+  },
+  {
+    name: 'environment (1 of 50, in half the trail)',
+    filtered: true,
+    filters: (r) => ({ environmentId: `environment-${Math.floor(r() * TRAIL_SHAPE.environments)}` }),
+  },
+  {
     name: 'text in details (one event)',
     filtered: true,
     filters: (r) => ({ text: `"index":${1 + Math.floor(r() * 1000)},` }),
@@ -145,7 +167,7 @@ runBenchmark(async (teardown) => {
   let deepCursor = '';
   for (let walked = 0; walked < DEEP_PAGES; walked++)
     deepCursor = (await page({ after: deepCursor })).nextCursor ?? '';
-  const context: QueryContext = { now, deepCursor };
+  const context: QueryContext = { now, deepCursor, events };
   const random = seededRandom(29);
   progress('warming up: 10 queries of each kind');
   for (const kind of KINDS) for (let i = 0; i < 10; i++) await page(kind.filters(random, context));

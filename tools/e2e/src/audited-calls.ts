@@ -212,6 +212,15 @@ const DEPLOYMENT_CALLS: readonly AuditedCall[] = [
       return [byAdmin(w, 'package.deleted', pkg.resourceId)];
     },
   },
+  {
+    route: 'PUT /api/settings/trusted-proxies',
+    perform: async (w) => {
+      // The list it has again: the node keeps trusting what it did, and the change is still audited.
+      const current = await asAdmin<{ entries: string[] }>(w, 'GET', '/api/settings/trusted-proxies');
+      await asAdmin(w, 'PUT', '/api/settings/trusted-proxies', { entries: current.entries });
+      return [byAdmin(w, 'settings.trusted-proxies-changed', 'trusted-proxies')];
+    },
+  },
 ];
 
 /** Every audited call, in the order the spec makes them. */

@@ -215,6 +215,9 @@ const ROWS: Record<string, Row> = {
   'DELETE /api/packages/:packageId/:version': { kind: 'system', path: '/api/packages/No.Such/1.0.0' },
   'GET /api/directory/sync': { kind: 'system', path: '/api/directory/sync' },
   'POST /api/directory/diagnostics': { kind: 'system', path: '/api/directory/diagnostics' },
+  'GET /api/settings/trusted-proxies': { kind: 'system', path: '/api/settings/trusted-proxies' },
+  // No body: an administrator gets through to the validation (400), nobody's list changes.
+  'PUT /api/settings/trusted-proxies': { kind: 'system', path: '/api/settings/trusted-proxies' },
 };
 
 /** System permissions a restricted grant still gives (HARMLESS_UNSCOPED in permission-grants.ts). */

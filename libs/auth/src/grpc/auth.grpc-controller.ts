@@ -16,6 +16,7 @@ import { AccountAdministrationService } from '../users/account-administration.se
 import { TOKEN_REVOCATIONS, TokenRevocations } from '../users/account-revocations';
 import { toUserReply } from '../users/auth-user';
 import { PasswordChangeService } from '../users/password-change.service';
+import { TrustedProxiesService } from '../settings/trusted-proxies.service';
 import { UserService } from '../users/user.service';
 
 /** flotilla.auth.v1.AuthService over gRPC: translation only, decisions live in the services. */
@@ -33,7 +34,19 @@ export class AuthGrpcController implements authV1.AuthServiceController {
     @Inject(DirectorySyncStatusQuery) private readonly directorySync: DirectorySyncStatusQuery,
     @Inject(DirectoryDiagnosticsService) private readonly directoryDiagnostics: DirectoryDiagnosticsService,
     @Inject(TeamsService) private readonly teams: TeamsService,
+    @Inject(TrustedProxiesService) private readonly trustedProxies: TrustedProxiesService,
   ) {}
+
+  async getTrustedProxies(): Promise<authV1.TrustedProxies> {
+    return this.trustedProxies.get();
+  }
+
+  async setTrustedProxies(
+    request: authV1.SetTrustedProxiesRequest,
+    metadata?: Metadata,
+  ): Promise<authV1.TrustedProxies> {
+    return this.trustedProxies.set(identityFromMetadata(metadata), request.entries);
+  }
 
   async listTeams(_request: authV1.Empty, metadata?: Metadata): Promise<authV1.TeamList> {
     return { items: (await this.teams.list(identityFromMetadata(metadata))).map(toTeamReply) };

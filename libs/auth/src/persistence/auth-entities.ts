@@ -4,6 +4,8 @@ import {
   DirectorySyncDeactivationEntity,
   DirectorySyncLeaseEntity,
 } from '../directory-sync/directory-sync.entities';
+import { CreateClusterSettings1764200000228 } from '../settings/1764200000228-create-cluster-settings';
+import { ClusterSettingEntity } from '../settings/cluster-setting.entity';
 import { TeamEntities } from '../teams/team.entities';
 
 import { ApiKeyEntity } from './api-key.entity';
@@ -29,6 +31,7 @@ export const AuthEntities = [
   DirectorySyncDeactivationEntity,
   ...TeamEntities,
   auditOutboxEntity(AUTH_AUDIT_SOURCE),
+  ClusterSettingEntity,
 ];
 
 export const AuthMigrations = [
@@ -42,4 +45,5 @@ export const AuthMigrations = [
   CreateTeams1764200000150,
   // The outbox's provenance columns (sign-in method, key id, socket peer, node, request, outcome, scope).
   auditOutboxProvenanceMigration(AUTH_AUDIT_SOURCE, 1764200000169),
+  CreateClusterSettings1764200000228,
 ];

@@ -17,6 +17,7 @@ import { ReleasesController } from './releases/releases.controller';
 import { SignInProvidersController } from './sign-in-providers/sign-in-providers.controller';
 import { TaskLogStreamController } from './tasks/task-log-stream.controller';
 import { TasksController } from './tasks/tasks.controller';
+import { TrustedProxiesController } from './settings/trusted-proxies.controller';
 import { TeamsController } from './teams/teams.controller';
 import { UsersController } from './users/users.controller';
 
@@ -41,4 +42,5 @@ export const GATEWAY_CONTROLLERS: readonly Type[] = [
   HealthController,
   DirectorySyncController,
   DirectoryDiagnosticsController,
+  TrustedProxiesController,
 ];

@@ -19,6 +19,7 @@ import { ClientIpResolver } from './security/client-ip-resolver';
 import { GatewayAuthGuard } from './security/gateway-auth.guard';
 import { StreamTickets } from './security/stream-tickets/stream-tickets.service';
 import { TokenValidator } from './security/token-validator';
+import { TrustedProxiesFollower } from './security/trusted-proxies-follower';
 import { TaskLogStreamer } from './tasks/task-log-streamer';
 
 /** The HTTP edge: REST controllers over gRPC clients of every backend service. */
@@ -36,6 +37,7 @@ export class GatewayModule {
       providers: [
         BackendClients,
         ClientIpResolver,
+        TrustedProxiesFollower,
         NodePingService,
         NodeDiagnosticsService,
         {

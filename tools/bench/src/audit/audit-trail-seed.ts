@@ -31,6 +31,11 @@ export const TRAIL_SHAPE = {
   clientAddresses: 200,
   /** Events spread evenly over this many days up to the seeding's start, oldest first. */
   days: 90,
+  /** Every event concerns one of these projects ('project-0'…); every other one an environment too. */
+  projects: 1_000,
+  environments: 50,
+  /** One event in this many is a failure (outcome filter); the rest succeeded. */
+  failureEvery: 100,
 };
 
 const CHUNK = 100_000;
@@ -47,7 +52,8 @@ const sqlList = (values: readonly string[]) => `ARRAY[${values.map((value) => `'
  * Rows i = first..last of the trail, in one INSERT … SELECT (PostgreSQL). Written as the audit
  * service would store them but unchained (no sequence, no link): the benchmark measures the
  * reviewers' queries, which read neither; seeding through the chained insert would take minutes.
- * Columns: the client address and its key (query/address-key.ts: IPv4-mapped, 32 hex digits).
+ * Columns: the client address and its key (query/address-key.ts: IPv4-mapped, 32 hex digits), and
+ * the provenance the reviewers filter on (outcome, request id, project, environment).
  */
 function seedSql(first: number, last: number, count: number, endMs: number, spanMs: number): string {
   const address = `(${hash(2246822519)} % ${TRAIL_SHAPE.clientAddresses})`;
@@ -56,7 +62,8 @@ function seedSql(first: number, last: number, count: number, endMs: number, span
   // Whole milliseconds, as the audit service stores them (the keyset cursor is exact at that precision).
   const when = `to_timestamp(floor(${endMs - spanMs} + (i::float8 / ${count}) * ${spanMs}) / 1000.0)`;
   return `INSERT INTO audit_events (id, occurred_at, recorded_at, actor_id, actor_name, action, resource_type,
-    resource_id, details, client_ip, client_ip_key, source, forwarded_for)
+    resource_id, details, client_ip, client_ip_key, source, forwarded_for,
+    outcome, request_id, project_id, environment_id, node_name, sign_in_method)
   SELECT gen_random_uuid()::text, ${when}, ${when},
     CASE WHEN i % 100000 = 7 THEN 'user-rare' ELSE 'user-' || (1 + ${hash(2654435761)} % 50) END,
     CASE WHEN i % 100000 = 7 THEN '${TRAIL_SHAPE.rareActor}' ELSE 'User ' || (1 + ${hash(2654435761)} % 50) END,
@@ -66,7 +73,12 @@ function seedSql(first: number, last: number, count: number, endMs: number, span
     '{"index":' || i || ',"note":"benchmark"}',
     '10.' || (${octets[0]}) || '.' || (${octets[1]}) || '.' || (${octets[2]}),
     '00000000000000000000ffff0a' || ${octets.map((octet) => `lpad(to_hex(${octet}), 2, '0')`).join(' || ')},
-    'bench', ''
+    'bench', '',
+    CASE WHEN i % ${TRAIL_SHAPE.failureEvery} = 3 THEN 'failure' ELSE 'success' END,
+    'req-' || i,
+    'project-' || (${hash(2654435769)} % ${TRAIL_SHAPE.projects}),
+    CASE WHEN i % 2 = 0 THEN 'environment-' || (${hash(2246822507)} % ${TRAIL_SHAPE.environments}) ELSE '' END,
+    'node-' || (1 + i % 2), 'password'
   FROM generate_series(${first}, ${last}) AS i`;
 }
 

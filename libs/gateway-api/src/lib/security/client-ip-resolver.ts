@@ -17,7 +17,8 @@ export type RequestSourceOrigin = ClientOrigin & { socketPeer?: string };
 
 /**
  * Resolves where a request came from, for the audit trail. The client IP is the socket peer,
- * unless the peer is a configured trusted proxy (FLOTILLA_TRUSTED_PROXIES), then the rightmost
+ * unless the peer is a trusted proxy (the cluster setting, FLOTILLA_TRUSTED_PROXIES until the
+ * setting is read or when it was never changed), then the rightmost
  * untrusted address of X-Forwarded-For (all trusted: the leftmost). Without trusted proxies the
  * header is ignored, so a client cannot spoof its address. proxy-addr does the parsing and the
  * trust; this is the only place that asks it.
@@ -30,12 +31,27 @@ export type RequestSourceOrigin = ClientOrigin & { socketPeer?: string };
  */
 @Injectable()
 export class ClientIpResolver {
-  private readonly trust: (address: string, hop: number) => boolean;
+  private trust: (address: string, hop: number) => boolean = () => false;
+  private entries: readonly string[] = [];
 
   constructor(@Inject(FLOTILLA_CONFIG) config: Pick<FlotillaConfig, 'trustedProxies'>) {
     // compile() rejects a malformed entry at start-up instead of silently trusting nothing.
-    const trusted = proxyAddr.compile(config.trustedProxies);
-    this.trust = config.trustedProxies.length ? trusted : () => false;
+    this.useTrustedProxies(config.trustedProxies);
+  }
+
+  /** The entries trusted now. */
+  get trustedProxies(): readonly string[] {
+    return this.entries;
+  }
+
+  /**
+   * Trusts `entries` from the next request on (the cluster setting, followed by
+   * TrustedProxiesFollower). Throws, trusting what it did before, when proxy-addr cannot compile them.
+   */
+  useTrustedProxies(entries: readonly string[]): void {
+    const trusted = proxyAddr.compile([...entries]);
+    this.trust = entries.length ? trusted : () => false;
+    this.entries = [...entries];
   }
 
   /** The client IP: always a valid address in canonical form, or '' once the socket is gone. */

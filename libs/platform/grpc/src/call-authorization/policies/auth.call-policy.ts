@@ -69,4 +69,12 @@ export const AUTH_CALL_POLICIES: ServiceCallPolicies = {
     callers: [gatewayUser(Permission.UserEdit)],
     why: 'an administrator deletes a team (checked again by auth)',
   },
+  GetTrustedProxies: {
+    callers: [onTheirOwn('gateway'), gatewayUser(Permission.AdministerSystem)],
+    why: 'every gateway follows the trusted proxies; an administrator reads the setting',
+  },
+  SetTrustedProxies: {
+    callers: [gatewayUser(Permission.AdministerSystem)],
+    why: 'an administrator changes the trusted proxies (checked again and audited by auth)',
+  },
 };

@@ -297,6 +297,23 @@ export interface UpdateTeamRequest {
   team: TeamDefinition | undefined;
 }
 
+export interface TrustedProxies {
+  /**
+   * Addresses and CIDR blocks (IPv4, IPv6; IPv4-mapped ones as IPv4), or proxy-addr's names
+   * loopback, linklocal, uniquelocal.
+   */
+  entries: string[];
+  /** "setting" (changed through the API) or "environment" (FLOTILLA_TRUSTED_PROXIES, never changed). */
+  source: string;
+  /** When and by whom the setting was last changed (ISO-8601; empty for "environment"). */
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface SetTrustedProxiesRequest {
+  entries: string[];
+}
+
 export interface AuthServiceClient {
   /** Checks a username and password (local accounts; Active Directory later) and opens a session. */
 
@@ -378,6 +395,14 @@ export interface AuthServiceClient {
   updateTeam(request: UpdateTeamRequest, metadata?: Metadata): Observable<Team>;
 
   deleteTeam(request: TeamIdRequest, metadata?: Metadata): Observable<Empty>;
+
+  /** The proxies every gateway trusts for X-Forwarded-For: a cluster-wide setting, stored here. */
+
+  getTrustedProxies(request: Empty, metadata?: Metadata): Observable<TrustedProxies>;
+
+  /** Replaces them (AdministerSystem; audited with the old and new values). */
+
+  setTrustedProxies(request: SetTrustedProxiesRequest, metadata?: Metadata): Observable<TrustedProxies>;
 }
 
 export interface AuthServiceController {
@@ -476,6 +501,20 @@ export interface AuthServiceController {
   updateTeam(request: UpdateTeamRequest, metadata?: Metadata): Promise<Team> | Observable<Team> | Team;
 
   deleteTeam(request: TeamIdRequest, metadata?: Metadata): Promise<Empty> | Observable<Empty> | Empty;
+
+  /** The proxies every gateway trusts for X-Forwarded-For: a cluster-wide setting, stored here. */
+
+  getTrustedProxies(
+    request: Empty,
+    metadata?: Metadata,
+  ): Promise<TrustedProxies> | Observable<TrustedProxies> | TrustedProxies;
+
+  /** Replaces them (AdministerSystem; audited with the old and new values). */
+
+  setTrustedProxies(
+    request: SetTrustedProxiesRequest,
+    metadata?: Metadata,
+  ): Promise<TrustedProxies> | Observable<TrustedProxies> | TrustedProxies;
 }
 
 export function AuthServiceControllerMethods() {
@@ -501,6 +540,8 @@ export function AuthServiceControllerMethods() {
       "createTeam",
       "updateTeam",
       "deleteTeam",
+      "getTrustedProxies",
+      "setTrustedProxies",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
