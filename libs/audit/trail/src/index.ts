@@ -9,6 +9,7 @@ import { CreateAuditArchives1764200000210 } from './migrations/1764200000210-cre
 import { AddAuditEventsProvenance1764200000220 } from './migrations/1764200000220-add-audit-events-provenance';
 import { CreateAuditStreams1764200000230 } from './migrations/1764200000230-create-audit-streams';
 import { CreateAuditRefusals1764200000250 } from './migrations/1764200000250-create-audit-refusals';
+import { IndexAuditDetailsTrigrams1764200000251 } from './migrations/1764200000251-index-audit-details-trigrams';
 import { AuditRefusalEntity } from './refusals/audit-refusal.entity';
 
 export * from './audit-event.repository';
@@ -40,4 +41,5 @@ export const AuditTrailMigrations = [
   AddAuditEventsProvenance1764200000220,
   CreateAuditStreams1764200000230,
   CreateAuditRefusals1764200000250,
+  IndexAuditDetailsTrigrams1764200000251,
 ];
