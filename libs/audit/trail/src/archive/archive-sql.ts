@@ -8,7 +8,7 @@ export const AUDIT_ARCHIVE_LEASE_TABLE = 'audit_archive_lease';
 export const AUDIT_ARCHIVES_TABLE = 'audit_archives';
 
 export const ARCHIVE_COLUMNS =
-  'day, file, event_count, first_sequence, last_sequence, through_sequence, previous_chain_hash, ' +
+  'archive_day, file_name, event_count, first_sequence, last_sequence, through_sequence, previous_chain_hash, ' +
   'last_chain_hash, recorded_before, sha256, manifest, created_at, purged_at, file_deleted_at, file_deleted_by';
 
 /**
@@ -82,16 +82,16 @@ function build(dialect: SqlDialect): ArchiveSql {
     updateRetention:
       `UPDATE ${AUDIT_SETTINGS_TABLE} SET retention_days = ${p(1)}, changed_at = ${sql.now}, ` +
       `changed_by = ${p(2)} WHERE id = 1`,
-    listArchives: `SELECT ${ARCHIVE_COLUMNS} FROM ${AUDIT_ARCHIVES_TABLE} ORDER BY day`,
+    listArchives: `SELECT ${ARCHIVE_COLUMNS} FROM ${AUDIT_ARCHIVES_TABLE} ORDER BY archive_day`,
     insertArchive:
-      `INSERT INTO ${AUDIT_ARCHIVES_TABLE} (day, file, event_count, first_sequence, last_sequence, ` +
+      `INSERT INTO ${AUDIT_ARCHIVES_TABLE} (archive_day, file_name, event_count, first_sequence, last_sequence, ` +
       'through_sequence, previous_chain_hash, last_chain_hash, recorded_before, sha256, manifest, created_at) ' +
       `VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ` +
       `${timestamp(p(9))}, ${p(10)}, ${p(11)}, ${timestamp(p(12))})`,
-    markPurged: `UPDATE ${AUDIT_ARCHIVES_TABLE} SET purged_at = ${sql.now} WHERE day = ${p(1)}`,
+    markPurged: `UPDATE ${AUDIT_ARCHIVES_TABLE} SET purged_at = ${sql.now} WHERE archive_day = ${p(1)}`,
     markFileDeleted:
       `UPDATE ${AUDIT_ARCHIVES_TABLE} SET file_deleted_at = ${sql.now}, file_deleted_by = ${p(2)} ` +
-      `WHERE day = ${p(1)} AND file_deleted_at IS NULL`,
+      `WHERE archive_day = ${p(1)} AND file_deleted_at IS NULL`,
     nextChained: top(
       1,
       `sequence_number, recorded_at FROM audit_events WHERE sequence_number > ${p(1)} ORDER BY sequence_number`,

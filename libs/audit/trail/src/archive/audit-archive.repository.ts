@@ -27,8 +27,8 @@ export interface ArchiveRecord {
 }
 
 interface StoredArchive {
-  day: string;
-  file: string;
+  archive_day: string;
+  file_name: string;
   event_count: number | string;
   first_sequence: number | string | null;
   last_sequence: number | string | null;
@@ -53,8 +53,8 @@ const nullableDate = (value: Date | string | null): Date | null => (value === nu
 
 function toRecord(row: StoredArchive): ArchiveRecord {
   return {
-    day: row.day,
-    file: row.file,
+    day: row.archive_day,
+    file: row.file_name,
     count: Number(row.event_count),
     firstSequence: nullableNumber(row.first_sequence),
     lastSequence: nullableNumber(row.last_sequence),

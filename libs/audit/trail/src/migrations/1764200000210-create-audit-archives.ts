@@ -52,8 +52,9 @@ export class CreateAuditArchives1764200000210 implements MigrationInterface {
       new Table({
         name: 'audit_archives',
         columns: [
-          { ...c.varchar('day', 10), isPrimary: true },
-          c.varchar('file', 64),
+          // Not `day` nor `file`: T-SQL keywords.
+          { ...c.varchar('archive_day', 10), isPrimary: true },
+          c.varchar('file_name', 64),
           c.bigint('event_count'),
           c.bigint('first_sequence', true),
           c.bigint('last_sequence', true),
