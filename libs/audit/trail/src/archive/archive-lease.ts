@@ -77,6 +77,11 @@ export class ArchiveLease {
     });
   }
 
+  /** Renews the lease (fenced, doing nothing else); throws ArchiveLeaseLost when it is no longer held. */
+  renew(lease: HeldArchiveLease): Promise<void> {
+    return this.fenced(lease, () => Promise.resolve());
+  }
+
   /** Lets the lease go at once (the next node need not wait for its expiry). */
   async release(lease: HeldArchiveLease): Promise<void> {
     await this.dataSource.query(this.sql.releaseLease, [lease.holder, lease.token]);

@@ -233,8 +233,10 @@ describe('audit archiving', () => {
     await new Promise((resolve) => setTimeout(resolve, LEASE_MS + 200));
     const fresh = await lease.tryAcquire('node-b');
     expect(fresh?.token).toBe(stale.token + 1);
-    await expect(lease.fenced(stale, async () => 'wrote')).rejects.toBeInstanceOf(ArchiveLeaseLost);
-    await expect(fresh && lease.fenced(fresh, async () => 'wrote')).resolves.toBe('wrote');
+    await expect(lease.fenced(stale, () => Promise.resolve('wrote'))).rejects.toBeInstanceOf(
+      ArchiveLeaseLost,
+    );
+    await expect(fresh && lease.fenced(fresh, () => Promise.resolve('wrote'))).resolves.toBe('wrote');
   });
 
   it('lets the services delete only archived events: an unarchived one is refused and kept', async () => {

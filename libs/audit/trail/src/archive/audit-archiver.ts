@@ -8,7 +8,12 @@ import { publishAtomically, safeJoin, tempPathBeside } from '@flotilla/platform/
 
 import type { AuditEventRepository } from '../audit-event.repository';
 import { auditChainLink, ChainedAuditEvent, GENESIS_LINK } from '../chain/audit-chain';
-import { auditManifestDigest, canonicalJson, signAuditManifest } from '../chain/audit-manifest';
+import {
+  auditManifestDigest,
+  canonicalJson,
+  signAuditManifest,
+  type SignedAuditManifest,
+} from '../chain/audit-manifest';
 import type { AuditTrailKeys } from '../chain/audit-trail-keys';
 import {
   archiveFileNames,
@@ -184,7 +189,9 @@ export class AuditArchiver {
         firstSequence: chained ? first : null,
         lastSequence: chained ? last : null,
         sha256: written.sha256,
-        previousManifestSha256: previous ? auditManifestDigest(JSON.parse(previous.manifest)) : '',
+        previousManifestSha256: previous
+          ? auditManifestDigest(JSON.parse(previous.manifest) as SignedAuditManifest)
+          : '',
         createdAt: createdAt.toISOString(),
         day,
         previousChainHash: previous?.lastChainHash ?? GENESIS_LINK,
@@ -261,7 +268,7 @@ export class AuditArchiver {
         await write(page.map(chainedLine));
         // Long days take many pages: renewing after each keeps a working holder's lease alive and
         // stops a holder that lost it at once, not at its next write.
-        await this.lease.fenced(held, async () => undefined);
+        await this.lease.renew(held);
       }
       if (expected <= last)
         throw new ArchiveRefused(
