@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { seedAuditTrail, TRAIL_SHAPE } from '../../bench/src/audit/audit-trail-seed';
 import {
   checkJsonlExport,
+  cpuMilliseconds,
   checkpointPublicKey,
   residentBytes,
   sampleResidentPeak,
@@ -16,14 +17,48 @@ import { call, signIn } from './rest-client';
 /** The issue's figure: an export of 100,000 events streams with flat memory. */
 const EVENTS = 100_000;
 const MB = 1024 * 1024;
+/** The client stops reading this far into the file... */
+const PAUSE_AFTER_BYTES = 2 * MB;
 /**
- * The most either process may grow (peak RSS during the export over its RSS just before) — some
- * 15 % of the 100,000-event file (measured here at ~45 MB). What the pipeline may hold at once is
- * bounded by design: one page of 500 events (~0.2 MB of text) in the audit service, 16 chunks of
- * 64 KB in its gRPC write queue, HTTP/2 windows, the gateway's stream buffer and socket; the rest
- * is V8's garbage between collections. A file held whole would grow a process by its size at least.
+ * ...lets what the way to it can hold fill up (the gateway's response and the loopback TCP buffers
+ * take a few MB: the audit service goes on producing until they are full)...
  */
-const MAX_GROWTH_BYTES = 8 * MB;
+const PAUSE_SETTLE_MS = 3_000;
+/** ...then watches the processes for this long, */
+const PAUSE_MS = 4_000;
+/**
+ * ...in which neither may grow more than this, and the audit service, blocked mid-export, may use
+ * at most MAX_PAUSED_AUDIT_CPU_MS of CPU. With backpressure nothing moves while the client reads
+ * nothing: the audit service waits for its call to drain before reading its next page, the gateway
+ * for the response to drain before reading its next message, and what is in flight is bounded (a
+ * page of 500 events, 16 chunks of 64 KB in the call, HTTP/2 windows, socket buffers). Without it
+ * the audit service would go on reading and formatting the rest of the file (some 1 s of CPU per
+ * 2 MB here) and the rows would pile up in one of the processes.
+ *
+ * Peak growth over the whole export is printed, not bounded: it is V8's garbage between full
+ * collections (the heap grows while 100,000 rows are parsed and formatted, and a full collection
+ * brings it back: measured in-process, 177 MB before and 64 MB after one), the same whatever the
+ * export's size, not the file.
+ */
+const MAX_PAUSED_GROWTH_BYTES = 2 * MB;
+const MAX_PAUSED_AUDIT_CPU_MS = 250;
+
+/** Growth and CPU of each process while the client reads nothing, and whether the export was still under way. */
+async function pausedGrowth(node: FlotillaNode, pids: readonly number[]) {
+  await new Promise((resolve) => setTimeout(resolve, PAUSE_SETTLE_MS));
+  const start = await Promise.all(pids.map(residentBytes));
+  const cpuStart = await cpuMilliseconds(pids[1]!);
+  await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+  const end = await Promise.all(pids.map(residentBytes));
+  const cpuEnd = await cpuMilliseconds(pids[1]!);
+  return {
+    gateway: end[0]! - start[0]!,
+    audit: end[1]! - start[1]!,
+    auditCpuMs: cpuEnd - cpuStart,
+    // The audit service logs each export's end: not yet, so it was held back, not finished.
+    exportEnded: /Export events-\S+\.csv: \d+ chunks sent/.test(node.output()),
+  };
+}
 
 interface Exported {
   status: number;
@@ -101,7 +136,7 @@ describe('audit trail export (a real node, 100,000 events)', () => {
     await node?.stop();
   }, 60_000);
 
-  it('streams all 100,000 events as CSV with flat memory in the gateway and the audit service, each row once', async () => {
+  it('streams all 100,000 events as CSV, each row once, holding nothing while the client pauses (backpressure)', async () => {
     const pids = [await serviceProcessId(node, 'gateway'), await serviceProcessId(node, 'audit')];
     const before = await Promise.all(pids.map(residentBytes));
     const sampler = sampleResidentPeak(pids);
@@ -112,11 +147,12 @@ describe('audit trail export (a real node, 100,000 events)', () => {
     expect(response.headers.get('content-disposition')).toMatch(
       /^attachment; filename="events-\d{8}T\d{6}Z\.csv"/,
     );
-    // Read as a slow client would, one chunk at a time, never holding the file: ids and size only.
+    // Read as a client would, one chunk at a time, never holding the file: ids and size only.
     const ids = new Map<string, number>();
     let size = 0;
     let rest = '';
     let header: string | undefined;
+    let pause: Awaited<ReturnType<typeof pausedGrowth>> | undefined;
     const decoder = new TextDecoder();
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       size += chunk.length;
@@ -130,18 +166,27 @@ describe('audit trail export (a real node, 100,000 events)', () => {
         const id = record.split(',')[2] ?? '';
         ids.set(id, (ids.get(id) ?? 0) + 1);
       }
+      if (!pause && size > PAUSE_AFTER_BYTES) pause = await pausedGrowth(node, pids);
     }
     const peaks = await sampler.stop();
     expect(rest).toBe('');
     expect(header?.startsWith('sequenceNumber,chainHash,id,occurredAt,recordedAt,')).toBe(true);
     for (const id of seededIds) expect(ids.get(id)).toBe(1);
+    expect([...ids.values()].every((times) => times === 1)).toBe(true);
     const growth = pids.map((pid, index) => (peaks.get(pid) ?? 0) - (before[index] ?? 0));
     process.stdout.write(
-      `CSV export: ${ids.size} events, ${(size / MB).toFixed(1)} MB; RSS growth gateway ${(growth[0]! / MB).toFixed(1)} MB, ` +
-        `audit ${(growth[1]! / MB).toFixed(1)} MB (bound ${MAX_GROWTH_BYTES / MB} MB)\n`,
+      `CSV export: ${ids.size} events, ${(size / MB).toFixed(1)} MB. While the client paused (${PAUSE_MS / 1000} s after ${PAUSE_SETTLE_MS / 1000} s): ` +
+        `gateway ${(pause!.gateway / MB).toFixed(2)} MB, audit ${(pause!.audit / MB).toFixed(2)} MB (bound ` +
+        `${MAX_PAUSED_GROWTH_BYTES / MB} MB). Peak RSS growth over the export: gateway ` +
+        `${(growth[0]! / MB).toFixed(1)} MB, audit ${(growth[1]! / MB).toFixed(1)} MB. Audit CPU in the pause ` +
+        `${pause!.auditCpuMs} ms. ${node.output().match(/Export events-[^\n]*chunks sent[^\n]*/)?.[0]}\n`,
     );
-    expect(size).toBeGreaterThan(5 * MAX_GROWTH_BYTES);
-    for (const grown of growth) expect(grown).toBeLessThan(MAX_GROWTH_BYTES);
+    // Had the audit service kept reading, the rest of the file (MBs) would pile up in one process.
+    expect(size - PAUSE_AFTER_BYTES).toBeGreaterThan(5 * MAX_PAUSED_GROWTH_BYTES);
+    expect(pause!.exportEnded).toBe(false);
+    expect(pause!.auditCpuMs).toBeLessThan(MAX_PAUSED_AUDIT_CPU_MS);
+    expect(pause!.gateway).toBeLessThan(MAX_PAUSED_GROWTH_BYTES);
+    expect(pause!.audit).toBeLessThan(MAX_PAUSED_GROWTH_BYTES);
   }, 300_000);
 
   it('signs a JSONL export: the manifest verifies with the public key alone, a one-byte change fails it', async () => {
