@@ -5,7 +5,7 @@ import type { auditV1 } from '@flotilla/contracts';
 import { RpcErrors } from '@flotilla/platform/grpc';
 
 import type { AuditStreamKind, AuditStreamRow } from './audit-stream.repository';
-import { SYSLOG_FACILITIES, SyslogFacility } from './syslog-message';
+import { SYSLOG_FACILITIES } from './syslog-message';
 
 /** A webhook secret shorter than this is refused: it keys the HMAC a receiver trusts. */
 export const MIN_SECRET_LENGTH = 16;
@@ -114,7 +114,7 @@ export function parseStreamRequest(
     enabled: request.enabled,
     target: syslogTarget(target),
     caPem,
-    facility: facility as SyslogFacility,
+    facility,
   };
 }
 

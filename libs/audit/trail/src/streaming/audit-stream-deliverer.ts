@@ -127,7 +127,8 @@ export class AuditStreamDeliverer implements OnApplicationBootstrap, OnApplicati
     const waitHolding = async (ms: number): Promise<boolean> => {
       const until = Date.now() + ms;
       while (!this.stopped && Date.now() < until) {
-        await sleep(Math.min(renewEveryMs, until - Date.now()));
+        // Short naps: a stopping service notices within a poll interval.
+        await sleep(Math.min(renewEveryMs, this.settings.pollMs, until - Date.now()));
         if (Date.now() - renewedAt >= renewEveryMs) {
           if (!(await this.renew(id, token))) return false;
           renewedAt = Date.now();

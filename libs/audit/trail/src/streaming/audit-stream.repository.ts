@@ -93,7 +93,8 @@ export class AuditStreamRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
     const dialect = dialectOf(dataSource);
     this.sql = auditStreamSql(dialect);
-    this.p = dialectSql(dialect).param;
+    const sql = dialectSql(dialect);
+    this.p = (index) => sql.param(index);
   }
 
   /** Rows a conditional write returned (RETURNING / OUTPUT): one per row it changed. */

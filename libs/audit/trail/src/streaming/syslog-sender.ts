@@ -79,7 +79,7 @@ export class SyslogSender implements DestinationSender {
         doneIfBoth();
       });
       socket.on('data', () => undefined);
-      socket.on('error', (error) => {
+      socket.on('error', (error: Error) => {
         clearTimeout(timer);
         fail(error.message);
       });
