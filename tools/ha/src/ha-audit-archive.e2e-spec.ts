@@ -4,7 +4,15 @@ import { join } from 'node:path';
 
 import { Client } from 'pg';
 
-import { ApiClient, eventually, FlotillaCluster, startFlotillaCluster } from '@flotilla/testing';
+import { createHash } from 'node:crypto';
+
+import {
+  ApiClient,
+  eventually,
+  FlotillaCluster,
+  startFlotillaCluster,
+  trustingFetch,
+} from '@flotilla/testing';
 
 import { clusterPkiDir, ListedArchive, seedOldTrail, verifyOffline } from './ha-audit-archive-harness';
 import { stopKeepingOutput } from './ha-cluster-teardown';
@@ -168,5 +176,40 @@ describe('audit archiving on a two-node cluster', () => {
     );
 
     for (const target of [flipped, edited, gap]) await rm(target, { recursive: true, force: true });
+  }, 120_000);
+
+  it('downloads an archive and its manifest through the API (they verify offline), refuses to delete it before 30 days', async () => {
+    const login = await trustingFetch(`${cluster.baseUrl}/api/users/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: cluster.adminUsername, password: cluster.adminPassword }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const [first] = (await archives()) ?? [];
+    if (!first) throw new Error('no archive listed');
+    const target = await mkdtemp(join(tmpdir(), 'ha-download-'));
+    const manifestName = first.file.replace('.jsonl', '.manifest.json');
+    for (const [suffix, name] of [
+      ['', first.file],
+      ['/manifest', manifestName],
+    ] as const) {
+      const response = await trustingFetch(`${cluster.baseUrl}/api/events/archives/${first.day}${suffix}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-disposition')).toContain(name);
+      await writeFile(join(target, name), Buffer.from(await response.arrayBuffer()));
+    }
+    const downloaded = await readFile(join(target, first.file));
+    expect(createHash('sha256').update(downloaded).digest('hex')).toBe(first.sha256);
+    const publicKey = join(clusterPkiDir(cluster), 'audit', 'checkpoint.pub');
+    expect(await verifyOffline(join(target, first.file), publicKey)).toMatchObject({ code: 0 });
+    await rm(target, { recursive: true, force: true });
+
+    const early = await api.request<unknown>('DELETE', `/api/events/archives/${first.day}`);
+    expect(early.status).toBe(409);
+    expect(JSON.stringify(early.body)).toContain('can be deleted from');
+    expect((await api.get('/api/events/archives/2000-01-01')).status).toBe(404);
+    expect((await api.get('/api/events/archives/2000-13-01')).status).toBe(400);
   }, 120_000);
 });

@@ -59,6 +59,12 @@ export const appRoutes: Routes = [
         loadComponent: () => import('./events/events.page').then((m) => m.EventsPage),
       },
       {
+        path: 'audit-archives',
+        title: 'Audit archives · Flotilla',
+        canActivate: [permissionGuard(Permission.EventView)],
+        loadComponent: () => import('./audit-archives/audit-archives.page').then((m) => m.AuditArchivesPage),
+      },
+      {
         path: 'users',
         title: 'Users · Flotilla',
         canActivate: [permissionGuard(Permission.UserEdit)],

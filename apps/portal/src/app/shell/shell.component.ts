@@ -32,6 +32,11 @@ import { LicenceBannerComponent } from '../nodes/licence-banner.component';
         @if (session.can(permission.EventView)) {
           <a routerLink="/events" routerLinkActive="active" data-testid="nav-events">Audit</a>
         }
+        @if (session.can(permission.EventView)) {
+          <a routerLink="/audit-archives" routerLinkActive="active" data-testid="nav-audit-archives"
+            >Archives</a
+          >
+        }
         @if (session.can(permission.UserEdit)) {
           <a routerLink="/users" routerLinkActive="active" data-testid="nav-users">Users</a>
         }
