@@ -104,6 +104,15 @@ describe('audit trail streaming on a two-node cluster', () => {
   }
 
   it('delivers every event once the delivering node is killed and the receiver was down a while', async () => {
+    const plain = await api.post<{ message: string }>('/api/audit-streams', {
+      name: 'plain http',
+      kind: 'webhook',
+      target: receiver.url.replace('https:', 'http:'),
+      secret: SECRET,
+    });
+    expect(plain.status).toBe(400);
+    expect(JSON.stringify(plain.body)).toContain('must be https');
+
     const created = await api.post<{ id: string }>('/api/audit-streams', {
       name: 'HA SIEM',
       kind: 'webhook',
@@ -113,6 +122,9 @@ describe('audit trail streaming on a two-node cluster', () => {
     });
     expect(created.status).toBe(201);
     streamId = created.body.id;
+    const listed = await api.get<{ items: { id: string; hasSecret: boolean }[] }>('/api/audit-streams');
+    expect(listed.body.items.find((item) => item.id === streamId)).toMatchObject({ hasSecret: true });
+    expect(JSON.stringify(listed.body)).not.toContain(SECRET);
 
     const writes = writeUntilStopped();
     let written = 0;
