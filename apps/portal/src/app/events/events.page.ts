@@ -1,5 +1,5 @@
 import { DatePipe } from '@angular/common';
-import { ChangeDetectionStrategy, Component, inject, OnInit, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, inject, OnInit, signal, viewChild } from '@angular/core';
 import { NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
 import { AuditEvent, ListEventsQuery } from '@flotilla/api-interfaces';
 
@@ -171,8 +171,11 @@ export class EventsPage implements OnInit {
   protected readonly selected = signal<AuditEvent | null>(null);
   private readonly audit = inject(AuditApi);
 
+  private readonly trailStatus = viewChild.required(TrailStatus);
+
   ngOnInit(): void {
-    void this.load();
+    // The verification after the first list: not at the same moment (see TrailStatus).
+    void this.load().then(() => this.trailStatus().check());
   }
 
   protected search(): void {

@@ -1,19 +1,21 @@
-import { ChangeDetectionStrategy, Component, inject, OnInit, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import type { TrailVerification } from '@flotilla/api-interfaces';
 
 import { apiErrorMessage } from '../core/api-error';
 import { AuditApi } from './audit-api';
 
 /**
- * Whether the stored trail is the chain the audit services wrote: checked once when the page
- * opens (each check reads the whole trail and is itself recorded), and again on request.
+ * Whether the stored trail is the chain the audit services wrote: checked once when the page asks
+ * (after its first list, so the two reads do not race: each is recorded in the trail, and a
+ * verification that sees an event appended while it reads reports a false break), and again on
+ * request. Each check reads the whole trail and is itself recorded.
  */
 @Component({
   selector: 'flotilla-trail-status',
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <section class="card row" data-testid="trail-status" aria-live="polite">
-      @if (checking()) {
+      @if (checking() || (!result() && !error())) {
         <span class="muted">Verifying the trail…</span>
       } @else if (error(); as message) {
         <span class="error" role="alert">Verification failed: {{ message }}</span>
@@ -49,17 +51,13 @@ import { AuditApi } from './audit-api';
     </section>
   `,
 })
-export class TrailStatus implements OnInit {
+export class TrailStatus {
   private readonly api = inject(AuditApi);
   protected readonly result = signal<TrailVerification | null>(null);
-  protected readonly checking = signal(true);
+  protected readonly checking = signal(false);
   protected readonly error = signal<string | null>(null);
 
-  ngOnInit(): void {
-    void this.check();
-  }
-
-  protected async check(): Promise<void> {
+  async check(): Promise<void> {
     this.checking.set(true);
     this.error.set(null);
     try {
