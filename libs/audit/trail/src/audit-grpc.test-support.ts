@@ -7,6 +7,8 @@ import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 
 import {
   addAuditOutboxForwardedFor,
+  addAuditOutboxProvenance,
+  auditOutboxTable,
   auditOutboxEntity,
   createAuditOutboxTable,
   dropAuditOutboxForwardedFor,
@@ -41,7 +43,11 @@ class CreateProducerOutbox1764200000298 implements MigrationInterface {
 
 class AddProducerOutboxForwardedFor1764200000299 implements MigrationInterface {
   name = 'AddProducerOutboxForwardedFor1764200000299';
-  up = (runner: QueryRunner) => addAuditOutboxForwardedFor(runner, 'producer');
+  up = async (runner: QueryRunner) => {
+    await addAuditOutboxForwardedFor(runner, 'producer');
+    // And the provenance columns (a producing service adds them in a migration of its own).
+    await addAuditOutboxProvenance(runner, auditOutboxTable('producer'));
+  };
   down = (runner: QueryRunner) => dropAuditOutboxForwardedFor(runner, 'producer');
 }
 

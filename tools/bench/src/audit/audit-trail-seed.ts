@@ -77,7 +77,8 @@ function seedSql(first: number, last: number, count: number, endMs: number, span
     CASE WHEN i % ${TRAIL_SHAPE.failureEvery} = 3 THEN 'failure' ELSE 'success' END,
     'req-' || i,
     'project-' || (${hash(2654435769)} % ${TRAIL_SHAPE.projects}),
-    CASE WHEN i % 2 = 0 THEN 'environment-' || (${hash(2246822507)} % ${TRAIL_SHAPE.environments}) ELSE '' END,
+    -- Hashed on i / 2: on even i alone an odd factor would reach only the even environments.
+    CASE WHEN i % 2 = 0 THEN 'environment-' || ((((i / 2)::bigint * 2246822507) % 4294967296) % ${TRAIL_SHAPE.environments}) ELSE '' END,
     'node-' || (1 + i % 2), 'password'
   FROM generate_series(${first}, ${last}) AS i`;
 }

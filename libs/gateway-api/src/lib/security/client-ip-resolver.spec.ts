@@ -166,4 +166,18 @@ describe(ClientIpResolver.name, () => {
   it('refuses a malformed trusted-proxy entry at start-up', () => {
     expect(() => resolverTrusting('not-an-ip')).toThrow();
   });
+
+  it('follows a changed list from the next request on, and keeps its list when the new one does not compile', () => {
+    const sut = resolverTrusting('127.0.0.1');
+    expect(sut.resolve(requestFrom('127.0.0.1', '203.0.113.9'))).toBe('203.0.113.9');
+    sut.useTrustedProxies(['10.0.0.0/8', '::ffff:192.0.2.1']);
+    expect(sut.trustedProxies).toEqual(['10.0.0.0/8', '::ffff:192.0.2.1']);
+    expect(sut.resolve(requestFrom('127.0.0.1', '203.0.113.9'))).toBe('127.0.0.1');
+    expect(sut.resolve(requestFrom('10.9.9.9', '203.0.113.9'))).toBe('203.0.113.9');
+    expect(sut.resolve(requestFrom('::ffff:192.0.2.1', '203.0.113.9'))).toBe('203.0.113.9');
+    expect(() => sut.useTrustedProxies(['10.0.0.0/99'])).toThrow();
+    expect(sut.resolve(requestFrom('10.9.9.9', '203.0.113.9'))).toBe('203.0.113.9');
+    sut.useTrustedProxies([]);
+    expect(sut.resolve(requestFrom('10.9.9.9', '203.0.113.9'))).toBe('10.9.9.9');
+  });
 });
