@@ -19,9 +19,18 @@ export const AUDIT_CALL_POLICIES: ServiceCallPolicies = {
     callers: [gatewayUser(Permission.AdministerSystem)],
     why: 'streaming destinations and their delivery, for operators (REST and the health endpoint)',
   },
-  CreateStream: { callers: [gatewayUser(Permission.AdministerSystem)], why: 'an operator adds a destination' },
-  UpdateStream: { callers: [gatewayUser(Permission.AdministerSystem)], why: 'an operator changes a destination' },
-  DeleteStream: { callers: [gatewayUser(Permission.AdministerSystem)], why: 'an operator removes a destination' },
+  CreateStream: {
+    callers: [gatewayUser(Permission.AdministerSystem)],
+    why: 'an operator adds a destination',
+  },
+  UpdateStream: {
+    callers: [gatewayUser(Permission.AdministerSystem)],
+    why: 'an operator changes a destination',
+  },
+  DeleteStream: {
+    callers: [gatewayUser(Permission.AdministerSystem)],
+    why: 'an operator removes a destination',
+  },
   GetRetention: {
     callers: [gatewayUser(Permission.EventView), gatewayUser(Permission.AdministerSystem)],
     why: 'how long events stay in the database, for reviewers and operators',
