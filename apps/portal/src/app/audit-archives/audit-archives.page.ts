@@ -25,7 +25,8 @@ import { AuditArchivesApi, AuditArchiveSummary, RetentionSetting } from './audit
       </p>
     }
     @if (canAdminister) {
-      <form class="inline" (submit)="$event.preventDefault(); saveRetention(days.value)">
+      <!-- novalidate: the server says why a value is refused, in its own words. -->
+      <form class="inline" novalidate (submit)="$event.preventDefault(); saveRetention(days.value)">
         <label
           >Retention (days)
           <input
