@@ -5,6 +5,7 @@ import { buildZip, trustingFetch } from '@flotilla/testing';
 import { ACCOUNT_CALLS } from './audited-account-calls';
 import { ARCHIVE_CALLS, ARCHIVE_DELETE_REASON } from './audited-archive-calls';
 import { asAdmin, AuditedCall, AuditWorld, byAdmin, Identified, unique } from './audited-call-support';
+import { STREAM_CALLS } from './audited-stream-calls';
 
 /**
  * What the audit-completeness spec does on each mutating REST route: one successful call as an
@@ -228,4 +229,5 @@ export const AUDITED_CALLS: readonly AuditedCall[] = [
   ...DEPLOYMENT_CALLS,
   ...ACCOUNT_CALLS,
   ...ARCHIVE_CALLS,
+  ...STREAM_CALLS,
 ];

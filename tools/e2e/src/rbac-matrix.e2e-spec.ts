@@ -182,6 +182,16 @@ const ROWS: Record<string, Row> = {
     path: '/api/events/archives/2000-01-01/manifest',
   },
   'DELETE /api/events/archives/:day': { kind: 'system', path: '/api/events/archives/2000-01-01' },
+  'GET /api/audit-streams': { kind: 'system', path: '/api/audit-streams' },
+  'POST /api/audit-streams': { kind: 'system', path: '/api/audit-streams' },
+  'PUT /api/audit-streams/:id': {
+    kind: 'system',
+    path: '/api/audit-streams/00000000-0000-4000-8000-000000000000',
+  },
+  'DELETE /api/audit-streams/:id': {
+    kind: 'system',
+    path: '/api/audit-streams/00000000-0000-4000-8000-000000000000',
+  },
   'GET /api/nodes': { kind: 'cluster-wide', path: '/api/nodes' },
   'GET /api/nodes/:name': { kind: 'cluster-wide', path: '/api/nodes/no-such-node' },
   'PUT /api/nodes/:name': { kind: 'system', path: '/api/nodes/no-such-node' },
