@@ -51,7 +51,7 @@ describe('archive format', () => {
   it('writes one line per event with a fixed key order, other fields after by name', () => {
     const shuffled = Object.fromEntries(
       Object.entries({ ...line, zeta: 1, alpha: 'x' }).reverse(),
-    ) as ArchivedEventLine;
+    ) as unknown as ArchivedEventLine;
     const text = archiveLine(shuffled);
     expect(text.endsWith('\n')).toBe(true);
     expect(text.split('\n')).toHaveLength(2);

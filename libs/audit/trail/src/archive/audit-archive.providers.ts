@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 import type { Provider } from '@nestjs/common';
 
 import { FLOTILLA_CONFIG, type FlotillaConfig } from '@flotilla/platform/config';
@@ -11,7 +13,9 @@ import { AUDIT_ARCHIVE_SETTINGS, AuditArchivesService } from './audit-archives.s
 export const AUDIT_ARCHIVE_PROVIDERS: Provider[] = [
   {
     provide: AUDIT_ARCHIVE_SETTINGS,
-    useFactory: (config: Pick<FlotillaConfig, 'sharedStorage'>) => readArchiveSettings(config.sharedStorage),
+    // A configuration without sharedStorage (a spec's partial one) gets FlotillaConfig's default.
+    useFactory: (config: Partial<Pick<FlotillaConfig, 'sharedStorage'>>) =>
+      readArchiveSettings(config.sharedStorage ?? resolve('.flotilla/shared')),
     inject: [FLOTILLA_CONFIG],
   },
   AuditArchiveRepository,

@@ -123,7 +123,6 @@ export class AuditArchiver {
 
   /** The work of one run under a held lease. */
   async archiveDue(held: HeldArchiveLease): Promise<ArchivedDay[]> {
-    await mkdir(this.options.directory, { recursive: true });
     for (const archive of await this.archives.archives()) {
       if (archive.purgedAt === null) await this.finish(held, archive);
     }
@@ -168,6 +167,8 @@ export class AuditArchiver {
     const first = through + 1;
     const last = await this.archives.lastSequenceBefore(recordedBefore, through);
     const names = archiveFileNames(day);
+    // Made when first needed: a service with nothing to archive leaves shared storage alone.
+    await mkdir(this.options.directory, { recursive: true });
     const target = safeJoin(this.options.directory, names.events);
     const written = await this.writeEvents(
       held,
