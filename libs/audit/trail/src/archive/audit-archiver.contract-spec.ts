@@ -96,6 +96,8 @@ describe('audit archiving', () => {
   let firstDay: Date;
 
   const p = (index: number) => dialectSql(db.dialect).param(index);
+  const ts = (index: number) =>
+    db.dialect === 'postgres' ? `CAST(${p(index)} AS timestamptz)` : `CONVERT(datetime2, ${p(index)}, 127)`;
   const archiverOf = (nodeName: string, afterStep?: (step: ArchiveStep, day: string) => void) =>
     new AuditArchiver(archives, events, new ArchiveLease(db.dataSource, LEASE_MS), keys, {
       directory,
@@ -191,6 +193,41 @@ describe('audit archiving', () => {
     await expectVerifiesIntact();
     await expect(archiverOf('node-b').runOnce()).resolves.toEqual([]);
     expect((await readdir(directory)).filter((name) => name.startsWith('.'))).toEqual([]);
+  });
+
+  it('archives events from before the chain (no number) in the archive of their day, before the chain begins', async () => {
+    const preChainDay = new Date(firstDay.getTime() - 2 * DAY_MS);
+    for (let i = 0; i < 3; i++) {
+      const at = new Date(preChainDay.getTime() + (i + 1) * 3_600_000).toISOString();
+      // As a release before the chain stored them: no number, no link.
+      await db.dataSource.query(
+        `INSERT INTO audit_events (id, occurred_at, recorded_at, actor_id, actor_name, action, resource_type,
+          resource_id, details, client_ip, source) VALUES (${p(1)}, ${ts(2)}, ${ts(2)}, 'u1', 'Alice',
+          'project.created', 'Project', 'p1', '{}', '', 'spec')`,
+        [randomUUID(), at],
+      );
+    }
+    const done = await archiverOf('node-a').runOnce();
+    const preChainName = preChainDay.toISOString().slice(0, 10);
+    expect(done?.map((archive) => [archive.day, archive.count, archive.firstSequence])).toEqual([
+      [preChainName, 3, null],
+      ...Array.from({ length: DAYS }, (_, i) => [dayName(i), PER_DAY, i * PER_DAY + 1]),
+    ]);
+    const lines = (await readFile(join(directory, `events-${preChainName}.jsonl`), 'utf8'))
+      .trim()
+      .split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { sequenceNumber: unknown }).sequenceNumber)).toEqual([
+      null,
+      null,
+      null,
+    ]);
+    const [left] = await db.dataSource.query<{ n: number | string }[]>(
+      'SELECT COUNT(*) AS n FROM audit_events WHERE sequence_number IS NULL',
+    );
+    expect(Number(left.n)).toBe(0);
+    await db.dataSource.query('DELETE FROM audit_checkpoints');
+    await checkpoints.writeIfDue();
+    await expect(trail.verify(auditor)).resolves.toMatchObject({ intact: true, verifiedEvents: 2 });
   });
 
   it('archives nothing while the days are within the retention', async () => {
