@@ -81,8 +81,8 @@ runBenchmark(async (teardown) => {
       seconds,
       bytes,
       events: lines - 1,
-      peakGateway: peaks.get(pids[0]!) ?? 0,
-      peakAudit: peaks.get(pids[1]!) ?? 0,
+      peakGateway: peaks.get(pids[0]) ?? 0,
+      peakAudit: peaks.get(pids[1]) ?? 0,
     };
   };
 
@@ -94,7 +94,7 @@ runBenchmark(async (teardown) => {
     }
   }
   const best = (format: string) =>
-    runs.filter((run) => run.format === format).sort((a, b) => a.seconds - b.seconds)[0]!;
+    runs.filter((run) => run.format === format).sort((a, b) => a.seconds - b.seconds)[0];
   const peak = (format: string, key: 'peakGateway' | 'peakAudit') =>
     Math.max(...runs.filter((run) => run.format === format).map((run) => run[key]));
   const rows = ['csv', 'jsonl'].map((format) => {
@@ -113,7 +113,7 @@ runBenchmark(async (teardown) => {
   process.stdout.write(
     `\nGET /api/events/export of a trail of ${events.toLocaleString('en')} events (PostgreSQL, one node), ` +
       `best of ${rounds}, load average ${loadavg()[0]?.toFixed(1)}\n` +
-      `RSS before the exports: gateway ${(before[0]! / MB).toFixed(0)} MB, audit ${(before[1]! / MB).toFixed(0)} MB\n\n` +
+      `RSS before the exports: gateway ${(before[0] / MB).toFixed(0)} MB, audit ${(before[1] / MB).toFixed(0)} MB\n\n` +
       formatTable(
         ['format', 'events', 'file', 'time', 'events/s', 'MB/s', 'peak RSS gateway', 'peak RSS audit'],
         rows,

@@ -3,6 +3,8 @@ import { createDataSource } from '@flotilla/platform/persistence';
 import { FlotillaNode, startFlotillaNode, trustingFetch } from '@flotilla/testing';
 import type { DataSource } from 'typeorm';
 
+// The benchmark's seed: the same 100,000 events, in SQL, as the export benchmark exports.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { seedAuditTrail, TRAIL_SHAPE } from '../../bench/src/audit/audit-trail-seed';
 import {
   checkJsonlExport,
@@ -47,13 +49,13 @@ const MAX_PAUSED_AUDIT_CPU_MS = 250;
 async function pausedGrowth(node: FlotillaNode, pids: readonly number[]) {
   await new Promise((resolve) => setTimeout(resolve, PAUSE_SETTLE_MS));
   const start = await Promise.all(pids.map(residentBytes));
-  const cpuStart = await cpuMilliseconds(pids[1]!);
+  const cpuStart = await cpuMilliseconds(pids[1]);
   await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
   const end = await Promise.all(pids.map(residentBytes));
-  const cpuEnd = await cpuMilliseconds(pids[1]!);
+  const cpuEnd = await cpuMilliseconds(pids[1]);
   return {
-    gateway: end[0]! - start[0]!,
-    audit: end[1]! - start[1]!,
+    gateway: end[0] - start[0],
+    audit: end[1] - start[1],
     auditCpuMs: cpuEnd - cpuStart,
     // The audit service logs each export's end: not yet, so it was held back, not finished.
     exportEnded: /Export events-\S+\.csv: \d+ chunks sent/.test(node.output()),
@@ -178,7 +180,7 @@ describe('audit trail export (a real node, 100,000 events)', () => {
       `CSV export: ${ids.size} events, ${(size / MB).toFixed(1)} MB. While the client paused (${PAUSE_MS / 1000} s after ${PAUSE_SETTLE_MS / 1000} s): ` +
         `gateway ${(pause!.gateway / MB).toFixed(2)} MB, audit ${(pause!.audit / MB).toFixed(2)} MB (bound ` +
         `${MAX_PAUSED_GROWTH_BYTES / MB} MB). Peak RSS growth over the export: gateway ` +
-        `${(growth[0]! / MB).toFixed(1)} MB, audit ${(growth[1]! / MB).toFixed(1)} MB. Audit CPU in the pause ` +
+        `${(growth[0] / MB).toFixed(1)} MB, audit ${(growth[1] / MB).toFixed(1)} MB. Audit CPU in the pause ` +
         `${pause!.auditCpuMs} ms. ${node.output().match(/Export events-[^\n]*chunks sent[^\n]*/)?.[0]}\n`,
     );
     // Had the audit service kept reading, the rest of the file (MBs) would pile up in one process.

@@ -2,10 +2,14 @@ import { createHash, createPublicKey, KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
+// The manifest's own signature check (what the offline verifier runs), not a copy of it.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { auditManifestSignatureValid, type SignedAuditManifest } from '@flotilla/audit/trail';
 import { PkiLayout } from '@flotilla/platform/pki';
 import type { FlotillaNode } from '@flotilla/testing';
 
+// The /proc readings the export benchmark prints too.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 export {
   cpuMilliseconds,
   residentBytes,

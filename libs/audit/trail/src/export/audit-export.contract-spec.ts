@@ -156,11 +156,7 @@ describe('audit export (keyset pages over the Query filter)', () => {
           return page;
         },
       };
-      const stoppable = new AuditExporter(
-        counting as AuditEventRepository,
-        KEYS,
-        new TrailReadRecorder(repository, db.dataSource),
-      );
+      const stoppable = new AuditExporter(counting, KEYS, new TrailReadRecorder(repository, db.dataSource));
       const prepared = await stoppable.prepare(auditor, {
         filter: queryRequest({ action: 'project.*' }),
         format: 'jsonl',

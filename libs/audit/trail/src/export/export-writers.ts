@@ -59,7 +59,7 @@ export function jsonlLine(event: PagedAuditEvent): string {
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 /** One CSV cell: RFC 4180 quoting (quotes doubled; quoted when it holds `"`, `,`, CR or LF). */
-export function csvCell(value: unknown): string {
+export function csvCell(value: string | number | null | undefined): string {
   let text = value === null || value === undefined ? '' : String(value);
   if (FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
