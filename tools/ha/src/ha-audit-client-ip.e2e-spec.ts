@@ -140,7 +140,7 @@ describe('the audit trail records the client behind HAProxy on a two-node cluste
         projectId,
       });
       expect(nodeNames).toContain(event?.nodeName);
-      seen.push(event as ListedEvent);
+      seen.push(event);
     }
     log(`project.created recorded by nodes: ${seen.map((event) => event.nodeName).join(', ')}`);
     // The client IP filter finds each source's events and no other's.

@@ -260,7 +260,7 @@ describe(AuditTrailService.name, () => {
     it('round-trips every field and stamps recorded_at from the database clock', async () => {
       const [event] = dataset();
       const sent = {
-        ...event!,
+        ...event,
         ...SOME_PROVENANCE,
         actorName: 'Zoë Ødegaard',
         details: '{"name":"Wéb","n":[1,2]}',

@@ -226,7 +226,7 @@ describe('the audit chain', () => {
     }
 
     const old = linkedBeforeProvenance(3);
-    const lastOld = old[2] as ChainedAuditEvent;
+    const lastOld = old[2];
     const fresh = chainAuditEvents(
       key,
       { sequence: 3, link: lastOld.chainHash },
@@ -238,7 +238,7 @@ describe('the audit chain', () => {
     it('links new events at version 2, covering the provenance fields and the version', () => {
       expect(CURRENT_LINK_VERSION).toBe(2);
       expect(fresh.map((e) => e.linkVersion)).toEqual([2, 2]);
-      const values = chainedFieldValues(fresh[0] as ChainedAuditEvent);
+      const values = chainedFieldValues(fresh[0]);
       expect(values).toHaveLength(INSERT_COLUMNS.length - 1);
       expect(values[INSERT_COLUMNS.indexOf('socket_peer')]).toBe('127.0.0.1');
       expect(values[INSERT_COLUMNS.indexOf('link_version')]).toBe(2);
