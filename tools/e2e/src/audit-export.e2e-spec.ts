@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import type { EventPage } from '@flotilla/api-interfaces';
 import { createDataSource } from '@flotilla/platform/persistence';
 import { FlotillaNode, startFlotillaNode, trustingFetch } from '@flotilla/testing';
@@ -60,6 +65,20 @@ async function pausedGrowth(node: FlotillaNode, pids: readonly number[]) {
     // The audit service logs each export's end: not yet, so it was held back, not finished.
     exportEnded: /Export events-\S+\.csv: \d+ chunks sent/.test(node.output()),
   };
+}
+
+/** `npm run audit:verify -- <file> --public-key <checkpoint.pub>`: its exit code and what it printed. */
+function offlineVerify(file: string): Promise<{ code: number; output: string }> {
+  const publicKey = join(process.env['FLOTILLA_PKI_DIR'] ?? '', 'audit', 'checkpoint.pub');
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['-r', '@swc-node/register', 'tools/audit-verify/src/main.ts', file, '--public-key', publicKey],
+      { env: { ...process.env, SWC_NODE_PROJECT: 'tsconfig.base.json' } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` }),
+    );
+  });
 }
 
 interface Exported {
@@ -212,6 +231,21 @@ describe('audit trail export (a real node, 100,000 events)', () => {
     const at = changed.indexOf('"bench"');
     changed[at + 1] = 'B'.charCodeAt(0);
     expect(checkJsonlExport(changed, await checkpointPublicKey(node))).toEqual({ ok: false, why: 'SHA-256' });
+
+    // The offline verifier, as an operator runs it on another machine: the file and the public key only.
+    const folder = await mkdtemp(join(tmpdir(), 'flotilla-export-'));
+    try {
+      const exportFile = join(folder, checked.manifest.file);
+      const changedFile = join(folder, 'changed.jsonl');
+      await writeFile(exportFile, file.body);
+      await writeFile(changedFile, changed);
+      expect(await offlineVerify(exportFile)).toMatchObject({ code: 0 });
+      const refused = await offlineVerify(changedFile);
+      expect(refused.code).not.toBe(0);
+      expect(refused.output).toContain('SHA-256');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   }, 300_000);
 
   it.each([
