@@ -74,7 +74,7 @@ function trail(
 
 describe('the audit chain', () => {
   const chained = chainAuditEvents(key, { sequence: 0, link: GENESIS_LINK }, [1, 2, 3, 4, 5].map(event), at);
-  const [first, second, , , fifth] = chained as [
+  const [first, second, third, , fifth] = chained as [
     ChainedAuditEvent,
     ChainedAuditEvent,
     ChainedAuditEvent,
@@ -138,6 +138,27 @@ describe('the audit chain', () => {
     await expect(verifyAuditChain(trail(newestRemoved, fifth), key, options)).resolves.toMatchObject({
       firstBreak: { kind: 'head', sequence: 3 },
     });
+  });
+
+  it('follows events appended while it reads, yet reports rows past a head that did not move', async () => {
+    // The head is #3 when first read and #5 when read again: two events came while it read.
+    const heads = [third, fifth];
+    const appending: AuditChainSource = {
+      ...trail(chained, fifth, checkpointOf(second)),
+      chainHead: () => {
+        const head = heads.shift() ?? fifth;
+        return Promise.resolve({ sequence: head.sequence, link: head.chainHash, beganAt: at });
+      },
+    };
+    await expect(verifyAuditChain(appending, key, { ...options, pageSize: 2 })).resolves.toMatchObject({
+      intact: true,
+      verifiedEvents: 5,
+      headSequence: 5,
+    });
+    // The head stays at #3 while #4 and #5 are stored: added behind the audit service's back.
+    await expect(
+      verifyAuditChain(trail(chained, third, checkpointOf(second)), key, options),
+    ).resolves.toMatchObject({ firstBreak: { kind: 'head', sequence: 5 } });
   });
 
   it('catches the newest events removed with the head rolled back, by the signed checkpoint', async () => {

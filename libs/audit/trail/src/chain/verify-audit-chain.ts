@@ -65,19 +65,41 @@ export interface AuditChainVerification {
 const PAGE = 1000;
 
 /**
+ * How often verification reads the head again when the chain it walked ends past the head it
+ * read first: on a busy cluster events are appended while the chain is read.
+ */
+const HEAD_REREADS = 5;
+
+/**
  * Walks the chain from 1 (or from after the newest recorded archive, whose signed manifest is
  * checked first) in pages, recomputing each link with the key, and reports the first break.
  * Catches an edited, removed or inserted event anywhere, and the newest events removed as long as
  * the chain head was not rolled back with them (the signed checkpoints cover that case).
+ *
+ * A live trail moves while it is read, and neither move is a break: events appended meanwhile
+ * (the walk goes on to the head as read again), and a day archived meanwhile (its events left the
+ * database after the archives were read: verification starts again once, from the new archive).
  */
 export async function verifyAuditChain(
   source: AuditChainSource,
   key: Buffer,
   options: AuditChainVerifyOptions,
 ): Promise<AuditChainVerification> {
+  const first = await verifyOnce(source, key, options);
+  const gone = first.firstBreak;
+  if (gone?.kind !== 'missing' || !options.archives) return first;
+  const archivedNow = Math.max(0, ...(await options.archives.archives()).map((a) => a.throughSequence));
+  return archivedNow >= gone.sequence ? verifyOnce(source, key, options) : first;
+}
+
+async function verifyOnce(
+  source: AuditChainSource,
+  key: Buffer,
+  options: AuditChainVerifyOptions,
+): Promise<AuditChainVerification> {
   const pageSize = options.pageSize ?? PAGE;
   const { checkpoint, now } = await source.latestCheckpoint();
-  const head = await source.chainHead();
+  let head = await source.chainHead();
   const archiveCheck = checkRecordedArchives(
     options.checkpointPublicKey,
     options.archives ? await options.archives.archives() : [],
@@ -120,33 +142,47 @@ export async function verifyAuditChain(
           ? checkpoint.chainHash
           : undefined;
   let expected = archivedThrough + 1;
-  for (;;) {
-    const page = await source.chainPage(expected - 1, pageSize);
-    for (const event of page) {
-      if (event.sequence !== expected) {
-        return result(expected - 1 - archivedThrough, {
-          kind: 'missing',
-          sequence: expected,
-          message:
-            expected === archivedThrough + 1 && archivedThrough > 0
-              ? `event #${expected} is missing (the newest archive ends at #${archivedThrough}, the database's chain starts at #${event.sequence}): removed from the database without an archive`
-              : `event #${expected} is missing (the chain goes from #${expected - 1} to #${event.sequence}): removed from the database`,
-        });
+  /** Walks from `expected` to the end of what is stored now; the first break, if any. */
+  const walk = async (): Promise<AuditChainBreak | undefined> => {
+    for (;;) {
+      const page = await source.chainPage(expected - 1, pageSize);
+      for (const event of page) {
+        if (event.sequence !== expected) {
+          return {
+            kind: 'missing',
+            sequence: expected,
+            message:
+              expected === archivedThrough + 1 && archivedThrough > 0
+                ? `event #${expected} is missing (the newest archive ends at #${archivedThrough}, the database's chain starts at #${event.sequence}): removed from the database without an archive`
+                : `event #${expected} is missing (the chain goes from #${expected - 1} to #${event.sequence}): removed from the database`,
+          };
+        }
+        if (auditChainLink(key, link, event) !== event.chainHash) {
+          return {
+            kind: 'edited',
+            sequence: expected,
+            eventId: event.id,
+            message: `event #${expected} (${event.id}) does not match its link: changed in the database after it was stored`,
+          };
+        }
+        link = event.chainHash;
+        if (event.sequence === checkpoint?.sequence) linkAtCheckpoint = link;
+        expected++;
       }
-      if (auditChainLink(key, link, event) !== event.chainHash) {
-        return result(expected - 1 - archivedThrough, {
-          kind: 'edited',
-          sequence: expected,
-          eventId: event.id,
-          message: `event #${expected} (${event.id}) does not match its link: changed in the database after it was stored`,
-        });
-      }
-      link = event.chainHash;
-      if (event.sequence === checkpoint?.sequence) linkAtCheckpoint = link;
-      expected++;
+      if (page.length < pageSize) return undefined;
     }
-    if (page.length < pageSize) break;
+  };
+  let broken = await walk();
+  // Past the head read at the start: events appended while the chain was read move the head in
+  // the same transaction, so read it again and walk on to it. A head that did not move means the
+  // rows past it were added behind the audit service's back (reported below).
+  for (let reread = 0; !broken && expected - 1 > head.sequence && reread < HEAD_REREADS; reread++) {
+    const newer = await source.chainHead();
+    if (newer.sequence === head.sequence) break;
+    head = newer;
+    broken = await walk();
   }
+  if (broken) return result(expected - 1 - archivedThrough, broken);
   const last = expected - 1;
   if (last !== head.sequence || link !== head.link) {
     const message =
