@@ -91,9 +91,10 @@ export interface TrailBreak {
   /**
    * edited: an event's content or number changed; missing: an event removed; head: the newest
    * events removed (or added past the head); unchained: events inserted outside the audit service;
-   * checkpoint: the newest signed checkpoint disagrees, does not verify, is missing or too old.
+   * checkpoint: the newest signed checkpoint disagrees, does not verify, is missing or too old;
+   * archive: a recorded archive's signed manifest does not verify or does not continue the chain.
    */
-  kind: 'edited' | 'missing' | 'head' | 'unchained' | 'checkpoint';
+  kind: 'edited' | 'missing' | 'head' | 'unchained' | 'checkpoint' | 'archive';
   /** The event number where it breaks (0 for unchained). */
   sequence: number;
   /** The edited event's id, when known. */
@@ -113,4 +114,6 @@ export interface TrailVerification {
   firstBreak?: TrailBreak;
   /** The newest signed checkpoint the chain was checked against. */
   checkpoint?: { sequence: number; signedAt: string; node: string };
+  /** The newest archive the chain in the database was checked to continue from (retention). */
+  archivedThrough?: { day: string; sequence: number; archives: number };
 }

@@ -17,5 +17,8 @@ export function toTrailVerification(result: AuditChainVerification): auditV1.Tra
     checkpointSequence: result.checkpoint?.sequence ?? 0,
     checkpointSignedAt: result.checkpoint?.signedAt.toISOString() ?? '',
     checkpointNode: result.checkpoint?.nodeName ?? '',
+    archivedThroughSequence: result.archivedThrough?.sequence ?? 0,
+    archivedThroughDay: result.archivedThrough?.day ?? '',
+    archives: result.archivedThrough?.archives ?? 0,
   };
 }

@@ -133,7 +133,14 @@ function toRestEvent(event: auditV1.AuditEvent): AuditEvent {
   };
 }
 
-const BREAK_KINDS: readonly TrailBreak['kind'][] = ['edited', 'missing', 'head', 'unchained', 'checkpoint'];
+const BREAK_KINDS: readonly TrailBreak['kind'][] = [
+  'edited',
+  'missing',
+  'head',
+  'unchained',
+  'checkpoint',
+  'archive',
+];
 
 /** The REST shape of a verification: absent parts of the proto's flat message left out. */
 function toRestVerification(reply: auditV1.TrailVerification): TrailVerification {
@@ -159,6 +166,15 @@ function toRestVerification(reply: auditV1.TrailVerification): TrailVerification
             sequence: reply.checkpointSequence,
             signedAt: reply.checkpointSignedAt,
             node: reply.checkpointNode,
+          },
+        }
+      : {}),
+    ...(reply.archivedThroughDay
+      ? {
+          archivedThrough: {
+            day: reply.archivedThroughDay,
+            sequence: Number(reply.archivedThroughSequence),
+            archives: reply.archives,
           },
         }
       : {}),

@@ -109,7 +109,10 @@ export interface TrailVerification {
   headSequence: number;
   /** When the chain began (ISO-8601); events stored before it carry no link. */
   beganAt: string;
-  /** The first break when not intact: "edited", "missing", "head", "unchained" or "checkpoint". */
+  /**
+   * The first break when not intact: "edited", "missing", "head", "unchained", "checkpoint" or
+   * "archive" (a recorded archive's signed manifest does not verify or does not continue the chain).
+   */
   breakKind: string;
   /** The event number where it breaks (edited, missing, head, checkpoint). */
   breakSequence: number;
@@ -121,6 +124,14 @@ export interface TrailVerification {
   checkpointSequence: number;
   checkpointSignedAt: string;
   checkpointNode: string;
+  /**
+   * The newest recorded archive the database's chain was checked to continue from: 0 and empty
+   * when nothing was archived.
+   */
+  archivedThroughSequence: number;
+  archivedThroughDay: string;
+  /** Archives recorded (each one's signed manifest checked). */
+  archives: number;
 }
 
 export interface ExportEventsRequest {
