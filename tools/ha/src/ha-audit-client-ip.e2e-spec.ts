@@ -163,8 +163,10 @@ describe('the audit trail records the client behind HAProxy on a two-node cluste
         clientIp: '127.0.0.6',
         socketPeer: '127.0.0.6',
         forwardedFor: SPOOFED,
-        nodeName: node.name,
       });
+      // The node whose orchestrator recorded it: gRPC calls are balanced by HAProxy, so not
+      // necessarily the node whose gateway took the request.
+      expect(nodeNames).toContain(event?.nodeName);
     }
   });
 
