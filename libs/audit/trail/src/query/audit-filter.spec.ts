@@ -96,6 +96,8 @@ describe(buildAuditPageSql.name, () => {
     );
     expect(sut.select).toBe(
       `SELECT ${columns} FROM audit_events WHERE resource_type = $1 ` +
+        // The first comparison is the index bound; the OR alone would scan from the newest event.
+        'AND occurred_at <= CAST($2 AS timestamptz) ' +
         'AND (occurred_at < CAST($2 AS timestamptz) OR (occurred_at = CAST($2 AS timestamptz) AND id < $3)) ' +
         'ORDER BY occurred_at DESC, id DESC LIMIT 6 OFFSET 0',
     );

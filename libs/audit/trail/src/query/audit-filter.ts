@@ -56,9 +56,14 @@ export function buildAuditFilter(query: AuditQuery, sql: AuditTrailSql): AuditFi
   if (query.text !== undefined) conditions.push(sql.textLike('details', bind(`%${escapeLike(query.text)}%`)));
   if (query.after !== undefined) {
     // After the cursor in the page order (occurred_at DESC, id DESC). An OR, not a row comparison:
-    // SQL Server has none; the index on (occurred_at, id) still serves the order.
+    // SQL Server has none. The OR alone is no index bound, so the scan of (occurred_at, id) began
+    // at the newest event and filtered its way down to the cursor: a page a million events deep
+    // read a million index entries (an export of 1,000,000 slowed to a third of its rate). The
+    // redundant `occurred_at <= t` is a bound both databases seek to.
     const time = sql.timestamp(bind(query.after.occurredAt.toISOString()));
-    conditions.push(`(occurred_at < ${time} OR (occurred_at = ${time} AND id < ${bind(query.after.id)}))`);
+    conditions.push(
+      `occurred_at <= ${time} AND (occurred_at < ${time} OR (occurred_at = ${time} AND id < ${bind(query.after.id)}))`,
+    );
   }
   return { where: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, params };
 }
