@@ -35,9 +35,15 @@ export const AUDIT_CALL_POLICIES: ServiceCallPolicies = {
     callers: [gatewayUser(Permission.EventView), gatewayUser(Permission.AdministerSystem)],
     why: 'how long events stay in the database, for reviewers and operators',
   },
-  SetRetention: { callers: [gatewayUser(Permission.AdministerSystem)], why: 'an operator changes the retention' },
+  SetRetention: {
+    callers: [gatewayUser(Permission.AdministerSystem)],
+    why: 'an operator changes the retention',
+  },
   ListArchives: { callers: [gatewayUser(Permission.EventView)], why: 'the archives list, for reviewers' },
-  DownloadArchive: { callers: [gatewayUser(Permission.EventView)], why: "an archive's events or manifest, for reviewers" },
+  DownloadArchive: {
+    callers: [gatewayUser(Permission.EventView)],
+    why: "an archive's events or manifest, for reviewers",
+  },
   DeleteArchive: {
     callers: [gatewayUser(Permission.AdministerSystem)],
     why: "an operator deletes an archive's files (30 days after it was made)",
