@@ -8,7 +8,7 @@ import { CallerIdentity, RpcErrors } from '@flotilla/platform/grpc';
 import { AuditEventRepository, type PagedAuditEvent } from '../audit-event.repository';
 import { type AuditFileManifest, signAuditManifest } from '../chain/audit-manifest';
 import { AUDIT_TRAIL_KEYS, type AuditTrailKeys } from '../chain/audit-trail-keys';
-import { parseAuditQuery, type AuditQuery } from '../query/audit-query';
+import { emptyQueryRequest, parseAuditQuery, type AuditQuery } from '../query/audit-query';
 import { decodeAuditCursor } from '../query/audit-cursor';
 import { csvHeader, csvRow, EXPORT_FORMATS, type ExportFormat, jsonlLine } from './export-writers';
 import { filterDetails, TrailReadRecorder } from './trail-read-recorder';
@@ -73,7 +73,7 @@ export class AuditExporter {
     const given = request.filter ?? ({} as auditV1.QueryEventsRequest);
     const filter = filterDetails(given);
     // Query's own checks, on the filter alone: an export starts at the newest event and has no page size.
-    const query = parseAuditQuery({ ...emptyQuery(), ...given, take: 0, after: '' });
+    const query = parseAuditQuery({ ...emptyQueryRequest(), ...given, take: 0, after: '' });
     return {
       caller,
       query,
@@ -179,24 +179,4 @@ function sequenceRange(
     first === null ? sequence : Math.min(first, sequence),
     last === null ? sequence : Math.max(last, sequence),
   ];
-}
-
-/** A Query request with no filter: every field of the message, empty (proto3's defaults). */
-function emptyQuery(): auditV1.QueryEventsRequest {
-  return {
-    actor: '',
-    action: '',
-    resourceType: '',
-    resourceId: '',
-    from: '',
-    to: '',
-    take: 0,
-    after: '',
-    clientIp: '',
-    text: '',
-    outcome: '',
-    requestId: '',
-    projectId: '',
-    environmentId: '',
-  };
 }

@@ -98,6 +98,26 @@ function idFilter(field: 'requestId' | 'projectId' | 'environmentId', value: str
   return text;
 }
 
+/** A Query request with no filter: every field of the message, empty (proto3's defaults). */
+export function emptyQueryRequest(): auditV1.QueryEventsRequest {
+  return {
+    actor: '',
+    action: '',
+    resourceType: '',
+    resourceId: '',
+    from: '',
+    to: '',
+    take: 0,
+    after: '',
+    clientIp: '',
+    text: '',
+    outcome: '',
+    requestId: '',
+    projectId: '',
+    environmentId: '',
+  };
+}
+
 /**
  * Checks a Query request: bad timestamps, addresses or cursors, or a negative take are
  * INVALID_ARGUMENT; take 0 (not sent) means the default, and more than the maximum is capped (the
