@@ -1,8 +1,8 @@
 import { loadavg } from 'node:os';
 
-import { createDataSource } from '@flotilla/platform/persistence';
-import { startFlotillaNode, startPostgresServer, trustingFetch } from '@flotilla/testing';
+import { trustingFetch } from '@flotilla/testing';
 
+import { startAuditBenchNode } from './audit/audit-bench-node';
 import { seedAuditTrail, TRAIL_SHAPE } from './audit/audit-trail-seed';
 import { residentBytes, sampleResidentPeak, serviceProcessId } from './audit-export-processes';
 import { BenchApi } from './bench-cluster';
@@ -35,22 +35,7 @@ interface Run {
 runBenchmark(async (teardown) => {
   const events = wholeNumber('events', options.events, 1_000, 20_000_000);
   const rounds = wholeNumber('rounds', options.rounds, 1, 20);
-  if (!process.env['FLOTILLA_TEST_PG_BASE_URL']) {
-    const server = await teardown.use('PostgreSQL', startPostgresServer(), (started) => started.stop());
-    process.env['FLOTILLA_TEST_PG_BASE_URL'] = server.baseUrl;
-  }
-  progress('starting a node');
-  const node = await teardown.use('node', startFlotillaNode({ env: { FLOTILLA_TASK_CAP: '0' } }), (started) =>
-    started.stop(),
-  );
-  const dataSource = await teardown.use(
-    'the seeding connection',
-    createDataSource(
-      { dialect: 'postgres', url: node.databaseUrl },
-      { entities: [], applicationName: 'flotilla-bench' },
-    ).initialize(),
-    (connection) => connection.destroy(),
-  );
+  const { node, dataSource } = await startAuditBenchNode(teardown);
   progress(`seeding ${events.toLocaleString('en')} events`);
   await seedAuditTrail(dataSource, events, new Date(), (stored) =>
     progress(`  ${stored.toLocaleString('en')} stored`),

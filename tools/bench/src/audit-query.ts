@@ -1,9 +1,8 @@
 import { loadavg } from 'node:os';
 
 import type { EventPage } from '@flotilla/api-interfaces';
-import { createDataSource } from '@flotilla/platform/persistence';
-import { startFlotillaNode, startPostgresServer } from '@flotilla/testing';
 
+import { startAuditBenchNode } from './audit/audit-bench-node';
 import { seedAuditTrail, TRAIL_SHAPE } from './audit/audit-trail-seed';
 import { BenchApi } from './bench-cluster';
 import { readOptions, wholeNumber } from './bench-options';
@@ -131,22 +130,7 @@ runBenchmark(async (teardown) => {
   const samples = wholeNumber('samples', options.samples, 10, 100_000);
   const take = wholeNumber('take', options.take, 1, 500);
 
-  if (!process.env['FLOTILLA_TEST_PG_BASE_URL']) {
-    const server = await teardown.use('PostgreSQL', startPostgresServer(), (started) => started.stop());
-    process.env['FLOTILLA_TEST_PG_BASE_URL'] = server.baseUrl;
-  }
-  progress('starting a node');
-  const node = await teardown.use('node', startFlotillaNode({ env: { FLOTILLA_TASK_CAP: '0' } }), (started) =>
-    started.stop(),
-  );
-  const dataSource = await teardown.use(
-    'the seeding connection',
-    createDataSource(
-      { dialect: 'postgres', url: node.databaseUrl },
-      { entities: [], applicationName: 'flotilla-bench' },
-    ).initialize(),
-    (connection) => connection.destroy(),
-  );
+  const { node, dataSource } = await startAuditBenchNode(teardown);
   const now = new Date();
   progress(`seeding ${events.toLocaleString('en')} events`);
   const seedRate = await seedAuditTrail(dataSource, events, now, (stored) =>
