@@ -16,6 +16,7 @@ export * from './audit-event.repository';
 export * from './audit-trail.module';
 export * from './audit-trail.service';
 export * from './archive/archive-format';
+export * from './archive/audit-archive.repository';
 export * from './archive/archive-record-check';
 export * from './archive/archive-settings';
 export * from './chain/audit-chain';
