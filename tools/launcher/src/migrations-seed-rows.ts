@@ -70,6 +70,15 @@ function outboxSeed(service: string, entity: string): SeedRows {
         attempts: 0,
         // Added by *AddAuditOutboxForwardedFor*: '' for events an older producer wrote.
         forwardedFor: '',
+        // Added by *AddAuditOutboxProvenance*: '' for events an older producer wrote.
+        signInMethod: '',
+        apiKeyId: '',
+        socketPeer: '',
+        nodeName: '',
+        requestId: '',
+        outcome: '',
+        projectId: '',
+        environmentId: '',
       }),
   };
 }
@@ -137,6 +146,17 @@ const AUDIT_EVENTS: SeedRows = {
       chainHash: null,
       // Added by AddAuditEventsClientIpKey1764200000205: not found by the address filter.
       clientIpKey: null,
+      // Added by AddAuditEventsProvenance1764200000220: '' for events stored before it, whose
+      // links (version 1) cover none of these fields.
+      signInMethod: '',
+      apiKeyId: '',
+      socketPeer: '',
+      nodeName: '',
+      requestId: '',
+      outcome: '',
+      projectId: '',
+      environmentId: '',
+      linkVersion: 1,
     }),
 };
 

@@ -97,13 +97,17 @@ export function auditOutboxProvenanceMigration(
   timestamp: number,
 ): new () => MigrationInterface {
   const name = `AddAuditOutboxProvenance${timestamp}`;
-  return class implements MigrationInterface {
+  const migration = class implements MigrationInterface {
     name = name;
     up = (queryRunner: QueryRunner) => addAuditOutboxProvenance(queryRunner, auditOutboxTable(service));
     // dropDefaultedColumns: TypeORM's dropColumn names the default constraint Babelfish does not keep.
     down = (queryRunner: QueryRunner) =>
       dropDefaultedColumns(queryRunner, auditOutboxTable(service), AUDIT_PROVENANCE_COLUMNS);
   };
+  // The class's own name too, not only its instances': a class expression's is '', and whoever
+  // lists migrations by class (the migration specs, logs) would see a nameless one.
+  Object.defineProperty(migration, 'name', { value: name });
+  return migration;
 }
 
 /** Marker so the type is used by callers' migration classes. */
