@@ -81,6 +81,9 @@ describe('Teams page (browser)', () => {
     await page.getByTestId('team-group-id').fill(GROUP_SID);
     await page.getByTestId('team-group-name').fill('Shop Team');
     await page.getByTestId('team-add-group').click();
+    // count() does not wait: on a loaded machine (a fresh-clone CI run) it read the list before the
+    // second member was drawn. Wait for the second one, then count.
+    await page.getByTestId('team-form-member').nth(1).waitFor();
     await expect(page.getByTestId('team-form-member').count()).resolves.toBe(2);
 
     await page.getByTestId('team-add-grant').click();

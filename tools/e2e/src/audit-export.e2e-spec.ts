@@ -342,13 +342,24 @@ describe('audit trail export (a real node, 100,000 events)', () => {
       if (Date.now() > giveUpAt) throw new Error(`no cancellation logged:\n${node.output().slice(-3000)}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const [recorded] = await db.query<{ details: string }[]>(
-      "SELECT details FROM audit_events WHERE action = 'audit.exported' AND details LIKE $1",
-      [`%${fileName}%`],
-    );
-    const details = JSON.parse(recorded?.details ?? '{}') as { completed: boolean; count: number };
-    expect(details.completed).toBe(false);
-    expect(details.count).toBeLessThan(EVENTS);
+    // File names have a one-second resolution: an earlier test's JSONL export in the same second
+    // has the same name (completed: true), so look for this one among them, newest first. The
+    // event is recorded as the export ends, which may come just after the log line.
+    type Exported = { completed: boolean; count: number };
+    let cancelled: Exported | undefined;
+    for (const giveUpAt = Date.now() + 20_000; !cancelled && Date.now() < giveUpAt; ) {
+      const recorded = await db.query<{ details: string }[]>(
+        "SELECT details FROM audit_events WHERE action = 'audit.exported' AND details LIKE $1 " +
+          'ORDER BY sequence_number DESC',
+        [`%${fileName}%`],
+      );
+      cancelled = recorded
+        .map((row) => JSON.parse(row.details) as Exported)
+        .find((details) => !details.completed);
+      if (!cancelled) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(cancelled).toMatchObject({ completed: false });
+    expect(cancelled?.count).toBeLessThan(EVENTS);
   }, 120_000);
 
   it('records every read of the trail in the trail: searched, verified, exported', async () => {
