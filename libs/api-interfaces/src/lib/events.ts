@@ -117,3 +117,24 @@ export interface TrailVerification {
   /** The newest archive the chain in the database was checked to continue from (retention). */
   archivedThrough?: { day: string; sequence: number; archives: number };
 }
+
+/** GET /api/events/retention. */
+export interface RetentionSetting {
+  days: number;
+  changedAt: string;
+  changedBy: string;
+}
+
+/** One archive in GET /api/events/archives. */
+export interface AuditArchiveSummary {
+  day: string;
+  file: string;
+  manifestFile: string;
+  count: number;
+  firstSequence: number | null;
+  lastSequence: number | null;
+  sha256: string;
+  createdAt: string;
+  deletableFrom: string;
+  fileDeletedAt: string | null;
+}

@@ -2,26 +2,7 @@ import { HttpClient } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
 import { firstValueFrom } from 'rxjs';
 
-/** GET /api/events/retention. */
-export interface RetentionSetting {
-  days: number;
-  changedAt: string;
-  changedBy: string;
-}
-
-/** One archive of GET /api/events/archives. */
-export interface AuditArchiveSummary {
-  day: string;
-  file: string;
-  manifestFile: string;
-  count: number;
-  firstSequence: number | null;
-  lastSequence: number | null;
-  sha256: string;
-  createdAt: string;
-  deletableFrom: string;
-  fileDeletedAt: string | null;
-}
+import type { AuditArchiveSummary, RetentionSetting } from '@flotilla/api-interfaces';
 
 /** The audit trail's retention and archives (issue 11 item 6). */
 @Injectable({ providedIn: 'root' })

@@ -1,10 +1,10 @@
 import { DatePipe, DecimalPipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, inject, OnInit, signal } from '@angular/core';
-import { Permission } from '@flotilla/api-interfaces';
+import { AuditArchiveSummary, Permission, RetentionSetting } from '@flotilla/api-interfaces';
 
 import { apiErrorMessage } from '../core/api-error';
 import { SessionService } from '../core/session.service';
-import { AuditArchivesApi, AuditArchiveSummary, RetentionSetting } from './audit-archives-api';
+import { AuditArchivesApi } from './audit-archives-api';
 
 /**
  * The audit archives: how long events stay in the database, and each archived day (count, chain

@@ -3,7 +3,7 @@ import { ApiProduces, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { IsInt, Matches } from 'class-validator';
 
-import { Permission } from '@flotilla/api-interfaces';
+import { AuditArchiveSummary, Permission, RetentionSetting } from '@flotilla/api-interfaces';
 import type { auditV1 } from '@flotilla/contracts';
 import { FLOTILLA_CONFIG, FlotillaConfig } from '@flotilla/platform/config';
 import { identityToMetadata } from '@flotilla/platform/grpc';
@@ -24,27 +24,6 @@ export class RetentionDto {
 export class ArchiveDayParams {
   @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'day must be written YYYY-MM-DD' })
   day!: string;
-}
-
-/** GET /api/events/retention. */
-export interface RetentionSetting {
-  days: number;
-  changedAt: string;
-  changedBy: string;
-}
-
-/** One archive in GET /api/events/archives. */
-export interface AuditArchiveSummary {
-  day: string;
-  file: string;
-  manifestFile: string;
-  count: number;
-  firstSequence: number | null;
-  lastSequence: number | null;
-  sha256: string;
-  createdAt: string;
-  deletableFrom: string;
-  fileDeletedAt: string | null;
 }
 
 function toSummary(archive: auditV1.AuditArchive): AuditArchiveSummary {
