@@ -10,7 +10,8 @@ import {
 
 /**
  * One entry of the audit trail. Append-only: the API never updates or deletes a row; each row
- * is chained to the one before it (chain/audit-chain.ts). Rows leave only when the archiver has moved them into a signed archive (archive/).
+ * is chained to the one before it (chain/audit-chain.ts). Rows leave only once the archiver has
+ * moved them into a signed archive (archive/).
  */
 @Entity(AUDIT_EVENTS_TABLE)
 export class AuditEventEntity {
