@@ -108,7 +108,8 @@ describe('API keys page (browser)', () => {
 
     // Once dismissed, or after a reload, the secret is nowhere on the page (nor in the list the API sends).
     await page.getByTestId('api-key-dismiss').click();
-    await expect(page.getByTestId('api-key-created').count()).resolves.toBe(0);
+    // count() does not wait for Angular to redraw; waiting for detachment does (and fails if it never goes).
+    await page.getByTestId('api-key-created').waitFor({ state: 'detached', timeout: 5_000 });
     await page.reload();
     await rowOf(page, 'CI for Shop').waitFor();
     await expect(page.content()).resolves.not.toContain(secret);
@@ -124,7 +125,7 @@ describe('API keys page (browser)', () => {
     await rowOf(page, 'CI for Shop').getByTestId('api-key-revoke').click();
     await page.getByTestId('api-key-confirm-submit').click();
     await page.getByTestId('api-key-action-done').waitFor();
-    await expect(rowOf(page, 'CI for Shop').count()).resolves.toBe(0);
+    await rowOf(page, 'CI for Shop').waitFor({ state: 'detached', timeout: 5_000 });
     // Refused on every node within a second (gateway cache); polled with room for a busy machine.
     await eventually(
       async () => ((await callWithKey(secret)).status === 401 ? true : undefined),
