@@ -28,9 +28,16 @@ const MB = 1024 * 1024;
 const PAUSE_AFTER_BYTES = 2 * MB;
 /**
  * ...lets what the way to it can hold fill up (the gateway's response and the loopback TCP buffers
- * take a few MB: the audit service goes on producing until they are full)...
+ * take a few MB: the audit service goes on producing until they are full): at least this long, and
+ * on until the audit service's CPU goes quiet (a busy machine fills them slower: a fresh-clone CI
+ * run, with a fixed 3 s, caught the audit service still producing: 300 ms of CPU in the pause)...
  */
 const PAUSE_SETTLE_MS = 3_000;
+/** Quiet: at most this much of the audit service's CPU in one window of SETTLE_WINDOW_MS. */
+const SETTLE_WINDOW_MS = 500;
+const SETTLED_CPU_MS = 30;
+/** Settling gives up after this long; the bounds below then say what kept moving. */
+const MAX_SETTLE_MS = 20_000;
 /** ...then watches the processes for this long, */
 const PAUSE_MS = 4_000;
 /**
@@ -50,9 +57,23 @@ const PAUSE_MS = 4_000;
 const MAX_PAUSED_GROWTH_BYTES = 2 * MB;
 const MAX_PAUSED_AUDIT_CPU_MS = 250;
 
+/** Waits PAUSE_SETTLE_MS, then for a quiet SETTLE_WINDOW_MS of `pid` (at most MAX_SETTLE_MS in all). */
+async function settled(pid: number): Promise<number> {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const startedAt = Date.now();
+  const giveUpAt = startedAt + MAX_SETTLE_MS;
+  await sleep(PAUSE_SETTLE_MS);
+  for (;;) {
+    const before = await cpuMilliseconds(pid);
+    await sleep(SETTLE_WINDOW_MS);
+    if ((await cpuMilliseconds(pid)) - before <= SETTLED_CPU_MS || Date.now() >= giveUpAt)
+      return Date.now() - startedAt;
+  }
+}
+
 /** Growth and CPU of each process while the client reads nothing, and whether the export was still under way. */
 async function pausedGrowth(node: FlotillaNode, pids: readonly number[]) {
-  await new Promise((resolve) => setTimeout(resolve, PAUSE_SETTLE_MS));
+  const settleMs = await settled(pids[1]);
   const start = await Promise.all(pids.map(residentBytes));
   const cpuStart = await cpuMilliseconds(pids[1]);
   await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
@@ -62,6 +83,7 @@ async function pausedGrowth(node: FlotillaNode, pids: readonly number[]) {
     gateway: end[0] - start[0],
     audit: end[1] - start[1],
     auditCpuMs: cpuEnd - cpuStart,
+    settleMs,
     // The audit service logs each export's end: not yet, so it was held back, not finished.
     exportEnded: /Export events-\S+\.csv: \d+ chunks sent/.test(node.output()),
   };
@@ -196,7 +218,7 @@ describe('audit trail export (a real node, 100,000 events)', () => {
     expect([...ids.values()].every((times) => times === 1)).toBe(true);
     const growth = pids.map((pid, index) => (peaks.get(pid) ?? 0) - (before[index] ?? 0));
     process.stdout.write(
-      `CSV export: ${ids.size} events, ${(size / MB).toFixed(1)} MB. While the client paused (${PAUSE_MS / 1000} s after ${PAUSE_SETTLE_MS / 1000} s): ` +
+      `CSV export: ${ids.size} events, ${(size / MB).toFixed(1)} MB. While the client paused (${PAUSE_MS / 1000} s after ${pause!.settleMs} ms): ` +
         `gateway ${(pause!.gateway / MB).toFixed(2)} MB, audit ${(pause!.audit / MB).toFixed(2)} MB (bound ` +
         `${MAX_PAUSED_GROWTH_BYTES / MB} MB). Peak RSS growth over the export: gateway ` +
         `${(growth[0] / MB).toFixed(1)} MB, audit ${(growth[1] / MB).toFixed(1)} MB. Audit CPU in the pause ` +
