@@ -127,6 +127,79 @@ describe(TokenValidator.name, () => {
   });
 });
 
+describe(`${TokenValidator.name}: requests while auth is being asked`, () => {
+  /** Auth's answers, released by the test; each ValidateToken gets the next one. */
+  function pendingAnswers() {
+    const subjects: Subject<authV1.Principal>[] = [];
+    const sut = createSut(() => {
+      const subject = new Subject<authV1.Principal>();
+      subjects.push(subject);
+      return subject;
+    });
+    const answer = (index: number, outcome: authV1.Principal | Error): void => {
+      const subject = subjects[index];
+      if (!subject) throw new Error(`no question ${index} was asked`);
+      if (outcome instanceof Error) subject.error({ code: status.UNAUTHENTICATED, details: outcome.message });
+      else {
+        subject.next(outcome);
+        subject.complete();
+      }
+    };
+    return { ...sut, answer };
+  }
+
+  it('asks auth once for the requests that arrive while its answer is on the way', async () => {
+    const { sut, calls, answer } = pendingAnswers();
+    const waiting = [
+      sut.validate('t', '10.0.0.1'),
+      sut.validate('t', '10.0.0.1'),
+      sut.validate('t', '10.0.0.1'),
+    ];
+    answer(0, principal);
+    await expect(Promise.all(waiting)).resolves.toEqual([principal, principal, principal]);
+    expect(calls).toEqual(['t']);
+  });
+
+  it('asks separately for another token or another client address', async () => {
+    const { sut, calls, answer } = pendingAnswers();
+    const waiting = [
+      sut.validate('t', '10.0.0.1'),
+      sut.validate('u', '10.0.0.1'),
+      sut.validate('t', '10.0.0.2'),
+    ];
+    for (const index of [0, 1, 2]) answer(index, principal);
+    await Promise.all(waiting);
+    expect(calls).toEqual(['t', 'u', 't']);
+  });
+
+  it('gives every waiter the refusal, and asks again for the next request', async () => {
+    const { sut, calls, answer } = pendingAnswers();
+    const waiting = [sut.validate('bad', ''), sut.validate('bad', '')];
+    answer(0, new Error('expired'));
+    for (const request of waiting) await expect(request).rejects.toBeInstanceOf(UnauthorizedException);
+    const next = sut.validate('bad', '');
+    answer(1, new Error('expired'));
+    await expect(next).rejects.toBeInstanceOf(UnauthorizedException);
+    expect(calls).toEqual(['bad', 'bad']);
+  });
+
+  it('never joins a question asked before a revocation notice or a sign-out on this node', async () => {
+    const { sut, calls, answer } = pendingAnswers();
+    const beforeNotice = sut.validate('t', '');
+    sut.revoke({ userId: 'u1' });
+    const afterNotice = sut.validate('t', '');
+    sut.forget('t');
+    const afterSignOut = sut.validate('t', '');
+    expect(calls).toEqual(['t', 't', 't']);
+    answer(0, principal);
+    answer(1, new Error('signed out'));
+    answer(2, new Error('signed out'));
+    await expect(beforeNotice).resolves.toEqual(principal);
+    await expect(afterNotice).rejects.toBeInstanceOf(UnauthorizedException);
+    await expect(afterSignOut).rejects.toBeInstanceOf(UnauthorizedException);
+  });
+});
+
 describe(parseRevocationNotice.name, () => {
   it('reads what auth publishes and ignores anything else', () => {
     expect(parseRevocationNotice('{"userId":"u1","reason":"user-disabled"}')).toEqual({ userId: 'u1' });
