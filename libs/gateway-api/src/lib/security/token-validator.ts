@@ -59,9 +59,9 @@ function sha256Hex(token: string): string {
  *
  * Requests that arrive while the same question is on its way to auth wait for that answer instead
  * of asking again. Without it every cache expiry under load sent one ValidateToken per request in
- * flight (about 3 a second for one token, 8 clients on one node, in PostgreSQL's statement log; each some 4 queries). A question
- * sent before a revocation notice is never joined, so a request after a sign-out is never answered
- * with what auth said before it.
+ * flight (about 3 a second for one token, 8 clients on one node, in PostgreSQL's statement log;
+ * each some 4 queries). A question sent before a revocation notice is never joined, so a request
+ * after a sign-out is never answered with what auth said before it.
  */
 @Injectable()
 export class TokenValidator implements OnModuleInit, OnApplicationShutdown {
