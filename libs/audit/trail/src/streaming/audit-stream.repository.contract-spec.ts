@@ -73,13 +73,18 @@ describe(AuditStreamRepository.name, () => {
 
   it('moves the cursor only with the current holder’s fencing token; a stale holder is refused', async () => {
     const row = await added('fencing', 5);
-    const first = await streams.acquireLease(row.id, 'node-a', 300);
+    // Long enough for the next three statements on a busy machine (300 ms was not, on Babelfish in
+    // a fresh-clone CI run: node-b took the lease at once), short enough to wait out below.
+    const leaseMs = 2_000;
+    const acquiredAt = Date.now();
+    const first = await streams.acquireLease(row.id, 'node-a', leaseMs);
     expect(first).toBe(1);
     expect(await streams.acquireLease(row.id, 'node-b', 60_000)).toBeUndefined();
     expect(await streams.advanceCursor(row.id, first!, 7)).toBe(true);
     expect(await streams.cursor(row.id)).toBe(7);
 
-    await sleep(500); // node-a's lease expires on the database clock: node-b takes over
+    // node-a's lease expires on the database clock: node-b takes over
+    await sleep(Math.max(0, acquiredAt + leaseMs + 500 - Date.now()));
     const second = await streams.acquireLease(row.id, 'node-b', 60_000);
     expect(second).toBe(2);
 
@@ -98,9 +103,11 @@ describe(AuditStreamRepository.name, () => {
 
   it('renews for the holder, lets nobody take a disabled destination, and frees a released lease', async () => {
     const row = await added('renew');
-    const token = (await streams.acquireLease(row.id, 'node-a', 300))!;
+    const leaseMs = 2_000; // as above: time to renew on a busy machine
+    const acquiredAt = Date.now();
+    const token = (await streams.acquireLease(row.id, 'node-a', leaseMs))!;
     expect(await streams.renewLease(row.id, token, 60_000)).toBe(true);
-    await sleep(500);
+    await sleep(Math.max(0, acquiredAt + leaseMs + 500 - Date.now())); // past the first lease
     expect(await streams.acquireLease(row.id, 'node-b', 60_000)).toBeUndefined(); // renewed: still held
     await streams.releaseLease(row.id, token);
     const next = await streams.acquireLease(row.id, 'node-b', 60_000);
