@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { EventPage } from '@flotilla/api-interfaces';
 import { createDataSource } from '@flotilla/platform/persistence';
@@ -59,7 +60,6 @@ const MAX_PAUSED_AUDIT_CPU_MS = 250;
 
 /** Waits PAUSE_SETTLE_MS, then for a quiet SETTLE_WINDOW_MS of `pid` (at most MAX_SETTLE_MS in all). */
 async function settled(pid: number): Promise<number> {
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const startedAt = Date.now();
   const giveUpAt = startedAt + MAX_SETTLE_MS;
   await sleep(PAUSE_SETTLE_MS);
@@ -76,7 +76,7 @@ async function pausedGrowth(node: FlotillaNode, pids: readonly number[]) {
   const settleMs = await settled(pids[1]);
   const start = await Promise.all(pids.map(residentBytes));
   const cpuStart = await cpuMilliseconds(pids[1]);
-  await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+  await sleep(PAUSE_MS);
   const end = await Promise.all(pids.map(residentBytes));
   const cpuEnd = await cpuMilliseconds(pids[1]);
   return {
