@@ -8,10 +8,15 @@
  * 'failed'); a 'stop' message, SIGTERM/SIGINT or the parent going away (IPC disconnect) stops the
  * cluster — after its start settles if it is still starting — and ends the process.
  */
-import { FlotillaCluster, startFlotillaCluster } from '@flotilla/testing';
+import { FlotillaCluster, startFlotillaCluster, startFlotillaNode } from '@flotilla/testing';
 
 export interface HolderRequest {
   nodes: number;
+  /**
+   * One node straight, without HAProxy or Redis (startFlotillaNode, as `npm start` runs it):
+   * security-one-node.ts, which compares CPU per request with nothing in front of the gateway.
+   */
+  single?: boolean;
   /** Extra environment for every service of the cluster. */
   env: Record<string, string>;
   startTimeoutMs: number;
@@ -44,15 +49,56 @@ function send(message: HolderMessage): Promise<void> {
   });
 }
 
+/** What is held: its description for the parent, and how to stop it. */
+interface Running {
+  held: HeldCluster;
+  stop(): Promise<void>;
+}
+
+async function startCluster(request: HolderRequest): Promise<Running> {
+  const cluster: FlotillaCluster = await startFlotillaCluster({
+    nodes: request.nodes,
+    licence: { nodeLimit: 'Unlimited' },
+    redis: true,
+    env: request.env,
+    startTimeoutMs: request.startTimeoutMs,
+  });
+  const held: HeldCluster = {
+    baseUrl: cluster.baseUrl,
+    // Read loosely: an older tree's harness has neither field, and this file runs there too.
+    publicCertificatePem: (cluster as Partial<FlotillaCluster>).publicCertificatePem,
+    statsAuthorization: (cluster as Partial<FlotillaCluster>).statsAuthorization,
+    statsUrl: cluster.statsUrl,
+    adminUsername: cluster.adminUsername,
+    adminPassword: cluster.adminPassword,
+    nodes: cluster.nodes.map((node) => ({ name: node.name, baseUrl: node.baseUrl })),
+    redis: cluster.redis !== undefined,
+  };
+  return { held, stop: () => cluster.stop() };
+}
+
+async function startSingleNode(request: HolderRequest): Promise<Running> {
+  const node = await startFlotillaNode({ env: request.env, startTimeoutMs: request.startTimeoutMs });
+  const held: HeldCluster = {
+    baseUrl: node.baseUrl,
+    statsUrl: '',
+    adminUsername: node.adminUsername,
+    adminPassword: node.adminPassword,
+    nodes: [{ name: 'node', baseUrl: node.baseUrl }],
+    redis: false,
+  };
+  return { held, stop: () => node.stop() };
+}
+
 async function hold(request: HolderRequest): Promise<void> {
-  let cluster: FlotillaCluster | undefined;
+  let running: Running | undefined;
   let stopping: Promise<void> | undefined;
   let started = false;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       // A start still running settles first (startFlotillaCluster cleans up a failed one itself).
       while (!started) await new Promise((wake) => setTimeout(wake, 200));
-      await cluster?.stop();
+      await running?.stop();
     })().finally(() => process.exit(0)));
 
   process.on('message', (message) => {
@@ -63,13 +109,7 @@ async function hold(request: HolderRequest): Promise<void> {
   process.on('SIGINT', () => void stop());
 
   try {
-    cluster = await startFlotillaCluster({
-      nodes: request.nodes,
-      licence: { nodeLimit: 'Unlimited' },
-      redis: true,
-      env: request.env,
-      startTimeoutMs: request.startTimeoutMs,
-    });
+    running = request.single ? await startSingleNode(request) : await startCluster(request);
   } catch (error) {
     started = true;
     const why = error instanceof Error ? error.message : String(error);
@@ -81,20 +121,7 @@ async function hold(request: HolderRequest): Promise<void> {
   }
   started = true;
   if (stopping) return;
-  await send({
-    type: 'ready',
-    cluster: {
-      baseUrl: cluster.baseUrl,
-      // Read loosely: an older tree's harness has neither field, and this file runs there too.
-      publicCertificatePem: (cluster as Partial<FlotillaCluster>).publicCertificatePem,
-      statsAuthorization: (cluster as Partial<FlotillaCluster>).statsAuthorization,
-      statsUrl: cluster.statsUrl,
-      adminUsername: cluster.adminUsername,
-      adminPassword: cluster.adminPassword,
-      nodes: cluster.nodes.map((node) => ({ name: node.name, baseUrl: node.baseUrl })),
-      redis: cluster.redis !== undefined,
-    },
-  });
+  await send({ type: 'ready', cluster: running.held });
 }
 
 if (require.main === module) void hold(JSON.parse(process.argv[2] ?? '{}') as HolderRequest);
