@@ -37,7 +37,11 @@ export interface CallerTokenClaims {
   clientIp: string;
   /** The bounded raw X-Forwarded-For, for the audit trail only. */
   forwardedFor?: string;
-  /** One per user request; the gateway's. */
+  /**
+   * Not minted any more: a token is reused across a caller's requests (caller-token-minter.ts),
+   * and the request id travels as call metadata. Read when present, from a gateway of an earlier
+   * release during a rolling upgrade.
+   */
   requestId?: string;
   /** How the user signed in (SIGN_IN_METHODS), for the audit trail. */
   signInMethod?: string;

@@ -52,6 +52,23 @@ export class PkiFolderSigningKey {
 type Sign = (claims: Record<string, unknown>) => string;
 
 /**
+ * How long a minted token is sent again for the same caller and audience: the first third of its
+ * life, so a token always leaves with at least two thirds left (20 s of the default 30 s) for the
+ * call and whatever the receiving service does onward with it.
+ */
+export function reuseSecondsOf(lifetimeSeconds: number): number {
+  return Math.floor(lifetimeSeconds / 3);
+}
+/** Bound on the tokens kept for reuse (distinct user, grants, origin and audience combinations). */
+export const MAX_REUSED_TOKENS = 10_000;
+
+interface MintedToken {
+  token: string;
+  kid: string;
+  iat: number;
+}
+
+/**
  * Signs caller tokens. Exists in the gateway process only: it is the one place that
  * authenticates users, and the only holder of the signing key.
  *
@@ -63,6 +80,8 @@ export class CallerTokenMinter {
   private readonly source: { current(): CallerTokenSigningKey };
   /** The signer of the key last used: a key rotated in gets a signer of its own. */
   private signer: { key: CallerTokenSigningKey; sign: Sign } | undefined;
+  /** Tokens sent again within reuseSecondsOf(lifetime), by audience and everything they claim. */
+  private readonly minted = new Map<string, MintedToken>();
 
   constructor(
     key: CallerTokenSigningKey | PkiFolderSigningKey,
@@ -88,31 +107,67 @@ export class CallerTokenMinter {
    * A token for `identity`, good only at `audience` (the service the call goes to). Throws
    * CallerTokenTooLarge when the identity's grants (or, in theory, the rest) would not fit: a
    * token the verifier refuses to parse is never sent.
+   *
+   * The same caller (user, permissions, grants, origin, sign-in) calling the same audience gets
+   * the token already minted while it is in its first third of life: an Ed25519 signature here
+   * and a verification in the receiving service per call were the largest single cost the trust
+   * boundaries added to a REST request (issue 9, `npm run bench:security-one-node`). What a token
+   * proves is unchanged: this user, with these grants, from this client, to this service, for at
+   * most its lifetime. The request id is not in it; it travels as call metadata beside it (see
+   * server-call-authorization.ts).
    */
   mint(identity: CallerIdentity, audience: string, nowSeconds = Math.floor(Date.now() / 1000)): string {
     if (!identity.userId) throw new Error('A caller token stands for a user; this identity names none');
-    const claims: CallerTokenClaims & Record<string, unknown> = {
+    const claims = {
       iss: CALLER_TOKEN_ISSUER,
       sub: identity.userId,
       aud: audience,
-      iat: nowSeconds,
-      exp: nowSeconds + this.lifetimeSeconds,
-      jti: randomUUID(),
       username: identity.username,
       permissions: [...identity.permissions],
       ...(identity.grants ? scopeClaimsOf(identity.grants) : {}),
       clientIp: identity.clientIp,
       ...(identity.forwardedFor ? { forwardedFor: identity.forwardedFor } : {}),
-      ...(identity.requestId ? { requestId: identity.requestId } : {}),
       // A few short validated fields: the token stays small, and what it carries is what the trail stores.
       ...shapedProvenance(identity),
     };
-    const token = this.signerOf(this.source.current())(claims);
+    const key = this.source.current();
+    const reuseKey = JSON.stringify(claims);
+    const reusable = this.minted.get(reuseKey);
+    if (
+      reusable &&
+      reusable.kid === key.kid &&
+      nowSeconds >= reusable.iat &&
+      nowSeconds < reusable.iat + reuseSecondsOf(this.lifetimeSeconds)
+    )
+      return reusable.token;
+    const signed: CallerTokenClaims & Record<string, unknown> = {
+      ...claims,
+      iat: nowSeconds,
+      exp: nowSeconds + this.lifetimeSeconds,
+      jti: randomUUID(),
+    };
+    const token = this.signerOf(key)(signed);
     if (token.length > MAX_CALLER_TOKEN_LENGTH)
       throw new CallerTokenTooLarge(
         `The caller token of ${identity.username} would be ${token.length} characters long; the limit is ${MAX_CALLER_TOKEN_LENGTH}`,
       );
+    this.keep(reuseKey, { token, kid: key.kid, iat: nowSeconds }, nowSeconds);
     return token;
+  }
+
+  /** Keeps a minted token for reuse; past the bound, the stale ones go first, then the oldest. */
+  private keep(reuseKey: string, minted: MintedToken, nowSeconds: number): void {
+    this.minted.delete(reuseKey);
+    if (this.minted.size >= MAX_REUSED_TOKENS) {
+      const reuseSeconds = reuseSecondsOf(this.lifetimeSeconds);
+      for (const [key, kept] of this.minted)
+        if (nowSeconds >= kept.iat + reuseSeconds || nowSeconds < kept.iat) this.minted.delete(key);
+      for (const key of this.minted.keys()) {
+        if (this.minted.size < MAX_REUSED_TOKENS) break;
+        this.minted.delete(key);
+      }
+    }
+    this.minted.set(reuseKey, minted);
   }
 
   private signerOf(key: CallerTokenSigningKey): Sign {

@@ -93,6 +93,18 @@ function kidOf(token: string): string {
   return kid;
 }
 
+/** Bound on the verified tokens kept (one per caller, audience and third of a token's life, in practice). */
+export const MAX_VERIFIED_TOKENS = 10_000;
+
+/** A token verified before: what it proved, until when, for which audience, under which key. */
+interface VerifiedToken {
+  identity: CallerIdentity;
+  exp: number;
+  aud: string;
+  kid: string;
+  key: KeyObject;
+}
+
 /**
  * Verifies caller tokens against the trusted public keys: signature (EdDSA only), issuer, type,
  * expiry with a few seconds of clock skew, a lifetime of at most 60 s, and an audience among
@@ -100,16 +112,58 @@ function kidOf(token: string): string {
  *
  * fast-jwt verifies synchronously on the calling thread: an Ed25519 verification sent to libuv's
  * thread pool (jose's promisified crypto.verify) cost 2.5 times its own CPU in thread hand-offs
- * on the 2-core benchmark machine. Its result cache stays off: every token is new.
+ * on the 2-core benchmark machine.
+ *
+ * The gateway sends one token for many calls of the same caller (caller-token-minter.ts), so what a
+ * token proved is kept until it expires and a token seen before costs a lookup, not a signature
+ * check: its expiry, its audience and its key (still trusted, the same one) are checked again on
+ * every call. A token that was refused is never kept.
  */
 export class CallerTokenVerifier {
   /** Verifiers by key (a reload brings new KeyObjects, so a replaced key never meets an old one) and audiences. */
   private readonly verifiers = new WeakMap<KeyObject, Map<string, Verify>>();
+  private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(private readonly keys: TrustedCallerTokenKeys) {}
 
   /** The identity the token stands for, carrying the token for onward calls; throws CallerTokenRejected. */
   verify(token: string, audiences: readonly string[], nowSeconds?: number): CallerIdentity {
+    // A fixed clock (tests) always verifies afresh.
+    if (nowSeconds !== undefined) return this.verifyAfresh(token, audiences, nowSeconds).identity;
+    const now = Date.now() / 1000;
+    const known = this.verified.get(token);
+    if (known) {
+      if (now <= known.exp + CALLER_TOKEN_CLOCK_SKEW_S && this.keys.keyOf(known.kid) === known.key) {
+        if (!audiences.includes(known.aud))
+          throw new CallerTokenRejected('The caller token is for another service (audience)');
+        return { ...known.identity };
+      }
+      this.verified.delete(token);
+    }
+    const fresh = this.verifyAfresh(token, audiences, undefined);
+    // A token naming several audiences is not one of ours: verified each time, never kept.
+    if (fresh.aud) this.keep(token, fresh, now);
+    return { ...fresh.identity };
+  }
+
+  /** Keeps a verified token; past the bound, the expired ones go first, then the oldest. */
+  private keep(token: string, verified: VerifiedToken, now: number): void {
+    if (this.verified.size >= MAX_VERIFIED_TOKENS) {
+      for (const [kept, { exp }] of this.verified)
+        if (now > exp + CALLER_TOKEN_CLOCK_SKEW_S) this.verified.delete(kept);
+      for (const kept of this.verified.keys()) {
+        if (this.verified.size < MAX_VERIFIED_TOKENS) break;
+        this.verified.delete(kept);
+      }
+    }
+    this.verified.set(token, verified);
+  }
+
+  private verifyAfresh(
+    token: string,
+    audiences: readonly string[],
+    nowSeconds: number | undefined,
+  ): VerifiedToken {
     // A token is a few hundred characters, tens of thousands with a wide team scope; one past the
     // minter's bound is not one of ours and is not parsed.
     if (token.length > MAX_CALLER_TOKEN_LENGTH)
@@ -117,8 +171,12 @@ export class CallerTokenVerifier {
         `The caller token is too long (${token.length} characters; at most ${MAX_CALLER_TOKEN_LENGTH})`,
       );
     let payload: Payload;
+    let kid: string;
+    let key: KeyObject;
     try {
-      payload = this.verifierFor(this.keyFor(kidOf(token)), audiences, nowSeconds)(token);
+      kid = kidOf(token);
+      key = this.keyFor(kid);
+      payload = this.verifierFor(key, audiences, nowSeconds)(token);
     } catch (error) {
       throw new CallerTokenRejected(describe(error));
     }
@@ -144,7 +202,7 @@ export class CallerTokenVerifier {
       apiKeyId: stringClaim(payload, 'apiKeyId', false),
       socketPeer: stringClaim(payload, 'socketPeer', false),
     });
-    return {
+    const identity: CallerIdentity = {
       userId,
       username: stringClaim(payload, 'username', true) as string,
       clientIp: stringClaim(payload, 'clientIp', true) as string,
@@ -155,6 +213,9 @@ export class CallerTokenVerifier {
       ...provenance,
       callerToken: token,
     };
+    // fast-jwt checked aud against the audiences; a token names one (the minter's), kept to check again.
+    const aud = payload['aud'];
+    return { identity, exp, aud: typeof aud === 'string' ? aud : '', kid, key };
   }
 
   private verifierFor(key: KeyObject, audiences: readonly string[], nowSeconds: number | undefined): Verify {

@@ -117,6 +117,7 @@ export class CallAuthorizer {
     }
     const tokens = metadata.get(CALLER_TOKEN_METADATA_KEY);
     const own = ownIdentity(peer.service, metadata);
+    const requestId = validRequestId(firstText(metadata, ORIGIN_KEYS.requestId));
     stripIdentity(metadata);
     let user: CallerIdentity | undefined;
     if (tokens.length > 1) {
@@ -133,6 +134,11 @@ export class CallAuthorizer {
         // Its own service, or the peer's: a service acting onward for a user forwards the token
         // it was given, which names that service (the mTLS peer here), never a third one.
         user = this.verifier.verify(token, [...new Set([this.service, peer.service])]);
+        // One token serves a caller's requests for a while (caller-token-minter.ts): the request
+        // id comes beside it, from the authenticated peer that sent it (the gateway, or a service
+        // acting onward for the same request). A correlation key, never authority. A token of an
+        // earlier release carries its own, which stands.
+        if (requestId && !user.requestId) user = { ...user, requestId };
       } catch (error) {
         const reason = error instanceof CallerTokenRejected ? error.message : String(error);
         return { admitted: false, code: status.UNAUTHENTICATED, details: `${qualified}: ${reason}` };
