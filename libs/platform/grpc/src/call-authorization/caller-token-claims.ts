@@ -50,3 +50,12 @@ export interface CallerTokenClaims {
   /** The TCP peer the gateway saw (usually the proxy), beside the resolved clientIp. */
   socketPeer?: string;
 }
+
+/**
+ * Tokens up to this length are kept for reuse (the gateway) and as verified (the services): a
+ * user's token is about 1.1 KB, one with a team scope of many projects up to 64 KB, and the
+ * latter are minted and verified per call rather than held by the thousand.
+ */
+export const MAX_KEPT_CALLER_TOKEN_LENGTH = 4096;
+/** How many tokens each side keeps at most (with the length bound: some 40 MB at worst). */
+export const MAX_KEPT_CALLER_TOKENS = 5_000;

@@ -10,9 +10,11 @@ import {
   CallerTokenClaims,
   DEFAULT_CALLER_TOKEN_LIFETIME_S,
   MAX_CALLER_TOKEN_LIFETIME_S,
+  MAX_KEPT_CALLER_TOKEN_LENGTH,
 } from './caller-token-claims';
 import { CallerTokenSigningKey, readCallerTokenSigningKey } from './caller-token-keys';
 import { CallerTokenTooLarge, MAX_CALLER_TOKEN_LENGTH, scopeClaimsOf } from './caller-token-scope';
+import { KeptTokens } from './kept-tokens';
 
 /** How often at most the gateway looks whether caller-token/current names another key. */
 export const SIGNING_KEY_REFRESH_MS = 5_000;
@@ -59,8 +61,6 @@ type Sign = (claims: Record<string, unknown>) => string;
 export function reuseSecondsOf(lifetimeSeconds: number): number {
   return Math.floor(lifetimeSeconds / 3);
 }
-/** Bound on the tokens kept for reuse (distinct user, grants, origin and audience combinations). */
-export const MAX_REUSED_TOKENS = 10_000;
 
 interface MintedToken {
   token: string;
@@ -81,7 +81,7 @@ export class CallerTokenMinter {
   /** The signer of the key last used: a key rotated in gets a signer of its own. */
   private signer: { key: CallerTokenSigningKey; sign: Sign } | undefined;
   /** Tokens sent again within reuseSecondsOf(lifetime), by audience and everything they claim. */
-  private readonly minted = new Map<string, MintedToken>();
+  private readonly minted: KeptTokens<MintedToken>;
 
   constructor(
     key: CallerTokenSigningKey | PkiFolderSigningKey,
@@ -91,6 +91,8 @@ export class CallerTokenMinter {
       throw new Error(`A caller token lives 1 to ${MAX_CALLER_TOKEN_LIFETIME_S} s, not ${lifetimeSeconds}`);
     }
     this.source = key instanceof PkiFolderSigningKey ? key : { current: () => key };
+    const reuseSeconds = reuseSecondsOf(lifetimeSeconds);
+    this.minted = new KeptTokens((kept, now) => now >= kept.iat + reuseSeconds || now < kept.iat);
   }
 
   /** The minter of the PKI folder's current signing key, following its rotations. */
@@ -151,23 +153,9 @@ export class CallerTokenMinter {
       throw new CallerTokenTooLarge(
         `The caller token of ${identity.username} would be ${token.length} characters long; the limit is ${MAX_CALLER_TOKEN_LENGTH}`,
       );
-    this.keep(reuseKey, { token, kid: key.kid, iat: nowSeconds }, nowSeconds);
+    if (token.length <= MAX_KEPT_CALLER_TOKEN_LENGTH)
+      this.minted.set(reuseKey, { token, kid: key.kid, iat: nowSeconds }, nowSeconds);
     return token;
-  }
-
-  /** Keeps a minted token for reuse; past the bound, the stale ones go first, then the oldest. */
-  private keep(reuseKey: string, minted: MintedToken, nowSeconds: number): void {
-    this.minted.delete(reuseKey);
-    if (this.minted.size >= MAX_REUSED_TOKENS) {
-      const reuseSeconds = reuseSecondsOf(this.lifetimeSeconds);
-      for (const [key, kept] of this.minted)
-        if (nowSeconds >= kept.iat + reuseSeconds || nowSeconds < kept.iat) this.minted.delete(key);
-      for (const key of this.minted.keys()) {
-        if (this.minted.size < MAX_REUSED_TOKENS) break;
-        this.minted.delete(key);
-      }
-    }
-    this.minted.set(reuseKey, minted);
   }
 
   private signerOf(key: CallerTokenSigningKey): Sign {

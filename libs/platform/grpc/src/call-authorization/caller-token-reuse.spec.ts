@@ -4,7 +4,8 @@ import { join } from 'node:path';
 
 import type { CallerIdentity } from '../caller-identity';
 import { readTrustedCallerTokenKeys, TrustedCallerTokenKeys } from './caller-token-keys';
-import { CallerTokenMinter, MAX_REUSED_TOKENS, PkiFolderSigningKey } from './caller-token-minter';
+import { MAX_KEPT_CALLER_TOKEN_LENGTH, MAX_KEPT_CALLER_TOKENS } from './caller-token-claims';
+import { CallerTokenMinter, PkiFolderSigningKey } from './caller-token-minter';
 import { CallerTokenRejected, CallerTokenVerifier } from './caller-token-verifier';
 import { writeTestCallerTokenKey } from './testing/test-caller-token-keys.test-support';
 
@@ -75,15 +76,34 @@ describe('caller tokens reused for one caller and audience', () => {
     });
   });
 
-  it('keeps at most MAX_REUSED_TOKENS callers, and still answers every one', () => {
+  it('keeps at most MAX_KEPT_CALLER_TOKENS callers, and still answers every one', () => {
     const minter = CallerTokenMinter.fromPkiDir(pkiDir);
     const firstOfMany = minter.mint({ ...bob, userId: 'user-0' }, 'orchestrator', 1_000);
-    for (let index = 1; index <= MAX_REUSED_TOKENS; index += 1)
+    for (let index = 1; index <= MAX_KEPT_CALLER_TOKENS; index += 1)
       minter.mint({ ...bob, userId: `user-${index}` }, 'orchestrator', 1_000);
     // The oldest went to make room: a new token, valid all the same.
     const again = minter.mint({ ...bob, userId: 'user-0' }, 'orchestrator', 1_000);
     expect(again).not.toBe(firstOfMany);
     expect(claimsOf(again)).toMatchObject({ sub: 'user-0' });
+  });
+
+  it('mints a large token (a wide team scope) for every call instead of keeping it', () => {
+    const minter = CallerTokenMinter.fromPkiDir(pkiDir);
+    const wide: CallerIdentity = {
+      ...bob,
+      grants: [
+        {
+          permissions: ['ProjectView'],
+          projectIds: Array.from(
+            { length: 200 },
+            (_, index) => `0d6f3c7e-0000-4000-8000-${String(index).padStart(12, '0')}`,
+          ),
+        },
+      ],
+    };
+    const first = minter.mint(wide, 'orchestrator', 1_000);
+    expect(first.length).toBeGreaterThan(MAX_KEPT_CALLER_TOKEN_LENGTH);
+    expect(minter.mint(wide, 'orchestrator', 1_000)).not.toBe(first);
   });
 
   describe('verified once, then known until it expires', () => {

@@ -11,8 +11,10 @@ import {
   CALLER_TOKEN_ISSUER,
   CALLER_TOKEN_TYPE,
   MAX_CALLER_TOKEN_LIFETIME_S,
+  MAX_KEPT_CALLER_TOKEN_LENGTH,
 } from './caller-token-claims';
 import { TrustedCallerTokenKeys } from './caller-token-keys';
+import { KeptTokens } from './kept-tokens';
 import {
   grantsOfScopeClaims,
   MAX_CALLER_TOKEN_LENGTH,
@@ -93,9 +95,6 @@ function kidOf(token: string): string {
   return kid;
 }
 
-/** Bound on the verified tokens kept (one per caller, audience and third of a token's life, in practice). */
-export const MAX_VERIFIED_TOKENS = 10_000;
-
 /** A token verified before: what it proved, until when, for which audience, under which key. */
 interface VerifiedToken {
   identity: CallerIdentity;
@@ -122,7 +121,9 @@ interface VerifiedToken {
 export class CallerTokenVerifier {
   /** Verifiers by key (a reload brings new KeyObjects, so a replaced key never meets an old one) and audiences. */
   private readonly verifiers = new WeakMap<KeyObject, Map<string, Verify>>();
-  private readonly verified = new Map<string, VerifiedToken>();
+  private readonly verified = new KeptTokens<VerifiedToken>(
+    (kept, now) => now > kept.exp + CALLER_TOKEN_CLOCK_SKEW_S,
+  );
 
   constructor(private readonly keys: TrustedCallerTokenKeys) {}
 
@@ -141,22 +142,10 @@ export class CallerTokenVerifier {
       this.verified.delete(token);
     }
     const fresh = this.verifyAfresh(token, audiences, undefined);
-    // A token naming several audiences is not one of ours: verified each time, never kept.
-    if (fresh.aud) this.keep(token, fresh, now);
+    // A token naming several audiences is not one of ours, and a wide scope's is large: both are
+    // verified at every call, never kept.
+    if (fresh.aud && token.length <= MAX_KEPT_CALLER_TOKEN_LENGTH) this.verified.set(token, fresh, now);
     return { ...fresh.identity };
-  }
-
-  /** Keeps a verified token; past the bound, the expired ones go first, then the oldest. */
-  private keep(token: string, verified: VerifiedToken, now: number): void {
-    if (this.verified.size >= MAX_VERIFIED_TOKENS) {
-      for (const [kept, { exp }] of this.verified)
-        if (now > exp + CALLER_TOKEN_CLOCK_SKEW_S) this.verified.delete(kept);
-      for (const kept of this.verified.keys()) {
-        if (this.verified.size < MAX_VERIFIED_TOKENS) break;
-        this.verified.delete(kept);
-      }
-    }
-    this.verified.set(token, verified);
   }
 
   private verifyAfresh(
