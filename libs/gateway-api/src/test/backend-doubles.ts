@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 
 import { ALL_PERMISSIONS, grantsOfCaller, Permission, permits } from '@flotilla/api-interfaces';
 import { artifactsV1, authV1, executorV1, orchestratorV1 } from '@flotilla/contracts';
-import { CallerIdentity, grantsOfScopeClaims, identityFromMetadata } from '@flotilla/platform/grpc';
+import { CallerIdentity, identityFromMetadata, identityOfCallerTokenClaims } from '@flotilla/platform/grpc';
 
 import { grpcError, GrpcDouble, startGrpcDouble } from './grpc-double-server';
 import { NodeDoubleState, nodeHandlers } from './node-doubles';
@@ -131,17 +131,18 @@ function authHandlers(log: BackendLog): grpc.UntypedServiceImplementation {
 }
 
 /**
- * The caller as a service sees it: the identity metadata, and the grants from the caller token
- * (the only place they travel on the wire). A double does not check the token's signature: the
- * gateway is under test here, not the token.
+ * The caller as a service sees it: the user the caller token's claims stand for, with the request
+ * id that travels beside the token; without a token, the gateway's plain metadata (its own calls,
+ * e.g. sign-in). A double does not check the token's signature: the gateway is under test here,
+ * not the token.
  */
-function callerOf(metadata: grpc.Metadata): CallerIdentity {
-  const caller = identityFromMetadata(metadata);
-  const payload = caller.callerToken?.split('.')[1];
-  if (!payload) return caller;
+export function callerOf(metadata: grpc.Metadata): CallerIdentity {
+  const plain = identityFromMetadata(metadata);
+  const payload = plain.callerToken?.split('.')[1];
+  if (!plain.callerToken || !payload) return plain;
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-  const grants = grantsOfScopeClaims(claims);
-  return grants ? { ...caller, grants } : caller;
+  const caller = identityOfCallerTokenClaims(claims, plain.callerToken);
+  return plain.requestId ? { ...caller, requestId: plain.requestId } : caller;
 }
 
 function orchestratorHandlers(log: BackendLog): grpc.UntypedServiceImplementation {

@@ -3,9 +3,9 @@ import { request as httpRequest } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 
 import type { auditV1 } from '@flotilla/contracts';
-import { CallerIdentity, FORWARDED_FOR_MAX_LENGTH, identityFromMetadata } from '@flotilla/platform/grpc';
+import { CallerIdentity, FORWARDED_FOR_MAX_LENGTH } from '@flotilla/platform/grpc';
 
-import { ADMIN_TOKEN } from './backend-doubles';
+import { ADMIN_TOKEN, callerOf } from './backend-doubles';
 import { GatewayHarness, startGatewayHarness } from './gateway-harness';
 import { GrpcDouble, startGrpcDouble } from './grpc-double-server';
 
@@ -53,7 +53,7 @@ async function startAuditDouble(items: auditV1.AuditEvent[], callers: CallerIden
       call: grpc.ServerUnaryCall<auditV1.QueryEventsRequest, auditV1.EventPage>,
       callback: grpc.sendUnaryData<auditV1.EventPage>,
     ) => {
-      callers.push(identityFromMetadata(call.metadata));
+      callers.push(callerOf(call.metadata));
       callback(null, { items, take: 30, nextCursor: '' });
     },
   });

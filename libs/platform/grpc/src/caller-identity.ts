@@ -53,6 +53,8 @@ export const CALLER_TOKEN_METADATA_KEY = 'x-flotilla-caller-token';
 export const GRANTS_METADATA_KEY = 'x-flotilla-grants';
 /** Every incoming metadata key with this prefix is identity: servers strip them all before verifying. */
 export const IDENTITY_METADATA_PREFIX = 'x-flotilla-';
+/** The request id: beside a caller token, the one identity key besides it a server reads. */
+export const REQUEST_ID_METADATA_KEY = 'x-flotilla-request-id';
 
 const KEYS = {
   userId: 'x-flotilla-user-id',
@@ -61,7 +63,7 @@ const KEYS = {
   forwardedFor: 'x-flotilla-forwarded-for',
   permissions: 'x-flotilla-permissions',
   grants: GRANTS_METADATA_KEY,
-  requestId: 'x-flotilla-request-id',
+  requestId: REQUEST_ID_METADATA_KEY,
   callerToken: CALLER_TOKEN_METADATA_KEY,
   signInMethod: 'x-flotilla-sign-in-method',
   apiKeyId: 'x-flotilla-api-key-id',

@@ -95,6 +95,37 @@ function kidOf(token: string): string {
   return kid;
 }
 
+/**
+ * The identity a caller token's claims stand for, carrying the token itself; throws
+ * CallerTokenRejected for claims no verified token of ours may hold. The verifier calls it on a
+ * verified payload; test doubles of a service, which do not check signatures, on a decoded one.
+ */
+export function identityOfCallerTokenClaims(payload: Payload, token: string): CallerIdentity {
+  const userId = stringClaim(payload, 'sub', true) as string;
+  if (!userId || userId.startsWith('system:'))
+    throw new CallerTokenRejected('The caller token names no user');
+  const forwardedFor = stringClaim(payload, 'forwardedFor', false);
+  const requestId = stringClaim(payload, 'requestId', false);
+  const grants = grantsClaim(payload);
+  // Signed by the gateway, yet shaped like any origin: a value outside the rules is dropped.
+  const provenance = shapedProvenance({
+    signInMethod: stringClaim(payload, 'signInMethod', false),
+    apiKeyId: stringClaim(payload, 'apiKeyId', false),
+    socketPeer: stringClaim(payload, 'socketPeer', false),
+  });
+  return {
+    userId,
+    username: stringClaim(payload, 'username', true) as string,
+    clientIp: stringClaim(payload, 'clientIp', true) as string,
+    ...(forwardedFor ? { forwardedFor } : {}),
+    permissions: permissionsClaim(payload),
+    ...(grants ? { grants } : {}),
+    ...(requestId ? { requestId } : {}),
+    ...provenance,
+    callerToken: token,
+  };
+}
+
 /** A token verified before: what it proved, until when, for which audience, under which key. */
 interface VerifiedToken {
   identity: CallerIdentity;
@@ -179,29 +210,7 @@ export class CallerTokenVerifier {
         `The caller token claims to live ${exp - iat} s; at most ${MAX_CALLER_TOKEN_LIFETIME_S} s are accepted`,
       );
     }
-    const userId = stringClaim(payload, 'sub', true) as string;
-    if (!userId || userId.startsWith('system:'))
-      throw new CallerTokenRejected('The caller token names no user');
-    const forwardedFor = stringClaim(payload, 'forwardedFor', false);
-    const requestId = stringClaim(payload, 'requestId', false);
-    const grants = grantsClaim(payload);
-    // Signed by the gateway, yet shaped like any origin: a value outside the rules is dropped.
-    const provenance = shapedProvenance({
-      signInMethod: stringClaim(payload, 'signInMethod', false),
-      apiKeyId: stringClaim(payload, 'apiKeyId', false),
-      socketPeer: stringClaim(payload, 'socketPeer', false),
-    });
-    const identity: CallerIdentity = {
-      userId,
-      username: stringClaim(payload, 'username', true) as string,
-      clientIp: stringClaim(payload, 'clientIp', true) as string,
-      ...(forwardedFor ? { forwardedFor } : {}),
-      permissions: permissionsClaim(payload),
-      ...(grants ? { grants } : {}),
-      ...(requestId ? { requestId } : {}),
-      ...provenance,
-      callerToken: token,
-    };
+    const identity = identityOfCallerTokenClaims(payload, token);
     // fast-jwt checked aud against the audiences; a token names one (the minter's), kept to check again.
     const aud = payload['aud'];
     return { identity, exp, aud: typeof aud === 'string' ? aud : '', kid, key };

@@ -112,8 +112,9 @@ describe('caller tokens of wide team scopes on the wire', () => {
     const client = gatewayClient();
     try {
       const metadata = identityToMetadata(wide);
-      // Plain metadata a client adds is stripped by the server: it tells the raw metadata apart.
+      // Plain identity keys never travel beside a token; other metadata does, as it is.
       metadata.set('x-flotilla-forged', '1');
+      metadata.set('x-test-marker', '1');
       expect(await callMethod('orchestrator', client, 'ListProjects', metadata)).toMatchObject({
         code: status.OK,
       });
@@ -123,8 +124,13 @@ describe('caller tokens of wide team scopes on the wire', () => {
       client.close();
     }
     const raw = received[received.length - 1];
-    expect(raw.get('x-flotilla-forged')).toEqual(['1']);
+    expect(raw.get('x-test-marker')).toEqual(['1']);
+    expect(raw.get('x-flotilla-forged')).toEqual([]);
     expect(raw.get(GRANTS_METADATA_KEY)).toEqual([]);
+    expect(Object.keys(raw.getMap()).filter((key) => key.startsWith('x-flotilla-'))).toEqual([
+      'x-flotilla-request-id',
+      CALLER_TOKEN_METADATA_KEY,
+    ]);
     const token = raw.get(CALLER_TOKEN_METADATA_KEY)[0] as string;
     expect(token.length).toBeLessThan(31_000);
     expect(headerListSize(raw)).toBeLessThan(token.length + 2_000);
@@ -159,7 +165,7 @@ describe('caller tokens of wide team scopes on the wire', () => {
     expect(received.length).toBe(before);
   });
 
-  it('forwards a received token without the grants key a service set for its handler', () => {
+  it('forwards a received token with the request id, without the plain keys a service set for its handler', () => {
     const identity = {
       ...user([{ permissions: ['ProjectView'], projectIds: ['p-1'] }]),
       callerToken: 'a.b.c',
@@ -168,6 +174,9 @@ describe('caller tokens of wide team scopes on the wire', () => {
     const outgoing = withCallerToken(incoming, 'artifacts');
     expect(outgoing.get(CALLER_TOKEN_METADATA_KEY)).toEqual(['a.b.c']);
     expect(outgoing.get(GRANTS_METADATA_KEY)).toEqual([]);
+    expect(outgoing.get('x-flotilla-request-id')).toEqual([identity.requestId]);
+    expect(outgoing.get('x-flotilla-user-id')).toEqual([]);
+    expect(outgoing.get('x-flotilla-permissions')).toEqual([]);
     expect(incoming.get(GRANTS_METADATA_KEY)).toHaveLength(1);
   });
 });

@@ -1,6 +1,12 @@
 import { InterceptingCall, Interceptor, Metadata, RequesterBuilder, status } from '@grpc/grpc-js';
 
-import { CALLER_TOKEN_METADATA_KEY, GRANTS_METADATA_KEY, identityFromMetadata } from '../caller-identity';
+import {
+  CALLER_TOKEN_METADATA_KEY,
+  GRANTS_METADATA_KEY,
+  IDENTITY_METADATA_PREFIX,
+  identityFromMetadata,
+  REQUEST_ID_METADATA_KEY,
+} from '../caller-identity';
 import type { CallerTokenMinter } from './caller-token-minter';
 import { CallerTokenTooLarge } from './caller-token-scope';
 
@@ -25,11 +31,26 @@ export function callerTokenMintingEnabled(): boolean {
   return processMinter !== undefined;
 }
 
+/** The identity keys a server reads when a caller token comes with the call. */
+const SENT_WITH_TOKEN: ReadonlySet<string> = new Set([CALLER_TOKEN_METADATA_KEY, REQUEST_ID_METADATA_KEY]);
+
 /**
- * The metadata without the in-process grants key: the token carries the grants, the receiver
- * would strip the key anyway, and with a team scoped to a thousand projects it is some 50 KB
- * more header on every call. A copy: callers reuse metadata objects across calls.
+ * The metadata of a call that carries `token`: the token, the request id, and none of the plain
+ * identity keys. The receiver strips those on arrival and takes the user from the token, so they
+ * would only cost encoding and parsing on both sides; the grants key alone is some 50 KB for a team
+ * scoped to a thousand projects. A copy: callers reuse metadata objects across calls, and a token
+ * baked into one would be sent again after it expired (or to another target).
  */
+function forTokenCall(metadata: Metadata, token: string): Metadata {
+  const outgoing = metadata.clone();
+  for (const key of Object.keys(outgoing.getMap())) {
+    if (key.startsWith(IDENTITY_METADATA_PREFIX) && !SENT_WITH_TOKEN.has(key)) outgoing.remove(key);
+  }
+  outgoing.set(CALLER_TOKEN_METADATA_KEY, token);
+  return outgoing;
+}
+
+/** Without the in-process grants key, which is never sent (a call without a token has no user). */
 function withoutGrants(metadata: Metadata): Metadata {
   if (metadata.get(GRANTS_METADATA_KEY).length === 0) return metadata;
   const outgoing = metadata.clone();
@@ -40,24 +61,21 @@ function withoutGrants(metadata: Metadata): Metadata {
 /**
  * What goes out with a call to `target`: a received token is forwarded as it is (identityToMetadata
  * put it there); in the gateway, an identity naming a user (not a process, not anonymous) gets a
- * token minted for `target` from that identity. The small plain identity keys travel too but count
- * for nothing (the receiver strips them); the grants key is not sent at all.
+ * token minted for `target` from that identity. Beside a token only the request id travels; a
+ * call without one keeps its plain identity keys (the gateway's word on where a sign-in came from),
+ * never the grants.
  */
 export function withCallerToken(
   metadata: Metadata,
   target: string,
   minter: CallerTokenMinter | undefined = processMinter,
 ): Metadata {
-  if (metadata.get(CALLER_TOKEN_METADATA_KEY).length > 0 || !minter) return withoutGrants(metadata);
+  const received = metadata.get(CALLER_TOKEN_METADATA_KEY)[0];
+  if (typeof received === 'string' && received) return forTokenCall(metadata, received);
+  if (!minter) return withoutGrants(metadata);
   const identity = identityFromMetadata(metadata);
   if (!identity.userId || identity.userId.startsWith('system:')) return withoutGrants(metadata);
-  // A copy: callers reuse metadata objects across calls, and a token baked into one would be
-  // sent again after it expired (or to another target).
-  const outgoing = withoutGrants(metadata);
-  const token = minter.mint(identity, target);
-  const copy = outgoing === metadata ? metadata.clone() : outgoing;
-  copy.set(CALLER_TOKEN_METADATA_KEY, token);
-  return copy;
+  return forTokenCall(metadata, minter.mint(identity, target));
 }
 
 /** The client interceptor: mints or forwards before the call starts (signing is synchronous). */

@@ -17,6 +17,7 @@ import {
   canonicalPeerAddress,
   IDENTITY_METADATA_PREFIX,
   identityToMetadata,
+  REQUEST_ID_METADATA_KEY,
   systemIdentity,
   validRequestId,
 } from '../caller-identity';
@@ -39,7 +40,7 @@ export interface ServerCallAuthorizationOptions {
 const ORIGIN_KEYS = {
   clientIp: 'x-flotilla-client-ip',
   forwardedFor: 'x-flotilla-forwarded-for',
-  requestId: 'x-flotilla-request-id',
+  requestId: REQUEST_ID_METADATA_KEY,
   socketPeer: 'x-flotilla-socket-peer',
 } as const;
 
