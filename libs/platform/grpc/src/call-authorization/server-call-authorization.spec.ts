@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { status } from '@grpc/grpc-js';
+import { SignJWT } from 'jose';
 
 import { CallerIdentity, identityToMetadata } from '../caller-identity';
+import { readCallerTokenSigningKey } from './caller-token-keys';
 import { CallerTokenMinter } from './caller-token-minter';
 import { callerTokenClientInterceptors, serverCallInterceptors } from './index';
 import { disableCallerTokenMinting, enableCallerTokenMinting } from './client-caller-token';
@@ -192,6 +194,38 @@ describe('server call authorization', () => {
       code: status.PERMISSION_DENIED,
     });
     gateway.close();
+  });
+
+  it('takes the request id from beside the token, and a token of an earlier release keeps its own', async () => {
+    const client = orchestratorAs('gateway');
+    const metadata = withToken(admin, 'orchestrator');
+    metadata.set('x-flotilla-request-id', 'req-beside');
+    expect(await callMethod('orchestrator', client, 'UpdateNode', metadata)).toMatchObject({
+      code: status.OK,
+    });
+    expect(lastSeen(orchestrator)).toMatchObject({ userId: admin.userId, requestId: 'req-beside' });
+    // An earlier gateway signed the request id into the token: that one stands.
+    const { privateKey, kid } = readCallerTokenSigningKey(pkiDir);
+    const now = Math.floor(Date.now() / 1000);
+    const earlier = await new SignJWT({
+      username: admin.username,
+      clientIp: admin.clientIp,
+      permissions: [...admin.permissions],
+      requestId: 'req-signed',
+    })
+      .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'flotilla-caller+jwt' })
+      .setIssuer('flotilla-gateway')
+      .setSubject(admin.userId)
+      .setAudience('orchestrator')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 30)
+      .sign(privateKey);
+    metadata.set('x-flotilla-caller-token', earlier);
+    expect(await callMethod('orchestrator', client, 'UpdateNode', metadata)).toMatchObject({
+      code: status.OK,
+    });
+    expect(lastSeen(orchestrator)).toMatchObject({ userId: admin.userId, requestId: 'req-signed' });
+    client.close();
   });
 
   it('accepts a token forwarded by the service it was made for, and by no other', async () => {
