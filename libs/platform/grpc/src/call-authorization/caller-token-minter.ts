@@ -58,7 +58,7 @@ type Sign = (claims: Record<string, unknown>) => string;
  * life, so a token always leaves with at least two thirds left (20 s of the default 30 s) for the
  * call and whatever the receiving service does onward with it.
  */
-export function reuseSecondsOf(lifetimeSeconds: number): number {
+function reuseSecondsOf(lifetimeSeconds: number): number {
   return Math.floor(lifetimeSeconds / 3);
 }
 
@@ -92,6 +92,7 @@ export class CallerTokenMinter {
     }
     this.source = key instanceof PkiFolderSigningKey ? key : { current: () => key };
     const reuseSeconds = reuseSecondsOf(lifetimeSeconds);
+    // Past its reuse window, or issued after `now` (a clock gone backwards): mint anew.
     this.minted = new KeptTokens((kept, now) => now >= kept.iat + reuseSeconds || now < kept.iat);
   }
 
@@ -134,14 +135,8 @@ export class CallerTokenMinter {
     };
     const key = this.source.current();
     const reuseKey = JSON.stringify(claims);
-    const reusable = this.minted.get(reuseKey);
-    if (
-      reusable &&
-      reusable.kid === key.kid &&
-      nowSeconds >= reusable.iat &&
-      nowSeconds < reusable.iat + reuseSecondsOf(this.lifetimeSeconds)
-    )
-      return reusable.token;
+    const reusable = this.minted.get(reuseKey, nowSeconds);
+    if (reusable?.kid === key.kid) return reusable.token;
     const signed: CallerTokenClaims & Record<string, unknown> = {
       ...claims,
       iat: nowSeconds,

@@ -163,19 +163,17 @@ export class CallerTokenVerifier {
     // A fixed clock (tests) always verifies afresh.
     if (nowSeconds !== undefined) return this.verifyAfresh(token, audiences, nowSeconds).identity;
     const now = Date.now() / 1000;
-    const known = this.verified.get(token);
-    if (known) {
-      if (now <= known.exp + CALLER_TOKEN_CLOCK_SKEW_S && this.keys.keyOf(known.kid) === known.key) {
-        if (!audiences.includes(known.aud))
-          throw new CallerTokenRejected('The caller token is for another service (audience)');
-        return { ...known.identity };
-      }
-      this.verified.delete(token);
+    // Only tokens up to the kept length are ever kept: a longer one is not even looked up.
+    const keepable = token.length <= MAX_KEPT_CALLER_TOKEN_LENGTH;
+    const known = keepable ? this.verified.get(token, now) : undefined;
+    if (known && this.keys.keyOf(known.kid) === known.key) {
+      if (!audiences.includes(known.aud))
+        throw new CallerTokenRejected('The caller token is for another service (audience)');
+      return { ...known.identity };
     }
     const fresh = this.verifyAfresh(token, audiences, undefined);
-    // A token naming several audiences is not one of ours, and a wide scope's is large: both are
-    // verified at every call, never kept.
-    if (fresh.aud && token.length <= MAX_KEPT_CALLER_TOKEN_LENGTH) this.verified.set(token, fresh, now);
+    // A token naming several audiences is not one of ours: verified at every call, never kept.
+    if (keepable && fresh.aud) this.verified.set(token, fresh, now);
     return { ...fresh.identity };
   }
 

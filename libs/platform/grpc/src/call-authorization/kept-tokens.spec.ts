@@ -9,9 +9,9 @@ describe('KeptTokens', () => {
     kept.set('expired', { until: 5 }, 0);
     kept.set('valid', { until: 100 }, 0);
     kept.set('new', { until: 100 }, 10);
-    expect(kept.get('expired')).toBeUndefined();
-    expect(kept.get('old-but-valid')).toEqual({ until: 100 });
-    expect(kept.get('new')).toEqual({ until: 100 });
+    expect(kept.get('expired', 10)).toBeUndefined();
+    expect(kept.get('old-but-valid', 10)).toEqual({ until: 100 });
+    expect(kept.get('new', 10)).toEqual({ until: 100 });
   });
 
   it('then the least recently kept, so it never holds more than its bound', () => {
@@ -19,6 +19,6 @@ describe('KeptTokens', () => {
     for (const key of ['a', 'b', 'c']) kept.set(key, { until: 100 }, 0);
     kept.set('a', { until: 100 }, 1); // kept again: now the most recent
     kept.set('d', { until: 100 }, 1);
-    expect(['a', 'b', 'c', 'd'].filter((key) => kept.get(key) !== undefined)).toEqual(['a', 'c', 'd']);
+    expect(['a', 'b', 'c', 'd'].filter((key) => kept.get(key, 1) !== undefined)).toEqual(['a', 'c', 'd']);
   });
 });

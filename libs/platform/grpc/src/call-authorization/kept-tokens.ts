@@ -14,12 +14,12 @@ export class KeptTokens<V> {
     private readonly max = MAX_KEPT_CALLER_TOKENS,
   ) {}
 
-  get(key: string): V | undefined {
-    return this.entries.get(key);
-  }
-
-  delete(key: string): void {
+  /** The entry kept under `key` if it can still be used at `nowSeconds`; a stale one is dropped. */
+  get(key: string, nowSeconds: number): V | undefined {
+    const value = this.entries.get(key);
+    if (value === undefined || !this.stale(value, nowSeconds)) return value;
     this.entries.delete(key);
+    return undefined;
   }
 
   set(key: string, value: V, nowSeconds: number): void {
