@@ -26,10 +26,10 @@ import { addWorktree, removeWorktree, resolveCommit, Worktree } from './security
 
 const USAGE = `CPU per authenticated REST request on one node, several commits in turn (issue 9's overhead
 without HAProxy or a cluster in the way): each commit is a git worktree running its own code on one
-node (npm start's launcher), started afresh per cycle and alone on the machine; closed-loop GETs
-straight to the gateway; CPU of every process from /proc. No profiler: the inspector's slowed the
-services 2-5x on the 2-core machine. For where the time goes inside a process, run perf beside it
-(see the README, "Security overhead").
+node (npm start's launcher), started afresh per cycle and alone on the machine; GETs straight to
+the gateway, closed loop or at a fixed rate (--rate); CPU of every process from /proc. No inspector
+(it slowed the services 2-5x on the 2-core machine): for where the time goes inside a process,
+--perf records a round with Linux perf (see the README, "Security overhead").
 Usage: npm run bench:security-one-node -- [options]`;
 
 const options = readOptions(USAGE, {
