@@ -43,15 +43,20 @@ describe(ClusterNodeClient.name, () => {
 
   it('opens a new connection after a call timed out, so the next one can reach another replica', async () => {
     const registry = await startRegistry(['node', 'hang', 'node']);
+    // A 2 s deadline: the first call opens the connection (TLS handshake included), which took
+    // more than a 500 ms deadline on a busy CI machine.
+    const heartbeatTimeoutMs = 8000;
+    const deadlineMs = nodeCallTimeoutMs(heartbeatTimeoutMs);
     const client = new ClusterNodeClient({
       grpc: { orchestrator: registry.url } as never,
-      heartbeatTimeoutMs: 2000,
+      heartbeatTimeoutMs,
     });
     try {
       await expect(client.getNode('node-a')).resolves.toMatchObject({ name: 'node-a' });
       const startedAt = Date.now();
       await expect(client.getNode('node-a')).rejects.toMatchObject({ code: status.DEADLINE_EXCEEDED });
-      expect(Date.now() - startedAt).toBeLessThan(2000);
+      // The hung call ends at its deadline, not at gRPC's default of never.
+      expect(Date.now() - startedAt).toBeLessThan(deadlineMs + 3000);
       await expect(client.getNode('node-a')).resolves.toMatchObject({ name: 'node-a' });
       const [first, timedOut, after] = registry.peers;
       expect(timedOut).toBe(first);
