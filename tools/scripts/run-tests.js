@@ -29,6 +29,7 @@ const skipped = [];
  * FLOTILLA_TEST_REQUIRE_MSSQL=1 (CI), where that is a failure.
  */
 function runJest(args, extraEnv) {
+  const startedAt = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-jest-'));
   const resultsFile = join(dir, 'results.json');
   const skipReport = join(dir, 'mssql-skipped.txt');
@@ -52,6 +53,7 @@ function runJest(args, extraEnv) {
   let failed = 0;
   try {
     const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+    reportDurations(args, extraEnv, results, Date.now() - startedAt);
     passed = results.numPassedTests;
     // A suite that failed to load counts as a failure even though it ran no test.
     failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
@@ -60,6 +62,28 @@ function runJest(args, extraEnv) {
   }
   rmSync(dir, { recursive: true, force: true });
   return { passed, failed, ok: jest.status === 0 };
+}
+
+/**
+ * Where a run's time went: its wall time and its slowest files, so a CI log shows what to speed up
+ * or move out of `npm test` when the whole run grows (CI's budget: well under 45 minutes).
+ */
+function reportDurations(args, extraEnv, results, wallMs) {
+  const suite = [
+    extraEnv.FLOTILLA_TEST_SUITE ?? process.env.FLOTILLA_TEST_SUITE,
+    extraEnv.FLOTILLA_TEST_DIALECT,
+  ]
+    .filter(Boolean)
+    .join('/');
+  const files = results.testResults
+    .map((file) => ({ name: file.name.replace(`${process.cwd()}/`, ''), ms: file.endTime - file.startTime }))
+    .filter((file) => Number.isFinite(file.ms))
+    .sort((a, b) => b.ms - a.ms);
+  const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+  const lines = [`\n[durations] ${suite || args.join(' ')}: ${seconds(wallMs)} wall, ${files.length} files`];
+  for (const file of files.slice(0, 12))
+    lines.push(`[durations]   ${seconds(file.ms).padStart(8)}  ${file.name}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 const SUITES = {
