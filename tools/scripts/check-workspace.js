@@ -45,7 +45,7 @@ function ownTypechecks(projectFile) {
   });
 }
 
-/** Runs one command, its output kept and printed at its end so parallel output does not interleave. */
+/** Runs one command; its output, kept, is printed at its end if it failed, so parallel output does not interleave. */
 function run(label, command, args) {
   const startedAt = Date.now();
   return new Promise((resolve) => {
@@ -58,7 +58,8 @@ function run(label, command, args) {
       // Without nx's cached project graph, @nx/enforce-module-boundaries is skipped with a warning only.
       const skippedBoundaries = /No cached ProjectGraph/.test(output);
       const ok = code === 0 && !skippedBoundaries;
-      process.stdout.write(`\n== ${label}: ${ok ? 'ok' : 'FAILED'} in ${seconds} s\n${output}`);
+      // A check that passed has nothing to say but its time (nx lists the projects it found).
+      process.stdout.write(`== ${label}: ${ok ? 'ok' : 'FAILED'} in ${seconds} s\n${ok ? '' : output}`);
       if (skippedBoundaries)
         process.stdout.write('module boundaries were not checked: no nx project graph\n');
       resolve(ok);
